@@ -1,0 +1,35 @@
+/*
+ * io.h — reading whole inputs (a file path, "-" for standard input) with a
+ * size limit, and writing files atomically.
+ *
+ * Design decision: every output file is written to a temporary name in the
+ * same directory and renamed into place, so a reader never sees half a
+ * file and an interrupted command leaves nothing behind under the final
+ * name.
+ */
+#ifndef LEDGERLINE_IO_H
+#define LEDGERLINE_IO_H
+
+#include <stddef.h>
+
+#include "ledgerline/status.h"
+
+/*
+ * Read all of spec ("-" = standard input) into a new NUL-terminated buffer
+ * (*out, caller frees; *len excludes the NUL).  More than max_bytes is an
+ * error (LL_INVALID).  Missing or unreadable files are LL_IO, with the
+ * path and the system's reason in err.
+ */
+enum ll_status ll_read_all(const char *spec, size_t max_bytes, char **out,
+			   size_t *len, struct ll_error *err);
+
+/* Write data to path atomically (temp file + fsync + rename), mode 0644
+ * (0600 when private is non-zero). */
+enum ll_status ll_write_atomic(const char *path, const void *data, size_t len,
+			       int private_mode, struct ll_error *err);
+
+/* mkdir -p with the given mode for the directories it creates. */
+enum ll_status ll_mkdir_p(const char *path, unsigned mode,
+			  struct ll_error *err);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * jsonx.h — what ledgerline adds to jansson: typed field access that
+ * reports every problem with file, line and JSON path; the line of any
+ * JSON path in a document; canonical serialisation.
+ *
+ * Design decision: jansson keeps no source positions for values, so the
+ * line of a field is found only when an error needs it, by rescanning the
+ * text along the path (ll_json_path_line).  Valid input pays nothing.
+ */
+#ifndef LEDGERLINE_JSONX_H
+#define LEDGERLINE_JSONX_H
+
+#include <gmp.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledgerline/status.h"
+
+enum {
+	LL_JSON_PATH_MAX = 256,		/* bytes of a field path */
+	LL_JSON_DEPTH_MAX = 64,		/* nesting accepted in any input */
+};
+
+/*
+ * Line (1-based) where the value at path begins in the JSON text, e.g.
+ * path "works[3].splits.master[1].share".  When the path does not exist in
+ * full, the line of its deepest existing prefix; 1 for "" or when nothing
+ * matches.  text must be well-formed JSON (already parsed successfully).
+ * line_base is added to the result - 1 (pass 1 for a whole file, or the
+ * file line of the text's first line for one NDJSON record).
+ */
+long ll_json_path_line(const char *text, size_t len, const char *path,
+		       long line_base);
+
+/* Deepest nesting of arrays/objects in text (strings are skipped). */
+int ll_json_depth(const char *text, size_t len);
+
+/*
+ * Where values come from, for error messages: the source name shown to the
+ * user, the raw text (may be NULL: then lines are not computed and
+ * line_base is used as is) and the error list to append to.
+ */
+struct ll_jsrc {
+	const char *source;
+	const char *text;
+	size_t len;
+	long line_base;
+	struct ll_errlist *errs;
+};
+
+/* Append an LL_INVALID error at path (line computed from the text). */
+void ll_jsrc_error(const struct ll_jsrc *src, const char *path,
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Build "prefix.key" (or "key" when prefix is empty) into out. */
+void ll_json_path_key(char out[LL_JSON_PATH_MAX], const char *prefix,
+		      const char *key);
+/* Build "prefix[i]" into out. */
+void ll_json_path_index(char out[LL_JSON_PATH_MAX], const char *prefix,
+			size_t i);
+
+/* Name of a jansson value type for messages ("string", "number", ...). */
+const char *ll_json_type_name(const json_t *v);
+
+/*
+ * Report every key of obj that is not in allowed (a NULL-terminated list).
+ * Returns true when all keys are known.
+ */
+bool ll_json_known_keys(const struct ll_jsrc *src, const json_t *obj,
+			const char *path, const char *const *allowed);
+
+/*
+ * Typed field readers.  Each reads obj[key], reports a problem at
+ * path.key through src and returns false; a missing optional field
+ * returns true and leaves *out untouched (*present = false where offered).
+ * Strings are borrowed from obj.
+ */
+bool ll_json_str(const struct ll_jsrc *src, const json_t *obj,
+		 const char *path, const char *key, bool required,
+		 const char **out);
+/* A JSON integer within [min, max]. */
+bool ll_json_int(const struct ll_jsrc *src, const json_t *obj,
+		 const char *path, const char *key, bool required,
+		 int64_t min, int64_t max, int64_t *out, bool *present);
+/* An exact string (SPEC §2) into an initialised mpq; a JSON number is an
+ * error.  */
+bool ll_json_exact(const struct ll_jsrc *src, const json_t *obj,
+		   const char *path, const char *key, bool required, mpq_t out,
+		   bool *present);
+/* An identifier (SPEC §2 id syntax). */
+bool ll_json_id(const struct ll_jsrc *src, const json_t *obj,
+		const char *path, const char *key, bool required,
+		const char **out);
+/* A string that must be one of values (NULL-terminated); *index set. */
+bool ll_json_enum(const struct ll_jsrc *src, const json_t *obj,
+		  const char *path, const char *key, bool required,
+		  const char *const *values, int *index);
+
+/*
+ * Canonical bytes of v: compact, keys sorted, UTF-8.  Returns a new
+ * malloc'd NUL-terminated string (caller frees) or NULL when out of memory.
+ */
+char *ll_json_canonical(const json_t *v);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * digest.c — SHA-256 and hex (digest.h) on OpenSSL EVP.
+ *
+ * Design decision: a failure inside OpenSSL's SHA-256 of in-memory data is
+ * not an input problem but a broken library, so it is a checked invariant
+ * (LL_ENSURE), not a status every caller must thread through.
+ */
+#include "ledgerline/digest.h"
+
+#include <openssl/evp.h>
+
+void ll_sha256(const void *data, size_t len, uint8_t out[LL_SHA256_LEN])
+{
+	unsigned int n = 0;
+
+	LL_ENSURE(EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1);
+	LL_ENSURE(n == LL_SHA256_LEN);
+}
+
+void ll_hex(const uint8_t *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+enum ll_status ll_sha256_init(struct ll_sha256_ctx *c)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	c->md = NULL;
+	if (!md)
+		return LL_NOMEM;
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return LL_INTERNAL;
+	}
+	c->md = md;
+	return LL_OK;
+}
+
+void ll_sha256_update(struct ll_sha256_ctx *c, const void *data, size_t len)
+{
+	LL_ENSURE(c->md != NULL);
+	LL_ENSURE(EVP_DigestUpdate(c->md, data, len) == 1);
+}
+
+void ll_sha256_final(struct ll_sha256_ctx *c, uint8_t out[LL_SHA256_LEN])
+{
+	unsigned int n = 0;
+
+	LL_ENSURE(c->md != NULL);
+	LL_ENSURE(EVP_DigestFinal_ex(c->md, out, &n) == 1);
+	LL_ENSURE(n == LL_SHA256_LEN);
+	ll_sha256_release(c);
+}
+
+void ll_sha256_release(struct ll_sha256_ctx *c)
+{
+	EVP_MD_CTX_free(c->md);
+	c->md = NULL;
+}

@@ -1,0 +1,452 @@
+/*
+ * jsonx.c — typed jansson field access with located errors, path-to-line
+ * lookup and canonical serialisation (jsonx.h).
+ *
+ * Design decision: the path scanner is a second, minimal JSON walker that
+ * trusts its input to be well-formed (jansson has already accepted it) but
+ * still bounds every index, so a mismatch can only give a worse line
+ * number, never a crash.
+ */
+#include "ledgerline/jsonx.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ledgerline/exact.h"
+#include "ledgerline/ident.h"
+
+/* ---- path -> line ----------------------------------------------------- */
+
+struct scan {
+	const char *t;
+	size_t len;
+	size_t pos;
+	long line;
+	const char *target;
+	size_t target_len;
+	long best_line;
+	size_t best_depth;	/* length of the longest matched prefix */
+	int depth;
+};
+
+static void skip_ws(struct scan *s)
+{
+	while (s->pos < s->len) {
+		char c = s->t[s->pos];
+
+		if (c == '\n')
+			s->line++;
+		else if (c != ' ' && c != '\t' && c != '\r')
+			break;
+		s->pos++;
+	}
+}
+
+/* Skip a string starting at '"'; copy its raw bytes (escapes left as is)
+ * into out when out is not NULL. */
+static void skip_string(struct scan *s, char *out, size_t out_size)
+{
+	size_t o = 0;
+
+	s->pos++; /* opening quote */
+	while (s->pos < s->len && s->t[s->pos] != '"') {
+		if (s->t[s->pos] == '\\' && s->pos + 1 < s->len) {
+			if (out && o + 1 < out_size)
+				out[o++] = s->t[s->pos];
+			s->pos++;
+		}
+		if (out && o + 1 < out_size)
+			out[o++] = s->t[s->pos];
+		s->pos++;
+	}
+	if (s->pos < s->len)
+		s->pos++; /* closing quote */
+	if (out && out_size)
+		out[o] = '\0';
+}
+
+/* Does the current path p (length n) match the target at a component
+ * boundary? */
+static void note_path(struct scan *s, const char *p, size_t n)
+{
+	if (n > s->target_len || memcmp(p, s->target, n) != 0)
+		return;
+	if (n < s->target_len && n > 0 && s->target[n] != '.' &&
+	    s->target[n] != '[')
+		return;
+	if (n >= s->best_depth) {
+		s->best_depth = n;
+		s->best_line = s->line;
+	}
+}
+
+static void scan_value(struct scan *s, char *path, size_t plen);
+
+static void scan_container(struct scan *s, char *path, size_t plen, char open)
+{
+	char close = open == '{' ? '}' : ']';
+	size_t i = 0;
+
+	s->pos++;
+	if (++s->depth > LL_JSON_DEPTH_MAX * 4) {
+		s->pos = s->len;
+		return;
+	}
+	for (;;) {
+		size_t nlen = plen;
+
+		skip_ws(s);
+		if (s->pos >= s->len)
+			return;
+		if (s->t[s->pos] == close) {
+			s->pos++;
+			break;
+		}
+		if (open == '{') {
+			char key[LL_JSON_PATH_MAX];
+			int k;
+
+			if (s->t[s->pos] != '"') {
+				s->pos = s->len;
+				return;
+			}
+			skip_string(s, key, sizeof(key));
+			skip_ws(s);
+			if (s->pos < s->len && s->t[s->pos] == ':')
+				s->pos++;
+			k = snprintf(path + plen, LL_JSON_PATH_MAX - plen,
+				     plen ? ".%s" : "%s", key);
+			if (k > 0)
+				nlen = plen + (size_t)k < LL_JSON_PATH_MAX
+					       ? plen + (size_t)k
+					       : LL_JSON_PATH_MAX - 1;
+		} else {
+			int k = snprintf(path + plen, LL_JSON_PATH_MAX - plen,
+					 "[%zu]", i);
+
+			if (k > 0)
+				nlen = plen + (size_t)k < LL_JSON_PATH_MAX
+					       ? plen + (size_t)k
+					       : LL_JSON_PATH_MAX - 1;
+		}
+		scan_value(s, path, nlen);
+		path[plen] = '\0';
+		i++;
+		skip_ws(s);
+		if (s->pos < s->len && s->t[s->pos] == ',')
+			s->pos++;
+	}
+	s->depth--;
+}
+
+static void scan_value(struct scan *s, char *path, size_t plen)
+{
+	char c;
+
+	skip_ws(s);
+	if (s->pos >= s->len)
+		return;
+	note_path(s, path, plen);
+	c = s->t[s->pos];
+	if (c == '{' || c == '[') {
+		scan_container(s, path, plen, c);
+	} else if (c == '"') {
+		skip_string(s, NULL, 0);
+	} else {
+		while (s->pos < s->len) {
+			c = s->t[s->pos];
+			if (c == ',' || c == '}' || c == ']' || c == ' ' ||
+			    c == '\t' || c == '\r' || c == '\n')
+				break;
+			s->pos++;
+		}
+	}
+}
+
+long ll_json_path_line(const char *text, size_t len, const char *path,
+		       long line_base)
+{
+	struct scan s;
+	char buf[LL_JSON_PATH_MAX];
+
+	memset(&s, 0, sizeof(s));
+	s.t = text;
+	s.len = len;
+	s.line = 1;
+	s.target = path ? path : "";
+	s.target_len = strlen(s.target);
+	s.best_line = 1;
+	buf[0] = '\0';
+	if (text)
+		scan_value(&s, buf, 0);
+	return line_base + s.best_line - 1;
+}
+
+int ll_json_depth(const char *text, size_t len)
+{
+	int depth = 0, max = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (c == '"') {
+			for (i++; i < len && text[i] != '"'; i++) {
+				if (text[i] == '\\')
+					i++;
+			}
+		} else if (c == '{' || c == '[') {
+			if (++depth > max)
+				max = depth;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return max;
+}
+
+/* ---- errors and paths ------------------------------------------------- */
+
+void ll_jsrc_error(const struct ll_jsrc *src, const char *path,
+		   const char *fmt, ...)
+{
+	struct ll_error e;
+	va_list ap;
+	long line = src->line_base;
+
+	if (src->text)
+		line = ll_json_path_line(src->text, src->len, path,
+					 src->line_base ? src->line_base : 1);
+	ll_error_clear(&e);
+	e.code = LL_INVALID;
+	snprintf(e.source, sizeof(e.source), "%s", src->source ? src->source : "");
+	e.line = line;
+	snprintf(e.field, sizeof(e.field), "%s", path ? path : "");
+	va_start(ap, fmt);
+	vsnprintf(e.text, sizeof(e.text), fmt, ap);
+	va_end(ap);
+	(void)ll_errlist_add(src->errs, &e);
+}
+
+void ll_json_path_key(char out[LL_JSON_PATH_MAX], const char *prefix,
+		      const char *key)
+{
+	if (prefix && prefix[0])
+		snprintf(out, LL_JSON_PATH_MAX, "%s.%s", prefix, key);
+	else
+		snprintf(out, LL_JSON_PATH_MAX, "%s", key);
+}
+
+void ll_json_path_index(char out[LL_JSON_PATH_MAX], const char *prefix,
+			size_t i)
+{
+	snprintf(out, LL_JSON_PATH_MAX, "%s[%zu]", prefix ? prefix : "", i);
+}
+
+const char *ll_json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "value";
+}
+
+bool ll_json_known_keys(const struct ll_jsrc *src, const json_t *obj,
+			const char *path, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+	bool ok = true;
+
+	json_object_foreach((json_t *)obj, key, v) {
+		const char *const *a;
+		char p[LL_JSON_PATH_MAX];
+
+		for (a = allowed; *a; a++) {
+			if (strcmp(*a, key) == 0)
+				break;
+		}
+		if (!*a) {
+			ll_json_path_key(p, path, key);
+			ll_jsrc_error(src, p, "unknown field \"%s\"", key);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* Fetch obj[key]; report a missing required field.  Returns NULL when
+ * absent (and *fail set when that is an error). */
+static json_t *field(const struct ll_jsrc *src, const json_t *obj,
+		     const char *path, const char *key, bool required,
+		     char p[LL_JSON_PATH_MAX], bool *fail)
+{
+	json_t *v = json_object_get(obj, key);
+
+	ll_json_path_key(p, path, key);
+	*fail = false;
+	if (!v && required) {
+		ll_jsrc_error(src, p, "missing required field");
+		*fail = true;
+	}
+	return v;
+}
+
+bool ll_json_str(const struct ll_jsrc *src, const json_t *obj,
+		 const char *path, const char *key, bool required,
+		 const char **out)
+{
+	char p[LL_JSON_PATH_MAX];
+	bool fail;
+	json_t *v = field(src, obj, path, key, required, p, &fail);
+
+	if (!v)
+		return !fail;
+	if (!json_is_string(v)) {
+		ll_jsrc_error(src, p, "must be a string, not %s",
+			      ll_json_type_name(v));
+		return false;
+	}
+	*out = json_string_value(v);
+	if (strlen(*out) != json_string_length(v)) {
+		ll_jsrc_error(src, p, "must not contain NUL characters");
+		return false;
+	}
+	return true;
+}
+
+bool ll_json_int(const struct ll_jsrc *src, const json_t *obj,
+		 const char *path, const char *key, bool required,
+		 int64_t min, int64_t max, int64_t *out, bool *present)
+{
+	char p[LL_JSON_PATH_MAX];
+	bool fail;
+	json_t *v = field(src, obj, path, key, required, p, &fail);
+	json_int_t x;
+
+	if (present)
+		*present = v != NULL;
+	if (!v)
+		return !fail;
+	if (!json_is_integer(v)) {
+		ll_jsrc_error(src, p, "must be a JSON integer, not %s%s",
+			      json_is_real(v) ? "a fractional " : "",
+			      ll_json_type_name(v));
+		return false;
+	}
+	x = json_integer_value(v);
+	if (x < min || x > max) {
+		ll_jsrc_error(src, p, "%lld is out of range %lld..%lld",
+			      (long long)x, (long long)min, (long long)max);
+		return false;
+	}
+	*out = (int64_t)x;
+	return true;
+}
+
+bool ll_json_exact(const struct ll_jsrc *src, const json_t *obj,
+		   const char *path, const char *key, bool required, mpq_t out,
+		   bool *present)
+{
+	char p[LL_JSON_PATH_MAX];
+	bool fail;
+	json_t *v = field(src, obj, path, key, required, p, &fail);
+	struct ll_error e;
+
+	if (present)
+		*present = v != NULL;
+	if (!v)
+		return !fail;
+	if (json_is_number(v)) {
+		ll_jsrc_error(src, p,
+			      "must be an exact string such as \"0.25\" or "
+			      "\"1/4\", not a JSON number");
+		return false;
+	}
+	if (!json_is_string(v)) {
+		ll_jsrc_error(src, p, "must be an exact string, not %s",
+			      ll_json_type_name(v));
+		return false;
+	}
+	if (ll_exact_parse(out, json_string_value(v), json_string_length(v),
+			   &e) != LL_OK) {
+		ll_jsrc_error(src, p, "%s", e.text);
+		return false;
+	}
+	return true;
+}
+
+bool ll_json_id(const struct ll_jsrc *src, const json_t *obj,
+		const char *path, const char *key, bool required,
+		const char **out)
+{
+	const char *s = NULL;
+	char p[LL_JSON_PATH_MAX];
+
+	if (!ll_json_str(src, obj, path, key, required, &s))
+		return false;
+	if (!s)
+		return true;
+	if (!ll_id_valid(s)) {
+		ll_json_path_key(p, path, key);
+		ll_jsrc_error(src, p,
+			      "invalid identifier \"%.80s\": must be 1-64 "
+			      "characters of A-Z a-z 0-9 . _ : -",
+			      s);
+		return false;
+	}
+	*out = s;
+	return true;
+}
+
+bool ll_json_enum(const struct ll_jsrc *src, const json_t *obj,
+		  const char *path, const char *key, bool required,
+		  const char *const *values, int *index)
+{
+	const char *s = NULL;
+	char p[LL_JSON_PATH_MAX];
+	char list[256];
+	size_t off = 0;
+	int i;
+
+	if (!ll_json_str(src, obj, path, key, required, &s))
+		return false;
+	if (!s)
+		return true;
+	for (i = 0; values[i]; i++) {
+		if (strcmp(values[i], s) == 0) {
+			*index = i;
+			return true;
+		}
+	}
+	list[0] = '\0';
+	for (i = 0; values[i] && off < sizeof(list); i++) {
+		int k = snprintf(list + off, sizeof(list) - off, "%s%s",
+				 i ? ", " : "", values[i]);
+		if (k < 0)
+			break;
+		off += (size_t)k;
+	}
+	ll_json_path_key(p, path, key);
+	ll_jsrc_error(src, p, "\"%.80s\" is not one of: %s", s, list);
+	return false;
+}
+
+char *ll_json_canonical(const json_t *v)
+{
+	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
