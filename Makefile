@@ -88,4 +88,6 @@ bench: deps
 	@tools/bench
 
 clean:
+	-@[ ! -x $(BUILD)/ledgerline ] || LEDGERLINE_HOME=$(abspath $(BUILD))/demo-home \
+		LEDGERLINE_DSN= $(BUILD)/ledgerline db stop >/dev/null 2>&1
 	rm -rf build build-san

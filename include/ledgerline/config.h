@@ -1,0 +1,41 @@
+/*
+ * config.h — where ledgerline keeps its data and which database it uses
+ * (SPEC §7): environment first, then the configuration file.
+ *
+ * Design decision: the configuration is resolved once, into fixed-size
+ * fields, before any command touches a file or the database; commands
+ * never read the environment themselves.
+ */
+#ifndef LEDGERLINE_CONFIG_H
+#define LEDGERLINE_CONFIG_H
+
+#include <limits.h>
+
+#include "ledgerline/status.h"
+
+enum { LL_CONFIG_VALUE_MAX = 1024, LL_CONFIG_LINE_BYTES_MAX = 4096 };
+
+struct ll_config {
+	char home[PATH_MAX];	/* data directory */
+	char file[PATH_MAX];	/* configuration file read, "" if none */
+	char dsn[LL_CONFIG_VALUE_MAX];	/* "" = the embedded cluster */
+	char pg_bindir[PATH_MAX];	/* "" = discover */
+	char pg_user[64];	/* server user when root, "" = default */
+	char signing_key[PATH_MAX];	/* "" = <home>/keys/signing.pem */
+};
+
+/*
+ * Resolve the configuration:
+ *   data directory: $LEDGERLINE_HOME, else $XDG_DATA_HOME/ledgerline, else
+ *     $HOME/.local/share/ledgerline;
+ *   file: $LEDGERLINE_CONFIG (must exist), else ./config/ledgerline.conf,
+ *     else <home>/ledgerline.conf, when present;
+ *   database: $LEDGERLINE_DSN, else "database.dsn" from the file, else
+ *     the embedded cluster.
+ * The file holds "key = value" lines; '#' starts a comment.  Keys:
+ * database.dsn, postgres.bindir, postgres.user, signing.key.  An unknown
+ * key is an error (LL_USAGE with file and line).
+ */
+enum ll_status ll_config_load(struct ll_config *cfg, struct ll_error *err);
+
+#endif

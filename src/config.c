@@ -1,0 +1,194 @@
+/*
+ * config.c — resolution of the data directory, configuration file and
+ * database (config.h).
+ *
+ * Design decision: the file format is deliberately tiny ("key = value"),
+ * parsed by hand with a line limit, and strict: a misspelt key is an
+ * error, because a silently ignored database.dsn would send a ledger to
+ * the wrong database.
+ */
+#include "ledgerline/config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static enum ll_status set_field(char *dst, size_t size, const char *value,
+				struct ll_error *err, const char *source,
+				long line, const char *key)
+{
+	int k = snprintf(dst, size, "%s", value);
+
+	if (k < 0 || (size_t)k >= size)
+		return ll_error_set(err, LL_USAGE, source, line, key,
+				    "value too long");
+	return LL_OK;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static enum ll_status read_file(struct ll_config *cfg, const char *path,
+				struct ll_error *err)
+{
+	char buf[LL_CONFIG_LINE_BYTES_MAX];
+	FILE *f = fopen(path, "r");
+	long line = 0;
+	enum ll_status rc = LL_OK;
+
+	if (!f)
+		return ll_error_set(err, LL_USAGE, path, 0, NULL,
+				    "cannot open configuration file: %s",
+				    strerror(errno));
+	while (rc == LL_OK && fgets(buf, sizeof(buf), f)) {
+		char *s, *eq, *key, *value, *hash;
+
+		line++;
+		if (!strchr(buf, '\n') && !feof(f)) {
+			rc = ll_error_set(err, LL_USAGE, path, line, NULL,
+					  "line longer than %d bytes",
+					  LL_CONFIG_LINE_BYTES_MAX - 2);
+			break;
+		}
+		hash = strchr(buf, '#');
+		if (hash)
+			*hash = '\0';
+		s = trim(buf);
+		if (!*s)
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			rc = ll_error_set(err, LL_USAGE, path, line, NULL,
+					  "expected \"key = value\"");
+			break;
+		}
+		*eq = '\0';
+		key = trim(s);
+		value = trim(eq + 1);
+		if (strcmp(key, "database.dsn") == 0)
+			rc = set_field(cfg->dsn, sizeof(cfg->dsn), value, err,
+				       path, line, key);
+		else if (strcmp(key, "postgres.bindir") == 0)
+			rc = set_field(cfg->pg_bindir, sizeof(cfg->pg_bindir),
+				       value, err, path, line, key);
+		else if (strcmp(key, "postgres.user") == 0)
+			rc = set_field(cfg->pg_user, sizeof(cfg->pg_user),
+				       value, err, path, line, key);
+		else if (strcmp(key, "signing.key") == 0)
+			rc = set_field(cfg->signing_key,
+				       sizeof(cfg->signing_key), value, err,
+				       path, line, key);
+		else
+			rc = ll_error_set(err, LL_USAGE, path, line, key,
+					  "unknown configuration key");
+	}
+	if (rc == LL_OK && ferror(f))
+		rc = ll_error_set(err, LL_USAGE, path, 0, NULL,
+				  "cannot read configuration file");
+	fclose(f);
+	return rc;
+}
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && v[0] ? v : NULL;
+}
+
+static enum ll_status resolve_home(struct ll_config *cfg, struct ll_error *err)
+{
+	const char *v;
+	int k;
+
+	if ((v = env("LEDGERLINE_HOME")))
+		k = snprintf(cfg->home, sizeof(cfg->home), "%s", v);
+	else if ((v = env("XDG_DATA_HOME")))
+		k = snprintf(cfg->home, sizeof(cfg->home), "%s/ledgerline", v);
+	else {
+		v = env("HOME");
+		if (!v) {
+			struct passwd *pw = getpwuid(getuid());
+
+			v = pw ? pw->pw_dir : NULL;
+		}
+		if (!v)
+			return ll_error_set(err, LL_USAGE, NULL, 0, NULL,
+					    "cannot find a home directory: set "
+					    "LEDGERLINE_HOME");
+		k = snprintf(cfg->home, sizeof(cfg->home),
+			     "%s/.local/share/ledgerline", v);
+	}
+	if (k < 0 || (size_t)k >= sizeof(cfg->home))
+		return ll_error_set(err, LL_USAGE, NULL, 0, NULL,
+				    "data directory path too long");
+	if (cfg->home[0] != '/') {
+		char cwd[PATH_MAX], tmp[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof(cwd)))
+			return ll_error_set(err, LL_IO, NULL, 0, NULL,
+					    "cannot get the working directory");
+		memcpy(tmp, cfg->home, sizeof(tmp));
+		k = snprintf(cfg->home, sizeof(cfg->home), "%s/%s", cwd, tmp);
+		if (k < 0 || (size_t)k >= sizeof(cfg->home))
+			return ll_error_set(err, LL_USAGE, NULL, 0, NULL,
+					    "data directory path too long");
+	}
+	return LL_OK;
+}
+
+enum ll_status ll_config_load(struct ll_config *cfg, struct ll_error *err)
+{
+	enum ll_status rc;
+	const char *v;
+	char path[PATH_MAX];
+
+	memset(cfg, 0, sizeof(*cfg));
+	rc = resolve_home(cfg, err);
+	if (rc != LL_OK)
+		return rc;
+	if ((v = env("LEDGERLINE_CONFIG"))) {
+		snprintf(cfg->file, sizeof(cfg->file), "%s", v);
+	} else if (access("config/ledgerline.conf", R_OK) == 0) {
+		snprintf(cfg->file, sizeof(cfg->file), "%s",
+			 "config/ledgerline.conf");
+	} else {
+		int k = snprintf(path, sizeof(path), "%s/ledgerline.conf",
+				 cfg->home);
+
+		if (k > 0 && (size_t)k < sizeof(path) &&
+		    access(path, R_OK) == 0)
+			snprintf(cfg->file, sizeof(cfg->file), "%s", path);
+	}
+	if (cfg->file[0]) {
+		rc = read_file(cfg, cfg->file, err);
+		if (rc != LL_OK)
+			return rc;
+	}
+	if ((v = env("LEDGERLINE_DSN")))
+		rc = set_field(cfg->dsn, sizeof(cfg->dsn), v, err,
+			       "LEDGERLINE_DSN", 0, NULL);
+	if (rc == LL_OK && (v = env("LEDGERLINE_PG_BINDIR")))
+		rc = set_field(cfg->pg_bindir, sizeof(cfg->pg_bindir), v, err,
+			       "LEDGERLINE_PG_BINDIR", 0, NULL);
+	if (rc == LL_OK && (v = env("LEDGERLINE_PG_USER")))
+		rc = set_field(cfg->pg_user, sizeof(cfg->pg_user), v, err,
+			       "LEDGERLINE_PG_USER", 0, NULL);
+	if (rc == LL_OK && (v = env("LEDGERLINE_SIGNING_KEY")))
+		rc = set_field(cfg->signing_key, sizeof(cfg->signing_key), v,
+			       err, "LEDGERLINE_SIGNING_KEY", 0, NULL);
+	return rc;
+}

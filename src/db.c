@@ -1,0 +1,519 @@
+/*
+ * db.c — connection, migrations, transactions and the registry store
+ * (db.h), on libpq.
+ *
+ * Design decision: every statement goes through exec_params(), which
+ * checks the result status and the expected column count in one place and
+ * turns any failure into an LL_DB error carrying the server's message, so
+ * no caller can forget a PQresultStatus check or a PQclear.
+ */
+#include "ledgerline/db.h"
+
+#include <assert.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledgerline/cluster.h"
+#include "ledgerline/digest.h"
+#include "ledgerline/jsonx.h"
+
+/* Arbitrary constants naming ledgerline's advisory locks. */
+static const char LOCK_MIGRATE[] = "7305917421";
+static const char LOCK_REGISTRY[] = "7305917422";
+
+static PGconn *conn_of(struct ll_db *db)
+{
+	assert(db->conn != NULL);
+	return db->conn;
+}
+
+/* The server's message without its trailing newline. */
+static enum ll_status db_error(struct ll_error *err, const char *what,
+			       const char *msg)
+{
+	char buf[LL_ERROR_TEXT_MAX];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%s", msg ? msg : "");
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return ll_error_set(err, LL_DB, NULL, 0, NULL, "%s: %s", what,
+			    n ? buf : "unknown database error");
+}
+
+/*
+ * Run sql with text parameters.  expect is PGRES_COMMAND_OK or
+ * PGRES_TUPLES_OK; for tuples, ncols is the expected column count.
+ * Returns the result (caller PQclear's) or NULL with err filled.
+ */
+static PGresult *exec_params(struct ll_db *db, const char *what,
+			     const char *sql, int nparams,
+			     const char *const *params, ExecStatusType expect,
+			     int ncols, struct ll_error *err)
+{
+	PGresult *res = PQexecParams(conn_of(db), sql, nparams, NULL, params,
+				     NULL, NULL, 0);
+
+	if (!res) {
+		db_error(err, what, PQerrorMessage(conn_of(db)));
+		return NULL;
+	}
+	if (PQresultStatus(res) != expect) {
+		db_error(err, what, PQresultErrorMessage(res));
+		PQclear(res);
+		return NULL;
+	}
+	if (expect == PGRES_TUPLES_OK && PQnfields(res) != ncols) {
+		ll_error_set(err, LL_INTERNAL, NULL, 0, NULL,
+			     "%s: expected %d columns, got %d", what, ncols,
+			     PQnfields(res));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static enum ll_status exec_cmd(struct ll_db *db, const char *what,
+			       const char *sql, int nparams,
+			       const char *const *params, struct ll_error *err)
+{
+	PGresult *res = exec_params(db, what, sql, nparams, params,
+				    PGRES_COMMAND_OK, 0, err);
+
+	if (!res)
+		return LL_DB;
+	PQclear(res);
+	return LL_OK;
+}
+
+static void quiet_notices(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
+			  struct ll_error *err)
+{
+	char dsn[LL_CLUSTER_DSN_MAX];
+	PGconn *conn;
+	enum ll_status rc;
+
+	db->conn = NULL;
+	if (cfg->dsn[0]) {
+		snprintf(dsn, sizeof(dsn), "%s", cfg->dsn);
+	} else {
+		struct ll_cluster c;
+
+		rc = ll_cluster_init(&c, cfg->home, cfg->pg_bindir,
+				     cfg->pg_user, err);
+		if (rc != LL_OK)
+			return rc;
+		rc = ll_cluster_ensure(&c, "ledgerline", err);
+		if (rc != LL_OK)
+			return rc;
+		ll_cluster_dsn(&c, "ledgerline", dsn, sizeof(dsn));
+	}
+	conn = PQconnectdb(dsn);
+	if (!conn)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory connecting to the database");
+	if (PQstatus(conn) != CONNECTION_OK) {
+		rc = db_error(err, "cannot connect to the database",
+			      PQerrorMessage(conn));
+		PQfinish(conn);
+		return rc;
+	}
+	PQsetNoticeProcessor(conn, quiet_notices, NULL);
+	db->conn = conn;
+	return exec_cmd(db, "cannot set up the session",
+			"SET client_min_messages = warning", 0, NULL, err);
+}
+
+void ll_db_close(struct ll_db *db)
+{
+	if (db->conn)
+		PQfinish(db->conn);
+	db->conn = NULL;
+}
+
+enum ll_status ll_db_begin(struct ll_db *db, struct ll_error *err)
+{
+	return exec_cmd(db, "cannot begin a transaction", "BEGIN", 0, NULL,
+			err);
+}
+
+enum ll_status ll_db_commit(struct ll_db *db, struct ll_error *err)
+{
+	return exec_cmd(db, "cannot commit", "COMMIT", 0, NULL, err);
+}
+
+void ll_db_rollback(struct ll_db *db)
+{
+	PGresult *res;
+
+	if (!db->conn)
+		return;
+	res = PQexec(db->conn, "ROLLBACK");
+	PQclear(res);
+}
+
+static enum ll_status advisory_lock(struct ll_db *db, const char *key,
+				    struct ll_error *err)
+{
+	const char *params[1] = { key };
+	PGresult *res = exec_params(db, "cannot take a lock",
+				    "SELECT pg_advisory_xact_lock($1::bigint)",
+				    1, params, PGRES_TUPLES_OK, 1, err);
+
+	if (!res)
+		return LL_DB;
+	PQclear(res);
+	return LL_OK;
+}
+
+enum ll_status ll_db_lock_registry(struct ll_db *db, struct ll_error *err)
+{
+	return advisory_lock(db, LOCK_REGISTRY, err);
+}
+
+/* ---- migrations ------------------------------------------------------- */
+
+static const char SQL_BOOTSTRAP[] =
+	"CREATE SCHEMA IF NOT EXISTS ledgerline;"
+	"CREATE TABLE IF NOT EXISTS ledgerline.schema_migration ("
+	" version integer PRIMARY KEY,"
+	" name text NOT NULL,"
+	" sha256 text NOT NULL,"
+	" applied_at timestamptz NOT NULL DEFAULT now())";
+
+static void migration_digest(const struct ll_migration *m, char hex[65])
+{
+	uint8_t d[LL_SHA256_LEN];
+
+	ll_sha256(m->sql, strlen(m->sql), d);
+	ll_hex(d, sizeof(d), hex);
+}
+
+/* Is migration m applied?  Checks the recorded digest when it is. */
+static enum ll_status migration_state(struct ll_db *db,
+				      const struct ll_migration *m,
+				      bool *applied, struct ll_error *err)
+{
+	char version[16], hex[65];
+	const char *params[1] = { version };
+	PGresult *res;
+	enum ll_status rc = LL_OK;
+
+	snprintf(version, sizeof(version), "%d", m->version);
+	res = exec_params(db, "cannot read the migrations",
+			  "SELECT sha256 FROM ledgerline.schema_migration "
+			  "WHERE version = $1::integer",
+			  1, params, PGRES_TUPLES_OK, 1, err);
+	if (!res)
+		return LL_DB;
+	*applied = PQntuples(res) == 1;
+	if (*applied) {
+		migration_digest(m, hex);
+		if (strcmp(PQgetvalue(res, 0, 0), hex) != 0)
+			rc = ll_error_set(err, LL_DB, NULL, 0, NULL,
+					  "migration %s was applied with "
+					  "different SQL than this ledgerline "
+					  "carries",
+					  m->name);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static enum ll_status apply_one(struct ll_db *db, const struct ll_migration *m,
+				bool *did, struct ll_error *err)
+{
+	char version[16], hex[65];
+	const char *params[3] = { version, m->name, hex };
+	enum ll_status rc;
+	bool applied = false;
+	PGresult *res;
+
+	*did = false;
+	rc = ll_db_begin(db, err);
+	if (rc != LL_OK)
+		return rc;
+	rc = advisory_lock(db, LOCK_MIGRATE, err);
+	if (rc == LL_OK)
+		rc = migration_state(db, m, &applied, err);
+	if (rc == LL_OK && !applied) {
+		res = PQexec(conn_of(db), m->sql);
+		if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+			char what[128];
+
+			snprintf(what, sizeof(what), "migration %s failed",
+				 m->name);
+			rc = db_error(err, what,
+				      res ? PQresultErrorMessage(res)
+					  : PQerrorMessage(conn_of(db)));
+		}
+		PQclear(res);
+		snprintf(version, sizeof(version), "%d", m->version);
+		migration_digest(m, hex);
+		if (rc == LL_OK)
+			rc = exec_cmd(db, "cannot record a migration",
+				      "INSERT INTO ledgerline.schema_migration "
+				      "(version, name, sha256) "
+				      "VALUES ($1::integer, $2, $3)",
+				      3, params, err);
+		*did = rc == LL_OK;
+	}
+	if (rc == LL_OK)
+		rc = ll_db_commit(db, err);
+	if (rc != LL_OK) {
+		ll_db_rollback(db);
+		*did = false;
+	}
+	return rc;
+}
+
+enum ll_status ll_db_migrate(struct ll_db *db, int *applied,
+			     struct ll_error *err)
+{
+	enum ll_status rc;
+	size_t i;
+
+	*applied = 0;
+	rc = ll_db_begin(db, err);
+	if (rc == LL_OK)
+		rc = advisory_lock(db, LOCK_MIGRATE, err);
+	if (rc == LL_OK) {
+		PGresult *res = PQexec(conn_of(db), SQL_BOOTSTRAP);
+
+		if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = db_error(err, "cannot create the schema",
+				      res ? PQresultErrorMessage(res)
+					  : PQerrorMessage(conn_of(db)));
+		PQclear(res);
+	}
+	if (rc == LL_OK)
+		rc = ll_db_commit(db, err);
+	if (rc != LL_OK) {
+		ll_db_rollback(db);
+		return rc;
+	}
+	for (i = 0; i < ll_migrations_count; i++) {
+		bool did;
+
+		rc = apply_one(db, &ll_migrations[i], &did, err);
+		if (rc != LL_OK)
+			return rc;
+		*applied += did;
+	}
+	return LL_OK;
+}
+
+enum ll_status ll_db_require_schema(struct ll_db *db, struct ll_error *err)
+{
+	PGresult *res;
+	size_t i;
+	bool exists;
+
+	res = exec_params(db, "cannot inspect the schema",
+			  "SELECT to_regclass('ledgerline.schema_migration') "
+			  "IS NOT NULL",
+			  0, NULL, PGRES_TUPLES_OK, 1, err);
+	if (!res)
+		return LL_DB;
+	exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!exists)
+		return ll_error_set(err, LL_DB, NULL, 0, NULL,
+				    "the database is not initialised: run "
+				    "'ledgerline init'");
+	for (i = 0; i < ll_migrations_count; i++) {
+		bool applied = false;
+		enum ll_status rc = migration_state(db, &ll_migrations[i],
+						    &applied, err);
+
+		if (rc != LL_OK)
+			return rc;
+		if (!applied)
+			return ll_error_set(err, LL_DB, NULL, 0, NULL,
+					    "the database schema is out of "
+					    "date (migration %s missing): run "
+					    "'ledgerline init'",
+					    ll_migrations[i].name);
+	}
+	return LL_OK;
+}
+
+/* ---- registry --------------------------------------------------------- */
+
+static bool kind_from_name(const char *name, enum ll_record_kind *k)
+{
+	int i;
+
+	for (i = 0; i < LL_REC_KIND_COUNT; i++) {
+		if (strcmp(name, ll_record_kind_name((enum ll_record_kind)i)) ==
+		    0) {
+			*k = (enum ll_record_kind)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+enum ll_status ll_db_registry_read(struct ll_db *db, struct ll_registry *reg,
+				   struct ll_errlist *errs,
+				   struct ll_error *err)
+{
+	PGresult *res;
+	int i, n;
+	enum ll_status rc = LL_OK;
+
+	res = exec_params(db, "cannot read the registries",
+			  "SELECT kind, version, body::text "
+			  "FROM ledgerline.registry_current ORDER BY kind, id",
+			  0, NULL, PGRES_TUPLES_OK, 3, err);
+	if (!res)
+		return LL_DB;
+	n = PQntuples(res);
+	for (i = 0; i < n && rc == LL_OK; i++) {
+		enum ll_record_kind k;
+		const char *body = PQgetvalue(res, i, 2);
+		long version = strtol(PQgetvalue(res, i, 1), NULL, 10);
+
+		if (!kind_from_name(PQgetvalue(res, i, 0), &k)) {
+			rc = ll_error_set(err, LL_INTERNAL, NULL, 0, NULL,
+					  "unknown record kind \"%s\" stored",
+					  PQgetvalue(res, i, 0));
+			break;
+		}
+		rc = ll_registry_add_stored(reg, k, (int)version, body,
+					    strlen(body), errs);
+		if (rc != LL_OK && rc != LL_NOMEM)
+			ll_error_set(err, LL_INTERNAL, NULL, 0, NULL,
+				     "a stored %s record does not validate",
+				     ll_record_kind_name(k));
+		else if (rc == LL_NOMEM)
+			ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				     "out of memory reading the registries");
+	}
+	PQclear(res);
+	return rc == LL_INVALID ? LL_INTERNAL : rc;
+}
+
+static char *files_json(const struct ll_load_file *files, size_t n)
+{
+	json_t *arr = json_array();
+	char *s = NULL;
+	size_t i;
+
+	if (!arr)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:s, s:s, s:I}", "source",
+				      files[i].source, "sha256",
+				      files[i].sha256, "bytes",
+				      (json_int_t)files[i].bytes);
+
+		if (!o || json_array_append_new(arr, o) != 0)
+			goto out;
+	}
+	s = ll_json_canonical(arr);
+out:
+	json_decref(arr);
+	return s;
+}
+
+enum ll_status ll_db_registry_store(struct ll_db *db,
+				    const struct ll_registry *reg,
+				    const struct ll_load_file *files,
+				    size_t n_files,
+				    struct ll_load_counts *counts,
+				    int64_t *load_id, struct ll_error *err)
+{
+	static const char SQL_INSERT[] =
+		"INSERT INTO ledgerline.registry_record "
+		"(kind, id, version, sha256, body, load_id) "
+		"VALUES ($1, $2, $3::integer, $4, $5::jsonb, $6::bigint)";
+	char load_id_s[32] = "";
+	size_t i, todo = 0;
+	int k;
+	enum ll_status rc = LL_OK;
+
+	memset(counts, 0, sizeof(*counts));
+	*load_id = 0;
+	for (k = 0; k < LL_REC_KIND_COUNT; k++) {
+		enum ll_record_kind kind = (enum ll_record_kind)k;
+
+		for (i = 0; i < ll_registry_count(reg, kind); i++) {
+			const struct ll_record_meta *m =
+				ll_registry_meta(reg, kind, i);
+
+			if (m->stored)
+				continue;
+			if (m->prev_version == 0)
+				counts->added[k]++;
+			else if (strcmp(m->prev_sha256, m->sha256) == 0)
+				counts->unchanged[k]++;
+			else
+				counts->changed[k]++;
+		}
+		todo += counts->added[k] + counts->changed[k];
+	}
+	if (todo == 0)
+		return LL_OK;
+	{
+		char *fj = files_json(files, n_files);
+		const char *params[1] = { fj };
+		PGresult *res;
+
+		if (!fj)
+			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					    "out of memory");
+		res = exec_params(db, "cannot record the load",
+				  "INSERT INTO ledgerline.load (files) "
+				  "VALUES ($1::jsonb) RETURNING load_id",
+				  1, params, PGRES_TUPLES_OK, 1, err);
+		free(fj);
+		if (!res)
+			return LL_DB;
+		snprintf(load_id_s, sizeof(load_id_s), "%s",
+			 PQgetvalue(res, 0, 0));
+		*load_id = strtoll(load_id_s, NULL, 10);
+		PQclear(res);
+	}
+	for (k = 0; k < LL_REC_KIND_COUNT && rc == LL_OK; k++) {
+		enum ll_record_kind kind = (enum ll_record_kind)k;
+
+		for (i = 0; i < ll_registry_count(reg, kind) && rc == LL_OK;
+		     i++) {
+			const struct ll_record_meta *m =
+				ll_registry_meta(reg, kind, i);
+			char version[16];
+			char *body;
+			const char *params[6];
+
+			if (m->stored || (m->prev_version != 0 &&
+					  strcmp(m->prev_sha256, m->sha256) == 0))
+				continue;
+			body = ll_json_canonical(m->json);
+			if (!body)
+				return ll_error_set(err, LL_NOMEM, NULL, 0,
+						    NULL, "out of memory");
+			snprintf(version, sizeof(version), "%d",
+				 m->prev_version + 1);
+			params[0] = ll_record_kind_name(kind);
+			params[1] = ll_registry_id(reg, kind, i);
+			params[2] = version;
+			params[3] = m->sha256;
+			params[4] = body;
+			params[5] = load_id_s;
+			rc = exec_cmd(db, "cannot store a record", SQL_INSERT,
+				      6, params, err);
+			free(body);
+		}
+	}
+	return rc;
+}
