@@ -1,0 +1,67 @@
+# Helpers for ledgerline's integration tests (sourced by tests/integration/run).
+# Every test runs in a subshell against its own fresh database in one
+# throwaway embedded cluster; a failed check prints why and exits 1.
+
+LL=${LEDGERLINE_BIN:?LEDGERLINE_BIN must name the ledgerline binary}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+DATA="$TOP/tests/data"
+
+fail() {
+    echo "    FAIL: $*" >&2
+    exit 1
+}
+
+# psql against the test cluster as the superuser; database $1, rest: args.
+sql() {
+    db=$1
+    shift
+    PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 -At -h "$IT_SOCK" -U ledgerline -d "$db" "$@"
+}
+
+# Fresh database for a test; exports LEDGERLINE_DSN pointing at it.
+newdb() {
+    name=$1
+    sql postgres -c "DROP DATABASE IF EXISTS \"$name\"" >/dev/null
+    sql postgres -c "CREATE DATABASE \"$name\"" >/dev/null
+    export LEDGERLINE_DSN="host=$IT_SOCK dbname=$name user=ledgerline"
+    IT_DB=$name
+}
+
+# run CMD...: runs ledgerline with args, capturing stdout/stderr/exit code
+# into $OUT, $ERR, $RC.
+run() {
+    OUT=$("$LL" "$@" 2>"$IT_TMP/stderr")
+    RC=$?
+    ERR=$(cat "$IT_TMP/stderr")
+}
+
+expect_rc() {
+    want=$1
+    shift
+    run "$@"
+    [ "$RC" -eq "$want" ] || fail "ledgerline $* exited $RC, expected $want
+stdout: $OUT
+stderr: $ERR"
+}
+
+assert_eq() {
+    [ "$1" = "$2" ] || fail "${3:-values differ}
+  got:      $1
+  expected: $2"
+}
+
+assert_contains() {
+    case "$1" in
+    *"$2"*) ;;
+    *) fail "${3:-output lacks expected text}
+  output: $1
+  lacks:  $2" ;;
+    esac
+}
+
+# A canonical text dump of every registry row and load, to prove that a
+# rejected command changed nothing.
+registry_state() {
+    sql "$IT_DB" -c "SELECT kind, id, version, sha256, load_id FROM ledgerline.registry_record ORDER BY 1, 2, 3" \
+        -c "SELECT load_id, files FROM ledgerline.load ORDER BY 1"
+}
