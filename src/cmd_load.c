@@ -176,14 +176,13 @@ static enum ll_status run(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (ll_errlist_count(&errs) == 0) {
-		rc = ll_registry_link(&reg, &errs);
-		if (rc == LL_NOMEM) {
-			rc = ll_cli_fail(LL_NOMEM, "out of memory");
-			goto out;
-		}
+	rc = ll_registry_link(&reg, &errs);
+	if (rc == LL_NOMEM) {
+		rc = ll_cli_fail(LL_NOMEM, "out of memory");
+		goto out;
 	}
 	if (ll_errlist_count(&errs) > 0) {
+		ll_errlist_sort(&errs);
 		ll_cli_print_errlist(&errs);
 		rc = ll_cli_fail(LL_INVALID,
 				 "%zu error%s: nothing was loaded",

@@ -248,21 +248,22 @@ const char *ll_json_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		return "object";
+		return "an object";
 	case JSON_ARRAY:
-		return "array";
+		return "an array";
 	case JSON_STRING:
-		return "string";
+		return "a string";
 	case JSON_INTEGER:
+		return "an integer";
 	case JSON_REAL:
-		return "number";
+		return "a number with a fraction or exponent";
 	case JSON_TRUE:
 	case JSON_FALSE:
-		return "boolean";
+		return "a boolean";
 	case JSON_NULL:
 		return "null";
 	}
-	return "value";
+	return "a value";
 }
 
 bool ll_json_known_keys(const struct ll_jsrc *src, const json_t *obj,
@@ -343,8 +344,7 @@ bool ll_json_int(const struct ll_jsrc *src, const json_t *obj,
 	if (!v)
 		return !fail;
 	if (!json_is_integer(v)) {
-		ll_jsrc_error(src, p, "must be a JSON integer, not %s%s",
-			      json_is_real(v) ? "a fractional " : "",
+		ll_jsrc_error(src, p, "must be a JSON integer, not %s",
 			      ll_json_type_name(v));
 		return false;
 	}

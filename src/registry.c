@@ -73,7 +73,46 @@ void ll_registry_init(struct ll_registry *reg)
 	ll_strmap_init(&reg->consents.ix);
 	ll_strmap_init(&reg->licences.ix);
 	ll_strmap_init(&reg->isrc_ix);
+	ll_strmap_init(&reg->failed_ix);
 	reg->retired = NULL;
+}
+
+/* Remember that a record of kind k with this id failed to parse, so that
+ * references to it are not reported a second time as unknown. */
+static void note_failed(struct ll_registry *reg, enum ll_record_kind k,
+			const json_t *obj)
+{
+	const char *id = json_string_value(json_object_get(obj, "id"));
+	char key[LL_ID_LEN_MAX + 16];
+	char **nv;
+
+	if (!id || !ll_id_valid(id))
+		return;
+	snprintf(key, sizeof(key), "%s:%s", kind_names[k], id);
+	if (ll_strmap_get(&reg->failed_ix, key, NULL))
+		return;
+	nv = realloc(reg->failed, (reg->n_failed + 1) * sizeof(*nv));
+	if (!nv)
+		return;
+	reg->failed = nv;
+	nv[reg->n_failed] = strdup(key);
+	if (!nv[reg->n_failed])
+		return;
+	if (ll_strmap_put(&reg->failed_ix, nv[reg->n_failed], 0, NULL, NULL) !=
+	    LL_OK) {
+		free(nv[reg->n_failed]);
+		return;
+	}
+	reg->n_failed++;
+}
+
+static bool failed(const struct ll_registry *reg, enum ll_record_kind k,
+		   const char *id)
+{
+	char key[LL_ID_LEN_MAX + 16];
+
+	snprintf(key, sizeof(key), "%s:%s", kind_names[k], id);
+	return ll_strmap_get(&reg->failed_ix, key, NULL);
 }
 
 /* ---- record lifetimes ------------------------------------------------- */
@@ -138,6 +177,10 @@ void ll_registry_release(struct ll_registry *reg)
 	ll_strmap_release(&reg->consents.ix);
 	ll_strmap_release(&reg->licences.ix);
 	ll_strmap_release(&reg->isrc_ix);
+	ll_strmap_release(&reg->failed_ix);
+	for (i = 0; i < reg->n_failed; i++)
+		free(reg->failed[i]);
+	free(reg->failed);
 	json_decref(reg->retired);
 	ll_registry_init(reg);
 }
@@ -694,7 +737,12 @@ static bool parse_scope(const struct ll_jsrc *src, const json_t *obj,
 	}
 	if (!works)
 		return ok;
-	ll_json_path_key(sp, sp, "works");
+	{
+		char scope_path[LL_JSON_PATH_MAX];
+
+		memcpy(scope_path, sp, sizeof(scope_path));
+		ll_json_path_key(sp, scope_path, "works");
+	}
 	if (!expect_array(src, works, sp))
 		return false;
 	n = json_array_size(works);
@@ -714,7 +762,14 @@ static bool parse_scope(const struct ll_jsrc *src, const json_t *obj,
 
 		ll_json_path_index(ep, sp, i);
 		if (!json_is_string(e) || !ll_id_valid(json_string_value(e))) {
-			ll_jsrc_error(src, ep, "must be a work id");
+			if (json_is_string(e))
+				ll_jsrc_error(src, ep,
+					      "invalid work id \"%.80s\"",
+					      json_string_value(e));
+			else
+				ll_jsrc_error(src, ep,
+					      "must be a work id, not %s",
+					      ll_json_type_name(e));
 			ok = false;
 			continue;
 		}
@@ -762,7 +817,9 @@ static bool parse_terms(const struct ll_jsrc *src, const json_t *obj,
 			char p[LL_JSON_PATH_MAX];
 
 			ll_json_path_key(p, tp, "master_share");
-			ll_jsrc_error(src, p, "must be at most 1");
+			ll_jsrc_error(src, p, "\"%.40s\" is more than 1",
+				      json_string_value(json_object_get(
+					      terms, "master_share")));
 			ok = false;
 		}
 	} else {
@@ -812,9 +869,16 @@ static bool parse_licence(const struct ll_jsrc *src, json_t *obj,
 					break;
 			}
 			if (!use_names[u]) {
-				ll_jsrc_error(src, ep,
-					      "must be one of: training, "
-					      "generation, voice");
+				if (json_is_string(e))
+					ll_jsrc_error(src, ep,
+						      "\"%.40s\" is not one of: "
+						      "training, generation, "
+						      "voice",
+						      json_string_value(e));
+				else
+					ll_jsrc_error(src, ep,
+						      "must be one of: training, "
+						      "generation, voice");
 				ok = false;
 			} else if (l->uses & (1u << u)) {
 				ll_jsrc_error(src, ep, "\"%s\" is listed twice",
@@ -831,7 +895,10 @@ static bool parse_licence(const struct ll_jsrc *src, json_t *obj,
 			char p[LL_JSON_PATH_MAX];
 
 			ll_json_path_key(p, path, "end");
-			ll_jsrc_error(src, p, "is before \"start\"");
+			ll_jsrc_error(src, p, "%s is before start %s",
+				      json_string_value(json_object_get(obj, "end")),
+				      json_string_value(
+					      json_object_get(obj, "start")));
 			ok = false;
 		}
 	} else {
@@ -934,7 +1001,8 @@ static void record_path(char out[LL_JSON_PATH_MAX], enum ll_record_kind k,
 			const struct ll_record_meta *m)
 {
 	if (m->stored)
-		snprintf(out, LL_JSON_PATH_MAX, "%s[stored]", kind_arrays[k]);
+		snprintf(out, LL_JSON_PATH_MAX, "%s[id=%.64s]", kind_arrays[k],
+			 json_string_value(json_object_get(m->json, "id")));
 	else
 		ll_json_path_index(out, kind_arrays[k], m->index);
 }
@@ -996,6 +1064,7 @@ static enum ll_status add_record(struct ll_registry *reg,
 	if (!ok) {
 		release_fields(reg, k, slot);
 		json_decref(copy);
+		note_failed(reg, k, obj);
 		return LL_INVALID;
 	}
 	canon = ll_json_canonical(copy);
@@ -1230,7 +1299,7 @@ static const struct ll_party *need_party(struct linker *lk,
 {
 	const struct ll_party *p = ll_registry_party(lk->reg, id);
 
-	if (!p)
+	if (!p && !failed(lk->reg, LL_REC_PARTY, id))
 		link_error(lk, k, m, sub, "unknown party \"%s\"", id);
 	return p;
 }
@@ -1290,7 +1359,7 @@ static enum ll_status link_works(struct linker *lk)
 			return rc;
 		if (!inserted)
 			link_error(lk, LL_REC_WORK, &w->meta, "isrc",
-				   "ISRC %s is already the ISRC of work \"%s\"",
+				   "ISRC \"%s\" is already the ISRC of work \"%s\"",
 				   w->isrc, lk->reg->works.v[prev].id);
 	}
 	return LL_OK;
@@ -1304,7 +1373,8 @@ static void link_consents(struct linker *lk)
 		const struct ll_consent *c = &lk->reg->consents.v[i];
 
 		need_party(lk, LL_REC_CONSENT, &c->meta, "party", c->party);
-		if (c->work && !ll_registry_work(lk->reg, c->work))
+		if (c->work && !ll_registry_work(lk->reg, c->work) &&
+		    !failed(lk->reg, LL_REC_WORK, c->work))
 			link_error(lk, LL_REC_CONSENT, &c->meta, "work",
 				   "unknown work \"%s\"", c->work);
 	}
@@ -1323,7 +1393,8 @@ static enum ll_status link_licences(struct linker *lk)
 			       l->licensee);
 		if (p && p->kind != LL_PARTY_LICENSEE)
 			link_error(lk, LL_REC_LICENCE, &l->meta, "licensee",
-				   "party \"%s\" is a %s, not a licensee",
+				   "party \"%s\" has kind \"%s\", not "
+				   "\"licensee\"",
 				   p->id, party_kinds[p->kind]);
 		need_party(lk, LL_REC_LICENCE, &l->meta, "licensor",
 			   l->licensor);
@@ -1336,7 +1407,8 @@ static enum ll_status link_licences(struct linker *lk)
 			bool inserted;
 
 			snprintf(sub, sizeof(sub), "scope.works[%zu]", j);
-			if (!ll_registry_work(lk->reg, l->scope_works[j]))
+			if (!ll_registry_work(lk->reg, l->scope_works[j]) &&
+			    !failed(lk->reg, LL_REC_WORK, l->scope_works[j]))
 				link_error(lk, LL_REC_LICENCE, &l->meta, sub,
 					   "unknown work \"%s\"",
 					   l->scope_works[j]);

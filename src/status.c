@@ -148,6 +148,56 @@ void ll_errlist_addf(struct ll_errlist *l, enum ll_status code,
 	(void)ll_errlist_add(l, &e);
 }
 
+struct ranked {
+	size_t source_rank, index;
+	struct ll_error *e;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->source_rank != y->source_rank)
+		return x->source_rank < y->source_rank ? -1 : 1;
+	if (x->e->line != y->e->line)
+		return x->e->line < y->e->line ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+void ll_errlist_sort(struct ll_errlist *l)
+{
+	struct ranked *r;
+	struct ll_error *v;
+	size_t i, j;
+
+	if (l->n < 2)
+		return;
+	r = malloc(l->n * sizeof(*r));
+	v = malloc(l->n * sizeof(*v));
+	if (!r || !v) {
+		free(r);
+		free(v);
+		return; /* unsorted but complete */
+	}
+	for (i = 0; i < l->n; i++) {
+		r[i].index = i;
+		r[i].e = &l->v[i];
+		r[i].source_rank = i;
+		for (j = 0; j < i; j++) {
+			if (strcmp(l->v[j].source, l->v[i].source) == 0) {
+				r[i].source_rank = r[j].source_rank;
+				break;
+			}
+		}
+	}
+	qsort(r, l->n, sizeof(*r), cmp_ranked);
+	for (i = 0; i < l->n; i++)
+		v[i] = *r[i].e;
+	memcpy(l->v, v, l->n * sizeof(*v));
+	free(r);
+	free(v);
+}
+
 /* Append s to buf (of buf_size) at *off, truncating; keeps the NUL. */
 static void append(char *buf, size_t buf_size, size_t *off, const char *s)
 {

@@ -61,7 +61,8 @@ void ll_json_path_key(char out[LL_JSON_PATH_MAX], const char *prefix,
 void ll_json_path_index(char out[LL_JSON_PATH_MAX], const char *prefix,
 			size_t i);
 
-/* Name of a jansson value type for messages ("string", "number", ...). */
+/* A jansson value's type for messages, with its article ("a string",
+ * "an integer", "null", ...). */
 const char *ll_json_type_name(const json_t *v);
 
 /*

@@ -146,6 +146,11 @@ struct ll_registry {
 					 * by ll_registry_link */
 	json_t *retired;	/* replaced records' JSON, kept alive because
 				 * the indexes borrow their id strings */
+	/* "kind:id" of records that failed to parse in this batch: references
+	 * to them are not reported again as unknown */
+	struct ll_strmap failed_ix;
+	char **failed;
+	size_t n_failed;
 };
 
 void ll_registry_init(struct ll_registry *reg);
@@ -182,7 +187,9 @@ enum ll_status ll_registry_add_stored(struct ll_registry *reg,
 				      struct ll_errlist *errs);
 
 /*
- * Check everything that spans records: references resolve, payee routing
+ * Check everything that spans records (also after ll_registry_parse found
+ * errors: a reference to a record that itself failed to parse is not
+ * reported again): references resolve, payee routing
  * (no self-routing, no chains), licensee is a party of kind licensee,
  * unique ISRCs, overlapping scope works listed once.  Builds isrc_ix.
  * Returns LL_INVALID when any problem was found.

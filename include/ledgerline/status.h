@@ -87,6 +87,12 @@ void ll_errlist_addf(struct ll_errlist *l, enum ll_status code,
 	__attribute__((format(printf, 6, 7)));
 
 /*
+ * Order the kept errors by location: sources in the order they first
+ * appear, then by line; errors at the same place keep their order.
+ */
+void ll_errlist_sort(struct ll_errlist *l);
+
+/*
  * Render err as "FILE:LINE: FIELD: message" (parts that are empty are left
  * out) into buf; always NUL-terminates.
  */
