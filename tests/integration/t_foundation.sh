@@ -1,7 +1,7 @@
 # Integration tests of the foundation: CLI shape, init, load, versioning,
 # atomicity, append-only registries, the embedded cluster.
 
-DEMO="$DATA/demo"
+DEMO="$DATA/demo/registry"
 
 test_cli_help_and_version() {
     expect_rc 0 --version
