@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,9 @@ enum ll_status ll_read_all(const char *spec, size_t max_bytes, char **out,
 			size_t ncap = cap ? cap * 2 : 65536;
 			char *nb;
 
-			if (ncap > max_bytes + 2)
+			/* room for max_bytes + 1 (to see that it is too
+			 * much) + the NUL, without overflowing */
+			if (max_bytes < SIZE_MAX - 2 && ncap > max_bytes + 2)
 				ncap = max_bytes + 2;
 			if (ncap <= n + 1) {
 				rc = ll_error_set(err, LL_INVALID, spec, 0,
@@ -151,10 +154,18 @@ enum ll_status ll_mkdir_p(const char *path, unsigned mode,
 		if (buf[i] != '/' && buf[i] != '\0')
 			continue;
 		buf[i] = '\0';
-		if (mkdir(buf, (mode_t)mode) != 0 && errno != EEXIST)
-			return ll_error_set(err, LL_IO, buf, 0, NULL,
-					    "cannot create directory: %s",
-					    strerror(errno));
+		if (mkdir(buf, (mode_t)mode) != 0) {
+			struct stat st;
+
+			if (errno != EEXIST)
+				return ll_error_set(err, LL_IO, buf, 0, NULL,
+						    "cannot create directory: %s",
+						    strerror(errno));
+			if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+				return ll_error_set(err, LL_IO, buf, 0, NULL,
+						    "exists and is not a "
+						    "directory");
+		}
 		buf[i] = i == n ? '\0' : '/';
 	}
 	return LL_OK;

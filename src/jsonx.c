@@ -43,22 +43,126 @@ static void skip_ws(struct scan *s)
 	}
 }
 
-/* Skip a string starting at '"'; copy its raw bytes (escapes left as is)
- * into out when out is not NULL. */
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Append one code point as UTF-8 to out (bounded). */
+static void put_utf8(char *out, size_t out_size, size_t *o, unsigned long cp)
+{
+	char b[4];
+	size_t n, i;
+
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | (cp >> 6));
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | (cp >> 12));
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (char)(0xf0 | (cp >> 18));
+		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	for (i = 0; i < n && *o + 1 < out_size; i++)
+		out[(*o)++] = b[i];
+}
+
+/* Read 4 hex digits at s->pos (after "\u"); -1 when malformed. */
+static long hex4(struct scan *s)
+{
+	long v = 0;
+	int i;
+
+	if (s->pos + 4 > s->len)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		int h = hexval(s->t[s->pos + (size_t)i]);
+
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	s->pos += 4;
+	return v;
+}
+
+/*
+ * Skip a string starting at '"'; when out is not NULL, decode it (escapes
+ * resolved, as jansson does) into out, so keys compare equal to the
+ * decoded keys error paths are built from.
+ */
 static void skip_string(struct scan *s, char *out, size_t out_size)
 {
 	size_t o = 0;
 
 	s->pos++; /* opening quote */
 	while (s->pos < s->len && s->t[s->pos] != '"') {
-		if (s->t[s->pos] == '\\' && s->pos + 1 < s->len) {
+		char c = s->t[s->pos++];
+
+		if (c != '\\') {
 			if (out && o + 1 < out_size)
-				out[o++] = s->t[s->pos];
-			s->pos++;
+				out[o++] = c;
+			continue;
 		}
-		if (out && o + 1 < out_size)
-			out[o++] = s->t[s->pos];
-		s->pos++;
+		if (s->pos >= s->len)
+			break;
+		c = s->t[s->pos++];
+		if (!out)
+			continue;
+		switch (c) {
+		case 'b':
+			c = '\b';
+			break;
+		case 'f':
+			c = '\f';
+			break;
+		case 'n':
+			c = '\n';
+			break;
+		case 'r':
+			c = '\r';
+			break;
+		case 't':
+			c = '\t';
+			break;
+		case 'u': {
+			long cp = hex4(s);
+
+			if (cp >= 0xd800 && cp <= 0xdbff && s->pos + 1 < s->len &&
+			    s->t[s->pos] == '\\' && s->t[s->pos + 1] == 'u') {
+				long lo;
+
+				s->pos += 2;
+				lo = hex4(s);
+				if (lo >= 0xdc00 && lo <= 0xdfff)
+					cp = 0x10000 + ((cp - 0xd800) << 10) +
+					     (lo - 0xdc00);
+			}
+			if (cp >= 0)
+				put_utf8(out, out_size, &o, (unsigned long)cp);
+			continue;
+		}
+		default:
+			break; /* '"', '\\', '/' stand for themselves */
+		}
+		if (o + 1 < out_size)
+			out[o++] = c;
 	}
 	if (s->pos < s->len)
 		s->pos++; /* closing quote */

@@ -1027,7 +1027,10 @@ static enum ll_status add_record(struct ll_registry *reg,
 	bool ok = false, inserted = false;
 
 	if (stored)
-		snprintf(path, sizeof(path), "%s[stored]", kind_arrays[k]);
+		snprintf(path, sizeof(path), "%s[id=%.64s]", kind_arrays[k],
+			 json_is_string(json_object_get(obj, "id"))
+				 ? json_string_value(json_object_get(obj, "id"))
+				 : "?");
 	else
 		ll_json_path_index(path, kind_arrays[k], index);
 	if (!expect_object(src, obj, path))
