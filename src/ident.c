@@ -13,6 +13,7 @@
 #include "ledgerline/ident.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -794,4 +795,26 @@ int ll_currency_exponent(const char *code)
 	c = bsearch(code, currencies, sizeof(currencies) / sizeof(currencies[0]),
 		    sizeof(currencies[0]), currency_cmp);
 	return c != NULL ? c->exponent : -1;
+}
+
+void ll_timestamp_format(int64_t usec, char out[32])
+{
+	int32_t day = ll_timestamp_day(usec);
+	int64_t rem = usec - (int64_t)day * INT64_C(86400000000);
+	int64_t secs = rem / USEC_PER_SEC, frac = rem % USEC_PER_SEC;
+	int digits = 6;
+
+	ll_date_format(day, out);
+	snprintf(out + 10, 22, "T%02d:%02d:%02d", (int)(secs / 3600),
+		 (int)(secs / 60 % 60), (int)(secs % 60));
+	if (frac) {
+		while (frac % 10 == 0) {
+			frac /= 10;
+			digits--;
+		}
+		snprintf(out + 19, 13, ".%0*dZ", digits, (int)frac);
+	} else {
+		out[19] = 'Z';
+		out[20] = '\0';
+	}
 }

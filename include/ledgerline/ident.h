@@ -80,6 +80,13 @@ void ll_date_format(int32_t days, char out[11]);
  */
 bool ll_timestamp_parse(const char *in, int64_t *usec, const char **reason);
 
+/*
+ * Format microseconds since the epoch as RFC 3339 UTC:
+ * "2026-09-01T12:00:00Z", with ".ffffff" only when the fraction is not
+ * zero (trailing zeros dropped: ".5", ".000125").
+ */
+void ll_timestamp_format(int64_t usec, char out[32]);
+
 /* Days since epoch of a timestamp in microseconds (floor division). */
 int32_t ll_timestamp_day(int64_t usec);
 

@@ -1,0 +1,100 @@
+/*
+ * run.h — one run (SPEC §3): a licensee, a period, manifests and logs,
+ * from eligibility to the settlement and the compliance findings.
+ *
+ * Design decision: struct ll_run owns everything a run computes, in the
+ * order it is computed (prepare → training → logs → settle); the steps
+ * here are pure, and the command shell (cmd_run.c) only adds reading
+ * inputs, the database and writing files around them.
+ */
+#ifndef LEDGERLINE_RUN_H
+#define LEDGERLINE_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledgerline/elig.h"
+#include "ledgerline/engine.h"
+#include "ledgerline/manifest.h"
+#include "ledgerline/pipeline.h"
+#include "ledgerline/registry.h"
+#include "ledgerline/strmap.h"
+#include "ledgerline/tally.h"
+
+enum { LL_RUN_ID_LEN = 36 };	/* "run-" + 32 hex */
+
+/* A manifest item that earns nothing, and why. */
+struct ll_excluded {
+	uint32_t manifest;
+	size_t item;		/* index into that manifest's items */
+	enum ll_reason reason;
+};
+
+/* A work trained under consent whose training consent lapsed after
+ * trained_at, and which still earned usage in the run. */
+struct ll_withdrawn {
+	uint32_t work;
+	uint32_t manifest;
+	int64_t lapsed_us;	/* when the consent stopped holding */
+	enum ll_reason reason;	/* no_consent or opted_out */
+};
+
+struct ll_run {
+	char id[LL_RUN_ID_LEN + 1];
+	const char *licensee;
+	const char *period;
+	int32_t first_day, last_day;
+	const struct ll_registry *reg;	/* borrowed */
+	char registry_sha256[LL_SHA256_HEX_LEN + 1];
+	struct ll_elig elig;
+	struct ll_run_ctx ctx;
+	struct ll_manifest *manifests;	/* borrowed array */
+	size_t n_manifests;
+	struct ll_log_input *logs;	/* borrowed array */
+	size_t n_logs;
+	const char **log_names;		/* for ctx.sources */
+	struct ll_strmap models;
+	struct ll_training_pair *pairs;
+	size_t n_pairs;
+	struct ll_excluded *excluded;
+	size_t n_excluded;
+	size_t n_items;
+	struct ll_tally tally;
+	struct ll_settlement st;
+	struct ll_withdrawn *withdrawn;
+	size_t n_withdrawn;
+	struct ll_errlist errs;		/* manifest and training errors */
+};
+
+/*
+ * Set up a run over reg (linked, borrowed) for licensee and period:
+ * eligibility index and the run context.  LL_INVALID with err for an
+ * unknown licensee or a malformed period.
+ */
+enum ll_status ll_run_prepare(struct ll_run *r, const struct ll_registry *reg,
+			      const char *licensee, const char *period,
+			      struct ll_manifest *manifests, size_t n_manifests,
+			      struct ll_log_input *logs, size_t n_logs,
+			      struct ll_error *err);
+void ll_run_release(struct ll_run *r);
+
+/*
+ * Judge every manifest item at its trained_at: catalogue, content hash,
+ * licence, consent.  Eligible items become training pairs, the rest
+ * excluded items; a manifest of another licensee and overlapping licences
+ * are errors (r->errs).
+ */
+enum ll_status ll_run_training(struct ll_run *r);
+
+/*
+ * After the logs are tallied into r->tally: the settlement, the
+ * withdrawn-consent findings and the run id.  LL_INVALID (err) when an
+ * amount does not fit the ledger.
+ */
+enum ll_status ll_run_settle(struct ll_run *r, struct ll_error *err);
+
+/* SHA-256 over the registry records in force (kind, id, version, digest
+ * in order), hex into out. */
+void ll_registry_digest(const struct ll_registry *reg, char out[65]);
+
+#endif

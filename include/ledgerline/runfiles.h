@@ -1,0 +1,56 @@
+/*
+ * runfiles.h — the bytes of a run's output files (SPEC §4): payouts.csv,
+ * compliance.json and run.json.
+ *
+ * Design decision: files are built in memory from the run alone, in a
+ * canonical order (ids, then names), with money always as strings, so
+ * identical inputs give byte-identical files and the writer can put them
+ * in place atomically or not at all.  Pure: no I/O.
+ */
+#ifndef LEDGERLINE_RUNFILES_H
+#define LEDGERLINE_RUNFILES_H
+
+#include "ledgerline/run.h"
+
+/* SEPA-safe end-to-end id of a payout row: "LL" + 32 hex digits of a
+ * digest of the run id, payee id and currency (34 characters). */
+void ll_end_to_end_id(const char *run_id, const char *payee,
+		      const char *currency, char out[35]);
+
+/*
+ * payouts.csv: header and one row per (payee, currency) in payee-id,
+ * currency order.  statement_sha256 is an array parallel to
+ * r->st.payouts (NULL: the column stays empty).  New malloc'd string.
+ */
+char *ll_runfile_payouts_csv(const struct ll_run *r,
+			     const char *const *statement_sha256);
+
+/* A party's total in one currency under some run. */
+struct ll_party_amount {
+	char party[72];
+	char currency[4];
+	int64_t minor;
+};
+
+/*
+ * When a run restates a period: the run it supersedes and what each party
+ * had under it (sorted by party, currency).
+ */
+struct ll_restatement {
+	const char *supersedes;		/* run id */
+	const struct ll_party_amount *prev;
+	size_t n_prev;
+};
+
+/* compliance.json: a new malloc'd string (NULL: no memory). */
+char *ll_runfile_compliance(const struct ll_run *r);
+
+/*
+ * run.json: a new malloc'd string (NULL: no memory).  With rs, a
+ * "restatement" section names the superseded run and each party's
+ * previous amount, new amount and adjustment per currency.
+ */
+char *ll_runfile_run_json(const struct ll_run *r,
+			  const struct ll_restatement *rs);
+
+#endif

@@ -1,0 +1,310 @@
+/*
+ * input.c — files, standard input and https:// URLs as rewindable
+ * descriptors (input.h).
+ *
+ * Design decision: libcurl writes straight into the temporary file with a
+ * byte limit enforced in the write callback, so a hostile or broken server
+ * can neither fill memory nor the disk beyond what the caller allowed.
+ */
+#include "ledgerline/input.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int ll_input_is_url(const char *spec)
+{
+	return strncmp(spec, "https://", 8) == 0;
+}
+
+static int temp_fd(void)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (!dir || !dir[0])
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && strcmp(dir, "/tmp") != 0)
+		fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	return fd;
+}
+
+static enum ll_status write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return LL_IO;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return LL_OK;
+}
+
+static enum ll_status spool_stdin(int fd, uint64_t max_bytes,
+				  struct ll_error *err)
+{
+	char buf[65536];
+	uint64_t total = 0;
+
+	for (;;) {
+		ssize_t k = read(STDIN_FILENO, buf, sizeof(buf));
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return ll_error_set(err, LL_IO, "-", 0, NULL,
+					    "cannot read standard input: %s",
+					    strerror(errno));
+		}
+		if (k == 0)
+			return LL_OK;
+		total += (uint64_t)k;
+		if (total > max_bytes)
+			return ll_error_set(err, LL_INVALID, "-", 0, NULL,
+					    "larger than the limit of %llu bytes",
+					    (unsigned long long)max_bytes);
+		if (write_all(fd, buf, (size_t)k) != LL_OK)
+			return ll_error_set(err, LL_IO, "-", 0, NULL,
+					    "cannot spool standard input: %s",
+					    strerror(errno));
+	}
+}
+
+/* ---- https ------------------------------------------------------------ */
+
+struct sink {
+	int fd;
+	uint64_t total, max;
+	int too_big, io_error;
+};
+
+static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *s = arg;
+	size_t n = size * nmemb;
+
+	s->total += n;
+	if (s->total > s->max) {
+		s->too_big = 1;
+		return 0; /* aborts the transfer */
+	}
+	if (write_all(s->fd, ptr, n) != LL_OK) {
+		s->io_error = 1;
+		return 0;
+	}
+	return n;
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static enum ll_status fetch(const char *url, int fd, uint64_t max_bytes,
+			    struct ll_error *err)
+{
+	struct sink s = { fd, 0, max_bytes, 0, 0 };
+	char ebuf[CURL_ERROR_SIZE] = "";
+	const char *ca = getenv("LEDGERLINE_CA_FILE");
+	enum ll_status rc = LL_OK;
+	long status = 0;
+	CURLcode cc;
+	CURL *h;
+
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK)
+		return ll_error_set(err, LL_INTERNAL, url, 0, NULL,
+				    "cannot initialise libcurl");
+	h = curl_easy_init();
+	if (!h)
+		return ll_error_set(err, LL_NOMEM, url, 0, NULL,
+				    "cannot create a download");
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)LL_FETCH_REDIRECTS_MAX);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+			 (long)LL_FETCH_TIMEOUT_CONNECT_S);
+	/* give up on a transfer slower than 1 KiB/s for 60 s */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "ledgerline");
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	if (ca && ca[0])
+		curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+	cc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (s.too_big)
+		rc = ll_error_set(err, LL_INVALID, url, 0, NULL,
+				  "larger than the limit of %llu bytes",
+				  (unsigned long long)max_bytes);
+	else if (s.io_error)
+		rc = ll_error_set(err, LL_IO, url, 0, NULL,
+				  "cannot store the download: %s",
+				  strerror(errno));
+	else if (cc != CURLE_OK)
+		rc = ll_error_set(err, LL_NETWORK, url, 0, NULL,
+				  "download failed: %s",
+				  ebuf[0] ? ebuf : curl_easy_strerror(cc));
+	else if (status != 200)
+		rc = ll_error_set(err, LL_NETWORK, url, 0, NULL,
+				  "download failed: HTTP status %ld", status);
+	curl_easy_cleanup(h);
+	return rc;
+}
+
+enum ll_status ll_input_open(const char *spec, uint64_t max_bytes, int *fd,
+			     struct ll_error *err)
+{
+	enum ll_status rc;
+	struct stat st;
+	int f;
+
+	*fd = -1;
+	if (strcmp(spec, "-") != 0 && !ll_input_is_url(spec)) {
+		f = open(spec, O_RDONLY | O_CLOEXEC);
+		if (f < 0)
+			return ll_error_set(err, LL_IO, spec, 0, NULL,
+					    "cannot open: %s", strerror(errno));
+		if (fstat(f, &st) == 0 && S_ISDIR(st.st_mode)) {
+			close(f);
+			return ll_error_set(err, LL_IO, spec, 0, NULL,
+					    "is a directory");
+		}
+		if (fstat(f, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (uint64_t)st.st_size > max_bytes) {
+			close(f);
+			return ll_error_set(err, LL_INVALID, spec, 0, NULL,
+					    "larger than the limit of %llu "
+					    "bytes",
+					    (unsigned long long)max_bytes);
+		}
+		if (fstat(f, &st) == 0 && !S_ISREG(st.st_mode)) {
+			/* a pipe or device: spool it like stdin */
+			int t = temp_fd();
+
+			if (t < 0) {
+				close(f);
+				return ll_error_set(err, LL_IO, spec, 0, NULL,
+						    "cannot create a temporary "
+						    "file: %s",
+						    strerror(errno));
+			}
+			if (dup2(f, STDIN_FILENO) < 0) {
+				close(f);
+				close(t);
+				return ll_error_set(err, LL_IO, spec, 0, NULL,
+						    "cannot read: %s",
+						    strerror(errno));
+			}
+			close(f);
+			rc = spool_stdin(t, max_bytes, err);
+			if (rc != LL_OK || lseek(t, 0, SEEK_SET) != 0) {
+				close(t);
+				return rc != LL_OK
+					       ? rc
+					       : ll_error_set(err, LL_IO, spec,
+							      0, NULL,
+							      "cannot rewind");
+			}
+			*fd = t;
+			return LL_OK;
+		}
+		*fd = f;
+		return LL_OK;
+	}
+	f = temp_fd();
+	if (f < 0)
+		return ll_error_set(err, LL_IO, spec, 0, NULL,
+				    "cannot create a temporary file: %s",
+				    strerror(errno));
+	rc = strcmp(spec, "-") == 0 ? spool_stdin(f, max_bytes, err)
+				    : fetch(spec, f, max_bytes, err);
+	if (rc == LL_OK && lseek(f, 0, SEEK_SET) != 0)
+		rc = ll_error_set(err, LL_IO, spec, 0, NULL,
+				  "cannot rewind: %s", strerror(errno));
+	if (rc != LL_OK) {
+		close(f);
+		return rc;
+	}
+	*fd = f;
+	return LL_OK;
+}
+
+enum ll_status ll_input_read_all(const char *spec, size_t max_bytes,
+				 char **out, size_t *len,
+				 struct ll_error *err)
+{
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	enum ll_status rc;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	rc = ll_input_open(spec, max_bytes, &fd, err);
+	if (rc != LL_OK)
+		return rc;
+	for (;;) {
+		ssize_t k;
+
+		if (n + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			char *nb = realloc(buf, ncap);
+
+			if (!nb) {
+				rc = ll_error_set(err, LL_NOMEM, spec, 0, NULL,
+						  "out of memory reading");
+				break;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		k = read(fd, buf + n, cap - 1 - n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = ll_error_set(err, LL_IO, spec, 0, NULL,
+					  "cannot read: %s", strerror(errno));
+			break;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n > max_bytes) {
+			rc = ll_error_set(err, LL_INVALID, spec, 0, NULL,
+					  "larger than the limit of %zu bytes",
+					  max_bytes);
+			break;
+		}
+	}
+	close(fd);
+	if (rc != LL_OK) {
+		free(buf);
+		return rc;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return LL_OK;
+}

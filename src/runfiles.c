@@ -1,0 +1,759 @@
+/*
+ * runfiles.c — payouts.csv, compliance.json and run.json (runfiles.h).
+ *
+ * Design decision: JSON documents are built as jansson trees with keys in
+ * a fixed insertion order and arrays sorted by id before serialising;
+ * exact figures are reduced fractions and rounded ones decimal strings
+ * with the currency's exponent — never JSON numbers.
+ */
+#include "ledgerline/runfiles.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledgerline/ident.h"
+#include "ledgerline/jsonx.h"
+
+/* ---- small builders --------------------------------------------------- */
+
+static json_t *jq(const mpq_t q)
+{
+	char *s = ll_exact_fraction_str(q);
+	json_t *v = s ? json_string(s) : NULL;
+
+	free(s);
+	return v;
+}
+
+static json_t *jminor(int64_t minor, int e)
+{
+	char *s = ll_exact_minor_str_i64(minor, e);
+	json_t *v = s ? json_string(s) : NULL;
+
+	free(s);
+	return v;
+}
+
+static json_t *jxsum(const struct ll_xsum *x, int scale)
+{
+	mpq_t q;
+	json_t *v;
+
+	mpq_init(q);
+	ll_xsum_get(q, x, scale);
+	v = jq(q);
+	mpq_clear(q);
+	return v;
+}
+
+static json_t *jts(int64_t us)
+{
+	char buf[32];
+
+	ll_timestamp_format(us, buf);
+	return json_string(buf);
+}
+
+static json_t *jday(int32_t day)
+{
+	char buf[11];
+
+	ll_date_format(day, buf);
+	return json_string(buf);
+}
+
+/* Set key to v (stolen); on a NULL v remember the failure. */
+static void put(json_t *obj, const char *key, json_t *v, int *fail)
+{
+	if (!v || json_object_set_new(obj, key, v) != 0)
+		*fail = 1;
+}
+
+static void append(json_t *arr, json_t *v, int *fail)
+{
+	if (!v || json_array_append_new(arr, v) != 0)
+		*fail = 1;
+}
+
+static char *dump(json_t *root, int fail)
+{
+	char *s = NULL;
+
+	if (!fail && root)
+		s = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	json_decref(root);
+	if (s) {
+		size_t n = strlen(s);
+		char *t = realloc(s, n + 2);
+
+		if (!t) {
+			free(s);
+			return NULL;
+		}
+		t[n] = '\n';
+		t[n + 1] = '\0';
+		s = t;
+	}
+	return s;
+}
+
+static json_t *period_obj(const struct ll_run *r, int *fail)
+{
+	json_t *p = json_object();
+
+	put(p, "label", json_string(r->period), fail);
+	put(p, "first", jday(r->first_day), fail);
+	put(p, "last", jday(r->last_day), fail);
+	return p;
+}
+
+/* ---- payouts.csv ------------------------------------------------------ */
+
+void ll_end_to_end_id(const char *run_id, const char *payee,
+		      const char *currency, char out[35])
+{
+	struct ll_sha256_ctx c;
+	uint8_t d[LL_SHA256_LEN];
+	char hex[65];
+
+	LL_ENSURE(ll_sha256_init(&c) == LL_OK);
+	ll_sha256_update(&c, "ledgerline-e2e-v1\n", 18);
+	ll_sha256_update(&c, run_id, strlen(run_id));
+	ll_sha256_update(&c, "\n", 1);
+	ll_sha256_update(&c, payee, strlen(payee));
+	ll_sha256_update(&c, "\n", 1);
+	ll_sha256_update(&c, currency, strlen(currency));
+	ll_sha256_final(&c, d);
+	ll_hex(d, sizeof(d), hex);
+	snprintf(out, 35, "LL%.32s", hex);
+}
+
+struct sbuf {
+	char *s;
+	size_t n, cap;
+	int fail;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->fail)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 4096;
+		char *ns;
+
+		while (ncap < b->n + n + 1)
+			ncap *= 2;
+		ns = realloc(b->s, ncap);
+		if (!ns) {
+			b->fail = 1;
+			return;
+		}
+		b->s = ns;
+		b->cap = ncap;
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* An RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
+static void sb_csv(struct sbuf *b, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		sb_str(b, s);
+		return;
+	}
+	sb_add(b, "\"", 1);
+	for (; *s; s++) {
+		if (*s == '"')
+			sb_add(b, "\"\"", 2);
+		else
+			sb_add(b, s, 1);
+	}
+	sb_add(b, "\"", 1);
+}
+
+char *ll_runfile_payouts_csv(const struct ll_run *r,
+			     const char *const *statement_sha256)
+{
+	struct sbuf b = { NULL, 0, 0, 0 };
+	size_t i;
+
+	sb_str(&b, "payee_id,payee_name,currency,amount,iban,bic,"
+		   "end_to_end_id,statement_sha256\n");
+	for (i = 0; i < r->st.n_payouts; i++) {
+		const struct ll_payout *po = &r->st.payouts[i];
+		const struct ll_party *p = &r->reg->parties.v[po->payee];
+		char *amount = ll_exact_minor_str_i64(po->minor, po->exponent);
+		char e2e[35];
+
+		if (!amount) {
+			b.fail = 1;
+			break;
+		}
+		ll_end_to_end_id(r->id, p->id, po->currency, e2e);
+		sb_csv(&b, p->id);
+		sb_str(&b, ",");
+		sb_csv(&b, p->name);
+		sb_str(&b, ",");
+		sb_str(&b, po->currency);
+		sb_str(&b, ",");
+		sb_str(&b, amount);
+		sb_str(&b, ",");
+		sb_str(&b, p->has_payout ? p->iban : "");
+		sb_str(&b, ",");
+		sb_str(&b, p->has_payout ? p->bic : "");
+		sb_str(&b, ",");
+		sb_str(&b, e2e);
+		sb_str(&b, ",");
+		if (statement_sha256 && statement_sha256[i])
+			sb_str(&b, statement_sha256[i]);
+		sb_str(&b, "\n");
+		free(amount);
+	}
+	if (b.fail) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* ---- compliance.json -------------------------------------------------- */
+
+struct inelig {
+	const char *ref;	/* work id or "isrc:..."/"work:..." key */
+	int unknown;
+	enum ll_reason reason;
+	struct ll_mass mass;
+};
+
+static int cmp_inelig(const void *a, const void *b)
+{
+	const struct inelig *x = a, *y = b;
+	int c = strcmp(x->ref, y->ref);
+
+	if (c)
+		return c;
+	return (x->reason > y->reason) - (x->reason < y->reason);
+}
+
+static json_t *mass_obj(const struct ll_mass *m, int *fail)
+{
+	json_t *o = json_object();
+
+	put(o, "weight", jxsum(&m->w, LL_XSUM_SCALE_W), fail);
+	put(o, "value_weight", jxsum(&m->vw, LL_XSUM_SCALE_VW), fail);
+	put(o, "events", json_integer((json_int_t)m->events), fail);
+	return o;
+}
+
+static json_t *ineligible(const struct ll_run *r, int *fail)
+{
+	const struct ll_elig *e = &r->elig;
+	const struct ll_registry *reg = r->reg;
+	struct inelig *v;
+	size_t n = 0, cap = reg->works.n * (LL_REASON_COUNT) +
+			    r->tally.n_unknown + 1, w, i;
+	json_t *arr = json_array();
+
+	v = calloc(cap, sizeof(*v));
+	if (!v || !arr) {
+		free(v);
+		*fail = 1;
+		return arr;
+	}
+	for (w = 0; w < reg->works.n; w++) {
+		size_t first = n;
+		uint32_t k;
+
+		for (k = e->off[1][w]; k < e->off[1][w + 1]; k++) {
+			const struct ll_span *s = &e->spans[k];
+			const struct ll_mass *m = &r->tally.slots[s->slot];
+			size_t j;
+
+			if (s->reason == LL_ELIGIBLE || m->events == 0)
+				continue;
+			for (j = first; j < n; j++) {
+				if (v[j].reason == s->reason)
+					break;
+			}
+			if (j == n) {
+				v[n].ref = reg->works.v[w].id;
+				v[n].reason = (enum ll_reason)s->reason;
+				ll_mass_init(&v[n].mass);
+				n++;
+			}
+			if (ll_mass_merge(&v[j].mass, m) != LL_OK)
+				*fail = 1;
+		}
+		{
+			const struct ll_mass *m =
+				&r->tally.slots[e->currency_slot0 + w];
+
+			if (m->events) {
+				v[n].ref = reg->works.v[w].id;
+				v[n].reason = LL_REASON_CURRENCY;
+				ll_mass_init(&v[n].mass);
+				if (ll_mass_merge(&v[n].mass, m) != LL_OK)
+					*fail = 1;
+				n++;
+			}
+		}
+	}
+	for (i = 0; i < r->tally.n_unknown; i++) {
+		v[n].ref = r->tally.unknown[i].key;
+		v[n].unknown = 1;
+		v[n].reason = LL_REASON_UNKNOWN_WORK;
+		ll_mass_init(&v[n].mass);
+		if (ll_mass_merge(&v[n].mass, &r->tally.unknown[i].mass) !=
+		    LL_OK)
+			*fail = 1;
+		n++;
+	}
+	qsort(v, n, sizeof(*v), cmp_inelig);
+	for (i = 0; i < n; i++) {
+		json_t *o = json_object();
+
+		if (v[i].unknown) {
+			const char *colon = strchr(v[i].ref, ':');
+
+			put(o, v[i].ref[0] == 'w' ? "work" : "isrc",
+			    json_string(colon ? colon + 1 : v[i].ref), fail);
+		} else {
+			put(o, "work", json_string(v[i].ref), fail);
+		}
+		put(o, "reason", json_string(ll_reason_name(v[i].reason)),
+		    fail);
+		put(o, "weight", jxsum(&v[i].mass.w, LL_XSUM_SCALE_W), fail);
+		put(o, "value_weight", jxsum(&v[i].mass.vw, LL_XSUM_SCALE_VW),
+		    fail);
+		put(o, "events", json_integer((json_int_t)v[i].mass.events),
+		    fail);
+		append(arr, o, fail);
+		ll_mass_release(&v[i].mass);
+	}
+	free(v);
+	return arr;
+}
+
+struct exref {
+	const struct ll_run *r;
+	const struct ll_excluded *x;
+};
+
+static int cmp_excluded(const void *a, const void *b)
+{
+	const struct exref *x = a, *y = b;
+	int c = strcmp(x->r->manifests[x->x->manifest].source,
+		       y->r->manifests[y->x->manifest].source);
+
+	if (c)
+		return c;
+	if (x->x->manifest != y->x->manifest)
+		return x->x->manifest < y->x->manifest ? -1 : 1;
+	return (x->x->item > y->x->item) - (x->x->item < y->x->item);
+}
+
+static json_t *excluded(const struct ll_run *r, int *fail)
+{
+	json_t *arr = json_array();
+	struct exref *v = calloc(r->n_excluded + 1, sizeof(*v));
+	size_t i;
+
+	if (!v || !arr) {
+		free(v);
+		*fail = 1;
+		return arr;
+	}
+	for (i = 0; i < r->n_excluded; i++) {
+		v[i].r = r;
+		v[i].x = &r->excluded[i];
+	}
+	qsort(v, r->n_excluded, sizeof(*v), cmp_excluded);
+	for (i = 0; i < r->n_excluded; i++) {
+		const struct ll_manifest *m = &r->manifests[v[i].x->manifest];
+		const struct ll_manifest_item *it = &m->items[v[i].x->item];
+		json_t *o = json_object();
+
+		put(o, "manifest", json_string(m->source), fail);
+		put(o, "model", json_string(m->model), fail);
+		put(o, "training_run", json_string(m->training_run), fail);
+		put(o, "item", json_integer((json_int_t)it->index), fail);
+		put(o, it->kind == LL_REF_WORK ? "work" : "isrc",
+		    json_string(it->ref), fail);
+		put(o, "reason", json_string(ll_reason_name(v[i].x->reason)),
+		    fail);
+		append(arr, o, fail);
+	}
+	free(v);
+	return arr;
+}
+
+static json_t *voice(const struct ll_run *r, int *fail)
+{
+	const struct ll_tally *t = &r->tally;
+	json_t *o = json_object(), *by = json_array(), *list = json_array();
+	uint64_t total = t->voice_unknown;
+	size_t i, *order;
+
+	order = calloc(r->reg->parties.n + 1, sizeof(*order));
+	if (!order || !o || !by || !list) {
+		free(order);
+		json_decref(by);
+		json_decref(list);
+		*fail = 1;
+		return o;
+	}
+	/* parties in id order (the registry may hold them in any order) */
+	for (i = 0; i < r->reg->parties.n; i++)
+		order[i] = i;
+	for (i = 1; i < r->reg->parties.n; i++) {
+		size_t j = i, x = order[i];
+
+		while (j > 0 && strcmp(r->reg->parties.v[order[j - 1]].id,
+				       r->reg->parties.v[x].id) > 0) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = x;
+	}
+	for (i = 0; i < r->reg->parties.n; i++) {
+		size_t p = order[i];
+		json_t *e;
+
+		if (!t->voice_counts[p])
+			continue;
+		total += t->voice_counts[p];
+		e = json_object();
+		put(e, "party", json_string(r->reg->parties.v[p].id), fail);
+		put(e, "events", json_integer((json_int_t)t->voice_counts[p]),
+		    fail);
+		append(by, e, fail);
+	}
+	free(order);
+	for (i = 0; i < t->n_voice; i++) {
+		const struct ll_voice_finding *f = &t->voice[i];
+		json_t *e = json_object();
+
+		put(e, "id", json_string(f->event_id), fail);
+		put(e, "voice", json_string(f->party), fail);
+		put(e, "ts", jts(f->ts_us), fail);
+		put(e, "log", json_string(r->logs[f->file].name), fail);
+		put(e, "line", json_integer((json_int_t)f->line), fail);
+		append(list, e, fail);
+	}
+	put(o, "events", json_integer((json_int_t)total), fail);
+	put(o, "by_party", by, fail);
+	put(o, "unknown_party_events",
+	    json_integer((json_int_t)t->voice_unknown), fail);
+	put(o, "listed", list, fail);
+	put(o, "truncated", json_boolean(total > t->n_voice), fail);
+	return o;
+}
+
+static int cmp_withdrawn(const void *a, const void *b, void *reg)
+{
+	const struct ll_registry *g = reg;
+	const struct ll_withdrawn *x = a, *y = b;
+
+	return strcmp(g->works.v[x->work].id, g->works.v[y->work].id);
+}
+
+static json_t *withdrawn(const struct ll_run *r, int *fail)
+{
+	json_t *arr = json_array();
+	struct ll_withdrawn *v =
+		malloc((r->n_withdrawn + 1) * sizeof(*v));
+	size_t i;
+
+	if (!v || !arr) {
+		free(v);
+		*fail = 1;
+		return arr;
+	}
+	if (r->n_withdrawn)
+		memcpy(v, r->withdrawn, r->n_withdrawn * sizeof(*v));
+	qsort_r(v, r->n_withdrawn, sizeof(*v), cmp_withdrawn,
+		(void *)r->reg);
+	for (i = 0; i < r->n_withdrawn; i++) {
+		const struct ll_manifest *m = &r->manifests[v[i].manifest];
+		json_t *o = json_object();
+
+		put(o, "work", json_string(r->reg->works.v[v[i].work].id),
+		    fail);
+		put(o, "model", json_string(m->model), fail);
+		put(o, "training_run", json_string(m->training_run), fail);
+		put(o, "trained_at", jts(m->trained_at_us), fail);
+		put(o, "withdrawn_at", jts(v[i].lapsed_us), fail);
+		put(o, "reason", json_string(ll_reason_name(v[i].reason)),
+		    fail);
+		append(arr, o, fail);
+	}
+	free(v);
+	return arr;
+}
+
+char *ll_runfile_compliance(const struct ll_run *r)
+{
+	json_t *root = json_object();
+	int fail = !root;
+
+	put(root, "run_id", json_string(r->id), &fail);
+	put(root, "licensee", json_string(r->licensee), &fail);
+	put(root, "period", period_obj(r, &fail), &fail);
+	put(root, "excluded_items", excluded(r, &fail), &fail);
+	put(root, "ineligible_attribution", ineligible(r, &fail), &fail);
+	put(root, "unattributed", mass_obj(&r->tally.unattributed, &fail),
+	    &fail);
+	put(root, "voice_without_consent", voice(r, &fail), &fail);
+	put(root, "training_consent_withdrawn", withdrawn(r, &fail), &fail);
+	return dump(root, fail);
+}
+
+/* ---- run.json --------------------------------------------------------- */
+
+struct inref {
+	const char *name;
+	const char *sha256;
+	uint64_t bytes;
+	int64_t lines;		/* -1: not a log */
+};
+
+static int cmp_inref(const void *a, const void *b)
+{
+	const struct inref *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(x->sha256, y->sha256);
+}
+
+static json_t *inputs_arr(struct inref *v, size_t n, int *fail)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	qsort(v, n, sizeof(*v), cmp_inref);
+	for (i = 0; i < n; i++) {
+		json_t *o = json_object();
+
+		put(o, "source", json_string(v[i].name), fail);
+		put(o, "sha256", json_string(v[i].sha256), fail);
+		put(o, "bytes", json_integer((json_int_t)v[i].bytes), fail);
+		if (v[i].lines >= 0)
+			put(o, "lines", json_integer((json_int_t)v[i].lines),
+			    fail);
+		append(arr, o, fail);
+	}
+	return arr;
+}
+
+static json_t *inputs(const struct ll_run *r, int *fail)
+{
+	json_t *o = json_object(), *reg = json_object(), *counts = json_object();
+	struct inref *v = calloc(r->n_manifests + r->n_logs + 1, sizeof(*v));
+	size_t i;
+	int k;
+
+	if (!v) {
+		*fail = 1;
+		return o;
+	}
+	put(reg, "sha256", json_string(r->registry_sha256), fail);
+	for (k = 0; k < LL_REC_KIND_COUNT; k++)
+		put(counts, ll_record_kind_array((enum ll_record_kind)k),
+		    json_integer((json_int_t)ll_registry_count(
+			    r->reg, (enum ll_record_kind)k)),
+		    fail);
+	put(reg, "records", counts, fail);
+	put(o, "registry", reg, fail);
+	for (i = 0; i < r->n_manifests; i++) {
+		v[i].name = r->manifests[i].source;
+		v[i].sha256 = r->manifests[i].sha256;
+		v[i].bytes = r->manifests[i].bytes;
+		v[i].lines = -1;
+	}
+	put(o, "manifests", inputs_arr(v, r->n_manifests, fail), fail);
+	for (i = 0; i < r->n_logs; i++) {
+		v[i].name = r->logs[i].name;
+		v[i].sha256 = r->logs[i].sha256;
+		v[i].bytes = r->logs[i].bytes;
+		v[i].lines = (int64_t)r->logs[i].lines;
+	}
+	put(o, "logs", inputs_arr(v, r->n_logs, fail), fail);
+	free(v);
+	return o;
+}
+
+static json_t *licences(const struct ll_run *r, int *fail)
+{
+	json_t *arr = json_array();
+	size_t i, j;
+	int k;
+
+	for (i = 0; i < r->st.n_lic; i++) {
+		const struct ll_licence_total *lt = &r->st.lic[i];
+		const struct ll_licence *lic = &r->reg->licences.v[lt->licence];
+		json_t *o = json_object(), *ex = json_object(),
+		       *parties = json_array();
+
+		put(o, "licence", json_string(lic->id), fail);
+		put(o, "licensor", json_string(lic->licensor), fail);
+		put(o, "currency", json_string(lic->currency), fail);
+		for (k = 0; k < LL_COMP_COUNT; k++)
+			put(ex, ll_component_name((enum ll_component)k),
+			    jq(lt->component[k]), fail);
+		put(ex, "total", jq(lt->exact), fail);
+		put(o, "exact", ex, fail);
+		put(o, "amount", jminor(lt->minor, lic->exponent), fail);
+		put(o, "training_works",
+		    json_integer((json_int_t)lt->n_training_works), fail);
+		put(o, "usage_works", json_integer((json_int_t)lt->n_usage_works),
+		    fail);
+		for (j = 0; j < r->st.n_parties; j++) {
+			const struct ll_party_total *pt = &r->st.parties[j];
+			json_t *p;
+
+			if (pt->licence != lt->licence)
+				continue;
+			p = json_object();
+			put(p, "party",
+			    json_string(r->reg->parties.v[pt->party].id), fail);
+			put(p, "exact", jq(pt->exact), fail);
+			put(p, "amount", jminor(pt->minor, lic->exponent), fail);
+			append(parties, p, fail);
+		}
+		put(o, "parties", parties, fail);
+		append(arr, o, fail);
+	}
+	return arr;
+}
+
+static json_t *payouts(const struct ll_run *r, int *fail)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < r->st.n_payouts; i++) {
+		const struct ll_payout *po = &r->st.payouts[i];
+		json_t *o = json_object();
+		char e2e[35];
+
+		ll_end_to_end_id(r->id, r->reg->parties.v[po->payee].id,
+				 po->currency, e2e);
+		put(o, "payee", json_string(r->reg->parties.v[po->payee].id),
+		    fail);
+		put(o, "currency", json_string(po->currency), fail);
+		put(o, "amount", jminor(po->minor, po->exponent), fail);
+		put(o, "end_to_end_id", json_string(e2e), fail);
+		put(o, "parties", json_integer((json_int_t)po->n_parties), fail);
+		append(arr, o, fail);
+	}
+	return arr;
+}
+
+/* Each party's new total per currency, sorted by party, currency. */
+static int cmp_amount(const void *a, const void *b)
+{
+	const struct ll_party_amount *x = a, *y = b;
+	int c = strcmp(x->party, y->party);
+
+	return c ? c : strcmp(x->currency, y->currency);
+}
+
+static json_t *restatement(const struct ll_run *r,
+			   const struct ll_restatement *rs, int *fail)
+{
+	json_t *o = json_object(), *adj = json_array();
+	struct ll_party_amount *cur;
+	size_t n_cur = 0, i, j, a, b;
+
+	cur = calloc(r->st.n_parties + 1, sizeof(*cur));
+	if (!cur || !o || !adj) {
+		free(cur);
+		*fail = 1;
+		return o;
+	}
+	for (i = 0; i < r->st.n_parties; i++) {
+		const struct ll_party_total *pt = &r->st.parties[i];
+		const char *id = r->reg->parties.v[pt->party].id;
+		const char *ccy = r->reg->licences.v[pt->licence].currency;
+
+		for (j = 0; j < n_cur; j++) {
+			if (strcmp(cur[j].party, id) == 0 &&
+			    strcmp(cur[j].currency, ccy) == 0)
+				break;
+		}
+		if (j == n_cur) {
+			snprintf(cur[j].party, sizeof(cur[j].party), "%s", id);
+			snprintf(cur[j].currency, sizeof(cur[j].currency), "%s",
+				 ccy);
+			n_cur++;
+		}
+		cur[j].minor += pt->minor;
+	}
+	qsort(cur, n_cur, sizeof(*cur), cmp_amount);
+	/* merge the two sorted lists */
+	for (a = 0, b = 0; a < rs->n_prev || b < n_cur;) {
+		const struct ll_party_amount *p = a < rs->n_prev ? &rs->prev[a]
+								  : NULL;
+		const struct ll_party_amount *q = b < n_cur ? &cur[b] : NULL;
+		int c = !p ? 1 : !q ? -1 : cmp_amount(p, q);
+		const struct ll_party_amount *k = c <= 0 ? p : q;
+		int64_t before = c <= 0 ? p->minor : 0;
+		int64_t after = c >= 0 ? q->minor : 0;
+		int e = ll_currency_exponent(k->currency);
+		json_t *x = json_object();
+
+		put(x, "party", json_string(k->party), fail);
+		put(x, "currency", json_string(k->currency), fail);
+		put(x, "previous", jminor(before, e), fail);
+		put(x, "current", jminor(after, e), fail);
+		put(x, "adjustment", jminor(after - before, e), fail);
+		append(adj, x, fail);
+		a += c <= 0;
+		b += c >= 0;
+	}
+	free(cur);
+	put(o, "supersedes", json_string(rs->supersedes), fail);
+	put(o, "adjustments", adj, fail);
+	return o;
+}
+
+char *ll_runfile_run_json(const struct ll_run *r,
+			  const struct ll_restatement *rs)
+{
+	json_t *root = json_object(), *counts = json_object();
+	int fail = !root || !counts;
+
+	put(root, "run_id", json_string(r->id), &fail);
+	put(root, "licensee", json_string(r->licensee), &fail);
+	put(root, "period", period_obj(r, &fail), &fail);
+	put(root, "rounding",
+	    json_string("licence total round-half-even to minor units; "
+			"largest remainder to parties (ties: party id) and "
+			"to each party's lines (ties: component, work id, "
+			"side)"),
+	    &fail);
+	put(root, "inputs", inputs(r, &fail), &fail);
+	put(counts, "events", json_integer((json_int_t)r->tally.events), &fail);
+	put(counts, "attributions",
+	    json_integer((json_int_t)r->tally.attributions), &fail);
+	put(counts, "manifest_items", json_integer((json_int_t)r->n_items),
+	    &fail);
+	put(counts, "excluded_items", json_integer((json_int_t)r->n_excluded),
+	    &fail);
+	put(counts, "lines", json_integer((json_int_t)r->st.n_lines), &fail);
+	put(root, "counts", counts, &fail);
+	put(root, "licences", licences(r, &fail), &fail);
+	put(root, "payouts", payouts(r, &fail), &fail);
+	if (rs)
+		put(root, "restatement", restatement(r, rs, &fail), &fail);
+	return dump(root, fail);
+}
