@@ -63,5 +63,6 @@ enum ll_status ll_cli_help(const char *usage)
 
 bool ll_cli_progress_enabled(void)
 {
-	return isatty(STDERR_FILENO) == 1;
+	/* a person is watching: both streams are the terminal */
+	return isatty(STDOUT_FILENO) == 1 && isatty(STDERR_FILENO) == 1;
 }

@@ -45,7 +45,7 @@ static enum ll_status run(int argc, char **argv)
 	ll_error_clear(&err);
 	rc = ll_config_load(&cfg, &err);
 	if (rc == LL_OK)
-		rc = ll_db_open(&db, &cfg, &err);
+		rc = ll_db_open(&db, &cfg, LL_DB_ADMIN, &err);
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
 		return rc;

@@ -81,6 +81,9 @@ static enum ll_status read_file(struct ll_config *cfg, const char *path,
 		if (strcmp(key, "database.dsn") == 0)
 			rc = set_field(cfg->dsn, sizeof(cfg->dsn), value, err,
 				       path, line, key);
+		else if (strcmp(key, "database.admin_dsn") == 0)
+			rc = set_field(cfg->admin_dsn, sizeof(cfg->admin_dsn),
+				       value, err, path, line, key);
 		else if (strcmp(key, "postgres.bindir") == 0)
 			rc = set_field(cfg->pg_bindir, sizeof(cfg->pg_bindir),
 				       value, err, path, line, key);
@@ -181,6 +184,9 @@ enum ll_status ll_config_load(struct ll_config *cfg, struct ll_error *err)
 	if ((v = env("LEDGERLINE_DSN")))
 		rc = set_field(cfg->dsn, sizeof(cfg->dsn), v, err,
 			       "LEDGERLINE_DSN", 0, NULL);
+	if (rc == LL_OK && (v = env("LEDGERLINE_ADMIN_DSN")))
+		rc = set_field(cfg->admin_dsn, sizeof(cfg->admin_dsn), v, err,
+			       "LEDGERLINE_ADMIN_DSN", 0, NULL);
 	if (rc == LL_OK && (v = env("LEDGERLINE_PG_BINDIR")))
 		rc = set_field(cfg->pg_bindir, sizeof(cfg->pg_bindir), v, err,
 			       "LEDGERLINE_PG_BINDIR", 0, NULL);

@@ -2,7 +2,7 @@
  * db.c — connection, migrations, transactions and the registry store
  * (db.h), on libpq.
  *
- * Design decision: every statement goes through exec_params(), which
+ * Design decision: every statement goes through ll_db_exec(), which
  * checks the result status and the expected column count in one place and
  * turns any failure into an LL_DB error carrying the server's message, so
  * no caller can forget a PQresultStatus check or a PQclear.
@@ -19,18 +19,20 @@
 #include "ledgerline/digest.h"
 #include "ledgerline/jsonx.h"
 
+#include "db_internal.h"
+
 /* Arbitrary constants naming ledgerline's advisory locks. */
 static const char LOCK_MIGRATE[] = "7305917421";
 static const char LOCK_REGISTRY[] = "7305917422";
 
-static PGconn *conn_of(struct ll_db *db)
+PGconn *ll_db_conn(struct ll_db *db)
 {
 	assert(db->conn != NULL);
 	return db->conn;
 }
 
 /* The server's message without its trailing newline. */
-static enum ll_status db_error(struct ll_error *err, const char *what,
+enum ll_status ll_db_error(struct ll_error *err, const char *what,
 			       const char *msg)
 {
 	char buf[LL_ERROR_TEXT_MAX];
@@ -49,20 +51,20 @@ static enum ll_status db_error(struct ll_error *err, const char *what,
  * PGRES_TUPLES_OK; for tuples, ncols is the expected column count.
  * Returns the result (caller PQclear's) or NULL with err filled.
  */
-static PGresult *exec_params(struct ll_db *db, const char *what,
+PGresult *ll_db_exec(struct ll_db *db, const char *what,
 			     const char *sql, int nparams,
 			     const char *const *params, ExecStatusType expect,
 			     int ncols, struct ll_error *err)
 {
-	PGresult *res = PQexecParams(conn_of(db), sql, nparams, NULL, params,
+	PGresult *res = PQexecParams(ll_db_conn(db), sql, nparams, NULL, params,
 				     NULL, NULL, 0);
 
 	if (!res) {
-		db_error(err, what, PQerrorMessage(conn_of(db)));
+		ll_db_error(err, what, PQerrorMessage(ll_db_conn(db)));
 		return NULL;
 	}
 	if (PQresultStatus(res) != expect) {
-		db_error(err, what, PQresultErrorMessage(res));
+		ll_db_error(err, what, PQresultErrorMessage(res));
 		PQclear(res);
 		return NULL;
 	}
@@ -76,11 +78,11 @@ static PGresult *exec_params(struct ll_db *db, const char *what,
 	return res;
 }
 
-static enum ll_status exec_cmd(struct ll_db *db, const char *what,
+enum ll_status ll_db_cmd(struct ll_db *db, const char *what,
 			       const char *sql, int nparams,
 			       const char *const *params, struct ll_error *err)
 {
-	PGresult *res = exec_params(db, what, sql, nparams, params,
+	PGresult *res = ll_db_exec(db, what, sql, nparams, params,
 				    PGRES_COMMAND_OK, 0, err);
 
 	if (!res)
@@ -96,17 +98,21 @@ static void quiet_notices(void *arg, const char *message)
 }
 
 enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
-			  struct ll_error *err)
+			  enum ll_db_role role, struct ll_error *err)
 {
-	char dsn[LL_CLUSTER_DSN_MAX];
+	char dsn[LL_CLUSTER_DSN_MAX + 64];
 	PGconn *conn;
 	enum ll_status rc;
 
 	db->conn = NULL;
 	if (cfg->dsn[0]) {
-		snprintf(dsn, sizeof(dsn), "%s", cfg->dsn);
+		snprintf(dsn, sizeof(dsn), "%s",
+			 role == LL_DB_ADMIN && cfg->admin_dsn[0]
+				 ? cfg->admin_dsn
+				 : cfg->dsn);
 	} else {
 		struct ll_cluster c;
+		size_t n;
 
 		rc = ll_cluster_init(&c, cfg->home, cfg->pg_bindir,
 				     cfg->pg_user, err);
@@ -115,22 +121,34 @@ enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
 		rc = ll_cluster_ensure(&c, "ledgerline", err);
 		if (rc != LL_OK)
 			return rc;
-		ll_cluster_dsn(&c, "ledgerline", dsn, sizeof(dsn));
+		ll_cluster_dsn(&c, "ledgerline", dsn, sizeof(dsn) - 64);
+		n = strlen(dsn);
+		/* a later keyword overrides an earlier one in a conninfo */
+		if (role == LL_DB_APP)
+			snprintf(dsn + n, sizeof(dsn) - n, " user=%s",
+				 LL_DB_APP_ROLE);
 	}
 	conn = PQconnectdb(dsn);
 	if (!conn)
 		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 				    "out of memory connecting to the database");
 	if (PQstatus(conn) != CONNECTION_OK) {
-		rc = db_error(err, "cannot connect to the database",
-			      PQerrorMessage(conn));
+		const char *msg = PQerrorMessage(conn);
+
+		if (role == LL_DB_APP && strstr(msg, "role \"" LL_DB_APP_ROLE))
+			rc = ll_error_set(err, LL_DB, NULL, 0, NULL,
+					  "the database is not initialised: "
+					  "run 'ledgerline init'");
+		else
+			rc = ll_db_error(err, "cannot connect to the database",
+					 msg);
 		PQfinish(conn);
 		return rc;
 	}
 	PQsetNoticeProcessor(conn, quiet_notices, NULL);
 	db->conn = conn;
-	return exec_cmd(db, "cannot set up the session",
-			"SET client_min_messages = warning", 0, NULL, err);
+	return ll_db_cmd(db, "cannot set up the session",
+			 "SET client_min_messages = warning", 0, NULL, err);
 }
 
 void ll_db_close(struct ll_db *db)
@@ -142,13 +160,13 @@ void ll_db_close(struct ll_db *db)
 
 enum ll_status ll_db_begin(struct ll_db *db, struct ll_error *err)
 {
-	return exec_cmd(db, "cannot begin a transaction", "BEGIN", 0, NULL,
+	return ll_db_cmd(db, "cannot begin a transaction", "BEGIN", 0, NULL,
 			err);
 }
 
 enum ll_status ll_db_commit(struct ll_db *db, struct ll_error *err)
 {
-	return exec_cmd(db, "cannot commit", "COMMIT", 0, NULL, err);
+	return ll_db_cmd(db, "cannot commit", "COMMIT", 0, NULL, err);
 }
 
 void ll_db_rollback(struct ll_db *db)
@@ -165,7 +183,7 @@ static enum ll_status advisory_lock(struct ll_db *db, const char *key,
 				    struct ll_error *err)
 {
 	const char *params[1] = { key };
-	PGresult *res = exec_params(db, "cannot take a lock",
+	PGresult *res = ll_db_exec(db, "cannot take a lock",
 				    "SELECT pg_advisory_xact_lock($1::bigint)",
 				    1, params, PGRES_TUPLES_OK, 1, err);
 
@@ -209,7 +227,7 @@ static enum ll_status migration_state(struct ll_db *db,
 	enum ll_status rc = LL_OK;
 
 	snprintf(version, sizeof(version), "%d", m->version);
-	res = exec_params(db, "cannot read the migrations",
+	res = ll_db_exec(db, "cannot read the migrations",
 			  "SELECT sha256 FROM ledgerline.schema_migration "
 			  "WHERE version = $1::integer",
 			  1, params, PGRES_TUPLES_OK, 1, err);
@@ -246,21 +264,21 @@ static enum ll_status apply_one(struct ll_db *db, const struct ll_migration *m,
 	if (rc == LL_OK)
 		rc = migration_state(db, m, &applied, err);
 	if (rc == LL_OK && !applied) {
-		res = PQexec(conn_of(db), m->sql);
+		res = PQexec(ll_db_conn(db), m->sql);
 		if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
 			char what[128];
 
 			snprintf(what, sizeof(what), "migration %s failed",
 				 m->name);
-			rc = db_error(err, what,
+			rc = ll_db_error(err, what,
 				      res ? PQresultErrorMessage(res)
-					  : PQerrorMessage(conn_of(db)));
+					  : PQerrorMessage(ll_db_conn(db)));
 		}
 		PQclear(res);
 		snprintf(version, sizeof(version), "%d", m->version);
 		migration_digest(m, hex);
 		if (rc == LL_OK)
-			rc = exec_cmd(db, "cannot record a migration",
+			rc = ll_db_cmd(db, "cannot record a migration",
 				      "INSERT INTO ledgerline.schema_migration "
 				      "(version, name, sha256) "
 				      "VALUES ($1::integer, $2, $3)",
@@ -287,12 +305,12 @@ enum ll_status ll_db_migrate(struct ll_db *db, int *applied,
 	if (rc == LL_OK)
 		rc = advisory_lock(db, LOCK_MIGRATE, err);
 	if (rc == LL_OK) {
-		PGresult *res = PQexec(conn_of(db), SQL_BOOTSTRAP);
+		PGresult *res = PQexec(ll_db_conn(db), SQL_BOOTSTRAP);
 
 		if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
-			rc = db_error(err, "cannot create the schema",
+			rc = ll_db_error(err, "cannot create the schema",
 				      res ? PQresultErrorMessage(res)
-					  : PQerrorMessage(conn_of(db)));
+					  : PQerrorMessage(ll_db_conn(db)));
 		PQclear(res);
 	}
 	if (rc == LL_OK)
@@ -318,7 +336,7 @@ enum ll_status ll_db_require_schema(struct ll_db *db, struct ll_error *err)
 	size_t i;
 	bool exists;
 
-	res = exec_params(db, "cannot inspect the schema",
+	res = ll_db_exec(db, "cannot inspect the schema",
 			  "SELECT to_regclass('ledgerline.schema_migration') "
 			  "IS NOT NULL",
 			  0, NULL, PGRES_TUPLES_OK, 1, err);
@@ -371,7 +389,7 @@ enum ll_status ll_db_registry_read(struct ll_db *db, struct ll_registry *reg,
 	int i, n;
 	enum ll_status rc = LL_OK;
 
-	res = exec_params(db, "cannot read the registries",
+	res = ll_db_exec(db, "cannot read the registries",
 			  "SELECT kind, version, body::text "
 			  "FROM ledgerline.registry_current ORDER BY kind, id",
 			  0, NULL, PGRES_TUPLES_OK, 3, err);
@@ -472,7 +490,7 @@ enum ll_status ll_db_registry_store(struct ll_db *db,
 		if (!fj)
 			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 					    "out of memory");
-		res = exec_params(db, "cannot record the load",
+		res = ll_db_exec(db, "cannot record the load",
 				  "INSERT INTO ledgerline.load (files) "
 				  "VALUES ($1::jsonb) RETURNING load_id",
 				  1, params, PGRES_TUPLES_OK, 1, err);
@@ -510,7 +528,7 @@ enum ll_status ll_db_registry_store(struct ll_db *db,
 			params[3] = m->sha256;
 			params[4] = body;
 			params[5] = load_id_s;
-			rc = exec_cmd(db, "cannot store a record", SQL_INSERT,
+			rc = ll_db_cmd(db, "cannot store a record", SQL_INSERT,
 				      6, params, err);
 			free(body);
 		}

@@ -19,6 +19,9 @@
 static const struct ll_cmd *const commands[] = {
 	&ll_cmd_init,
 	&ll_cmd_load,
+	&ll_cmd_run,
+	&ll_cmd_balance,
+	&ll_cmd_audit,
 	&ll_cmd_db,
 };
 

@@ -33,10 +33,12 @@ enum ll_status ll_cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Print the usage text of a command to stdout and return LL_OK. */
 enum ll_status ll_cli_help(const char *usage);
-/* Is stderr a terminal (for progress lines)? */
+/* Draw progress lines (on stderr)?  Only when stdout and stderr are both
+ * a terminal, never in pipes, files or CI. */
 bool ll_cli_progress_enabled(void);
 
 /* The commands. */
-extern const struct ll_cmd ll_cmd_init, ll_cmd_load, ll_cmd_db;
+extern const struct ll_cmd ll_cmd_init, ll_cmd_load, ll_cmd_run, ll_cmd_balance,
+	ll_cmd_audit, ll_cmd_db;
 
 #endif

@@ -19,6 +19,8 @@ struct ll_config {
 	char home[PATH_MAX];	/* data directory */
 	char file[PATH_MAX];	/* configuration file read, "" if none */
 	char dsn[LL_CONFIG_VALUE_MAX];	/* "" = the embedded cluster */
+	char admin_dsn[LL_CONFIG_VALUE_MAX];	/* schema owner, for init; ""
+						 * = dsn */
 	char pg_bindir[PATH_MAX];	/* "" = discover */
 	char pg_user[64];	/* server user when root, "" = default */
 	char signing_key[PATH_MAX];	/* "" = <home>/keys/signing.pem */
@@ -31,9 +33,11 @@ struct ll_config {
  *   file: $LEDGERLINE_CONFIG (must exist), else ./config/ledgerline.conf,
  *     else <home>/ledgerline.conf, when present;
  *   database: $LEDGERLINE_DSN, else "database.dsn" from the file, else
- *     the embedded cluster.
+ *     the embedded cluster; for schema changes ("init"),
+ *     $LEDGERLINE_ADMIN_DSN, else "database.admin_dsn", else the same.
  * The file holds "key = value" lines; '#' starts a comment.  Keys:
- * database.dsn, postgres.bindir, postgres.user, signing.key.  An unknown
+ * database.dsn, database.admin_dsn, postgres.bindir, postgres.user,
+ * signing.key.  An unknown
  * key is an error (LL_USAGE with file and line).
  */
 enum ll_status ll_config_load(struct ll_config *cfg, struct ll_error *err);

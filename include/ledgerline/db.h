@@ -16,6 +16,7 @@
 
 #include "ledgerline/config.h"
 #include "ledgerline/registry.h"
+#include "ledgerline/runfiles.h"
 #include "ledgerline/status.h"
 
 struct ll_migration {
@@ -34,12 +35,25 @@ struct ll_db {
 };
 
 /*
- * Connect.  With cfg->dsn empty, make sure the embedded cluster runs
- * (creating it on first use) and connect to its "ledgerline" database.
+ * Who ledgerline connects as.  LL_DB_ADMIN owns the schema and is used by
+ * "init" only; LL_DB_APP ("ledgerline_app" in the embedded cluster) can
+ * read and append but owns no table, so it cannot alter tables, disable
+ * their triggers, update or delete.
+ */
+enum ll_db_role { LL_DB_APP, LL_DB_ADMIN };
+
+/* The application role's name in the embedded cluster. */
+#define LL_DB_APP_ROLE "ledgerline_app"
+
+/*
+ * Connect.  With no DSN configured, make sure the embedded cluster runs
+ * (creating it on first use) and connect to its "ledgerline" database as
+ * the role asked for.  With a configured DSN: LL_DB_APP uses cfg->dsn,
+ * LL_DB_ADMIN uses cfg->admin_dsn when set, else cfg->dsn.
  * LL_DB with the server's message on failure.
  */
 enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
-			  struct ll_error *err);
+			  enum ll_db_role role, struct ll_error *err);
 void ll_db_close(struct ll_db *db);
 
 /* Apply every built-in migration not yet applied, each in its own
@@ -93,5 +107,94 @@ enum ll_status ll_db_registry_store(struct ll_db *db,
 				    size_t n_files,
 				    struct ll_load_counts *counts,
 				    int64_t *load_id, struct ll_error *err);
+
+/* ---- runs (db_run.c) ---- */
+
+struct ll_run;
+
+/*
+ * Serialise writers of one (licensee, period): a transaction-scoped
+ * advisory lock; a second run of the same period waits for the first to
+ * commit or roll back (and a killed run's lock goes with its connection).
+ */
+enum ll_status ll_db_lock_period(struct ll_db *db, const char *licensee,
+				 const char *period_first,
+				 const char *period_last, struct ll_error *err);
+
+/* Is this run id already stored? */
+enum ll_status ll_db_run_exists(struct ll_db *db, const char *run_id,
+				bool *exists, struct ll_error *err);
+
+/*
+ * Store a computed run (its inputs, licence, party and line results,
+ * payouts, run.json and compliance.json) inside the caller's transaction.
+ * The database checks at commit that Σ lines = party totals and
+ * Σ parties = licence totals.
+ */
+enum ll_status ll_db_run_store(struct ll_db *db, const struct ll_run *r,
+			       const char *run_json, const char *compliance,
+			       struct ll_error *err);
+
+/* ---- the ledger (db_ledger.c) ---- */
+
+/* The posting currently in force for a (licensee, period). */
+struct ll_current_posting {
+	bool exists;
+	int64_t posting_id;
+	char run_id[64];
+	char *run_json;		/* the run.json written with it (owned) */
+};
+void ll_current_posting_release(struct ll_current_posting *c);
+
+/* Look the current posting of (licensee, first, last) up. */
+enum ll_status ll_db_current_posting(struct ll_db *db, const char *licensee,
+				     const char *first, const char *last,
+				     struct ll_current_posting *cur,
+				     struct ll_error *err);
+
+/* What each party had under a stored run (struct ll_party_amount is in
+ * runfiles.h). */
+enum ll_status ll_db_run_party_amounts(struct ll_db *db, const char *run_id,
+				       struct ll_party_amount **out, size_t *n,
+				       struct ll_error *err);
+
+/*
+ * Post run r (stored with ll_db_run_store) as the new posting of its
+ * period: reverse every entry of the superseded posting (supersedes, 0
+ * for none), then one entry per licence with a non-zero total, each
+ * balanced per currency and chained by hash.  Inside the caller's
+ * transaction, after ll_db_lock_period.  *entries counts what was added.
+ */
+enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
+			      int64_t supersedes, const char *run_json,
+			      int64_t *entries, struct ll_error *err);
+
+/* One line of "ledgerline balance". */
+struct ll_balance_row {
+	char party[72];
+	char kind[32];
+	char currency[4];
+	int64_t minor;
+};
+enum ll_status ll_db_balances(struct ll_db *db, const char *party,
+			      const char *currency, struct ll_balance_row **out,
+			      size_t *n, struct ll_error *err);
+
+/* Result of an audit. */
+struct ll_audit {
+	int64_t entries, lines;
+	int64_t first_bad_entry;	/* 0 when the chain holds */
+	char problem[256];		/* what is wrong, "" when nothing */
+	char head[65];			/* hash of the last entry */
+};
+
+/*
+ * Recompute the hash chain over every journal entry, the per-entry and
+ * per-currency zero sums, and the posting structure (one posting in force
+ * per period, reversals that exactly negate what they reverse).  Findings
+ * go to *a (LL_OK is returned; the caller decides the exit code).
+ */
+enum ll_status ll_db_audit(struct ll_db *db, struct ll_audit *a,
+			   struct ll_error *err);
 
 #endif

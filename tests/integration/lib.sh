@@ -23,7 +23,10 @@ newdb() {
     name=$1
     sql postgres -c "DROP DATABASE IF EXISTS \"$name\"" >/dev/null
     sql postgres -c "CREATE DATABASE \"$name\"" >/dev/null
-    export LEDGERLINE_DSN="host=$IT_SOCK dbname=$name user=ledgerline"
+    # as in production: everything runs as the application role, which
+    # owns nothing; only init connects as the schema owner
+    export LEDGERLINE_DSN="host=$IT_SOCK dbname=$name user=ledgerline_app"
+    export LEDGERLINE_ADMIN_DSN="host=$IT_SOCK dbname=$name user=ledgerline"
     IT_DB=$name
 }
 

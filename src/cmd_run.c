@@ -1,0 +1,545 @@
+/*
+ * cmd_run.c — "ledgerline run": compute what a licensee owes for a period
+ * (SPEC §3) and write payouts.csv, compliance.json and run.json (§4).
+ *
+ * Design decision: nothing is written anywhere until everything has been
+ * computed and checked.  Outputs are staged in a private directory inside
+ * --out, the run is stored in one database transaction, and only after it
+ * commits are the files renamed into place; any invalid input ends the run
+ * with every error listed, nothing stored and nothing left in --out.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ledgerline/cli.h"
+#include "ledgerline/config.h"
+#include "ledgerline/db.h"
+#include "ledgerline/ident.h"
+#include "ledgerline/input.h"
+#include "ledgerline/io.h"
+#include "ledgerline/run.h"
+#include "ledgerline/runfiles.h"
+
+enum {
+	MANIFEST_BYTES_MAX = 1024 * 1024 * 1024,
+	INPUTS_MAX = 4096,
+};
+
+static const uint64_t LOG_BYTES_MAX = UINT64_C(1) << 40; /* 1 TiB */
+
+static const char usage[] =
+	"usage: ledgerline run --licensee PARTY --period PERIOD\n"
+	"                      --manifest FILE... --logs FILE... --out DIR\n"
+	"                      [--threads N]\n"
+	"\n"
+	"Compute what the licensee owes under each of its licences active in\n"
+	"the period (SPEC §3), from training manifests and generation logs, and\n"
+	"record the run in the database.  Writes to DIR:\n"
+	"  payouts.csv       one row per payee and currency\n"
+	"  compliance.json   excluded items, ineligible and unattributed use,\n"
+	"                    voice imitation without consent, withdrawn consent\n"
+	"  run.json          run id, inputs and digests, totals per licence\n"
+	"\n"
+	"  --licensee PARTY  the licensee (a party of kind licensee)\n"
+	"  --period PERIOD   2026-Q3, 2026-09 or 2026-07-01..2026-09-30\n"
+	"  --manifest FILE   training manifests (JSON), one or more\n"
+	"  --logs FILE       generation logs (NDJSON), one or more\n"
+	"  --out DIR         output directory (created if missing)\n"
+	"  --threads N       parsing threads (default: the number of CPUs)\n"
+	"\n"
+	"FILE may be a path, '-' for standard input, or an https:// URL.  Any\n"
+	"invalid record stops the run: every error is listed as\n"
+	"FILE:LINE: FIELD: reason, nothing is stored and no file is written.\n"
+	"Running the same inputs again changes nothing and rewrites identical\n"
+	"files.\n"
+	"\n"
+	"Exit codes: 0 ok, 2 usage, 3 invalid input, 4 database, 5 network.\n";
+
+struct args {
+	const char *licensee, *period, *out;
+	const char *manifests[INPUTS_MAX];
+	size_t n_manifests;
+	const char *logs[INPUTS_MAX];
+	size_t n_logs;
+	int threads;
+};
+
+/* Values of a multi-valued option: argv[i+1..] up to the next "--x". */
+static int take_list(int argc, char **argv, int i, const char **dst,
+		     size_t *n)
+{
+	int j = i + 1;
+
+	while (j < argc && !(argv[j][0] == '-' && argv[j][1] == '-' &&
+			     argv[j][2] != '\0')) {
+		if (*n >= INPUTS_MAX)
+			return -1;
+		dst[(*n)++] = argv[j++];
+	}
+	return j;
+}
+
+static enum ll_status parse_args(int argc, char **argv, struct args *a,
+				 int *help)
+{
+	int i = 1;
+
+	memset(a, 0, sizeof(*a));
+	*help = 0;
+	while (i < argc) {
+		const char *o = argv[i];
+
+		if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+			*help = 1;
+			return LL_OK;
+		}
+		if (strcmp(o, "--manifest") == 0 || strcmp(o, "--logs") == 0) {
+			int is_log = o[2] == 'l';
+			size_t before = is_log ? a->n_logs : a->n_manifests;
+			int j = take_list(argc, argv, i,
+					  is_log ? a->logs : a->manifests,
+					  is_log ? &a->n_logs : &a->n_manifests);
+
+			if (j < 0)
+				return ll_cli_usage_error("run",
+							  "more than %d inputs",
+							  INPUTS_MAX);
+			if ((is_log ? a->n_logs : a->n_manifests) == before)
+				return ll_cli_usage_error("run",
+							  "%s needs at least "
+							  "one FILE",
+							  o);
+			i = j;
+			continue;
+		}
+		if (strcmp(o, "--licensee") == 0 || strcmp(o, "--period") == 0 ||
+		    strcmp(o, "--out") == 0 || strcmp(o, "--threads") == 0) {
+			const char *v;
+
+			if (i + 1 >= argc)
+				return ll_cli_usage_error("run",
+							  "%s needs a value",
+							  o);
+			v = argv[i + 1];
+			if (o[2] == 'l')
+				a->licensee = v;
+			else if (o[2] == 'p')
+				a->period = v;
+			else if (o[2] == 'o')
+				a->out = v;
+			else {
+				char *end;
+				long t = strtol(v, &end, 10);
+
+				if (*end || t < 1 || t > 64)
+					return ll_cli_usage_error(
+						"run",
+						"--threads must be 1 to 64");
+				a->threads = (int)t;
+			}
+			i += 2;
+			continue;
+		}
+		return ll_cli_usage_error("run", "unexpected argument '%s'", o);
+	}
+	if (!a->licensee || !a->period || !a->out || !a->n_manifests ||
+	    !a->n_logs)
+		return ll_cli_usage_error("run",
+					  "--licensee, --period, --manifest, "
+					  "--logs and --out are required");
+	{
+		size_t k, stdin_uses = 0;
+
+		for (k = 0; k < a->n_manifests; k++)
+			stdin_uses += strcmp(a->manifests[k], "-") == 0;
+		for (k = 0; k < a->n_logs; k++)
+			stdin_uses += strcmp(a->logs[k], "-") == 0;
+		if (stdin_uses > 1)
+			return ll_cli_usage_error(
+				"run", "standard input ('-') given twice");
+	}
+	return LL_OK;
+}
+
+/* ---- staging outputs -------------------------------------------------- */
+
+struct staged {
+	char dir[PATH_MAX];
+	const char *names[3];
+	size_t n;
+};
+
+static enum ll_status stage(struct staged *s, const char *name,
+			    const char *data, struct ll_error *err)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s", s->dir, name) >=
+	    (int)sizeof(path))
+		return ll_error_set(err, LL_IO, s->dir, 0, NULL,
+				    "path too long");
+	s->names[s->n++] = name;
+	return ll_write_atomic(path, data, strlen(data), 0, err);
+}
+
+static void unstage(struct staged *s)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	if (!s->dir[0])
+		return;
+	for (i = 0; i < s->n; i++) {
+		if (snprintf(path, sizeof(path), "%s/%s", s->dir, s->names[i]) <
+		    (int)sizeof(path))
+			unlink(path);
+	}
+	rmdir(s->dir);
+	s->dir[0] = '\0';
+}
+
+static enum ll_status publish(struct staged *s, const char *out,
+			      struct ll_error *err)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (snprintf(from, sizeof(from), "%s/%s", s->dir,
+			     s->names[i]) >= (int)sizeof(from) ||
+		    snprintf(to, sizeof(to), "%s/%s", out, s->names[i]) >=
+			    (int)sizeof(to))
+			return ll_error_set(err, LL_IO, out, 0, NULL,
+					    "path too long");
+		if (rename(from, to) != 0)
+			return ll_error_set(err, LL_IO, to, 0, NULL,
+					    "cannot write: %s", strerror(errno));
+	}
+	s->n = 0;
+	rmdir(s->dir);
+	s->dir[0] = '\0';
+	return LL_OK;
+}
+
+/* ---- summary ---------------------------------------------------------- */
+
+static void print_summary(const struct ll_run *r, bool already,
+			  const char *superseded, int64_t entries)
+{
+	const struct ll_registry *reg = r->reg;
+	size_t i;
+
+	printf("run %s: licensee %s, period %s\n", r->id, r->licensee,
+	       r->period);
+	printf("  %llu events, %llu attributions, %zu manifest items "
+	       "(%zu excluded)\n",
+	       (unsigned long long)r->tally.events,
+	       (unsigned long long)r->tally.attributions, r->n_items,
+	       r->n_excluded);
+	printf("\n  %-24s %-8s %18s\n", "licence", "currency", "total");
+	for (i = 0; i < r->st.n_lic; i++) {
+		const struct ll_licence_total *lt = &r->st.lic[i];
+		const struct ll_licence *lic = &reg->licences.v[lt->licence];
+		char *amt = ll_exact_minor_str_i64(lt->minor, lic->exponent);
+
+		printf("  %-24s %-8s %18s\n", lic->id, lic->currency,
+		       amt ? amt : "?");
+		free(amt);
+	}
+	printf("\n  %-24s %-8s %18s\n", "payee", "currency", "amount");
+	for (i = 0; i < r->st.n_payouts; i++) {
+		const struct ll_payout *po = &r->st.payouts[i];
+		char *amt = ll_exact_minor_str_i64(po->minor, po->exponent);
+
+		printf("  %-24s %-8s %18s\n", reg->parties.v[po->payee].id,
+		       po->currency, amt ? amt : "?");
+		free(amt);
+	}
+	if (already)
+		printf("\nalready posted: this run is the period's current "
+		       "posting; nothing new stored\n");
+	else if (superseded)
+		printf("\nrestated: superseded %s (%lld journal entries: "
+		       "reversals and new figures)\n",
+		       superseded, (long long)entries);
+	else
+		printf("\nposted: %lld journal entr%s\n", (long long)entries,
+		       entries == 1 ? "y" : "ies");
+}
+
+/* ---- the command ------------------------------------------------------ */
+
+static void close_logs(struct ll_log_input *logs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (logs[i].fd >= 0)
+			close(logs[i].fd);
+	}
+}
+
+static enum ll_status run(int argc, char **argv)
+{
+	struct args a;
+	struct ll_config cfg;
+	struct ll_error err;
+	struct ll_errlist errs;
+	struct ll_registry reg;
+	struct ll_db db = { NULL };
+	struct ll_run r;
+	struct ll_manifest *mf = NULL;
+	char **mtext = NULL;
+	struct ll_log_input *logs = NULL;
+	struct ll_pipeline_opts popts = { 0, 0, -1 };
+	struct staged st;
+	char *csv = NULL, *comp = NULL, *runj = NULL;
+	char first[11], last[11];
+	int32_t d0, d1;
+	const char *reason = NULL;
+	enum ll_status rc;
+	bool in_tx = false, already = false;
+	struct ll_current_posting cur;
+	struct ll_party_amount *prev = NULL;
+	int64_t entries = 0;
+	int help;
+	size_t i;
+
+	rc = parse_args(argc, argv, &a, &help);
+	if (rc != LL_OK)
+		return rc;
+	if (help)
+		return ll_cli_help(usage);
+	if (!ll_period_parse(a.period, &d0, &d1, &reason))
+		return ll_cli_usage_error("run",
+					  "invalid period \"%s\": %s (expected "
+					  "2026-Q3, 2026-09 or "
+					  "2026-07-01..2026-09-30)",
+					  a.period, reason ? reason : "malformed");
+	ll_date_format(d0, first);
+	ll_date_format(d1, last);
+	popts.threads = a.threads;
+	popts.progress_fd = ll_cli_progress_enabled() ? 2 : -1;
+
+	memset(&r, 0, sizeof(r));
+	memset(&st, 0, sizeof(st));
+	memset(&cur, 0, sizeof(cur));
+	ll_error_clear(&err);
+	ll_errlist_init(&errs, 0);
+	ll_registry_init(&reg);
+	mf = calloc(a.n_manifests, sizeof(*mf));
+	mtext = calloc(a.n_manifests, sizeof(*mtext));
+	logs = calloc(a.n_logs, sizeof(*logs));
+	if (!mf || !mtext || !logs) {
+		rc = ll_cli_fail(LL_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < a.n_logs; i++)
+		logs[i].fd = -1;
+
+	/* inputs: read and check before touching the database */
+	for (i = 0; i < a.n_manifests; i++) {
+		size_t len;
+
+		rc = ll_input_read_all(a.manifests[i], MANIFEST_BYTES_MAX,
+				       &mtext[i], &len, &err);
+		if (rc != LL_OK) {
+			ll_cli_print_error(&err);
+			goto out;
+		}
+		rc = ll_manifest_parse(&mf[i], a.manifests[i], mtext[i], len,
+				       &errs);
+		if (rc == LL_NOMEM) {
+			rc = ll_cli_fail(LL_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	for (i = 0; i < a.n_logs; i++) {
+		logs[i].name = a.logs[i];
+		rc = ll_input_open(a.logs[i], LOG_BYTES_MAX, &logs[i].fd, &err);
+		if (rc != LL_OK) {
+			ll_cli_print_error(&err);
+			goto out;
+		}
+	}
+	if (ll_errlist_count(&errs)) {
+		ll_errlist_sort(&errs);
+		ll_cli_print_errlist(&errs);
+		rc = ll_cli_fail(LL_INVALID, "%zu error%s: nothing was run",
+				 ll_errlist_count(&errs),
+				 ll_errlist_count(&errs) == 1 ? "" : "s");
+		goto out;
+	}
+
+	/* the registry snapshot, under the period's writer lock */
+	rc = ll_config_load(&cfg, &err);
+	if (rc == LL_OK)
+		rc = ll_db_open(&db, &cfg, LL_DB_APP, &err);
+	if (rc == LL_OK)
+		rc = ll_db_require_schema(&db, &err);
+	if (rc == LL_OK)
+		rc = ll_db_begin(&db, &err);
+	in_tx = rc == LL_OK;
+	if (rc == LL_OK)
+		rc = ll_db_lock_period(&db, a.licensee, first, last, &err);
+	if (rc == LL_OK)
+		rc = ll_db_registry_read(&db, &reg, &errs, &err);
+	if (rc == LL_OK && ll_registry_link(&reg, &errs) != LL_OK)
+		rc = ll_error_set(&err, LL_INTERNAL, NULL, 0, NULL,
+				  "the stored registries do not link");
+	if (rc != LL_OK) {
+		ll_cli_print_errlist(&errs);
+		ll_cli_print_error(&err);
+		goto out;
+	}
+
+	/* compute */
+	rc = ll_run_prepare(&r, &reg, a.licensee, a.period, mf, a.n_manifests,
+			    logs, a.n_logs, &err);
+	if (rc == LL_OK)
+		rc = ll_run_training(&r);
+	if (rc == LL_OK)
+		rc = ll_pipeline_run(logs, a.n_logs, &popts, &r.tally, &err);
+	if (rc != LL_OK) {
+		if (rc == LL_NOMEM && !err.text[0])
+			ll_error_set(&err, rc, NULL, 0, NULL, "out of memory");
+		ll_cli_print_error(&err);
+		goto out;
+	}
+	if (ll_errlist_count(&r.errs) || r.tally.errors_total) {
+		size_t n = ll_errlist_count(&r.errs) + r.tally.errors_total;
+
+		ll_errlist_sort(&r.errs);
+		ll_cli_print_errlist(&r.errs);
+		for (i = 0; i < r.tally.n_errors; i++)
+			ll_cli_print_error(&r.tally.errors[i].e);
+		if (r.tally.errors_total > r.tally.n_errors)
+			fprintf(stderr,
+				"ledgerline: ... and %llu more errors in the "
+				"logs\n",
+				(unsigned long long)(r.tally.errors_total -
+						     r.tally.n_errors));
+		rc = ll_cli_fail(LL_INVALID, "%zu error%s: nothing was run", n,
+				 n == 1 ? "" : "s");
+		goto out;
+	}
+	rc = ll_run_settle(&r, &err);
+	if (rc != LL_OK) {
+		ll_cli_print_error(&err);
+		goto out;
+	}
+	csv = ll_runfile_payouts_csv(&r, NULL);
+	comp = ll_runfile_compliance(&r);
+	if (!csv || !comp) {
+		rc = ll_cli_fail(LL_NOMEM, "out of memory writing the outputs");
+		goto out;
+	}
+
+	/* post: nothing new, a first posting, or a restatement */
+	rc = ll_db_current_posting(&db, a.licensee, first, last, &cur, &err);
+	if (rc == LL_OK && cur.exists && strcmp(cur.run_id, r.id) == 0) {
+		already = true;
+		runj = strdup(cur.run_json); /* the bytes written then */
+		if (!runj)
+			rc = ll_error_set(&err, LL_NOMEM, NULL, 0, NULL,
+					  "out of memory");
+	} else if (rc == LL_OK) {
+		struct ll_restatement rs = { NULL, NULL, 0 };
+		bool stored = false;
+
+		if (cur.exists) {
+			rs.supersedes = cur.run_id;
+			rc = ll_db_run_party_amounts(&db, cur.run_id, &prev,
+						     &rs.n_prev, &err);
+			rs.prev = prev;
+		}
+		if (rc == LL_OK) {
+			runj = ll_runfile_run_json(&r, cur.exists ? &rs : NULL);
+			if (!runj)
+				rc = ll_error_set(&err, LL_NOMEM, NULL, 0,
+						  NULL, "out of memory");
+		}
+		if (rc == LL_OK)
+			rc = ll_db_run_exists(&db, r.id, &stored, &err);
+		if (rc == LL_OK && !stored)
+			rc = ll_db_run_store(&db, &r, runj, comp, &err);
+		if (rc == LL_OK)
+			rc = ll_db_post_run(&db, &r,
+					    cur.exists ? cur.posting_id : 0,
+					    runj, &entries, &err);
+	}
+	if (rc != LL_OK) {
+		ll_cli_print_error(&err);
+		goto out;
+	}
+
+	/* stage the files, commit, publish */
+	rc = ll_mkdir_p(a.out, 0755, &err);
+	if (rc == LL_OK &&
+	    snprintf(st.dir, sizeof(st.dir), "%s/.ledgerline-%s.%ld", a.out,
+		     r.id, (long)getpid()) >= (int)sizeof(st.dir))
+		rc = ll_error_set(&err, LL_IO, a.out, 0, NULL, "path too long");
+	if (rc == LL_OK && mkdir(st.dir, 0755) != 0)
+		rc = ll_error_set(&err, LL_IO, st.dir, 0, NULL,
+				  "cannot create: %s", strerror(errno));
+	if (rc != LL_OK) {
+		st.dir[0] = '\0';
+		ll_cli_print_error(&err);
+		goto out;
+	}
+	rc = stage(&st, "payouts.csv", csv, &err);
+	if (rc == LL_OK)
+		rc = stage(&st, "compliance.json", comp, &err);
+	if (rc == LL_OK)
+		rc = stage(&st, "run.json", runj, &err);
+	if (rc == LL_OK)
+		rc = ll_db_commit(&db, &err);
+	if (rc == LL_OK) {
+		in_tx = false;
+		rc = publish(&st, a.out, &err);
+	}
+	if (rc != LL_OK) {
+		ll_cli_print_error(&err);
+		goto out;
+	}
+	print_summary(&r, already, cur.exists && !already ? cur.run_id : NULL,
+		      entries);
+out:
+	if (in_tx)
+		ll_db_rollback(&db);
+	unstage(&st);
+	ll_db_close(&db);
+	ll_run_release(&r);
+	ll_current_posting_release(&cur);
+	free(prev);
+	free(csv);
+	free(comp);
+	free(runj);
+	if (mf) {
+		for (i = 0; i < a.n_manifests; i++)
+			ll_manifest_release(&mf[i]);
+	}
+	if (mtext) {
+		for (i = 0; i < a.n_manifests; i++)
+			free(mtext[i]);
+	}
+	free(mf);
+	free(mtext);
+	if (logs)
+		close_logs(logs, a.n_logs);
+	free(logs);
+	ll_registry_release(&reg);
+	ll_errlist_release(&errs);
+	return rc;
+}
+
+const struct ll_cmd ll_cmd_run = { "run", run,
+				   "compute a period's royalties and payouts",
+				   usage };

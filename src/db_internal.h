@@ -1,0 +1,33 @@
+/*
+ * db_internal.h — what the files of the database module (src/db*.c) share:
+ * the checked statement helpers.  Not part of the public interface.
+ */
+#ifndef LEDGERLINE_DB_INTERNAL_H
+#define LEDGERLINE_DB_INTERNAL_H
+
+#include <libpq-fe.h>
+
+#include "ledgerline/db.h"
+
+PGconn *ll_db_conn(struct ll_db *db);
+
+/* An LL_DB error "what: <server message>" (trailing newline removed). */
+enum ll_status ll_db_error(struct ll_error *err, const char *what,
+			   const char *msg);
+
+/*
+ * Run sql with text parameters (NULL entries are SQL NULLs).  expect is
+ * PGRES_COMMAND_OK or PGRES_TUPLES_OK; for tuples, ncols is the expected
+ * column count.  Returns the result (caller PQclear's) or NULL with err
+ * filled.
+ */
+PGresult *ll_db_exec(struct ll_db *db, const char *what, const char *sql,
+		     int nparams, const char *const *params,
+		     ExecStatusType expect, int ncols, struct ll_error *err);
+
+/* ll_db_exec for a statement returning no rows. */
+enum ll_status ll_db_cmd(struct ll_db *db, const char *what, const char *sql,
+			 int nparams, const char *const *params,
+			 struct ll_error *err);
+
+#endif

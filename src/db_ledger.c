@@ -1,0 +1,744 @@
+/*
+ * db_ledger.c — the double-entry ledger (db.h, "the ledger"): posting
+ * runs, reversing superseded postings, balances and the audit.
+ *
+ * Design decision: the hash of a journal entry is computed here, in C,
+ * from the same canonical text when posting and when auditing
+ * (entry_digest), and the chain is extended under one advisory lock, so
+ * the order of entries is the order of their ids and any change made
+ * behind ledgerline's back (even by a superuser with triggers disabled)
+ * breaks the recomputed chain at the first changed entry.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledgerline/digest.h"
+#include "ledgerline/ident.h"
+#include "ledgerline/run.h"
+
+#include "db_internal.h"
+
+static const char LOCK_JOURNAL[] = "7305917423";
+static const char GENESIS[] =
+	"0000000000000000000000000000000000000000000000000000000000000000";
+
+struct jline {
+	char party[72];		/* the account's party */
+	char kind[32];		/* the account's kind */
+	char currency[4];
+	int64_t amount;
+};
+
+struct jentry {
+	int64_t entry_id, posting_id, reverses;
+	char kind[16];
+	char run_id[64];
+	char licence[72];
+	struct jline *lines;
+	size_t n, cap;
+};
+
+static void jentry_release(struct jentry *e)
+{
+	free(e->lines);
+	memset(e, 0, sizeof(*e));
+}
+
+static enum ll_status jentry_add(struct jentry *e, const char *party,
+				 const char *kind, const char *currency,
+				 int64_t amount)
+{
+	struct jline *l;
+
+	if (e->n == e->cap) {
+		size_t ncap = e->cap ? e->cap * 2 : 8;
+		struct jline *nv = realloc(e->lines, ncap * sizeof(*nv));
+
+		if (!nv)
+			return LL_NOMEM;
+		e->lines = nv;
+		e->cap = ncap;
+	}
+	l = &e->lines[e->n++];
+	snprintf(l->party, sizeof(l->party), "%s", party);
+	snprintf(l->kind, sizeof(l->kind), "%s", kind);
+	snprintf(l->currency, sizeof(l->currency), "%s", currency);
+	l->amount = amount;
+	return LL_OK;
+}
+
+/* hash = SHA-256(prev_hash "\n" canonical entry text), hex. */
+static void entry_digest(const char *prev, const struct jentry *e,
+			 char out[65])
+{
+	struct ll_sha256_ctx c;
+	uint8_t d[LL_SHA256_LEN];
+	char buf[512];
+	size_t i;
+	int n;
+
+	LL_ENSURE(ll_sha256_init(&c) == LL_OK);
+	n = snprintf(buf, sizeof(buf),
+		     "%s\nledgerline-journal-v1\nentry %lld\nposting %lld\n"
+		     "kind %s\nreverses %lld\nrun %s\nlicence %s\n",
+		     prev, (long long)e->entry_id, (long long)e->posting_id,
+		     e->kind, (long long)e->reverses, e->run_id, e->licence);
+	LL_ENSURE(n > 0 && (size_t)n < sizeof(buf));
+	ll_sha256_update(&c, buf, (size_t)n);
+	for (i = 0; i < e->n; i++) {
+		const struct jline *l = &e->lines[i];
+
+		n = snprintf(buf, sizeof(buf), "line %zu %s %s %s %lld\n",
+			     i + 1, l->party, l->kind, l->currency,
+			     (long long)l->amount);
+		LL_ENSURE(n > 0 && (size_t)n < sizeof(buf));
+		ll_sha256_update(&c, buf, (size_t)n);
+	}
+	ll_sha256_final(&c, d);
+	ll_hex(d, sizeof(d), out);
+}
+
+void ll_current_posting_release(struct ll_current_posting *c)
+{
+	free(c->run_json);
+	memset(c, 0, sizeof(*c));
+}
+
+enum ll_status ll_db_current_posting(struct ll_db *db, const char *licensee,
+				     const char *first, const char *last,
+				     struct ll_current_posting *cur,
+				     struct ll_error *err)
+{
+	const char *params[3] = { licensee, first, last };
+	PGresult *res;
+
+	memset(cur, 0, sizeof(*cur));
+	res = ll_db_exec(db, "cannot read the current posting",
+			 "SELECT p.posting_id, p.run_id, p.run_json_text "
+			 "FROM ledgerline.posting p WHERE p.licensee = $1 "
+			 "AND p.period_first = $2::date AND p.period_last = "
+			 "$3::date AND NOT EXISTS (SELECT 1 FROM "
+			 "ledgerline.posting q WHERE q.supersedes = "
+			 "p.posting_id) ORDER BY p.posting_id",
+			 3, params, PGRES_TUPLES_OK, 3, err);
+	if (!res)
+		return LL_DB;
+	if (PQntuples(res) > 1) {
+		PQclear(res);
+		return ll_error_set(err, LL_INTERNAL, NULL, 0, NULL,
+				    "more than one posting in force for %s "
+				    "%s..%s: run 'ledgerline audit'",
+				    licensee, first, last);
+	}
+	if (PQntuples(res) == 1) {
+		cur->exists = true;
+		cur->posting_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		snprintf(cur->run_id, sizeof(cur->run_id), "%s",
+			 PQgetvalue(res, 0, 1));
+		cur->run_json = strdup(PQgetvalue(res, 0, 2));
+		if (!cur->run_json) {
+			PQclear(res);
+			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					    "out of memory");
+		}
+	}
+	PQclear(res);
+	return LL_OK;
+}
+
+enum ll_status ll_db_run_party_amounts(struct ll_db *db, const char *run_id,
+				       struct ll_party_amount **out, size_t *n,
+				       struct ll_error *err)
+{
+	const char *params[1] = { run_id };
+	PGresult *res;
+	int i, rows;
+
+	*out = NULL;
+	*n = 0;
+	res = ll_db_exec(db, "cannot read a run's party totals",
+			 "SELECT p.party, l.currency, sum(p.amount_minor) "
+			 "FROM ledgerline.run_party p JOIN "
+			 "ledgerline.run_licence l USING (run_id, licence) "
+			 "WHERE p.run_id = $1 GROUP BY 1, 2 ORDER BY 1, 2",
+			 1, params, PGRES_TUPLES_OK, 3, err);
+	if (!res)
+		return LL_DB;
+	rows = PQntuples(res);
+	*out = calloc((size_t)(rows ? rows : 1), sizeof(**out));
+	if (!*out) {
+		PQclear(res);
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	}
+	for (i = 0; i < rows; i++) {
+		snprintf((*out)[i].party, sizeof((*out)[i].party), "%s",
+			 PQgetvalue(res, i, 0));
+		snprintf((*out)[i].currency, sizeof((*out)[i].currency), "%s",
+			 PQgetvalue(res, i, 1));
+		(*out)[i].minor = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+	}
+	*n = (size_t)rows;
+	PQclear(res);
+	return LL_OK;
+}
+
+/* ---- posting ---------------------------------------------------------- */
+
+static enum ll_status account_id(struct ll_db *db, const char *party,
+				 const char *kind, const char *currency,
+				 char out[32], struct ll_error *err)
+{
+	const char *params[3] = { party, kind, currency };
+	PGresult *res = ll_db_exec(
+		db, "cannot open an account",
+		"WITH ins AS (INSERT INTO ledgerline.account (party, kind, "
+		"currency) VALUES ($1, $2, $3) ON CONFLICT (party, kind, "
+		"currency) DO NOTHING RETURNING account_id) "
+		"SELECT account_id FROM ins UNION ALL SELECT account_id FROM "
+		"ledgerline.account WHERE party = $1 AND kind = $2 AND "
+		"currency = $3 LIMIT 1",
+		3, params, PGRES_TUPLES_OK, 1, err);
+
+	if (!res)
+		return LL_DB;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return ll_error_set(err, LL_INTERNAL, NULL, 0, NULL,
+				    "account for %s %s %s not found", party,
+				    kind, currency);
+	}
+	snprintf(out, 32, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return LL_OK;
+}
+
+/* Insert e (entry_id assigned here) chained after *prev; *prev becomes
+ * its hash. */
+static enum ll_status insert_entry(struct ll_db *db, struct jentry *e,
+				   char prev[65], struct ll_error *err)
+{
+	char id[32], posting[32], reverses[32], hash[65];
+	const char *params[8];
+	PGresult *res;
+	enum ll_status rc;
+	size_t i;
+
+	res = ll_db_exec(db, "cannot number a journal entry",
+			 "SELECT nextval('ledgerline.journal_entry_seq')", 0,
+			 NULL, PGRES_TUPLES_OK, 1, err);
+	if (!res)
+		return LL_DB;
+	e->entry_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	entry_digest(prev, e, hash);
+	snprintf(id, sizeof(id), "%lld", (long long)e->entry_id);
+	snprintf(posting, sizeof(posting), "%lld", (long long)e->posting_id);
+	snprintf(reverses, sizeof(reverses), "%lld", (long long)e->reverses);
+	params[0] = id;
+	params[1] = posting;
+	params[2] = e->kind;
+	params[3] = e->reverses ? reverses : NULL;
+	params[4] = e->run_id;
+	params[5] = e->licence;
+	params[6] = prev;
+	params[7] = hash;
+	rc = ll_db_cmd(db, "cannot write a journal entry",
+		       "INSERT INTO ledgerline.journal_entry (entry_id, "
+		       "posting_id, kind, reverses, run_id, licence, "
+		       "prev_hash, hash) VALUES ($1::bigint, $2::bigint, $3, "
+		       "$4::bigint, $5, $6, $7, $8)",
+		       8, params, err);
+	for (i = 0; i < e->n && rc == LL_OK; i++) {
+		const struct jline *l = &e->lines[i];
+		char acct[32], no[24], amount[32];
+		const char *lp[6];
+
+		rc = account_id(db, l->party, l->kind, l->currency, acct, err);
+		if (rc != LL_OK)
+			break;
+		snprintf(no, sizeof(no), "%zu", i + 1);
+		snprintf(amount, sizeof(amount), "%lld", (long long)l->amount);
+		lp[0] = id;
+		lp[1] = no;
+		lp[2] = acct;
+		lp[3] = l->party;
+		lp[4] = l->currency;
+		lp[5] = amount;
+		rc = ll_db_cmd(db, "cannot write a journal line",
+			       "INSERT INTO ledgerline.journal_line (entry_id, "
+			       "line_no, account_id, party, currency, "
+			       "amount_minor) VALUES ($1::bigint, $2::integer, "
+			       "$3::bigint, $4, $5, $6::bigint)",
+			       6, lp, err);
+	}
+	if (rc == LL_OK)
+		memcpy(prev, hash, 65);
+	return rc;
+}
+
+/* The entries of posting_id that are not reversals, with their lines. */
+static enum ll_status load_entries(struct ll_db *db, int64_t posting_id,
+				   struct jentry **out, size_t *n,
+				   struct ll_error *err)
+{
+	char pid[32];
+	const char *params[1] = { pid };
+	PGresult *res;
+	int i, rows;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(pid, sizeof(pid), "%lld", (long long)posting_id);
+	res = ll_db_exec(db, "cannot read the superseded posting",
+			 "SELECT e.entry_id, e.run_id, e.licence, a.party, "
+			 "a.kind, l.currency, l.amount_minor FROM "
+			 "ledgerline.journal_entry e JOIN "
+			 "ledgerline.journal_line l USING (entry_id) JOIN "
+			 "ledgerline.account a USING (account_id) WHERE "
+			 "e.posting_id = $1::bigint AND e.kind = 'posting' "
+			 "ORDER BY e.entry_id, l.line_no",
+			 1, params, PGRES_TUPLES_OK, 7, err);
+	if (!res)
+		return LL_DB;
+	rows = PQntuples(res);
+	*out = calloc((size_t)(rows ? rows : 1), sizeof(**out));
+	if (!*out) {
+		PQclear(res);
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	}
+	for (i = 0; i < rows; i++) {
+		int64_t id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		struct jentry *e;
+
+		if (*n == 0 || (*out)[*n - 1].reverses != id) {
+			e = &(*out)[(*n)++];
+			e->reverses = id;
+			snprintf(e->kind, sizeof(e->kind), "reversal");
+			snprintf(e->run_id, sizeof(e->run_id), "%s",
+				 PQgetvalue(res, i, 1));
+			snprintf(e->licence, sizeof(e->licence), "%s",
+				 PQgetvalue(res, i, 2));
+		}
+		e = &(*out)[*n - 1];
+		if (jentry_add(e, PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
+			       PQgetvalue(res, i, 5),
+			       -strtoll(PQgetvalue(res, i, 6), NULL, 10)) !=
+		    LL_OK) {
+			PQclear(res);
+			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					    "out of memory");
+		}
+	}
+	PQclear(res);
+	return LL_OK;
+}
+
+/* The entry posting licence total lt of run r. */
+static enum ll_status run_entry(const struct ll_run *r,
+				const struct ll_licence_total *lt,
+				struct jentry *e)
+{
+	const struct ll_registry *reg = r->reg;
+	const struct ll_licence *lic = &reg->licences.v[lt->licence];
+	enum ll_status rc;
+	size_t i, k;
+
+	snprintf(e->kind, sizeof(e->kind), "posting");
+	snprintf(e->run_id, sizeof(e->run_id), "%s", r->id);
+	snprintf(e->licence, sizeof(e->licence), "%s", lic->id);
+	rc = jentry_add(e, lic->licensee, "licensee_payable", lic->currency,
+			-lt->minor);
+	for (i = 0; i < r->st.n_parties && rc == LL_OK; i++) {
+		const struct ll_party_total *pt = &r->st.parties[i];
+		int64_t receivable = 0, unallocated = 0;
+
+		if (pt->licence != lt->licence)
+			continue;
+		for (k = 0; k < pt->n_lines; k++) {
+			const struct ll_line *l = &r->st.lines[pt->first_line + k];
+
+			if (l->component == LL_COMP_UNALLOCATED)
+				unallocated += l->minor;
+			else
+				receivable += l->minor;
+		}
+		LL_ENSURE(receivable + unallocated == pt->minor);
+		if (receivable)
+			rc = jentry_add(e, reg->parties.v[pt->party].id,
+					"party_receivable", lic->currency,
+					receivable);
+		if (rc == LL_OK && unallocated)
+			rc = jentry_add(e, reg->parties.v[pt->party].id,
+					"unallocated_receivable", lic->currency,
+					unallocated);
+	}
+	return rc;
+}
+
+enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
+			      int64_t supersedes, const char *run_json,
+			      int64_t *entries, struct ll_error *err)
+{
+	char first[11], last[11], prev[65], sup[32];
+	const char *params[7];
+	struct jentry *rev = NULL;
+	size_t n_rev = 0, i;
+	int64_t posting_id;
+	enum ll_status rc;
+	PGresult *res;
+
+	*entries = 0;
+	res = ll_db_exec(db, "cannot lock the journal",
+			 "SELECT pg_advisory_xact_lock($1::bigint)", 1,
+			 (const char *const[]){ LOCK_JOURNAL }, PGRES_TUPLES_OK,
+			 1, err);
+	if (!res)
+		return LL_DB;
+	PQclear(res);
+	res = ll_db_exec(db, "cannot read the journal head",
+			 "SELECT hash FROM ledgerline.journal_entry ORDER BY "
+			 "entry_id DESC LIMIT 1",
+			 0, NULL, PGRES_TUPLES_OK, 1, err);
+	if (!res)
+		return LL_DB;
+	snprintf(prev, sizeof(prev), "%s",
+		 PQntuples(res) ? PQgetvalue(res, 0, 0) : GENESIS);
+	PQclear(res);
+
+	ll_date_format(r->first_day, first);
+	ll_date_format(r->last_day, last);
+	snprintf(sup, sizeof(sup), "%lld", (long long)supersedes);
+	params[0] = r->id;
+	params[1] = r->licensee;
+	params[2] = first;
+	params[3] = last;
+	params[4] = supersedes ? sup : NULL;
+	params[5] = run_json;
+	params[6] = run_json;
+	res = ll_db_exec(db, "cannot record the posting",
+			 "INSERT INTO ledgerline.posting (run_id, licensee, "
+			 "period_first, period_last, supersedes, run_json, "
+			 "run_json_text) VALUES ($1, $2, $3::date, $4::date, "
+			 "$5::bigint, $6::jsonb, $7) RETURNING posting_id",
+			 7, params, PGRES_TUPLES_OK, 1, err);
+	if (!res)
+		return LL_DB;
+	posting_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+
+	rc = supersedes ? load_entries(db, supersedes, &rev, &n_rev, err)
+			: LL_OK;
+	for (i = 0; i < n_rev && rc == LL_OK; i++) {
+		rev[i].posting_id = posting_id;
+		rc = insert_entry(db, &rev[i], prev, err);
+		*entries += rc == LL_OK;
+	}
+	for (i = 0; i < r->st.n_lic && rc == LL_OK; i++) {
+		struct jentry e;
+
+		if (r->st.lic[i].minor == 0)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.posting_id = posting_id;
+		rc = run_entry(r, &r->st.lic[i], &e);
+		if (rc == LL_NOMEM)
+			ll_error_set(err, rc, NULL, 0, NULL, "out of memory");
+		if (rc == LL_OK)
+			rc = insert_entry(db, &e, prev, err);
+		*entries += rc == LL_OK;
+		jentry_release(&e);
+	}
+	for (i = 0; i < n_rev; i++)
+		jentry_release(&rev[i]);
+	free(rev);
+	return rc;
+}
+
+/* ---- balances --------------------------------------------------------- */
+
+enum ll_status ll_db_balances(struct ll_db *db, const char *party,
+			      const char *currency, struct ll_balance_row **out,
+			      size_t *n, struct ll_error *err)
+{
+	const char *params[2] = { party, currency };
+	PGresult *res;
+	int i, rows;
+
+	*out = NULL;
+	*n = 0;
+	res = ll_db_exec(db, "cannot read balances",
+			 "SELECT party, kind, currency, amount_minor FROM "
+			 "ledgerline.balance WHERE ($1::text IS NULL OR party "
+			 "= $1) AND ($2::text IS NULL OR currency = $2) "
+			 "ORDER BY party, kind, currency",
+			 2, params, PGRES_TUPLES_OK, 4, err);
+	if (!res)
+		return LL_DB;
+	rows = PQntuples(res);
+	*out = calloc((size_t)(rows ? rows : 1), sizeof(**out));
+	if (!*out) {
+		PQclear(res);
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	}
+	for (i = 0; i < rows; i++) {
+		struct ll_balance_row *b = &(*out)[i];
+
+		snprintf(b->party, sizeof(b->party), "%s", PQgetvalue(res, i, 0));
+		snprintf(b->kind, sizeof(b->kind), "%s", PQgetvalue(res, i, 1));
+		snprintf(b->currency, sizeof(b->currency), "%s",
+			 PQgetvalue(res, i, 2));
+		b->minor = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+	}
+	*n = (size_t)rows;
+	PQclear(res);
+	return LL_OK;
+}
+
+/* ---- audit ------------------------------------------------------------ */
+
+static void finding(struct ll_audit *a, int64_t entry, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void finding(struct ll_audit *a, int64_t entry, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* keep the most precise finding: one naming an entry beats a global
+	 * one, and among entries the first in the chain wins */
+	if (a->problem[0]) {
+		if (entry == 0)
+			return;
+		if (a->first_bad_entry && entry >= a->first_bad_entry)
+			return;
+	}
+	a->first_bad_entry = entry;
+	va_start(ap, fmt);
+	vsnprintf(a->problem, sizeof(a->problem), fmt, ap);
+	va_end(ap);
+}
+
+struct csum {
+	char currency[4];
+	int64_t sum;
+};
+
+static void add_sum(struct csum *v, size_t *n, size_t max, const char *cur,
+		    int64_t amount)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (strcmp(v[i].currency, cur) == 0) {
+			v[i].sum += amount;
+			return;
+		}
+	}
+	if (*n < max) {
+		snprintf(v[*n].currency, sizeof(v[*n].currency), "%s", cur);
+		v[(*n)++].sum = amount;
+	}
+}
+
+static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
+				  struct ll_error *err)
+{
+	enum { CURRENCIES_MAX = 64 };
+	PGresult *er, *lr;
+	struct csum total[CURRENCIES_MAX];
+	size_t n_total = 0, li = 0;
+	char prev[65];
+	int i, n_e, n_l;
+
+	memcpy(prev, GENESIS, sizeof(prev));
+	er = ll_db_exec(db, "cannot read the journal",
+			"SELECT entry_id, posting_id, kind, coalesce(reverses, "
+			"0), run_id, licence, prev_hash, hash FROM "
+			"ledgerline.journal_entry ORDER BY entry_id",
+			0, NULL, PGRES_TUPLES_OK, 8, err);
+	if (!er)
+		return LL_DB;
+	lr = ll_db_exec(db, "cannot read the journal lines",
+			"SELECT l.entry_id, a.party, a.kind, l.currency, "
+			"l.amount_minor, l.party FROM ledgerline.journal_line l "
+			"JOIN ledgerline.account a USING (account_id) ORDER BY "
+			"l.entry_id, l.line_no",
+			0, NULL, PGRES_TUPLES_OK, 6, err);
+	if (!lr) {
+		PQclear(er);
+		return LL_DB;
+	}
+	n_e = PQntuples(er);
+	n_l = PQntuples(lr);
+	a->entries = n_e;
+	a->lines = n_l;
+	for (i = 0; i < n_e; i++) {
+		struct jentry e;
+		struct csum sums[CURRENCIES_MAX];
+		size_t n_sums = 0, k;
+		char hash[65];
+
+		memset(&e, 0, sizeof(e));
+		e.entry_id = strtoll(PQgetvalue(er, i, 0), NULL, 10);
+		e.posting_id = strtoll(PQgetvalue(er, i, 1), NULL, 10);
+		snprintf(e.kind, sizeof(e.kind), "%s", PQgetvalue(er, i, 2));
+		e.reverses = strtoll(PQgetvalue(er, i, 3), NULL, 10);
+		snprintf(e.run_id, sizeof(e.run_id), "%s", PQgetvalue(er, i, 4));
+		snprintf(e.licence, sizeof(e.licence), "%s",
+			 PQgetvalue(er, i, 5));
+		while (li < (size_t)n_l &&
+		       strtoll(PQgetvalue(lr, (int)li, 0), NULL, 10) < e.entry_id)
+			li++; /* lines of no entry: the FK forbids them */
+		while (li < (size_t)n_l &&
+		       strtoll(PQgetvalue(lr, (int)li, 0), NULL, 10) ==
+			       e.entry_id) {
+			int64_t amt = strtoll(PQgetvalue(lr, (int)li, 4), NULL,
+					      10);
+
+			if (strcmp(PQgetvalue(lr, (int)li, 1),
+				   PQgetvalue(lr, (int)li, 5)) != 0)
+				finding(a, e.entry_id,
+					"journal entry %lld: a line's party "
+					"differs from its account's",
+					(long long)e.entry_id);
+			if (jentry_add(&e, PQgetvalue(lr, (int)li, 1),
+				       PQgetvalue(lr, (int)li, 2),
+				       PQgetvalue(lr, (int)li, 3),
+				       amt) != LL_OK) {
+				jentry_release(&e);
+				PQclear(er);
+				PQclear(lr);
+				return ll_error_set(err, LL_NOMEM, NULL, 0,
+						    NULL, "out of memory");
+			}
+			add_sum(sums, &n_sums, CURRENCIES_MAX,
+				PQgetvalue(lr, (int)li, 3), amt);
+			add_sum(total, &n_total, CURRENCIES_MAX,
+				PQgetvalue(lr, (int)li, 3), amt);
+			li++;
+		}
+		if (strcmp(PQgetvalue(er, i, 6), prev) != 0)
+			finding(a, e.entry_id,
+				"journal entry %lld: the chain is broken (its "
+				"previous hash is not the hash of the entry "
+				"before it)",
+				(long long)e.entry_id);
+		entry_digest(PQgetvalue(er, i, 6), &e, hash);
+		if (strcmp(hash, PQgetvalue(er, i, 7)) != 0)
+			finding(a, e.entry_id,
+				"journal entry %lld: content does not match its "
+				"hash (changed outside ledgerline)",
+				(long long)e.entry_id);
+		if (e.n == 0)
+			finding(a, e.entry_id, "journal entry %lld has no lines",
+				(long long)e.entry_id);
+		for (k = 0; k < n_sums; k++) {
+			if (sums[k].sum != 0)
+				finding(a, e.entry_id,
+					"journal entry %lld does not balance: "
+					"%lld %s",
+					(long long)e.entry_id,
+					(long long)sums[k].sum,
+					sums[k].currency);
+		}
+		snprintf(prev, sizeof(prev), "%s", PQgetvalue(er, i, 7));
+		jentry_release(&e);
+	}
+	snprintf(a->head, sizeof(a->head), "%s", prev);
+	{
+		size_t k;
+
+		for (k = 0; k < n_total; k++) {
+			if (total[k].sum != 0)
+				finding(a, 0,
+					"the ledger does not sum to zero in %s: "
+					"%lld",
+					total[k].currency,
+					(long long)total[k].sum);
+		}
+	}
+	PQclear(er);
+	PQclear(lr);
+	return LL_OK;
+}
+
+/* Structural checks done in SQL: one posting in force per period;
+ * reversals negate exactly; posted totals equal the run's. */
+static enum ll_status audit_structure(struct ll_db *db, struct ll_audit *a,
+				      struct ll_error *err)
+{
+	static const char *const checks[][2] = {
+		{ "SELECT 0, licensee || ' ' || period_first || '..' || "
+		  "period_last FROM ledgerline.posting p WHERE NOT EXISTS "
+		  "(SELECT 1 FROM ledgerline.posting q WHERE q.supersedes = "
+		  "p.posting_id) GROUP BY licensee, period_first, period_last "
+		  "HAVING count(*) > 1 LIMIT 1",
+		  "more than one posting in force for" },
+		{ "SELECT e.entry_id, e.reverses::text FROM "
+		  "ledgerline.journal_entry e WHERE e.kind = 'reversal' AND "
+		  "EXISTS ((SELECT account_id, -amount_minor FROM "
+		  "ledgerline.journal_line WHERE entry_id = e.reverses EXCEPT "
+		  "ALL SELECT account_id, amount_minor FROM "
+		  "ledgerline.journal_line WHERE entry_id = e.entry_id) UNION "
+		  "ALL (SELECT account_id, amount_minor FROM "
+		  "ledgerline.journal_line WHERE entry_id = e.entry_id EXCEPT "
+		  "ALL SELECT account_id, -amount_minor FROM "
+		  "ledgerline.journal_line WHERE entry_id = e.reverses)) "
+		  "ORDER BY 1 LIMIT 1",
+		  "does not exactly reverse entry" },
+		{ "SELECT e.entry_id, e.licence FROM ledgerline.journal_entry "
+		  "e JOIN ledgerline.run_licence r USING (run_id, licence) "
+		  "WHERE e.kind = 'posting' AND r.amount_minor <> (SELECT "
+		  "-sum(l.amount_minor) FROM ledgerline.journal_line l JOIN "
+		  "ledgerline.account a USING (account_id) WHERE l.entry_id = "
+		  "e.entry_id AND a.kind = 'licensee_payable') ORDER BY 1 "
+		  "LIMIT 1",
+		  "does not post the run's total for licence" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		PGresult *res = ll_db_exec(db, "cannot audit the postings",
+					   checks[i][0], 0, NULL,
+					   PGRES_TUPLES_OK, 2, err);
+
+		if (!res)
+			return LL_DB;
+		if (PQntuples(res)) {
+			int64_t id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+			char what[200];
+
+			snprintf(what, sizeof(what), "%s %s", checks[i][1],
+				 PQgetvalue(res, 0, 1));
+			if (id)
+				finding(a, id, "journal entry %lld %s",
+					(long long)id, what);
+			else
+				finding(a, 0, "%s", what);
+		}
+		PQclear(res);
+	}
+	return LL_OK;
+}
+
+enum ll_status ll_db_audit(struct ll_db *db, struct ll_audit *a,
+			   struct ll_error *err)
+{
+	enum ll_status rc;
+
+	memset(a, 0, sizeof(*a));
+	rc = ll_db_cmd(db, "cannot start the audit",
+		       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0,
+		       NULL, err);
+	if (rc != LL_OK)
+		return rc;
+	rc = audit_chain(db, a, err);
+	if (rc == LL_OK)
+		rc = audit_structure(db, a, err);
+	ll_db_rollback(db);
+	return rc;
+}
