@@ -198,3 +198,31 @@ enum ll_status ll_config_load(struct ll_config *cfg, struct ll_error *err)
 			       err, "LEDGERLINE_SIGNING_KEY", 0, NULL);
 	return rc;
 }
+
+enum ll_status ll_config_key_paths(const struct ll_config *cfg,
+				   char private_path[PATH_MAX],
+				   char public_path[PATH_MAX],
+				   struct ll_error *err)
+{
+	size_t n;
+	int k;
+
+	if (cfg->signing_key[0])
+		k = snprintf(private_path, PATH_MAX, "%s", cfg->signing_key);
+	else
+		k = snprintf(private_path, PATH_MAX, "%s/keys/signing.pem",
+			     cfg->home);
+	if (k < 0 || k >= PATH_MAX)
+		return ll_error_set(err, LL_USAGE, NULL, 0, NULL,
+				    "signing key path too long");
+	n = strlen(private_path);
+	if (n > 4 && strcmp(private_path + n - 4, ".pem") == 0)
+		k = snprintf(public_path, PATH_MAX, "%.*s.pub.pem",
+			     (int)(n - 4), private_path);
+	else
+		k = snprintf(public_path, PATH_MAX, "%s.pub", private_path);
+	if (k < 0 || k >= PATH_MAX)
+		return ll_error_set(err, LL_USAGE, NULL, 0, NULL,
+				    "signing key path too long");
+	return LL_OK;
+}

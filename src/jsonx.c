@@ -10,6 +10,7 @@
 #include "ledgerline/jsonx.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -553,4 +554,229 @@ bool ll_json_enum(const struct ll_jsrc *src, const json_t *obj,
 char *ll_json_canonical(const json_t *v)
 {
 	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+/* ---- RFC 8785 ---------------------------------------------------------- */
+
+struct jbuf {
+	char *s;
+	size_t n, cap;
+	int fail;
+};
+
+static void jb_add(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->fail)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 1024;
+		char *ns;
+
+		while (ncap < b->n + n + 1)
+			ncap *= 2;
+		ns = realloc(b->s, ncap);
+		if (!ns) {
+			b->fail = 1;
+			return;
+		}
+		b->s = ns;
+		b->cap = ncap;
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static void jcs_string(struct jbuf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	jb_add(b, "\"", 1);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+		char u[6];
+
+		switch (c) {
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		default:
+			if (c >= 0x20)
+				continue;
+			u[0] = '\\';
+			u[1] = 'u';
+			u[2] = '0';
+			u[3] = '0';
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			jb_add(b, s + run, i - run);
+			jb_add(b, u, 6);
+			run = i + 1;
+			continue;
+		}
+		jb_add(b, s + run, i - run);
+		jb_add(b, esc, strlen(esc));
+		run = i + 1;
+	}
+	jb_add(b, s + run, len - run);
+	jb_add(b, "\"", 1);
+}
+
+/* Compare two UTF-8 keys by their UTF-16 code units (RFC 8785 §3.2.3). */
+static unsigned long next_unit(const unsigned char **p, unsigned long *pending)
+{
+	unsigned long cp;
+	const unsigned char *s = *p;
+
+	if (*pending) {
+		cp = *pending;
+		*pending = 0;
+		return cp;
+	}
+	if (s[0] < 0x80) {
+		cp = s[0];
+		*p += 1;
+	} else if ((s[0] & 0xe0) == 0xc0) {
+		cp = ((unsigned long)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+		*p += 2;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		cp = ((unsigned long)(s[0] & 0x0f) << 12) |
+		     ((unsigned long)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+		*p += 3;
+	} else {
+		cp = ((unsigned long)(s[0] & 0x07) << 18) |
+		     ((unsigned long)(s[1] & 0x3f) << 12) |
+		     ((unsigned long)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+		*p += 4;
+	}
+	if (cp >= 0x10000) {
+		cp -= 0x10000;
+		*pending = 0xdc00 + (cp & 0x3ff);
+		return 0xd800 + (cp >> 10);
+	}
+	return cp;
+}
+
+static int cmp_utf16(const void *a, const void *b)
+{
+	const unsigned char *x = *(const unsigned char *const *)a;
+	const unsigned char *y = *(const unsigned char *const *)b;
+	unsigned long px = 0, py = 0;
+
+	for (;;) {
+		unsigned long ux, uy;
+
+		if ((!*x && !px) || (!*y && !py))
+			return (*x || px) - (*y || py);
+		ux = next_unit(&x, &px);
+		uy = next_unit(&y, &py);
+		if (ux != uy)
+			return ux < uy ? -1 : 1;
+	}
+}
+
+static void jcs_value(struct jbuf *b, const json_t *v, int depth)
+{
+	char num[32];
+	size_t i, n;
+
+	if (depth > LL_JSON_DEPTH_MAX) {
+		b->fail = 1;
+		return;
+	}
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		const char **keys;
+		const char *key;
+		json_t *val;
+
+		n = json_object_size(v);
+		keys = malloc((n ? n : 1) * sizeof(*keys));
+		if (!keys) {
+			b->fail = 1;
+			return;
+		}
+		i = 0;
+		json_object_foreach((json_t *)v, key, val) keys[i++] = key;
+		qsort(keys, n, sizeof(*keys), cmp_utf16);
+		jb_add(b, "{", 1);
+		for (i = 0; i < n; i++) {
+			if (i)
+				jb_add(b, ",", 1);
+			jcs_string(b, keys[i], strlen(keys[i]));
+			jb_add(b, ":", 1);
+			jcs_value(b, json_object_get(v, keys[i]), depth + 1);
+		}
+		jb_add(b, "}", 1);
+		free(keys);
+		break;
+	}
+	case JSON_ARRAY:
+		jb_add(b, "[", 1);
+		for (i = 0; i < json_array_size(v); i++) {
+			if (i)
+				jb_add(b, ",", 1);
+			jcs_value(b, json_array_get(v, i), depth + 1);
+		}
+		jb_add(b, "]", 1);
+		break;
+	case JSON_STRING:
+		jcs_string(b, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		/* integers beyond 2^53 are not exact in other JSON readers */
+		if (json_integer_value(v) > 9007199254740991LL ||
+		    json_integer_value(v) < -9007199254740991LL) {
+			b->fail = 1;
+			return;
+		}
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(v));
+		jb_add(b, num, strlen(num));
+		break;
+	case JSON_TRUE:
+		jb_add(b, "true", 4);
+		break;
+	case JSON_FALSE:
+		jb_add(b, "false", 5);
+		break;
+	case JSON_NULL:
+		jb_add(b, "null", 4);
+		break;
+	case JSON_REAL:
+		b->fail = 1;
+		break;
+	}
+}
+
+char *ll_json_jcs(const json_t *v)
+{
+	struct jbuf b = { NULL, 0, 0, 0 };
+
+	jcs_value(&b, v, 0);
+	if (b.fail || !b.s) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
 }

@@ -42,4 +42,14 @@ struct ll_config {
  */
 enum ll_status ll_config_load(struct ll_config *cfg, struct ll_error *err);
 
+/*
+ * The signing key's files: private = signing.key (or
+ * $LEDGERLINE_SIGNING_KEY), else <home>/keys/signing.pem; public = the
+ * private path with ".pem" replaced by ".pub.pem".
+ */
+enum ll_status ll_config_key_paths(const struct ll_config *cfg,
+				   char private_path[PATH_MAX],
+				   char public_path[PATH_MAX],
+				   struct ll_error *err);
+
 #endif

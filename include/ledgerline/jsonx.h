@@ -105,4 +105,14 @@ bool ll_json_enum(const struct ll_jsrc *src, const json_t *obj,
  */
 char *ll_json_canonical(const json_t *v);
 
+/*
+ * RFC 8785 (JSON Canonicalization Scheme) bytes of v, for the value types
+ * ledgerline signs: objects, arrays, strings, integers, true, false, null
+ * (a real number is refused: NULL).  Keys are sorted by UTF-16 code
+ * units; strings escape only '"', '\\' and control characters (\b \f \n
+ * \r \t, else \u00xx in lower case); no whitespace.  New malloc'd
+ * NUL-terminated string, or NULL.
+ */
+char *ll_json_jcs(const json_t *v);
+
 #endif

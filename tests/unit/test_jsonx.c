@@ -925,6 +925,47 @@ static void test_canonical_scalars_and_order_free(void **state)
 	json_decref(s);
 }
 
+/* RFC 8785: keys by UTF-16 code units, minimal escapes with lower-case
+ * hex, no whitespace; reals refused. */
+static void jcs_case(const char *in, const char *want)
+{
+	json_error_t jerr;
+	json_t *v = json_loads(in, JSON_DECODE_ANY, &jerr);
+	char *got;
+
+	assert_non_null(v);
+	got = ll_json_jcs(v);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	json_decref(v);
+}
+
+static void test_jcs(void **state)
+{
+	json_t *v;
+
+	(void)state;
+	jcs_case("{ \"b\" : 1, \"a\" : [true, false, null] }",
+		 "{\"a\":[true,false,null],\"b\":1}");
+	jcs_case("\"a\\u0001\\u001f\\/\\\"\\\\\\n\\t\\b\\f\\r\x7f\"",
+		 "\"a\\u0001\\u001f/\\\"\\\\\\n\\t\\b\\f\\r\x7f\"");
+	/* U+00E9 < U+D83D (high surrogate of U+1F600) < U+FF61 in UTF-16,
+	 * while UTF-8 byte order would put U+FF61 before U+1F600 */
+	jcs_case("{\"\\uff61\":3,\"\\ud83d\\ude00\":2,\"\\u00e9\":1,"
+		 "\"z\":0}",
+		 "{\"z\":0,\"\xc3\xa9\":1,\"\xf0\x9f\x98\x80\":2,"
+		 "\"\xef\xbd\xa1\":3}");
+	jcs_case("{\"n\":-9007199254740991,\"o\":{}}",
+		 "{\"n\":-9007199254740991,\"o\":{}}");
+	v = json_real(1.5);
+	assert_null(ll_json_jcs(v));
+	json_decref(v);
+	v = json_integer(9007199254740992LL);
+	assert_null(ll_json_jcs(v));
+	json_decref(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -949,6 +990,7 @@ int main(void)
 		cmocka_unit_test(test_known_keys),
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_canonical_scalars_and_order_free),
+		cmocka_unit_test(test_jcs),
 	};
 
 	return cmocka_run_group_tests_name("jsonx", tests, NULL, NULL);
