@@ -40,43 +40,55 @@ static size_t party_index(const struct ll_registry *reg, const char *id,
 
 /* ---- consent ---------------------------------------------------------- */
 
-static enum ll_consent_state decide_among(const struct ll_elig *e,
-					  const size_t *list, size_t n,
-					  const char *const *works,
-					  size_t n_works, int64_t t)
+/* Does consent c beat the current best (see ll_elig_consent)? */
+static bool beats(const struct ll_consent *c, bool specific,
+		  const struct ll_consent *best, bool best_specific)
 {
+	if (!best || c->effective_us > best->effective_us)
+		return true;
+	if (c->effective_us < best->effective_us)
+		return false;
+	if (specific != best_specific)
+		return specific;
+	return c->decision == LL_OPT_OUT && best->decision == LL_OPT_IN;
+}
+
+/*
+ * The deciding record of party p for use at t, among its all_works
+ * records and its records naming one of works (indexes, n of them).
+ */
+static enum ll_consent_state decide(const struct ll_elig *e, size_t p,
+				    enum ll_use use, const size_t *works,
+				    size_t n_works, int64_t t)
+{
+	size_t k = p * LL_USE_COUNT + (size_t)use, i, j;
 	const struct ll_consent *best = NULL;
 	bool best_specific = false;
-	size_t i, j;
+	const char *pid = e->reg->parties.v[p].id;
 
-	for (i = 0; i < n; i++) {
-		const struct ll_consent *c = &e->reg->consents.v[list[i]];
-		bool specific = false, applies = c->work == NULL;
+	for (i = 0; i < e->n_cons[k]; i++) {
+		const struct ll_consent *c = &e->reg->consents.v[e->cons[k][i]];
 
-		if (c->effective_us > t)
-			continue;
-		for (j = 0; c->work && j < n_works; j++) {
-			if (strcmp(c->work, works[j]) == 0) {
-				applies = specific = true;
-				break;
-			}
+		if (c->effective_us <= t && beats(c, false, best, best_specific)) {
+			best = c;
+			best_specific = false;
 		}
-		if (!applies)
-			continue;
-		if (best) {
-			if (c->effective_us < best->effective_us)
+	}
+	for (j = 0; j < n_works; j++) {
+		size_t w = works[j];
+
+		for (i = 0; i < e->n_wcons[w]; i++) {
+			const struct ll_consent *c =
+				&e->reg->consents.v[e->wcons[w][i]];
+
+			if (c->use != use || c->effective_us > t ||
+			    strcmp(c->party, pid) != 0)
 				continue;
-			if (c->effective_us == best->effective_us) {
-				if (best_specific && !specific)
-					continue;
-				if (best_specific == specific &&
-				    !(c->decision == LL_OPT_OUT &&
-				      best->decision == LL_OPT_IN))
-					continue;
+			if (beats(c, true, best, best_specific)) {
+				best = c;
+				best_specific = true;
 			}
 		}
-		best = c;
-		best_specific = specific;
 	}
 	if (!best)
 		return LL_CONSENT_NONE;
@@ -87,22 +99,17 @@ enum ll_consent_state ll_elig_consent(const struct ll_elig *e, size_t p,
 				      enum ll_use use, const char *work,
 				      int64_t t_us)
 {
-	size_t k = p * LL_USE_COUNT + (size_t)use;
+	size_t w;
 
-	return decide_among(e, e->cons[k], e->n_cons[k], &work, 1, t_us);
+	if (!ll_strmap_get(&e->reg->works.ix, work, &w))
+		return decide(e, p, use, NULL, 0, t_us);
+	return decide(e, p, use, &w, 1, t_us);
 }
 
 bool ll_elig_voice_ok(const struct ll_elig *e, size_t p, const size_t *works,
 		      size_t n, int64_t t_us)
 {
-	enum { WORKS_MAX = 64 };
-	const char *ids[WORKS_MAX];
-	size_t k = p * LL_USE_COUNT + LL_USE_VOICE, i, m = 0;
-
-	for (i = 0; i < n && m < WORKS_MAX; i++)
-		ids[m++] = e->reg->works.v[works[i]].id;
-	return decide_among(e, e->cons[k], e->n_cons[k], ids, m, t_us) ==
-	       LL_CONSENT_IN;
+	return decide(e, p, LL_USE_VOICE, works, n, t_us) == LL_CONSENT_IN;
 }
 
 /* Rights holders of w: parties with a non-zero share on either side. */
@@ -223,31 +230,46 @@ static enum ll_status push_u32(uint32_t **v, uint32_t *n, uint32_t x)
 	return LL_OK;
 }
 
+static enum ll_status push_size(size_t **v, size_t *n, size_t x)
+{
+	size_t *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return LL_NOMEM;
+	nv[(*n)++] = x;
+	*v = nv;
+	return LL_OK;
+}
+
 static enum ll_status build_consents(struct ll_elig *e)
 {
 	const struct ll_registry *reg = e->reg;
 	size_t n = reg->parties.n * LL_USE_COUNT, i;
+	enum ll_status rc = LL_OK;
 
 	e->cons = calloc(n ? n : 1, sizeof(*e->cons));
 	e->n_cons = calloc(n ? n : 1, sizeof(*e->n_cons));
-	if (!e->cons || !e->n_cons)
+	e->wcons = calloc(reg->works.n ? reg->works.n : 1, sizeof(*e->wcons));
+	e->n_wcons = calloc(reg->works.n ? reg->works.n : 1,
+			    sizeof(*e->n_wcons));
+	if (!e->cons || !e->n_cons || !e->wcons || !e->n_wcons)
 		return LL_NOMEM;
-	for (i = 0; i < reg->consents.n; i++) {
+	for (i = 0; i < reg->consents.n && rc == LL_OK; i++) {
 		const struct ll_consent *c = &reg->consents.v[i];
 		bool found;
-		size_t p = party_index(reg, c->party, &found), k;
-		size_t *nv;
+		size_t p = party_index(reg, c->party, &found), w;
 
 		if (!found)
 			continue;
-		k = p * LL_USE_COUNT + (size_t)c->use;
-		nv = realloc(e->cons[k], (e->n_cons[k] + 1) * sizeof(*nv));
-		if (!nv)
-			return LL_NOMEM;
-		nv[e->n_cons[k]++] = i;
-		e->cons[k] = nv;
+		if (!c->work) {
+			size_t k = p * LL_USE_COUNT + (size_t)c->use;
+
+			rc = push_size(&e->cons[k], &e->n_cons[k], i);
+		} else if (ll_strmap_get(&reg->works.ix, c->work, &w)) {
+			rc = push_size(&e->wcons[w], &e->n_wcons[w], i);
+		}
 	}
-	return LL_OK;
+	return rc;
 }
 
 static enum ll_status build_cover(struct ll_elig *e)
@@ -304,11 +326,13 @@ static int cmp_i64(const void *a, const void *b)
 
 /* Every instant at which (w, use) can change verdict, sorted, unique;
  * INT64_MIN first.  *out is malloc'd. */
+/* Every instant at which (w, use) can change verdict, sorted, unique;
+ * INT64_MIN first.  *out is malloc'd. */
 static enum ll_status breakpoints(const struct ll_elig *e, size_t wi,
 				  enum ll_use use, int64_t **out, size_t *n)
 {
 	const struct ll_work *w = &e->reg->works.v[wi];
-	size_t cap = 1 + 2 * e->n_cover[wi], k = 0, i, j;
+	size_t cap = 1 + 2 * e->n_cover[wi] + e->n_wcons[wi], k = 0, i, j;
 	int64_t *v;
 	int s;
 
@@ -333,6 +357,7 @@ static enum ll_status breakpoints(const struct ll_elig *e, size_t wi,
 		v[k++] = ll_day_start_us(l->start_day);
 		v[k++] = ll_day_start_us(l->end_day + 1);
 	}
+	/* all_works records of the work's parties */
 	for (s = 0; s < LL_SIDE_COUNT; s++) {
 		for (i = 0; i < w->n_split[s]; i++) {
 			bool found;
@@ -346,6 +371,13 @@ static enum ll_status breakpoints(const struct ll_elig *e, size_t wi,
 				v[k++] = e->reg->consents.v[e->cons[kk][j]]
 						 .effective_us;
 		}
+	}
+	/* records naming the work */
+	for (j = 0; j < e->n_wcons[wi]; j++) {
+		const struct ll_consent *c = &e->reg->consents.v[e->wcons[wi][j]];
+
+		if (c->use == use)
+			v[k++] = c->effective_us;
 	}
 	assert(k <= cap);
 	qsort(v, k, sizeof(*v), cmp_i64);
@@ -464,6 +496,12 @@ void ll_elig_release(struct ll_elig *e)
 		for (i = 0; i < e->reg->works.n; i++)
 			free(e->cover[i]);
 	}
+	if (e->wcons) {
+		for (i = 0; i < e->reg->works.n; i++)
+			free(e->wcons[i]);
+	}
+	free(e->wcons);
+	free(e->n_wcons);
 	free(e->cons);
 	free(e->n_cons);
 	free(e->cover);

@@ -166,12 +166,13 @@ static enum ll_status split_work(struct builder *b, uint32_t li,
 
 /* ---- ordering --------------------------------------------------------- */
 
-static const struct ll_registry *sort_reg; /* qsort has no context */
-
-static int cmp_licence_ix(const void *a, const void *b)
+/* Comparators take the registry as qsort_r's context. */
+static int cmp_licence_ix(const void *a, const void *b, void *ctx)
 {
-	return strcmp(sort_reg->licences.v[*(const uint32_t *)a].id,
-		      sort_reg->licences.v[*(const uint32_t *)b].id);
+	const struct ll_registry *reg = ctx;
+
+	return strcmp(reg->licences.v[*(const uint32_t *)a].id,
+		      reg->licences.v[*(const uint32_t *)b].id);
 }
 
 static int cmp_pair(const void *a, const void *b)
@@ -183,15 +184,18 @@ static int cmp_pair(const void *a, const void *b)
 	return (x->work > y->work) - (x->work < y->work);
 }
 
-static int cmp_wamt(const void *a, const void *b)
+static int cmp_wamt(const void *a, const void *b, void *ctx)
 {
-	return strcmp(sort_reg->works.v[((const struct wamt *)a)->work].id,
-		      sort_reg->works.v[((const struct wamt *)b)->work].id);
+	const struct ll_registry *reg = ctx;
+
+	return strcmp(reg->works.v[((const struct wamt *)a)->work].id,
+		      reg->works.v[((const struct wamt *)b)->work].id);
 }
 
 /* The SPEC's line tie order within a party: component, work id (absent
  * first), side. */
-static int cmp_line_tie(const struct ll_line *x, const struct ll_line *y)
+static int cmp_line_tie(const struct ll_registry *reg, const struct ll_line *x,
+			const struct ll_line *y)
 {
 	int c;
 
@@ -202,8 +206,7 @@ static int cmp_line_tie(const struct ll_line *x, const struct ll_line *y)
 			return -1;
 		if (y->work < 0)
 			return 1;
-		c = strcmp(sort_reg->works.v[x->work].id,
-			   sort_reg->works.v[y->work].id);
+		c = strcmp(reg->works.v[x->work].id, reg->works.v[y->work].id);
 		if (c)
 			return c;
 	}
@@ -218,24 +221,25 @@ static int cmp_line_tie(const struct ll_line *x, const struct ll_line *y)
 	return 0;
 }
 
-static int cmp_line(const void *a, const void *b)
+static int cmp_line(const void *a, const void *b, void *ctx)
 {
+	const struct ll_registry *reg = ctx;
 	const struct ll_line *x = a, *y = b;
-	int c = strcmp(sort_reg->parties.v[x->party].id,
-		       sort_reg->parties.v[y->party].id);
+	int c = strcmp(reg->parties.v[x->party].id, reg->parties.v[y->party].id);
 
-	return c ? c : cmp_line_tie(x, y);
+	return c ? c : cmp_line_tie(reg, x, y);
 }
 
 /* Tie key bytes of a line: "component\0work\0side". */
-static size_t line_key(const struct ll_line *l, char *buf, size_t size)
+static size_t line_key(const struct ll_registry *reg, const struct ll_line *l,
+		       char *buf, size_t size)
 {
 	const char *parts[3];
 	size_t off = 0;
 	int i;
 
 	parts[0] = ll_component_name((enum ll_component)l->component);
-	parts[1] = l->work >= 0 ? sort_reg->works.v[l->work].id : "";
+	parts[1] = l->work >= 0 ? reg->works.v[l->work].id : "";
 	parts[2] = l->side >= 0 ? ll_side_name((enum ll_side)l->side) : "";
 	for (i = 0; i < 3; i++) {
 		size_t n = strlen(parts[i]);
@@ -389,7 +393,8 @@ static enum ll_status round_licence(struct builder *b, struct ll_settlement *s,
 				struct ll_line *l = &b->lines[pt->first_line + k];
 
 				pex[k] = &l->exact;
-				plens[k] = line_key(l, keybuf + off, 3 * 70);
+				plens[k] = line_key(b->ctx->reg, l, keybuf + off,
+						    3 * 70);
 				pkeys[k] = keybuf + off;
 				off += 3 * 70;
 			}
@@ -554,7 +559,8 @@ static enum ll_status settle_licence(struct builder *b, struct ll_settlement *s,
 		mpq_add(lt->exact, lt->exact, lt->component[k]);
 
 	/* lines */
-	qsort(b->w, b->n, sizeof(*b->w), cmp_wamt);
+	if (b->n > 1)
+		qsort_r(b->w, b->n, sizeof(*b->w), cmp_wamt, (void *)reg);
 	for (i = 0; i < b->n; i++)
 		b->pos[b->w[i].work] = (int32_t)i;
 	for (i = 0; i < b->n && rc == LL_OK; i++) {
@@ -586,8 +592,9 @@ static enum ll_status settle_licence(struct builder *b, struct ll_settlement *s,
 	}
 	if (rc != LL_OK)
 		goto out;
-	qsort(b->lines + first, b->n_lines - first, sizeof(*b->lines),
-	      cmp_line);
+	if (b->n_lines - first > 1)
+		qsort_r(b->lines + first, b->n_lines - first, sizeof(*b->lines),
+			cmp_line, (void *)reg);
 	rc = round_licence(b, s, lt, first, err);
 out:
 	reset_amts(b);
@@ -602,11 +609,11 @@ out:
 
 /* ---- payouts ---------------------------------------------------------- */
 
-static int cmp_payout(const void *a, const void *b)
+static int cmp_payout(const void *a, const void *b, void *ctx)
 {
+	const struct ll_registry *reg = ctx;
 	const struct ll_payout *x = a, *y = b;
-	int c = strcmp(sort_reg->parties.v[x->payee].id,
-		       sort_reg->parties.v[y->payee].id);
+	int c = strcmp(reg->parties.v[x->payee].id, reg->parties.v[y->payee].id);
 
 	return c ? c : strcmp(x->currency, y->currency);
 }
@@ -645,7 +652,8 @@ static enum ll_status build_payouts(struct ll_settlement *s,
 			return LL_INVALID;
 		po->n_parties++;
 	}
-	qsort(s->payouts, s->n_payouts, sizeof(*s->payouts), cmp_payout);
+	qsort_r(s->payouts, s->n_payouts, sizeof(*s->payouts), cmp_payout,
+		(void *)reg);
 	return LL_OK;
 }
 
@@ -667,7 +675,6 @@ enum ll_status ll_settle(struct ll_settlement *s, const struct ll_run_ctx *ctx,
 	memset(s, 0, sizeof(*s));
 	memset(&b, 0, sizeof(b));
 	b.ctx = ctx;
-	sort_reg = reg;
 	b.pos = malloc((reg->works.n ? reg->works.n : 1) * sizeof(*b.pos));
 	lics = malloc((reg->licences.n ? reg->licences.n : 1) * sizeof(*lics));
 	span_lists = calloc(reg->licences.n ? reg->licences.n : 1,
@@ -718,7 +725,7 @@ enum ll_status ll_settle(struct ll_settlement *s, const struct ll_run_ctx *ctx,
 		if (ll_elig_licence_active(e, i, ctx->first_day, ctx->last_day))
 			lics[n_lics++] = (uint32_t)i;
 	}
-	qsort(lics, n_lics, sizeof(*lics), cmp_licence_ix);
+	qsort_r(lics, n_lics, sizeof(*lics), cmp_licence_ix, (void *)reg);
 	rc = LL_OK;
 	for (i = 0; i < n_lics && rc == LL_OK; i++) {
 		uint32_t li = lics[i];

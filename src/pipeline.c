@@ -469,7 +469,8 @@ static enum ll_status verify_duplicates(struct ll_log_input *logs,
 		fclose(fp);
 	}
 	if (rc == LL_OK) {
-		qsort(seen, n_seen, sizeof(*seen), cmp_seen);
+		if (n_seen > 1)
+			qsort(seen, n_seen, sizeof(*seen), cmp_seen);
 		for (i = 1; i < n_seen; i++) {
 			struct ll_error e;
 			size_t first = i - 1;

@@ -469,8 +469,10 @@ void ll_tally_finish(struct ll_tally *t)
 {
 	size_t i;
 
-	qsort(t->errors, t->n_errors, sizeof(*t->errors), cmp_error);
-	qsort(t->voice, t->n_voice, sizeof(*t->voice), cmp_voice);
+	if (t->n_errors > 1)
+		qsort(t->errors, t->n_errors, sizeof(*t->errors), cmp_error);
+	if (t->n_voice > 1)
+		qsort(t->voice, t->n_voice, sizeof(*t->voice), cmp_voice);
 	for (i = LL_TALLY_FINDINGS_MAX; i < t->n_voice; i++)
 		free_voice(&t->voice[i]);
 	if (t->n_voice > LL_TALLY_FINDINGS_MAX)

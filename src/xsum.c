@@ -190,8 +190,21 @@ enum ll_status ll_xsum_add_dec_product(struct ll_xsum *s,
 
 enum ll_status ll_xsum_merge(struct ll_xsum *dst, const struct ll_xsum *src)
 {
-	enum ll_status rc = ll_xsum_add_i128(dst, src->lo);
+	enum ll_status rc;
 
+	if (dst == src) {
+		/* adding src->lo may spill dst->lo into dst->hi, which is
+		 * src->hi: double from a copy instead */
+		struct ll_xsum copy;
+
+		ll_xsum_init(&copy);
+		rc = ll_xsum_merge(&copy, src);
+		if (rc == LL_OK)
+			rc = ll_xsum_merge(dst, &copy);
+		ll_xsum_release(&copy);
+		return rc;
+	}
+	rc = ll_xsum_add_i128(dst, src->lo);
 	if (rc == LL_OK && src->hi)
 		rc = ll_xsum_add_mpz(dst, *src->hi);
 	if (rc == LL_OK && src->q)

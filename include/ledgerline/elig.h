@@ -63,10 +63,15 @@ struct ll_elig {
 	size_t n_slots;
 	/* licence index i of reg is the licensee's: is_ours[i] */
 	bool *is_ours;
-	/* consents by party index and use: cons[p * LL_USE_COUNT + u] is a
-	 * list of consent indices */
+	/* all_works consents by party index and use:
+	 * cons[p * LL_USE_COUNT + u] lists consent indices */
 	size_t **cons;
 	size_t *n_cons;
+	/* consents naming work w: wcons[w] lists consent indices (any party,
+	 * any use), so deciding for one work never scans other works'
+	 * records */
+	size_t **wcons;
+	size_t *n_wcons;
 	/* covering licences of each work (the licensee's, any use) */
 	uint32_t **cover;
 	uint32_t *n_cover;
