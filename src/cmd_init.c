@@ -6,11 +6,16 @@
  * every other command refuses to run against an out-of-date one.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "ledgerline/cli.h"
 #include "ledgerline/config.h"
 #include "ledgerline/db.h"
+#include "ledgerline/io.h"
+#include "ledgerline/sign.h"
 
 static const char usage[] =
 	"usage: ledgerline init\n"
@@ -20,9 +25,47 @@ static const char usage[] =
 	"\n"
 	"With no database configured (LEDGERLINE_DSN or database.dsn in the\n"
 	"configuration file), ledgerline creates and starts its own embedded\n"
-	"PostgreSQL cluster under the data directory first.\n"
+	"PostgreSQL cluster under the data directory first.  When there is no\n"
+	"statement signing key yet (signing.key, else\n"
+	"$LEDGERLINE_HOME/keys/signing.pem), init creates one, as keygen would.\n"
 	"\n"
 	"Exit codes: 0 ok, 2 usage, 4 database.\n";
+
+/* Create the signing key when none exists; report it either way. */
+static enum ll_status ensure_key(const struct ll_config *cfg,
+				 struct ll_error *err)
+{
+	char priv[PATH_MAX], pub[PATH_MAX], dir[PATH_MAX], *slash;
+	struct ll_key key;
+	enum ll_status rc;
+
+	rc = ll_config_key_paths(cfg, priv, pub, err);
+	if (rc != LL_OK)
+		return rc;
+	ll_key_init(&key);
+	if (access(priv, F_OK) == 0) {
+		rc = ll_key_load_private(&key, priv, err);
+		if (rc == LL_OK)
+			printf("signing key: %s (key id %s)\n", priv,
+			       key.keyid);
+		ll_key_release(&key);
+		return rc;
+	}
+	snprintf(dir, sizeof(dir), "%s", priv);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	rc = slash ? ll_mkdir_p(dir, 0700, err) : LL_OK;
+	if (rc == LL_OK)
+		rc = ll_key_generate(&key, err);
+	if (rc == LL_OK)
+		rc = ll_key_write(&key, priv, pub, err);
+	if (rc == LL_OK)
+		printf("signing key created: %s (public key %s, key id %s)\n",
+		       priv, pub, key.keyid);
+	ll_key_release(&key);
+	return rc;
+}
 
 static enum ll_status run(int argc, char **argv)
 {
@@ -63,7 +106,10 @@ static enum ll_status run(int argc, char **argv)
 	else
 		printf("already initialised: schema version %d is up to date\n",
 		       ll_migrations[ll_migrations_count - 1].version);
-	return LL_OK;
+	rc = ensure_key(&cfg, &err);
+	if (rc != LL_OK)
+		ll_cli_print_error(&err);
+	return rc;
 }
 
 const struct ll_cmd ll_cmd_init = { "init", run,

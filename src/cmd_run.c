@@ -25,7 +25,10 @@
 #include "ledgerline/input.h"
 #include "ledgerline/io.h"
 #include "ledgerline/run.h"
+#include "ledgerline/payfile.h"
 #include "ledgerline/runfiles.h"
+#include "ledgerline/sign.h"
+#include "ledgerline/statement.h"
 
 enum {
 	MANIFEST_BYTES_MAX = 1024 * 1024 * 1024,
@@ -170,10 +173,13 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a,
 
 /* ---- staging outputs -------------------------------------------------- */
 
+enum { STAGED_FILES_MAX = 64 };
+
 struct staged {
 	char dir[PATH_MAX];
-	const char *names[3];
+	char names[STAGED_FILES_MAX][48];
 	size_t n;
+	int has_statements;
 };
 
 static enum ll_status stage(struct staged *s, const char *name,
@@ -181,36 +187,105 @@ static enum ll_status stage(struct staged *s, const char *name,
 {
 	char path[PATH_MAX];
 
+	if (s->n == STAGED_FILES_MAX)
+		return ll_error_set(err, LL_INTERNAL, s->dir, 0, NULL,
+				    "too many output files");
 	if (snprintf(path, sizeof(path), "%s/%s", s->dir, name) >=
 	    (int)sizeof(path))
 		return ll_error_set(err, LL_IO, s->dir, 0, NULL,
 				    "path too long");
-	s->names[s->n++] = name;
+	snprintf(s->names[s->n++], sizeof(s->names[0]), "%s", name);
 	return ll_write_atomic(path, data, strlen(data), 0, err);
+}
+
+/* Remove a directory's files and the directory (one level). */
+static void remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) <
+		    (int)sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
 }
 
 static void unstage(struct staged *s)
 {
 	char path[PATH_MAX];
-	size_t i;
 
 	if (!s->dir[0])
 		return;
-	for (i = 0; i < s->n; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s", s->dir, s->names[i]) <
-		    (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/statements", s->dir) <
+	    (int)sizeof(path))
+		remove_tree(path);
+	remove_tree(s->dir);
+	s->dir[0] = '\0';
+}
+
+/* payouts-<CUR>.xml in out that this run did not write: from an earlier
+ * run of other currencies; removed so the directory shows one run. */
+static void remove_stale_payfiles(const struct staged *s, const char *out)
+{
+	DIR *d = opendir(out);
+	struct dirent *e;
+	char path[PATH_MAX];
+	size_t i;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		int ours = 0;
+
+		if (n != 16 || strncmp(e->d_name, "payouts-", 8) != 0 ||
+		    strcmp(e->d_name + 11, ".xml") != 0)
+			continue;
+		for (i = 0; i < s->n; i++)
+			ours |= strcmp(s->names[i], e->d_name) == 0;
+		if (!ours &&
+		    snprintf(path, sizeof(path), "%s/%s", out, e->d_name) <
+			    (int)sizeof(path))
 			unlink(path);
 	}
-	rmdir(s->dir);
-	s->dir[0] = '\0';
+	closedir(d);
 }
 
 static enum ll_status publish(struct staged *s, const char *out,
 			      struct ll_error *err)
 {
-	char from[PATH_MAX], to[PATH_MAX];
+	char from[PATH_MAX], to[PATH_MAX], old[PATH_MAX];
 	size_t i;
 
+	if (s->has_statements) {
+		/* swap the whole statements directory, so it never mixes
+		 * two runs */
+		if (snprintf(from, sizeof(from), "%s/statements", s->dir) >=
+			    (int)sizeof(from) ||
+		    snprintf(to, sizeof(to), "%s/statements", out) >=
+			    (int)sizeof(to) ||
+		    snprintf(old, sizeof(old), "%s/.ledgerline-old.%ld", s->dir,
+			     (long)getpid()) >= (int)sizeof(old))
+			return ll_error_set(err, LL_IO, out, 0, NULL,
+					    "path too long");
+		if (rename(to, old) != 0 && errno != ENOENT)
+			return ll_error_set(err, LL_IO, to, 0, NULL,
+					    "cannot replace: %s",
+					    strerror(errno));
+		if (rename(from, to) != 0)
+			return ll_error_set(err, LL_IO, to, 0, NULL,
+					    "cannot write: %s", strerror(errno));
+		remove_tree(old);
+		s->has_statements = 0;
+	}
 	for (i = 0; i < s->n; i++) {
 		if (snprintf(from, sizeof(from), "%s/%s", s->dir,
 			     s->names[i]) >= (int)sizeof(from) ||
@@ -222,6 +297,7 @@ static enum ll_status publish(struct staged *s, const char *out,
 			return ll_error_set(err, LL_IO, to, 0, NULL,
 					    "cannot write: %s", strerror(errno));
 	}
+	remove_stale_payfiles(s, out);
 	s->n = 0;
 	rmdir(s->dir);
 	s->dir[0] = '\0';
@@ -274,6 +350,196 @@ static void print_summary(const struct ll_run *r, bool already,
 		       entries == 1 ? "y" : "ies");
 }
 
+/* ---- statements and payment files ------------------------------------ */
+
+/* Copy built statements into the stored form (party ids, owned
+ * envelopes). */
+static enum ll_status own_statements(const struct ll_statements *b,
+				     const struct ll_run *r,
+				     struct ll_stored_statement **out,
+				     size_t *n, struct ll_error *err)
+{
+	size_t i;
+
+	*out = calloc(b->n + 1, sizeof(**out));
+	*n = 0;
+	if (!*out)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	for (i = 0; i < b->n; i++) {
+		struct ll_stored_statement *s = &(*out)[i];
+
+		snprintf(s->party, sizeof(s->party), "%s",
+			 r->reg->parties.v[b->v[i].party].id);
+		memcpy(s->sha256, b->v[i].sha256, sizeof(s->sha256));
+		s->envelope = strdup(b->v[i].envelope);
+		if (!s->envelope)
+			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					    "out of memory");
+		(*n)++;
+	}
+	return LL_OK;
+}
+
+/* payouts.csv with each payee's own statement digest (empty when the
+ * payee has no statement of its own). */
+static char *payouts_csv(const struct ll_run *r,
+			 const struct ll_stored_statement *s, size_t n)
+{
+	const char **hashes = calloc(r->st.n_payouts + 1, sizeof(*hashes));
+	char *csv;
+	size_t i, j;
+
+	if (!hashes)
+		return NULL;
+	for (i = 0; i < r->st.n_payouts; i++) {
+		const char *payee = r->reg->parties.v[r->st.payouts[i].payee].id;
+
+		for (j = 0; j < n; j++) {
+			if (strcmp(s[j].party, payee) == 0)
+				hashes[i] = s[j].sha256;
+		}
+	}
+	csv = ll_runfile_payouts_csv(r, hashes);
+	free(hashes);
+	return csv;
+}
+
+static enum ll_status stage_statements(struct staged *st,
+				       const struct ll_stored_statement *s,
+				       size_t n, struct ll_error *err)
+{
+	char dir[PATH_MAX];
+	size_t i;
+	enum ll_status rc = LL_OK;
+
+	if (snprintf(dir, sizeof(dir), "%s/statements", st->dir) >=
+	    (int)sizeof(dir))
+		return ll_error_set(err, LL_IO, st->dir, 0, NULL,
+				    "path too long");
+	if (mkdir(dir, 0755) != 0)
+		return ll_error_set(err, LL_IO, dir, 0, NULL,
+				    "cannot create: %s", strerror(errno));
+	st->has_statements = 1;
+	for (i = 0; i < n && rc == LL_OK; i++) {
+		char path[PATH_MAX];
+
+		if (snprintf(path, sizeof(path), "%s/%s.dsse.json", dir,
+			     s[i].party) >= (int)sizeof(path))
+			return ll_error_set(err, LL_IO, dir, 0, NULL,
+					    "path too long");
+		rc = ll_write_atomic(path, s[i].envelope, strlen(s[i].envelope),
+				     0, err);
+	}
+	return rc;
+}
+
+/* payouts-<CUR>.xml for every currency with a transferable payout. */
+static enum ll_status stage_payfiles(struct staged *st, const struct ll_run *r,
+				     struct ll_error *err)
+{
+	const struct ll_registry *reg = r->reg;
+	const struct ll_party *debtor = ll_registry_party(reg, r->licensee);
+	struct ll_pay_tx *tx;
+	char created[32], exec[11], *e2e, *remit;
+	size_t i, j;
+	enum ll_status rc = LL_OK;
+
+	if (!debtor || !debtor->has_payout)
+		return LL_OK; /* reported by warn_not_transferable */
+	tx = calloc(r->st.n_payouts + 1, sizeof(*tx));
+	e2e = calloc(r->st.n_payouts + 1, 35);
+	remit = calloc(r->st.n_payouts + 1, 160);
+	if (!tx || !e2e || !remit) {
+		free(tx);
+		free(e2e);
+		free(remit);
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	}
+	/* deterministic dates: the day after the period */
+	ll_date_format(r->last_day + 1, exec);
+	snprintf(created, sizeof(created), "%sT00:00:00", exec);
+	for (i = 0; i < r->st.n_payouts && rc == LL_OK; i++) {
+		const char *ccy = r->st.payouts[i].currency;
+		struct ll_pay_batch b;
+		char msg[35], name[32], *xml = NULL;
+		size_t n = 0;
+
+		for (j = 0; j < i; j++) {
+			if (strcmp(r->st.payouts[j].currency, ccy) == 0)
+				break;
+		}
+		if (j < i)
+			continue; /* currency done */
+		for (j = i; j < r->st.n_payouts; j++) {
+			const struct ll_payout *po = &r->st.payouts[j];
+			const struct ll_party *p = &reg->parties.v[po->payee];
+
+			if (strcmp(po->currency, ccy) != 0 || !p->has_payout ||
+			    po->minor <= 0)
+				continue;
+			ll_end_to_end_id(r->id, p->id, ccy, e2e + 35 * n);
+			snprintf(remit + 160 * n, 160,
+				 "royalties %s %s payee %s", r->period, r->id,
+				 p->id);
+			tx[n].end_to_end_id = e2e + 35 * n;
+			tx[n].minor = po->minor;
+			tx[n].creditor_name = p->name;
+			tx[n].iban = p->iban;
+			tx[n].bic = p->bic;
+			tx[n].remittance = remit + 160 * n;
+			n++;
+		}
+		if (n == 0)
+			continue;
+		ll_payfile_msg_id(r->id, ccy, msg);
+		b.msg_id = msg;
+		b.created = created;
+		b.execution_date = exec;
+		b.initiator_name = debtor->name;
+		b.debtor_name = debtor->name;
+		b.debtor_iban = debtor->iban;
+		b.debtor_bic = debtor->bic;
+		b.currency = ccy;
+		b.exponent = r->st.payouts[i].exponent;
+		b.tx = tx;
+		b.n_tx = n;
+		rc = ll_payfile_pain001(&b, &xml, err);
+		if (rc == LL_OK) {
+			snprintf(name, sizeof(name), "payouts-%s.xml", ccy);
+			rc = stage(st, name, xml, err);
+		}
+		free(xml);
+	}
+	free(tx);
+	free(e2e);
+	free(remit);
+	return rc;
+}
+
+static void warn_not_transferable(const struct ll_run *r)
+{
+	const struct ll_party *debtor = ll_registry_party(r->reg, r->licensee);
+	size_t i;
+
+	if (!debtor || !debtor->has_payout)
+		fprintf(stderr,
+			"ledgerline: warning: licensee %s has no payout account: "
+			"no payment files were written\n",
+			r->licensee);
+	for (i = 0; i < r->st.n_payouts; i++) {
+		const struct ll_payout *po = &r->st.payouts[i];
+		const struct ll_party *p = &r->reg->parties.v[po->payee];
+
+		if (!p->has_payout)
+			fprintf(stderr,
+				"ledgerline: warning: payee %s has no IBAN: its "
+				"%s payout is in payouts.csv only\n",
+				p->id, po->currency);
+	}
+}
+
 /* ---- the command ------------------------------------------------------ */
 
 static void close_logs(struct ll_log_input *logs, size_t n)
@@ -308,6 +574,10 @@ static enum ll_status run(int argc, char **argv)
 	bool in_tx = false, already = false;
 	struct ll_current_posting cur;
 	struct ll_party_amount *prev = NULL;
+	struct ll_stored_statement *stmts = NULL;
+	size_t n_stmts = 0;
+	struct ll_key key;
+	char key_priv[PATH_MAX], key_pub[PATH_MAX];
 	int64_t entries = 0;
 	int help;
 	size_t i;
@@ -331,6 +601,7 @@ static enum ll_status run(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	memset(&st, 0, sizeof(st));
 	memset(&cur, 0, sizeof(cur));
+	ll_key_init(&key);
 	ll_error_clear(&err);
 	ll_errlist_init(&errs, 0);
 	ll_registry_init(&reg);
@@ -378,8 +649,18 @@ static enum ll_status run(int argc, char **argv)
 		goto out;
 	}
 
-	/* the registry snapshot, under the period's writer lock */
+	/* the signing key, then the registry snapshot under the period's
+	 * writer lock */
 	rc = ll_config_load(&cfg, &err);
+	if (rc == LL_OK)
+		rc = ll_config_key_paths(&cfg, key_priv, key_pub, &err);
+	if (rc == LL_OK && ll_key_load_private(&key, key_priv, &err) != LL_OK) {
+		ll_cli_print_error(&err);
+		rc = ll_cli_fail(LL_USAGE,
+				 "no usable signing key: create one with "
+				 "'ledgerline keygen' or set signing.key");
+		goto out;
+	}
 	if (rc == LL_OK)
 		rc = ll_db_open(&db, &cfg, LL_DB_APP, &err);
 	if (rc == LL_OK)
@@ -435,9 +716,8 @@ static enum ll_status run(int argc, char **argv)
 		ll_cli_print_error(&err);
 		goto out;
 	}
-	csv = ll_runfile_payouts_csv(&r, NULL);
 	comp = ll_runfile_compliance(&r);
-	if (!csv || !comp) {
+	if (!comp) {
 		rc = ll_cli_fail(LL_NOMEM, "out of memory writing the outputs");
 		goto out;
 	}
@@ -445,23 +725,38 @@ static enum ll_status run(int argc, char **argv)
 	/* post: nothing new, a first posting, or a restatement */
 	rc = ll_db_current_posting(&db, a.licensee, first, last, &cur, &err);
 	if (rc == LL_OK && cur.exists && strcmp(cur.run_id, r.id) == 0) {
+		/* the bytes written then, whatever key or history now */
 		already = true;
-		runj = strdup(cur.run_json); /* the bytes written then */
+		runj = strdup(cur.run_json);
 		if (!runj)
 			rc = ll_error_set(&err, LL_NOMEM, NULL, 0, NULL,
 					  "out of memory");
+		if (rc == LL_OK)
+			rc = ll_db_load_statements(&db, cur.posting_id, &stmts,
+						   &n_stmts, &err);
 	} else if (rc == LL_OK) {
 		struct ll_restatement rs = { NULL, NULL, 0 };
+		struct ll_statements built;
 		bool stored = false;
+		int64_t posting_id = 0;
 
+		memset(&built, 0, sizeof(built));
 		if (cur.exists) {
 			rs.supersedes = cur.run_id;
 			rc = ll_db_run_party_amounts(&db, cur.run_id, &prev,
 						     &rs.n_prev, &err);
 			rs.prev = prev;
 		}
+		if (rc == LL_OK)
+			rc = ll_statements_build(&built, &r,
+						 cur.exists ? &rs : NULL, &key,
+						 &err);
+		if (rc == LL_OK)
+			rc = own_statements(&built, &r, &stmts, &n_stmts, &err);
 		if (rc == LL_OK) {
-			runj = ll_runfile_run_json(&r, cur.exists ? &rs : NULL);
+			runj = ll_runfile_run_json(&r, cur.exists ? &rs : NULL,
+						   built.root, key.keyid,
+						   built.n);
 			if (!runj)
 				rc = ll_error_set(&err, LL_NOMEM, NULL, 0,
 						  NULL, "out of memory");
@@ -473,10 +768,20 @@ static enum ll_status run(int argc, char **argv)
 		if (rc == LL_OK)
 			rc = ll_db_post_run(&db, &r,
 					    cur.exists ? cur.posting_id : 0,
-					    runj, &entries, &err);
+					    runj, &posting_id, &entries, &err);
+		if (rc == LL_OK)
+			rc = ll_db_store_statements(&db, posting_id, stmts,
+						    n_stmts, built.root,
+						    key.keyid, &err);
+		ll_statements_release(&built);
 	}
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
+		goto out;
+	}
+	csv = payouts_csv(&r, stmts, n_stmts);
+	if (!csv) {
+		rc = ll_cli_fail(LL_NOMEM, "out of memory writing the outputs");
 		goto out;
 	}
 
@@ -500,6 +805,10 @@ static enum ll_status run(int argc, char **argv)
 	if (rc == LL_OK)
 		rc = stage(&st, "run.json", runj, &err);
 	if (rc == LL_OK)
+		rc = stage_statements(&st, stmts, n_stmts, &err);
+	if (rc == LL_OK)
+		rc = stage_payfiles(&st, &r, &err);
+	if (rc == LL_OK)
 		rc = ll_db_commit(&db, &err);
 	if (rc == LL_OK) {
 		in_tx = false;
@@ -509,6 +818,7 @@ static enum ll_status run(int argc, char **argv)
 		ll_cli_print_error(&err);
 		goto out;
 	}
+	warn_not_transferable(&r);
 	print_summary(&r, already, cur.exists && !already ? cur.run_id : NULL,
 		      entries);
 out:
@@ -518,6 +828,8 @@ out:
 	ll_db_close(&db);
 	ll_run_release(&r);
 	ll_current_posting_release(&cur);
+	ll_stored_statements_free(stmts, n_stmts);
+	ll_key_release(&key);
 	free(prev);
 	free(csv);
 	free(comp);

@@ -381,7 +381,8 @@ static enum ll_status run_entry(const struct ll_run *r,
 
 enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 			      int64_t supersedes, const char *run_json,
-			      int64_t *entries, struct ll_error *err)
+			      int64_t *posting_id_out, int64_t *entries,
+			      struct ll_error *err)
 {
 	char first[11], last[11], prev[65], sup[32];
 	const char *params[7];
@@ -428,6 +429,7 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 	if (!res)
 		return LL_DB;
 	posting_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*posting_id_out = posting_id;
 	PQclear(res);
 
 	rc = supersedes ? load_entries(db, supersedes, &rev, &n_rev, err)
@@ -456,6 +458,94 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 		jentry_release(&rev[i]);
 	free(rev);
 	return rc;
+}
+
+/* ---- statements ------------------------------------------------------ */
+
+void ll_stored_statements_free(struct ll_stored_statement *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i].envelope);
+	free(v);
+}
+
+enum ll_status ll_db_store_statements(struct ll_db *db, int64_t posting_id,
+				      const struct ll_stored_statement *v,
+				      size_t n, const char *root,
+				      const char *key_id, struct ll_error *err)
+{
+	char pid[32];
+	const char *params[4];
+	enum ll_status rc;
+	size_t i;
+
+	snprintf(pid, sizeof(pid), "%lld", (long long)posting_id);
+	params[0] = pid;
+	params[1] = root;
+	params[2] = key_id;
+	rc = ll_db_cmd(db, "cannot record the statements' root",
+		       "INSERT INTO ledgerline.posting_root (posting_id, "
+		       "merkle_root, key_id) VALUES ($1::bigint, $2, $3)",
+		       3, params, err);
+	for (i = 0; i < n && rc == LL_OK; i++) {
+		params[0] = pid;
+		params[1] = v[i].party;
+		params[2] = v[i].sha256;
+		params[3] = v[i].envelope;
+		rc = ll_db_cmd(db, "cannot store a statement",
+			       "INSERT INTO ledgerline.posting_statement "
+			       "(posting_id, party, sha256, envelope) VALUES "
+			       "($1::bigint, $2, $3, $4)",
+			       4, params, err);
+	}
+	return rc;
+}
+
+enum ll_status ll_db_load_statements(struct ll_db *db, int64_t posting_id,
+				     struct ll_stored_statement **v, size_t *n,
+				     struct ll_error *err)
+{
+	char pid[32];
+	const char *params[1] = { pid };
+	PGresult *res;
+	int i, rows;
+
+	*v = NULL;
+	*n = 0;
+	snprintf(pid, sizeof(pid), "%lld", (long long)posting_id);
+	res = ll_db_exec(db, "cannot read the statements",
+			 "SELECT party, sha256, envelope FROM "
+			 "ledgerline.posting_statement WHERE posting_id = "
+			 "$1::bigint ORDER BY party",
+			 1, params, PGRES_TUPLES_OK, 3, err);
+	if (!res)
+		return LL_DB;
+	rows = PQntuples(res);
+	*v = calloc((size_t)(rows ? rows : 1), sizeof(**v));
+	if (!*v) {
+		PQclear(res);
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	}
+	for (i = 0; i < rows; i++) {
+		struct ll_stored_statement *s = &(*v)[i];
+
+		snprintf(s->party, sizeof(s->party), "%s", PQgetvalue(res, i, 0));
+		snprintf(s->sha256, sizeof(s->sha256), "%s",
+			 PQgetvalue(res, i, 1));
+		s->envelope = strdup(PQgetvalue(res, i, 2));
+		if (!s->envelope) {
+			*n = (size_t)i;
+			PQclear(res);
+			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					    "out of memory");
+		}
+	}
+	*n = (size_t)rows;
+	PQclear(res);
+	return LL_OK;
 }
 
 /* ---- balances --------------------------------------------------------- */

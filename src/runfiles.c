@@ -726,8 +726,52 @@ static json_t *restatement(const struct ll_run *r,
 	return o;
 }
 
+void ll_payfile_msg_id(const char *run_id, const char *currency,
+		       char out[35])
+{
+	struct ll_sha256_ctx c;
+	uint8_t d[LL_SHA256_LEN];
+	char hex[65];
+
+	LL_ENSURE(ll_sha256_init(&c) == LL_OK);
+	ll_sha256_update(&c, "ledgerline-msg-v1\n", 18);
+	ll_sha256_update(&c, run_id, strlen(run_id));
+	ll_sha256_update(&c, "\n", 1);
+	ll_sha256_update(&c, currency, strlen(currency));
+	ll_sha256_final(&c, d);
+	ll_hex(d, sizeof(d), hex);
+	snprintf(out, 35, "LL%.32s", hex);
+}
+
+static json_t *not_transferable(const struct ll_run *r, int *fail)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < r->st.n_payouts; i++) {
+		const struct ll_payout *po = &r->st.payouts[i];
+		const struct ll_party *p = &r->reg->parties.v[po->payee];
+		json_t *o;
+
+		if (p->has_payout && po->minor > 0)
+			continue;
+		o = json_object();
+		put(o, "payee", json_string(p->id), fail);
+		put(o, "currency", json_string(po->currency), fail);
+		put(o, "amount", jminor(po->minor, po->exponent), fail);
+		put(o, "reason", json_string(!p->has_payout
+						     ? "no IBAN on record"
+						     : "nothing to pay"),
+		    fail);
+		append(arr, o, fail);
+	}
+	return arr;
+}
+
 char *ll_runfile_run_json(const struct ll_run *r,
-			  const struct ll_restatement *rs)
+			  const struct ll_restatement *rs,
+			  const char *merkle_root, const char *key_id,
+			  size_t n_statements)
 {
 	json_t *root = json_object(), *counts = json_object();
 	int fail = !root || !counts;
@@ -753,6 +797,19 @@ char *ll_runfile_run_json(const struct ll_run *r,
 	put(root, "counts", counts, &fail);
 	put(root, "licences", licences(r, &fail), &fail);
 	put(root, "payouts", payouts(r, &fail), &fail);
+	put(root, "not_transferable", not_transferable(r, &fail), &fail);
+	if (merkle_root) {
+		json_t *st = json_object();
+
+		put(st, "count", json_integer((json_int_t)n_statements), &fail);
+		put(st, "merkle_root", json_string(merkle_root), &fail);
+		put(st, "key_id", json_string(key_id), &fail);
+		put(st, "construction",
+		    json_string("leaf = SHA-256(0x00 || JCS(predicate without "
+				"merkle)), parties in id order; RFC 6962 tree"),
+		    &fail);
+		put(root, "statements", st, &fail);
+	}
 	if (rs)
 		put(root, "restatement", restatement(r, rs, &fail), &fail);
 	return dump(root, fail);

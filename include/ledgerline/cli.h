@@ -38,7 +38,7 @@ enum ll_status ll_cli_help(const char *usage);
 bool ll_cli_progress_enabled(void);
 
 /* The commands. */
-extern const struct ll_cmd ll_cmd_init, ll_cmd_load, ll_cmd_run, ll_cmd_balance,
-	ll_cmd_audit, ll_cmd_db;
+extern const struct ll_cmd ll_cmd_init, ll_cmd_load, ll_cmd_run, ll_cmd_verify,
+	ll_cmd_balance, ll_cmd_audit, ll_cmd_keygen, ll_cmd_db;
 
 #endif

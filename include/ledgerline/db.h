@@ -167,7 +167,27 @@ enum ll_status ll_db_run_party_amounts(struct ll_db *db, const char *run_id,
  */
 enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 			      int64_t supersedes, const char *run_json,
-			      int64_t *entries, struct ll_error *err);
+			      int64_t *posting_id, int64_t *entries,
+			      struct ll_error *err);
+
+/* A signed statement as stored with its posting. */
+struct ll_stored_statement {
+	char party[72];
+	char sha256[65];
+	char *envelope;		/* owned */
+};
+void ll_stored_statements_free(struct ll_stored_statement *v, size_t n);
+
+/* Store a posting's statements, Merkle root and signing key id. */
+enum ll_status ll_db_store_statements(struct ll_db *db, int64_t posting_id,
+				      const struct ll_stored_statement *v,
+				      size_t n, const char *root,
+				      const char *key_id, struct ll_error *err);
+
+/* The statements stored with a posting, in party order. */
+enum ll_status ll_db_load_statements(struct ll_db *db, int64_t posting_id,
+				     struct ll_stored_statement **v, size_t *n,
+				     struct ll_error *err);
 
 /* One line of "ledgerline balance". */
 struct ll_balance_row {

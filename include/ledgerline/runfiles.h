@@ -46,11 +46,20 @@ struct ll_restatement {
 char *ll_runfile_compliance(const struct ll_run *r);
 
 /*
- * run.json: a new malloc'd string (NULL: no memory).  With rs, a
+ * run.json: a new malloc'd string (NULL: no memory), naming the
+ * statements' Merkle root and signing key, and the payees that cannot be
+ * paid by transfer (no IBAN, or nothing to pay).  With rs, a
  * "restatement" section names the superseded run and each party's
  * previous amount, new amount and adjustment per currency.
  */
 char *ll_runfile_run_json(const struct ll_run *r,
-			  const struct ll_restatement *rs);
+			  const struct ll_restatement *rs,
+			  const char *merkle_root, const char *key_id,
+			  size_t n_statements);
+
+/* SEPA-safe message id of the payment file of one currency: "LL" + 32
+ * hex digits of a digest of the run id and currency. */
+void ll_payfile_msg_id(const char *run_id, const char *currency,
+		       char out[35]);
 
 #endif

@@ -1,0 +1,724 @@
+/*
+ * statement.c — building, signing and verifying statements (statement.h).
+ *
+ * Design decision: the verifier re-derives everything it can from the
+ * payload itself (subject digest, leaf hash, Merkle path, sums, rounding
+ * bounds) and trusts only the signature key it was given, so a statement
+ * passes only if it is exactly what the signer produced and internally
+ * consistent.
+ */
+#include "ledgerline/statement.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledgerline/digest.h"
+#include "ledgerline/dsse.h"
+#include "ledgerline/ident.h"
+#include "ledgerline/jsonx.h"
+#include "ledgerline/merkle.h"
+
+/* A JSON string's value, or "" when it is not a string. */
+static const char *jsv(const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return s ? s : "";
+}
+
+static const char ROUNDING[] =
+	"licence total round-half-even to minor units; largest remainder to "
+	"parties (ties: party id) and to each party's lines (ties: component, "
+	"work id, side)";
+
+/* ---- building --------------------------------------------------------- */
+
+static void put(json_t *o, const char *k, json_t *v, int *fail)
+{
+	if (!v || json_object_set_new(o, k, v) != 0)
+		*fail = 1;
+}
+
+static void push(json_t *a, json_t *v, int *fail)
+{
+	if (!v || json_array_append_new(a, v) != 0)
+		*fail = 1;
+}
+
+static json_t *jq(const mpq_t q)
+{
+	char *s = ll_exact_fraction_str(q);
+	json_t *v = s ? json_string(s) : NULL;
+
+	free(s);
+	return v;
+}
+
+static json_t *jminor(int64_t minor, int e)
+{
+	char *s = ll_exact_minor_str_i64(minor, e);
+	json_t *v = s ? json_string(s) : NULL;
+
+	free(s);
+	return v;
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s && s[0] ? json_string(s) : json_null();
+}
+
+static int cmp_src(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(json_string_value(json_object_get(x, "source")),
+		       json_string_value(json_object_get(y, "source")));
+
+	return c ? c : strcmp(json_string_value(json_object_get(x, "sha256")),
+			      json_string_value(json_object_get(y, "sha256")));
+}
+
+static json_t *sorted_inputs(json_t **v, size_t n, int *fail)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	qsort(v, n, sizeof(*v), cmp_src);
+	for (i = 0; i < n; i++)
+		push(arr, v[i], fail);
+	return arr;
+}
+
+static json_t *inputs(const struct ll_run *r, int *fail)
+{
+	json_t *o = json_object(), *reg = json_object();
+	json_t **v = calloc(r->n_manifests + r->n_logs + 1, sizeof(*v));
+	size_t i;
+
+	if (!v) {
+		*fail = 1;
+		return o;
+	}
+	put(reg, "sha256", json_string(r->registry_sha256), fail);
+	put(o, "registry", reg, fail);
+	for (i = 0; i < r->n_manifests; i++)
+		v[i] = json_pack("{s:s, s:s}", "source", r->manifests[i].source,
+				 "sha256", r->manifests[i].sha256);
+	for (i = 0; i < r->n_manifests; i++)
+		if (!v[i])
+			*fail = 1;
+	if (!*fail)
+		put(o, "manifests", sorted_inputs(v, r->n_manifests, fail),
+		    fail);
+	for (i = 0; i < r->n_logs; i++)
+		v[i] = json_pack("{s:s, s:s}", "source", r->logs[i].name,
+				 "sha256", r->logs[i].sha256);
+	for (i = 0; i < r->n_logs; i++)
+		if (!v[i])
+			*fail = 1;
+	if (!*fail)
+		put(o, "logs", sorted_inputs(v, r->n_logs, fail), fail);
+	free(v);
+	return o;
+}
+
+struct ccy_total {
+	char currency[4];
+	int exponent;
+	mpq_t exact;
+	int64_t minor;
+};
+
+/* The predicate of party p, without "merkle". */
+static json_t *predicate(const struct ll_run *r, uint32_t p,
+			 const struct ll_restatement *rs, int *fail)
+{
+	const struct ll_registry *reg = r->reg;
+	const struct ll_party *party = &reg->parties.v[p];
+	json_t *o = json_object(), *per = json_object(), *po = json_object();
+	json_t *lines = json_array(), *totals = json_array();
+	struct ccy_total tot[16];
+	size_t n_tot = 0, i, k;
+	char d[11];
+
+	put(o, "run_id", json_string(r->id), fail);
+	put(o, "licensee", json_string(r->licensee), fail);
+	put(per, "label", json_string(r->period), fail);
+	ll_date_format(r->first_day, d);
+	put(per, "first", json_string(d), fail);
+	ll_date_format(r->last_day, d);
+	put(per, "last", json_string(d), fail);
+	put(o, "period", per, fail);
+	put(po, "id", json_string(party->id), fail);
+	put(po, "name", json_string(party->name), fail);
+	if (party->isni[0])
+		put(po, "isni", json_string(party->isni), fail);
+	if (party->payee)
+		put(po, "payee", json_string(party->payee), fail);
+	put(o, "party", po, fail);
+	for (i = 0; i < r->st.n_parties; i++) {
+		const struct ll_party_total *pt = &r->st.parties[i];
+		const struct ll_licence *lic = &reg->licences.v[pt->licence];
+		struct ccy_total *t = NULL;
+
+		if (pt->party != p)
+			continue;
+		for (k = 0; k < n_tot; k++) {
+			if (strcmp(tot[k].currency, lic->currency) == 0)
+				t = &tot[k];
+		}
+		if (!t) {
+			if (n_tot == sizeof(tot) / sizeof(tot[0])) {
+				*fail = 1;
+				break;
+			}
+			t = &tot[n_tot++];
+			memcpy(t->currency, lic->currency, 4);
+			t->exponent = lic->exponent;
+			mpq_init(t->exact);
+			t->minor = 0;
+		}
+		mpq_add(t->exact, t->exact, pt->exact);
+		t->minor += pt->minor;
+		for (k = 0; k < pt->n_lines; k++) {
+			const struct ll_line *l = &r->st.lines[pt->first_line + k];
+			const struct ll_work *w =
+				l->work >= 0 ? &reg->works.v[l->work] : NULL;
+			json_t *lo = json_object();
+
+			put(lo, "licence", json_string(lic->id), fail);
+			put(lo, "currency", json_string(lic->currency), fail);
+			put(lo, "work", w ? json_string(w->id) : json_null(),
+			    fail);
+			put(lo, "isrc", jstr_or_null(w ? w->isrc : NULL), fail);
+			put(lo, "iswc", jstr_or_null(w ? w->iswc : NULL), fail);
+			put(lo, "title", jstr_or_null(w ? w->title : NULL),
+			    fail);
+			put(lo, "component",
+			    json_string(ll_component_name(
+				    (enum ll_component)l->component)),
+			    fail);
+			put(lo, "side",
+			    l->side >= 0 ? json_string(ll_side_name(
+						   (enum ll_side)l->side))
+					 : json_null(),
+			    fail);
+			put(lo, "exact", jq(l->exact), fail);
+			put(lo, "amount", jminor(l->minor, lic->exponent), fail);
+			push(lines, lo, fail);
+		}
+	}
+	/* totals in currency order */
+	for (i = 1; i < n_tot; i++) {
+		for (k = i; k > 0 && strcmp(tot[k - 1].currency,
+					    tot[k].currency) > 0;
+		     k--) {
+			struct ccy_total t = tot[k];
+
+			tot[k] = tot[k - 1];
+			tot[k - 1] = t;
+		}
+	}
+	for (i = 0; i < n_tot; i++) {
+		json_t *to = json_object();
+
+		put(to, "currency", json_string(tot[i].currency), fail);
+		put(to, "exact", jq(tot[i].exact), fail);
+		put(to, "amount", jminor(tot[i].minor, tot[i].exponent), fail);
+		push(totals, to, fail);
+	}
+	put(o, "totals", totals, fail);
+	put(o, "lines", lines, fail);
+	put(o, "inputs", inputs(r, fail), fail);
+	put(o, "rounding", json_string(ROUNDING), fail);
+	if (rs) {
+		json_t *ro = json_object(), *prev = json_array(),
+		       *adj = json_array();
+
+		put(ro, "supersedes", json_string(rs->supersedes), fail);
+		for (i = 0; i < rs->n_prev; i++) {
+			const struct ll_party_amount *pa = &rs->prev[i];
+			int e = ll_currency_exponent(pa->currency);
+			int64_t now = 0;
+			json_t *x;
+
+			if (strcmp(pa->party, party->id) != 0)
+				continue;
+			for (k = 0; k < n_tot; k++) {
+				if (strcmp(tot[k].currency, pa->currency) == 0)
+					now = tot[k].minor;
+			}
+			x = json_object();
+			put(x, "currency", json_string(pa->currency), fail);
+			put(x, "amount", jminor(pa->minor, e), fail);
+			push(prev, x, fail);
+			x = json_object();
+			put(x, "currency", json_string(pa->currency), fail);
+			put(x, "amount", jminor(now - pa->minor, e), fail);
+			push(adj, x, fail);
+		}
+		put(ro, "previous", prev, fail);
+		put(ro, "adjustment", adj, fail);
+		put(o, "restatement", ro, fail);
+	}
+	for (i = 0; i < n_tot; i++)
+		mpq_clear(tot[i].exact);
+	return o;
+}
+
+static void hex_of(const uint8_t *h, char out[65])
+{
+	ll_hex(h, LL_MERKLE_HASH_LEN, out);
+}
+
+enum ll_status ll_statements_build(struct ll_statements *s,
+				   const struct ll_run *r,
+				   const struct ll_restatement *rs,
+				   const struct ll_key *key,
+				   struct ll_error *err)
+{
+	const struct ll_registry *reg = r->reg;
+	json_t **preds = NULL;
+	uint8_t (*leaves)[LL_MERKLE_HASH_LEN] = NULL;
+	uint8_t root[LL_MERKLE_HASH_LEN];
+	enum ll_status rc = LL_NOMEM;
+	size_t i, j;
+	int fail = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->v = calloc(r->st.n_parties + 1, sizeof(*s->v));
+	if (!s->v)
+		goto out;
+	/* parties with a line, in party-id order (st.parties is by
+	 * licence, then party id) */
+	for (i = 0; i < r->st.n_parties; i++) {
+		uint32_t p = r->st.parties[i].party;
+
+		for (j = 0; j < s->n && s->v[j].party != p; j++)
+			;
+		if (j == s->n)
+			s->v[s->n++].party = p;
+	}
+	for (i = 1; i < s->n; i++) {
+		for (j = i; j > 0 && strcmp(reg->parties.v[s->v[j - 1].party].id,
+					    reg->parties.v[s->v[j].party].id) >
+					     0;
+		     j--) {
+			struct ll_statement t = s->v[j];
+
+			s->v[j] = s->v[j - 1];
+			s->v[j - 1] = t;
+		}
+	}
+	preds = calloc(s->n + 1, sizeof(*preds));
+	leaves = calloc(s->n + 1, sizeof(*leaves));
+	if (!preds || !leaves)
+		goto out;
+	for (i = 0; i < s->n; i++) {
+		char *b;
+
+		preds[i] = predicate(r, s->v[i].party, rs, &fail);
+		b = fail ? NULL : ll_json_jcs(preds[i]);
+		if (!b)
+			goto out;
+		ll_merkle_leaf_hash((const uint8_t *)b, strlen(b), leaves[i]);
+		free(b);
+	}
+	if (ll_merkle_root((const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves, s->n,
+			   root) != LL_OK)
+		goto out;
+	hex_of(root, s->root);
+	for (i = 0; i < s->n; i++) {
+		uint8_t proof[LL_MERKLE_PROOF_MAX][LL_MERKLE_HASH_LEN];
+		size_t plen = 0, k;
+		json_t *m = json_object(), *path = json_array(), *st, *subj;
+		char hex[65], *b, *payload;
+		uint8_t digest[LL_SHA256_LEN];
+
+		b = ll_json_jcs(preds[i]);
+		if (!b || !m || !path)
+			goto out;
+		ll_sha256(b, strlen(b), digest);
+		free(b);
+		if (ll_merkle_proof((const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves,
+				    s->n, i, proof, &plen) != LL_OK)
+			goto out;
+		for (k = 0; k < plen; k++) {
+			hex_of(proof[k], hex);
+			push(path, json_string(hex), &fail);
+		}
+		put(m, "root", json_string(s->root), &fail);
+		hex_of(leaves[i], hex);
+		put(m, "leaf_hash", json_string(hex), &fail);
+		put(m, "leaf_index", json_integer((json_int_t)i), &fail);
+		put(m, "tree_size", json_integer((json_int_t)s->n), &fail);
+		put(m, "audit_path", path, &fail);
+		put(preds[i], "merkle", m, &fail);
+		ll_hex(digest, sizeof(digest), hex);
+		subj = json_pack("[{s:s, s:{s:s}}]", "name",
+				 reg->parties.v[s->v[i].party].id, "digest",
+				 "sha256", hex);
+		st = json_pack("{s:s, s:o, s:s, s:O}", "_type",
+			       LL_INTOTO_STATEMENT_TYPE, "subject", subj,
+			       "predicateType", LL_STATEMENT_PREDICATE_TYPE,
+			       "predicate", preds[i]);
+		payload = !fail && st ? ll_json_jcs(st) : NULL;
+		json_decref(st);
+		if (!payload)
+			goto out;
+		s->v[i].envelope =
+			ll_dsse_sign(key, LL_DSSE_INTOTO_TYPE,
+				     (const uint8_t *)payload, strlen(payload),
+				     err);
+		free(payload);
+		if (!s->v[i].envelope) {
+			rc = err && err->code != LL_OK ? err->code : LL_NOMEM;
+			goto out;
+		}
+		ll_sha256(s->v[i].envelope, strlen(s->v[i].envelope), digest);
+		ll_hex(digest, sizeof(digest), s->v[i].sha256);
+	}
+	rc = LL_OK;
+out:
+	if (rc == LL_NOMEM)
+		ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+			     "out of memory building statements");
+	if (preds) {
+		for (i = 0; i < s->n; i++)
+			json_decref(preds[i]);
+	}
+	free(preds);
+	free(leaves);
+	if (rc != LL_OK)
+		ll_statements_release(s);
+	return rc;
+}
+
+void ll_statements_release(struct ll_statements *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i].envelope);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct ll_statement *ll_statements_of(const struct ll_statements *s,
+					    uint32_t p)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->v[i].party == p)
+			return &s->v[i];
+	}
+	return NULL;
+}
+
+/* ---- verifying -------------------------------------------------------- */
+
+static void problem(struct ll_verdict *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void problem(struct ll_verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v->problem[0])
+		return; /* the first problem is the one reported */
+	va_start(ap, fmt);
+	vsnprintf(v->problem, sizeof(v->problem), fmt, ap);
+	va_end(ap);
+}
+
+static bool hex32(const char *s, uint8_t out[32])
+{
+	size_t i;
+
+	if (!s || strlen(s) != 64)
+		return false;
+	for (i = 0; i < 32; i++) {
+		int hi, lo;
+		char c = s[2 * i], c2 = s[2 * i + 1];
+
+		hi = c >= '0' && c <= '9' ? c - '0'
+		     : c >= 'a' && c <= 'f' ? c - 'a' + 10
+					    : -1;
+		lo = c2 >= '0' && c2 <= '9' ? c2 - '0'
+		     : c2 >= 'a' && c2 <= 'f' ? c2 - 'a' + 10
+					      : -1;
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (uint8_t)(hi * 16 + lo);
+	}
+	return true;
+}
+
+/* "123.45" with exactly e decimals -> minor units; false if malformed. */
+static bool parse_amount(const char *s, int e, int64_t *out)
+{
+	int64_t v = 0;
+	int decimals = -1;
+
+	if (!s || !*s)
+		return false;
+	for (; *s; s++) {
+		if (*s == '.' && decimals < 0 && e > 0) {
+			decimals = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			return false;
+		if (__builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, *s - '0', &v))
+			return false;
+		if (decimals >= 0)
+			decimals++;
+	}
+	if (e == 0 ? decimals != -1 : decimals != e)
+		return false;
+	*out = v;
+	return true;
+}
+
+struct vsum {
+	char currency[4];
+	int exponent;
+	mpq_t exact;
+	int64_t minor;
+};
+
+static void check_arithmetic(const json_t *pred, struct ll_verdict *v)
+{
+	const json_t *lines = json_object_get(pred, "lines");
+	const json_t *totals = json_object_get(pred, "totals");
+	struct vsum sums[16];
+	size_t n = 0, i, k;
+	mpq_t q, scaled;
+	mpz_t fl;
+
+	if (!json_is_array(lines) || !json_is_array(totals)) {
+		problem(v, "predicate has no lines or totals");
+		return;
+	}
+	mpq_init(q);
+	mpq_init(scaled);
+	mpz_init(fl);
+	for (i = 0; i < json_array_size(lines) && !v->problem[0]; i++) {
+		const json_t *l = json_array_get(lines, i);
+		const char *cur = json_string_value(json_object_get(l, "currency"));
+		const char *ex = json_string_value(json_object_get(l, "exact"));
+		const char *am = json_string_value(json_object_get(l, "amount"));
+		int e = cur ? ll_currency_exponent(cur) : -1;
+		struct vsum *s = NULL;
+		int64_t minor;
+
+		if (e < 0 || !ex || !am ||
+		    ll_exact_parse(q, ex, strlen(ex), NULL) != LL_OK ||
+		    !parse_amount(am, e, &minor)) {
+			problem(v, "line %zu: malformed currency, exact or "
+				   "amount", i);
+			break;
+		}
+		/* largest remainder: floor(x) or floor(x) + 1, and exactly
+		 * x when x is a whole number of minor units */
+		ll_exact_scale10(scaled, q, e);
+		mpz_fdiv_q(fl, mpq_numref(scaled), mpq_denref(scaled));
+		if (mpz_cmp_si(fl, (long)minor) != 0 &&
+		    !(mpz_cmp_si(fl, (long)minor - 1) == 0 &&
+		      mpz_cmp_ui(mpq_denref(scaled), 1) != 0))
+			problem(v, "line %zu: amount %s is not %s rounded to "
+				   "minor units",
+				i, am, ex);
+		for (k = 0; k < n; k++) {
+			if (strcmp(sums[k].currency, cur) == 0)
+				s = &sums[k];
+		}
+		if (!s && n < sizeof(sums) / sizeof(sums[0])) {
+			s = &sums[n++];
+			snprintf(s->currency, sizeof(s->currency), "%s", cur);
+			s->exponent = e;
+			mpq_init(s->exact);
+			s->minor = 0;
+		}
+		if (s) {
+			mpq_add(s->exact, s->exact, q);
+			s->minor += minor;
+		}
+	}
+	if (!v->problem[0] && json_array_size(totals) != n)
+		problem(v, "totals name %zu currencies, lines have %zu",
+			json_array_size(totals), n);
+	for (i = 0; i < json_array_size(totals) && !v->problem[0]; i++) {
+		const json_t *t = json_array_get(totals, i);
+		const char *cur = json_string_value(json_object_get(t, "currency"));
+		const char *ex = json_string_value(json_object_get(t, "exact"));
+		const char *am = json_string_value(json_object_get(t, "amount"));
+		const struct vsum *s = NULL;
+		int64_t minor;
+
+		for (k = 0; cur && k < n; k++) {
+			if (strcmp(sums[k].currency, cur) == 0)
+				s = &sums[k];
+		}
+		if (!s || !ex || !am ||
+		    ll_exact_parse(q, ex, strlen(ex), NULL) != LL_OK ||
+		    !parse_amount(am, s->exponent, &minor)) {
+			problem(v, "totals: malformed entry %zu", i);
+			break;
+		}
+		if (!mpq_equal(q, s->exact))
+			problem(v, "totals: %s exact total %s is not the sum "
+				   "of its lines",
+				cur, ex);
+		else if (minor != s->minor)
+			problem(v, "totals: %s amount %s is not the sum of "
+				   "its lines",
+				cur, am);
+	}
+	for (k = 0; k < n; k++)
+		mpq_clear(sums[k].exact);
+	mpq_clear(q);
+	mpq_clear(scaled);
+	mpz_clear(fl);
+}
+
+static void check_merkle(const json_t *m, const uint8_t leaf[32],
+			 const char *expected_root, struct ll_verdict *v)
+{
+	uint8_t root[32], given_leaf[32];
+	uint8_t proof[LL_MERKLE_PROOF_MAX][LL_MERKLE_HASH_LEN];
+	const json_t *path = json_object_get(m, "audit_path");
+	json_int_t idx = json_integer_value(json_object_get(m, "leaf_index"));
+	json_int_t size = json_integer_value(json_object_get(m, "tree_size"));
+	const char *root_hex = json_string_value(json_object_get(m, "root"));
+	size_t i, n;
+
+	if (!json_is_object(m) || !json_is_array(path) ||
+	    !json_is_integer(json_object_get(m, "leaf_index")) ||
+	    !json_is_integer(json_object_get(m, "tree_size")) ||
+	    !hex32(root_hex, root) ||
+	    !hex32(json_string_value(json_object_get(m, "leaf_hash")),
+		   given_leaf)) {
+		problem(v, "malformed merkle proof");
+		return;
+	}
+	snprintf(v->root, sizeof(v->root), "%s", root_hex);
+	n = json_array_size(path);
+	if (idx < 0 || size < 1 || idx >= size || n > LL_MERKLE_PROOF_MAX) {
+		problem(v, "malformed merkle proof");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (!hex32(json_string_value(json_array_get(path, i)),
+			   proof[i])) {
+			problem(v, "malformed merkle proof");
+			return;
+		}
+	}
+	if (memcmp(given_leaf, leaf, 32) != 0) {
+		problem(v, "leaf hash does not match the predicate");
+		return;
+	}
+	if (!ll_merkle_verify(leaf, (size_t)idx, (size_t)size,
+			      (const uint8_t(*)[LL_MERKLE_HASH_LEN])proof, n,
+			      root)) {
+		problem(v, "merkle inclusion proof does not lead to root %s",
+			root_hex);
+		return;
+	}
+	if (expected_root && strcmp(expected_root, root_hex) != 0)
+		problem(v, "run root %s is not the expected %s", root_hex,
+			expected_root);
+}
+
+enum ll_status ll_statement_verify(const char *name, const char *envelope,
+				   size_t len, const struct ll_key *pub,
+				   const char *expected_root,
+				   struct ll_verdict *v, struct ll_error *err)
+{
+	uint8_t *payload = NULL;
+	size_t plen = 0;
+	char *type = NULL, *b = NULL;
+	json_t *st = NULL, *pred = NULL, *bare = NULL;
+	const json_t *subj;
+	json_error_t jerr;
+	enum ll_status rc;
+	uint8_t digest[32], leaf[32];
+	char hex[65];
+
+	memset(v, 0, sizeof(*v));
+	rc = ll_dsse_open(envelope, len, pub, &payload, &plen, &type, err);
+	if (rc == LL_FINDINGS || rc == LL_INVALID) {
+		problem(v, "%s", err->text[0] ? err->text : "bad envelope");
+		ll_error_clear(err);
+		return LL_OK;
+	}
+	if (rc != LL_OK)
+		return rc;
+	if (strcmp(type, LL_DSSE_INTOTO_TYPE) != 0)
+		problem(v, "payloadType is \"%.80s\", not %s", type,
+			LL_DSSE_INTOTO_TYPE);
+	st = json_loadb((const char *)payload, plen, JSON_REJECT_DUPLICATES,
+			&jerr);
+	if (!st || !json_is_object(st)) {
+		problem(v, "payload is not a JSON object");
+		goto out;
+	}
+	pred = json_object_get(st, "predicate");
+	subj = json_object_get(st, "subject");
+	if (strcmp(jsv(json_object_get(st, "_type")),
+		   LL_INTOTO_STATEMENT_TYPE) != 0 ||
+	    strcmp(jsv(json_object_get(st, "predicateType")),
+		   LL_STATEMENT_PREDICATE_TYPE) != 0 ||
+	    !json_is_object(pred) || !json_is_array(subj) ||
+	    json_array_size(subj) != 1) {
+		problem(v, "not a ledgerline in-toto statement");
+		goto out;
+	}
+	snprintf(v->party, sizeof(v->party), "%s",
+		 jsv(json_object_get(
+			 json_object_get(pred, "party"), "id")));
+	snprintf(v->run_id, sizeof(v->run_id), "%s",
+		 jsv(json_object_get(pred, "run_id")));
+	bare = json_deep_copy(pred);
+	if (!bare || json_object_del(bare, "merkle") != 0 ||
+	    !(b = ll_json_jcs(bare))) {
+		problem(v, "predicate has no merkle proof");
+		goto out;
+	}
+	ll_sha256(b, strlen(b), digest);
+	ll_hex(digest, sizeof(digest), hex);
+	if (strcmp(jsv(json_object_get(
+			   json_object_get(json_array_get(subj, 0), "digest"),
+			   "sha256")),
+		   hex) != 0)
+		problem(v, "subject digest does not match the predicate");
+	ll_merkle_leaf_hash((const uint8_t *)b, strlen(b), leaf);
+	{
+		/* the file name, when it is <party>.dsse.json, must match */
+		const char *base = strrchr(name, '/');
+		size_t bl;
+
+		base = base ? base + 1 : name;
+		bl = strlen(base);
+		if (bl > 10 && strcmp(base + bl - 10, ".dsse.json") == 0 &&
+		    (strlen(v->party) != bl - 10 ||
+		     strncmp(base, v->party, bl - 10) != 0))
+			problem(v, "file is named for party \"%.*s\" but the "
+				   "statement is for \"%s\"",
+				(int)(bl - 10), base, v->party);
+	}
+	check_arithmetic(pred, v);
+	check_merkle(json_object_get(pred, "merkle"), leaf, expected_root, v);
+out:
+	free(b);
+	json_decref(bare);
+	json_decref(st);
+	free(payload);
+	free(type);
+	return LL_OK;
+}
