@@ -797,7 +797,7 @@ static void test_run_json(void **state)
 
 	(void)state;
 	fx_open(&f, NULL);
-	text = ll_runfile_run_json(&f.r, NULL);
+	text = ll_runfile_run_json(&f.r, NULL, NULL, NULL, 0);
 	assert_non_null(text);
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
@@ -968,7 +968,7 @@ static void test_run_json_restatement(void **state)
 	rs.supersedes = "run-00000000000000000000000000000000";
 	rs.prev = prev;
 	rs.n_prev = 3;
-	text = ll_runfile_run_json(&f.r, &rs);
+	text = ll_runfile_run_json(&f.r, &rs, NULL, NULL, 0);
 	assert_non_null(text);
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
@@ -1056,14 +1056,14 @@ static void test_deterministic(void **state)
 	assert_string_equal(a.r.id, b.r.id);
 	x[0] = ll_runfile_payouts_csv(&a.r, NULL);
 	x[1] = ll_runfile_compliance(&a.r);
-	x[2] = ll_runfile_run_json(&a.r, NULL);
+	x[2] = ll_runfile_run_json(&a.r, NULL, NULL, NULL, 0);
 	y[0] = ll_runfile_payouts_csv(&b.r, NULL);
 	y[1] = ll_runfile_compliance(&b.r);
-	y[2] = ll_runfile_run_json(&b.r, NULL);
+	y[2] = ll_runfile_run_json(&b.r, NULL, NULL, NULL, 0);
 	for (k = 0; k < 3; k++) {
 		char *again = k == 0 ? ll_runfile_payouts_csv(&a.r, NULL)
 			      : k == 1 ? ll_runfile_compliance(&a.r)
-				       : ll_runfile_run_json(&a.r, NULL);
+				       : ll_runfile_run_json(&a.r, NULL, NULL, NULL, 0);
 
 		assert_non_null(x[k]);
 		assert_non_null(y[k]);
