@@ -1,0 +1,254 @@
+# Integration tests of signed statements, verify, keygen and the pain.001
+# payment files (SPEC §4, §6).  Tampered statements are re-signed with
+# openssl over the DSSE pre-authentication encoding, so each tamper case
+# has a valid signature and must be caught by the check it targets.
+
+DEMO_REG="$DATA/demo/registry"
+
+# The demo run into $1; statements are signed with the test cluster's key.
+st_demo_run() {
+    expect_rc 0 init
+    expect_rc 0 load "$DEMO_REG"/*.json
+    expect_rc 0 run --licensee P-AI --period 2026-Q3 \
+        --manifest "$DATA/demo/manifest-harmony-2.json" \
+        --logs "$DATA/demo/generations-2026-q3.ndjson" --out "$1"
+}
+
+KEY="$IT_HOME/keys/signing.pem"
+PUB="$IT_HOME/keys/signing.pub.pem"
+
+# st_resign ENVELOPE OUT EDIT: decode the payload, apply the python
+# expression EDIT to the statement s (a dict), re-encode as JCS-like
+# compact JSON, re-sign the PAE with openssl and write OUT.
+st_resign() {
+    python3 - "$1" "$2" "$3" "$KEY" "$IT_TMP" <<'PY'
+import base64, json, subprocess, sys
+env_path, out_path, edit, key, tmp = sys.argv[1:6]
+env = json.load(open(env_path))
+s = json.loads(base64.b64decode(env["payload"]))
+exec(edit)
+body = json.dumps(s, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+t = env["payloadType"].encode()
+pae = b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body)
+open(tmp + "/pae.bin", "wb").write(pae)
+subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", key, "-rawin",
+                "-in", tmp + "/pae.bin", "-out", tmp + "/sig.bin"], check=True)
+sig = open(tmp + "/sig.bin", "rb").read()
+env["payload"] = base64.b64encode(body).decode()
+env["signatures"][0]["sig"] = base64.b64encode(sig).decode()
+open(out_path, "w").write(json.dumps(env, sort_keys=True, separators=(",", ":")) + "\n")
+PY
+}
+
+test_statements_verify() {
+    out="$IT_TMP/out-$(date +%s%N)"
+    st_demo_run "$out"
+    n=$(ls "$out"/statements/*.dsse.json | wc -l)
+    [ "$n" -eq 5 ] || fail "expected 5 statements, found $n"
+    expect_rc 0 verify "$out"/statements/*.dsse.json --key "$PUB"
+    assert_contains "$OUT" "5 statements verified"
+    root=$(python3 -c "import json;print(json.load(open('$out/run.json'))['statements']['merkle_root'])")
+    expect_rc 0 verify "$out/statements/P-NW.dsse.json" --key "$PUB" --root "$root"
+    expect_rc 1 verify "$out/statements/P-NW.dsse.json" --key "$PUB" \
+        --root 0000000000000000000000000000000000000000000000000000000000000000
+    assert_contains "$ERR" "is not the expected"
+    # payouts.csv names each payee's own statement by digest
+    for p in P-NW P-PUB P-KAI; do
+        want=$(sha256sum "$out/statements/$p.dsse.json" | cut -d' ' -f1)
+        got=$(awk -F, -v p="$p" '$1 == p { print $NF }' "$out/payouts.csv")
+        assert_eq "$got" "$want" "statement_sha256 of $p"
+    done
+}
+
+test_statements_independent_signature_check() {
+    out="$IT_TMP/out-$(date +%s%N)"
+    st_demo_run "$out"
+    python3 - "$out/statements/P-PUB.dsse.json" "$IT_TMP" <<'PY'
+import base64, json, sys
+env = json.load(open(sys.argv[1]))
+body = base64.b64decode(env["payload"])
+t = env["payloadType"].encode()
+open(sys.argv[2] + "/pae.bin", "wb").write(b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body))
+open(sys.argv[2] + "/sig.bin", "wb").write(base64.b64decode(env["signatures"][0]["sig"]))
+PY
+    v=$(openssl pkeyutl -verify -pubin -inkey "$PUB" -rawin -in "$IT_TMP/pae.bin" \
+        -sigfile "$IT_TMP/sig.bin" 2>&1) || fail "openssl rejects the signature: $v"
+    assert_contains "$v" "Signature Verified Successfully"
+    # keyid = hex SHA-256 of the raw 32-byte public key
+    raw=$(openssl pkey -pubin -in "$PUB" -outform DER | tail -c 32 | sha256sum | cut -d' ' -f1)
+    kid=$(python3 -c "import json;print(json.load(open('$out/statements/P-PUB.dsse.json'))['signatures'][0]['keyid'])")
+    assert_eq "$kid" "$raw" "keyid"
+}
+
+test_statements_tampering_fails() {
+    out="$IT_TMP/out-$(date +%s%N)"
+    st_demo_run "$out"
+    t="$IT_TMP/t"
+    mkdir -p "$t"
+    nw="$out/statements/P-NW.dsse.json"
+
+    # a re-signed but unchanged statement still verifies (the harness works)
+    st_resign "$nw" "$t/P-NW.dsse.json" "pass"
+    expect_rc 0 verify "$t/P-NW.dsse.json" --key "$PUB"
+
+    # one payload byte changed, signature kept
+    python3 - "$nw" "$t/P-NW.dsse.json" <<'PY'
+import base64, json, sys
+env = json.load(open(sys.argv[1]))
+body = bytearray(base64.b64decode(env["payload"]))
+i = body.index(b'"amount":"') + 10
+body[i] = ord("9") if body[i] != ord("9") else ord("8")
+env["payload"] = base64.b64encode(bytes(body)).decode()
+open(sys.argv[2], "w").write(json.dumps(env))
+PY
+    expect_rc 1 verify "$t/P-NW.dsse.json" --key "$PUB"
+    assert_contains "$ERR" "signature does not verify"
+
+    # one signature byte changed
+    python3 - "$nw" "$t/P-NW.dsse.json" <<'PY'
+import base64, json, sys
+env = json.load(open(sys.argv[1]))
+sig = bytearray(base64.b64decode(env["signatures"][0]["sig"]))
+sig[10] ^= 1
+env["signatures"][0]["sig"] = base64.b64encode(bytes(sig)).decode()
+open(sys.argv[2], "w").write(json.dumps(env))
+PY
+    expect_rc 1 verify "$t/P-NW.dsse.json" --key "$PUB"
+
+    # an amount changed and re-signed: the arithmetic and the subject fail
+    st_resign "$nw" "$t/P-NW.dsse.json" \
+        "s['predicate']['lines'][0]['amount'] = '99999.99'"
+    expect_rc 1 verify "$t/P-NW.dsse.json" --key "$PUB"
+
+    # the predicate changed and its subject digest recomputed to match:
+    # the Merkle leaf no longer matches
+    st_resign "$nw" "$t/P-NW.dsse.json" "
+import hashlib
+p = s['predicate']; m = p.pop('merkle')
+p['party']['name'] = 'Northwind Records Ltd'
+b = json.dumps(p, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode()
+s['subject'][0]['digest']['sha256'] = hashlib.sha256(b).hexdigest()
+p['merkle'] = m"
+    expect_rc 1 verify "$t/P-NW.dsse.json" --key "$PUB"
+    assert_contains "$ERR" "leaf hash does not match"
+
+    # truncated inclusion proof
+    st_resign "$nw" "$t/P-NW.dsse.json" \
+        "s['predicate']['merkle']['audit_path'] = s['predicate']['merkle']['audit_path'][:-1]"
+    expect_rc 1 verify "$t/P-NW.dsse.json" --key "$PUB"
+    assert_contains "$ERR" "merkle"
+
+    # another party's statement under this party's name
+    cp "$out/statements/P-PUB.dsse.json" "$t/P-NW.dsse.json"
+    expect_rc 1 verify "$t/P-NW.dsse.json" --key "$PUB"
+    assert_contains "$ERR" "is for \"P-PUB\""
+
+    # the wrong key
+    expect_rc 0 keygen --out "$t/other"
+    expect_rc 1 verify "$nw" --key "$t/other/signing.pub.pem"
+    assert_contains "$ERR" "no signature by key"
+}
+
+test_statements_from_two_runs_do_not_mix() {
+    out="$IT_TMP/out-$(date +%s%N)"
+    st_demo_run "$out"
+    cp "$out/statements/P-NW.dsse.json" "$IT_TMP/first-P-NW.dsse.json"
+    head -4 "$DATA/demo/generations-2026-q3.ndjson" >"$IT_TMP/fewer.ndjson"
+    expect_rc 0 run --licensee P-AI --period 2026-Q3 \
+        --manifest "$DATA/demo/manifest-harmony-2.json" \
+        --logs "$IT_TMP/fewer.ndjson" --out "$IT_TMP/out2"
+    mkdir -p "$IT_TMP/old"
+    cp "$IT_TMP/first-P-NW.dsse.json" "$IT_TMP/old/P-NW.dsse.json"
+    expect_rc 1 verify "$IT_TMP/old/P-NW.dsse.json" "$IT_TMP/out2/statements/P-PUB.dsse.json" --key "$PUB"
+    assert_contains "$ERR" "not to run"
+    # the restated statements show the adjustment
+    python3 - "$IT_TMP/out2/statements/P-NW.dsse.json" <<'PY' || fail "no restatement in the statement"
+import base64, json, sys
+s = json.loads(base64.b64decode(json.load(open(sys.argv[1]))["payload"]))
+r = s["predicate"]["restatement"]
+assert r["supersedes"].startswith("run-"), r
+assert r["adjustment"][0]["currency"] == "EUR", r
+PY
+}
+
+test_keygen() {
+    d="$IT_TMP/keys"
+    expect_rc 0 keygen --out "$d"
+    assert_contains "$OUT" "key id:"
+    mode=$(stat -c %a "$d/signing.pem")
+    assert_eq "$mode" "600" "private key mode"
+    expect_rc 3 keygen --out "$d"
+    assert_contains "$ERR" "already exists"
+    grep -q "BEGIN PRIVATE KEY" "$d/signing.pem" || fail "not a PKCS#8 PEM"
+    openssl pkey -in "$d/signing.pem" -noout -text 2>/dev/null | grep -q "ED25519" ||
+        fail "openssl does not read an Ed25519 key"
+}
+
+test_run_without_key_fails_clearly() {
+    expect_rc 0 init
+    expect_rc 0 load "$DEMO_REG"/*.json
+    LEDGERLINE_SIGNING_KEY="$IT_TMP/none/signing.pem" expect_rc 2 run --licensee P-AI \
+        --period 2026-Q3 --manifest "$DATA/demo/manifest-harmony-2.json" \
+        --logs "$DATA/demo/generations-2026-q3.ndjson" --out "$IT_TMP/nokey-out"
+    assert_contains "$ERR" "ledgerline keygen"
+    [ ! -e "$IT_TMP/nokey-out" ] || fail "a run without a key wrote outputs"
+    n=$(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.run")
+    assert_eq "$n" "0" "a run without a key stored something"
+}
+
+test_payment_file_validates_and_matches_csv() {
+    # names that need escaping, and one payee without an IBAN
+    cat >"$IT_TMP/reg.json" <<'JSON'
+{"parties": [
+  {"id": "P-L", "name": "Label <Ünïcode> & Sons \"Ltd\"", "kind": "label",
+   "payout": {"method": "iban", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX", "currency": "EUR"}},
+  {"id": "P-W", "name": "Wörter & Töne — Verlag mit einem sehr langen Namen, der über siebzig Zeichen hinausgeht", "kind": "publisher",
+   "payout": {"method": "iban", "iban": "GB82WEST12345698765432", "currency": "EUR"}},
+  {"id": "P-N", "name": "No Account", "kind": "artist"},
+  {"id": "P-LIC", "name": "Licensee & Co", "kind": "licensee",
+   "payout": {"method": "iban", "iban": "DE02120300000000202051", "bic": "BYLADEM1001", "currency": "EUR"}}],
+ "works": [{"id": "W1", "duration_ms": 1000, "splits": {
+   "master": [{"party": "P-L", "share": "1/2"}, {"party": "P-N", "share": "1/2"}],
+   "publishing": [{"party": "P-W", "share": "1"}]}}],
+ "consents": [
+  {"id": "C1", "party": "P-L", "all_works": true, "use": "training", "decision": "opt_in", "effective": "2026-01-01T00:00:00Z"},
+  {"id": "C2", "party": "P-N", "all_works": true, "use": "training", "decision": "opt_in", "effective": "2026-01-01T00:00:00Z"},
+  {"id": "C3", "party": "P-W", "all_works": true, "use": "training", "decision": "opt_in", "effective": "2026-01-01T00:00:00Z"}],
+ "licences": [{"id": "L1", "licensee": "P-LIC", "licensor": "P-L", "scope": {"works": ["W1"]},
+   "uses": ["training"], "start": "2026-01-01", "end": "2026-12-31", "currency": "EUR",
+   "terms": {"training_fee": "1000.01"}}]}
+JSON
+    cat >"$IT_TMP/m.json" <<'JSON'
+{"model": "m", "training_run": "t1", "trained_at": "2026-02-01T00:00:00Z", "licensee": "P-LIC",
+ "items": [{"work": "W1"}]}
+JSON
+    printf '' >"$IT_TMP/empty.ndjson"
+    expect_rc 0 init
+    expect_rc 0 load "$IT_TMP/reg.json"
+    expect_rc 0 run --licensee P-LIC --period 2026-Q3 --manifest "$IT_TMP/m.json" \
+        --logs "$IT_TMP/empty.ndjson" --out "$IT_TMP/out"
+    assert_contains "$ERR" "payee P-N has no IBAN"
+    x="$IT_TMP/out/payouts-EUR.xml"
+    v=$(xmllint --noout --schema "$DATA/schemas/pain.001.001.09-EPC132-08_2023_SCT.xsd" "$x" 2>&1) ||
+        fail "payouts-EUR.xml does not validate: $v"
+    # NbOfTxs and CtrlSum equal the CSV rows that have an IBAN
+    python3 - "$IT_TMP/out/payouts.csv" "$x" <<'PY' || fail "XML and CSV disagree"
+import csv, sys
+from decimal import Decimal
+import xml.etree.ElementTree as ET
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["iban"] and Decimal(r["amount"]) > 0]
+ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
+t = ET.parse(sys.argv[2])
+n = int(t.find(".//p:GrpHdr/p:NbOfTxs", ns).text)
+s = Decimal(t.find(".//p:GrpHdr/p:CtrlSum", ns).text)
+assert n == len(rows), (n, len(rows))
+assert s == sum(Decimal(r["amount"]) for r in rows), (s, rows)
+names = [e.text for e in t.findall(".//p:Cdtr/p:Nm", ns)]
+assert 'Label <Ünïcode> & Sons "Ltd"' in names, names
+assert all(len(x) <= 70 for x in names), names
+e2e = {e.text for e in t.findall(".//p:EndToEndId", ns)}
+assert e2e == {r["end_to_end_id"] for r in rows}, (e2e, rows)
+PY
+    grep -q "P-N,No Account,EUR,250.00,," "$IT_TMP/out/payouts.csv" ||
+        fail "the payee without an IBAN is not in the CSV: $(cat "$IT_TMP/out/payouts.csv")"
+}
