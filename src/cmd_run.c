@@ -561,7 +561,9 @@ static enum ll_status run(int argc, char **argv)
 	struct ll_registry reg;
 	struct ll_db db = { NULL };
 	struct ll_run r;
-	struct ll_manifest *mf = NULL;
+	struct ll_manifest *mf = NULL, *good = NULL;
+	bool *mf_ok = NULL;
+	size_t n_good = 0;
 	char **mtext = NULL;
 	struct ll_log_input *logs = NULL;
 	struct ll_pipeline_opts popts = { 0, 0, -1 };
@@ -606,9 +608,11 @@ static enum ll_status run(int argc, char **argv)
 	ll_errlist_init(&errs, 0);
 	ll_registry_init(&reg);
 	mf = calloc(a.n_manifests, sizeof(*mf));
+	good = calloc(a.n_manifests, sizeof(*good));
+	mf_ok = calloc(a.n_manifests, sizeof(*mf_ok));
 	mtext = calloc(a.n_manifests, sizeof(*mtext));
 	logs = calloc(a.n_logs, sizeof(*logs));
-	if (!mf || !mtext || !logs) {
+	if (!mf || !mtext || !logs || !good || !mf_ok) {
 		rc = ll_cli_fail(LL_NOMEM, "out of memory");
 		goto out;
 	}
@@ -631,6 +635,8 @@ static enum ll_status run(int argc, char **argv)
 			rc = ll_cli_fail(LL_NOMEM, "out of memory");
 			goto out;
 		}
+		mf_ok[i] = rc == LL_OK;
+		rc = LL_OK;
 	}
 	for (i = 0; i < a.n_logs; i++) {
 		logs[i].name = a.logs[i];
@@ -640,13 +646,12 @@ static enum ll_status run(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (ll_errlist_count(&errs)) {
-		ll_errlist_sort(&errs);
-		ll_cli_print_errlist(&errs);
-		rc = ll_cli_fail(LL_INVALID, "%zu error%s: nothing was run",
-				 ll_errlist_count(&errs),
-				 ll_errlist_count(&errs) == 1 ? "" : "s");
-		goto out;
+	/* a broken manifest does not stop the logs from being checked: every
+	 * error is listed at the end; the run uses the manifests that
+	 * parsed (and then cannot judge which models lack one) */
+	for (i = 0; i < a.n_manifests; i++) {
+		if (mf[i].json && mf_ok[i])
+			good[n_good++] = mf[i];
 	}
 
 	/* the signing key, then the registry snapshot under the period's
@@ -682,8 +687,10 @@ static enum ll_status run(int argc, char **argv)
 	}
 
 	/* compute */
-	rc = ll_run_prepare(&r, &reg, a.licensee, a.period, mf, a.n_manifests,
-			    logs, a.n_logs, &err);
+	rc = ll_run_prepare(&r, &reg, a.licensee, a.period, good, n_good, logs,
+			    a.n_logs, &err);
+	if (rc == LL_OK && n_good < a.n_manifests)
+		r.ctx.models = NULL;
 	if (rc == LL_OK)
 		rc = ll_run_training(&r);
 	if (rc == LL_OK)
@@ -694,9 +701,13 @@ static enum ll_status run(int argc, char **argv)
 		ll_cli_print_error(&err);
 		goto out;
 	}
-	if (ll_errlist_count(&r.errs) || r.tally.errors_total) {
-		size_t n = ll_errlist_count(&r.errs) + r.tally.errors_total;
+	if (ll_errlist_count(&errs) || ll_errlist_count(&r.errs) ||
+	    r.tally.errors_total) {
+		size_t n = ll_errlist_count(&errs) + ll_errlist_count(&r.errs) +
+			   r.tally.errors_total;
 
+		ll_errlist_sort(&errs);
+		ll_cli_print_errlist(&errs);
 		ll_errlist_sort(&r.errs);
 		ll_cli_print_errlist(&r.errs);
 		for (i = 0; i < r.tally.n_errors; i++)
@@ -843,6 +854,8 @@ out:
 			free(mtext[i]);
 	}
 	free(mf);
+	free(good); /* copies of mf's entries: released through mf */
+	free(mf_ok);
 	free(mtext);
 	if (logs)
 		close_logs(logs, a.n_logs);

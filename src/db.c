@@ -391,7 +391,8 @@ enum ll_status ll_db_registry_read(struct ll_db *db, struct ll_registry *reg,
 
 	res = ll_db_exec(db, "cannot read the registries",
 			  "SELECT kind, version, body::text "
-			  "FROM ledgerline.registry_current ORDER BY kind, id",
+			  "FROM ledgerline.registry_current ORDER BY kind COLLATE \"C\", "
+			  "id COLLATE \"C\"",
 			  0, NULL, PGRES_TUPLES_OK, 3, err);
 	if (!res)
 		return LL_DB;

@@ -162,7 +162,8 @@ enum ll_status ll_db_run_party_amounts(struct ll_db *db, const char *run_id,
 			 "SELECT p.party, l.currency, sum(p.amount_minor) "
 			 "FROM ledgerline.run_party p JOIN "
 			 "ledgerline.run_licence l USING (run_id, licence) "
-			 "WHERE p.run_id = $1 GROUP BY 1, 2 ORDER BY 1, 2",
+			 "WHERE p.run_id = $1 GROUP BY 1, 2 "
+			 "ORDER BY p.party COLLATE \"C\", l.currency COLLATE \"C\"",
 			 1, params, PGRES_TUPLES_OK, 3, err);
 	if (!res)
 		return LL_DB;
@@ -518,7 +519,7 @@ enum ll_status ll_db_load_statements(struct ll_db *db, int64_t posting_id,
 	res = ll_db_exec(db, "cannot read the statements",
 			 "SELECT party, sha256, envelope FROM "
 			 "ledgerline.posting_statement WHERE posting_id = "
-			 "$1::bigint ORDER BY party",
+			 "$1::bigint ORDER BY party COLLATE \"C\"",
 			 1, params, PGRES_TUPLES_OK, 3, err);
 	if (!res)
 		return LL_DB;
@@ -564,7 +565,8 @@ enum ll_status ll_db_balances(struct ll_db *db, const char *party,
 			 "SELECT party, kind, currency, amount_minor FROM "
 			 "ledgerline.balance WHERE ($1::text IS NULL OR party "
 			 "= $1) AND ($2::text IS NULL OR currency = $2) "
-			 "ORDER BY party, kind, currency",
+			 "ORDER BY party COLLATE \"C\", kind COLLATE \"C\", "
+			 "currency COLLATE \"C\"",
 			 2, params, PGRES_TUPLES_OK, 4, err);
 	if (!res)
 		return LL_DB;

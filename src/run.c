@@ -313,17 +313,21 @@ static void make_run_id(struct ll_run *r)
 	free(buf);
 }
 
-static bool earned_usage(const struct ll_run *r, size_t w)
+/* Latest eligible usage of work w in the run (INT64_MIN when none). */
+static int64_t last_usage(const struct ll_run *r, size_t w)
 {
 	const struct ll_elig *e = &r->elig;
+	int64_t last = INT64_MIN;
 	uint32_t k;
 
 	for (k = e->off[1][w]; k < e->off[1][w + 1]; k++) {
-		if (e->spans[k].reason == LL_ELIGIBLE &&
-		    r->tally.slots[e->spans[k].slot].events > 0)
-			return true;
+		const struct ll_mass *m = &r->tally.slots[e->spans[k].slot];
+
+		if (e->spans[k].reason == LL_ELIGIBLE && m->events > 0 &&
+		    m->last_us > last)
+			last = m->last_us;
 	}
-	return false;
+	return last;
 }
 
 static enum ll_status find_withdrawn(struct ll_run *r)
@@ -352,7 +356,7 @@ static enum ll_status find_withdrawn(struct ll_run *r)
 			if (!found || seen[w])
 				continue;
 			s = ll_elig_at(e, w, LL_USE_TRAINING, m->trained_at_us);
-			if (s->reason != LL_ELIGIBLE || !earned_usage(r, w))
+			if (s->reason != LL_ELIGIBLE)
 				continue;
 			for (k = (uint32_t)(s - e->spans) + 1;
 			     k < e->off[0][w + 1] && e->spans[k].from_us < end;
@@ -362,6 +366,10 @@ static enum ll_status find_withdrawn(struct ll_run *r)
 				if (why != LL_REASON_NO_CONSENT &&
 				    why != LL_REASON_OPTED_OUT)
 					continue;
+				/* it still earned: eligible usage at or after
+				 * the withdrawal */
+				if (last_usage(r, w) < e->spans[k].from_us)
+					break;
 				if (r->n_withdrawn == cap) {
 					size_t ncap = cap ? cap * 2 : 16;
 					struct ll_withdrawn *nv = realloc(

@@ -699,6 +699,11 @@ static json_t *restatement(const struct ll_run *r,
 		cur[j].minor += pt->minor;
 	}
 	qsort(cur, n_cur, sizeof(*cur), cmp_amount);
+	/* the previous amounts arrive in whatever order the database
+	 * collates; the merge needs byte order */
+	LL_ENSURE(rs->n_prev == 0 || rs->prev != NULL);
+	for (a = 1; a < rs->n_prev; a++)
+		LL_ENSURE(cmp_amount(&rs->prev[a - 1], &rs->prev[a]) < 0);
 	/* merge the two sorted lists */
 	for (a = 0, b = 0; a < rs->n_prev || b < n_cur;) {
 		const struct ll_party_amount *p = a < rs->n_prev ? &rs->prev[a]

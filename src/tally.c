@@ -23,6 +23,7 @@ void ll_mass_init(struct ll_mass *m)
 	ll_xsum_init(&m->w);
 	ll_xsum_init(&m->vw);
 	m->events = 0;
+	m->last_us = INT64_MIN;
 }
 
 void ll_mass_release(struct ll_mass *m)
@@ -39,6 +40,8 @@ enum ll_status ll_mass_merge(struct ll_mass *dst, const struct ll_mass *src)
 	if (rc == LL_OK)
 		rc = ll_xsum_merge(&dst->vw, &src->vw);
 	dst->events += src->events;
+	if (src->last_us > dst->last_us)
+		dst->last_us = src->last_us;
 	return rc;
 }
 
@@ -191,11 +194,13 @@ static void num_get(mpq_t rop, const struct ll_num *n)
 
 static enum ll_status add_mass(struct ll_tally *t, struct ll_mass *m,
 			       const struct ll_num *value,
-			       const struct ll_num *weight)
+			       const struct ll_num *weight, int64_t ts_us)
 {
 	enum ll_status rc;
 
 	m->events++;
+	if (ts_us > m->last_us)
+		m->last_us = ts_us;
 	if (value->is_dec && weight->is_dec) {
 		rc = ll_xsum_add_dec(&m->w, &weight->dec, LL_XSUM_SCALE_W);
 		if (rc == LL_OK)
@@ -371,7 +376,7 @@ enum ll_status ll_tally_event(struct ll_tally *t, const struct ll_event *ev,
 			    d, ctx->period, f, l);
 		bad = true;
 	}
-	if (!ll_strmap_get(ctx->models, ev->model, NULL)) {
+	if (ctx->models && !ll_strmap_get(ctx->models, ev->model, NULL)) {
 		event_error(t, file, line, "model",
 			    "model \"%.100s\" has no training manifest in "
 			    "this run",
@@ -418,7 +423,7 @@ enum ll_status ll_tally_event(struct ll_tally *t, const struct ll_event *ev,
 			m = unknown_mass(t, a);
 			if (!m)
 				return LL_NOMEM;
-			rc = add_mass(t, m, &ev->value, &a->weight);
+			rc = add_mass(t, m, &ev->value, &a->weight, ev->ts_us);
 			continue;
 		}
 		s = ll_elig_at(ctx->elig, w, LL_USE_GENERATION, ev->ts_us);
@@ -442,7 +447,7 @@ enum ll_status ll_tally_event(struct ll_tally *t, const struct ll_event *ev,
 			m = &t->slots[ctx->elig->currency_slot0 + w];
 		else
 			m = &t->slots[s->slot];
-		rc = add_mass(t, m, &ev->value, &a->weight);
+		rc = add_mass(t, m, &ev->value, &a->weight, ev->ts_us);
 	}
 	if (rc == LL_OK)
 		rc = add_unattributed(t, ev);

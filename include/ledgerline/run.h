@@ -31,7 +31,7 @@ struct ll_excluded {
 };
 
 /* A work trained under consent whose training consent lapsed after
- * trained_at, and which still earned usage in the run. */
+ * trained_at, and which still earned usage at or after that moment. */
 struct ll_withdrawn {
 	uint32_t work;
 	uint32_t manifest;

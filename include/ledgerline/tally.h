@@ -33,7 +33,8 @@ struct ll_run_ctx {
 	const struct ll_elig *elig;
 	int32_t first_day, last_day;	/* the period, inclusive */
 	const char *period;		/* as given, for messages */
-	const struct ll_strmap *models;	/* models with a manifest */
+	const struct ll_strmap *models;	/* models with a manifest; NULL: do
+					 * not check (a manifest failed) */
 	const char *const *sources;	/* log names by file index */
 };
 
@@ -42,6 +43,7 @@ struct ll_mass {
 	struct ll_xsum w;	/* Σ weight, scale 10^18 */
 	struct ll_xsum vw;	/* Σ value·weight, scale 10^36 */
 	uint64_t events;
+	int64_t last_us;	/* latest event time, INT64_MIN if none */
 };
 
 void ll_mass_init(struct ll_mass *m);
