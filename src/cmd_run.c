@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,39 @@ static enum ll_status stage(struct staged *s, const char *name,
 	return ll_write_atomic(path, data, strlen(data), 0, err);
 }
 
+#define STAGE_PREFIX ".ledgerline-stage-"
+
+/*
+ * A private staging directory inside out, named by mkdtemp (never two
+ * alike, whatever PIDs are reused), holding a "pid" file so that a later
+ * run can tell a dead run's leftovers from a live run's work.
+ */
+static enum ll_status stage_open(struct staged *s, const char *out,
+				 struct ll_error *err)
+{
+	char pid[32], path[PATH_MAX];
+
+	if (snprintf(s->dir, sizeof(s->dir), "%s/" STAGE_PREFIX "XXXXXX",
+		     out) >= (int)sizeof(s->dir)) {
+		s->dir[0] = '\0';
+		return ll_error_set(err, LL_IO, out, 0, NULL, "path too long");
+	}
+	if (!mkdtemp(s->dir)) {
+		int e = errno;
+
+		s->dir[0] = '\0';
+		return ll_error_set(err, LL_IO, out, 0, NULL,
+				    "cannot create a staging directory: %s",
+				    strerror(e));
+	}
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (snprintf(path, sizeof(path), "%s/pid", s->dir) >=
+	    (int)sizeof(path))
+		return ll_error_set(err, LL_IO, s->dir, 0, NULL,
+				    "path too long");
+	return ll_write_atomic(path, pid, strlen(pid), 0, err);
+}
+
 /* Remove a directory's files and the directory (one level). */
 static void remove_tree(const char *dir)
 {
@@ -218,17 +252,57 @@ static void remove_tree(const char *dir)
 	rmdir(dir);
 }
 
-static void unstage(struct staged *s)
+/* Remove a staging directory and everything in it. */
+static void remove_stage_dir(const char *dir)
 {
 	char path[PATH_MAX];
 
-	if (!s->dir[0])
-		return;
-	if (snprintf(path, sizeof(path), "%s/statements", s->dir) <
+	if (snprintf(path, sizeof(path), "%s/statements", dir) <
 	    (int)sizeof(path))
 		remove_tree(path);
-	remove_tree(s->dir);
+	remove_tree(dir);
+}
+
+static void unstage(struct staged *s)
+{
+	if (!s->dir[0])
+		return;
+	remove_stage_dir(s->dir);
 	s->dir[0] = '\0';
+}
+
+/* Staging directories in out left by runs that were killed: their pid
+ * file names a process that no longer exists. */
+static void remove_dead_stages(const char *out)
+{
+	DIR *d = opendir(out);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char dir[PATH_MAX], path[PATH_MAX], buf[32];
+		FILE *f;
+		long pid = 0;
+
+		if (strncmp(e->d_name, STAGE_PREFIX, strlen(STAGE_PREFIX)) != 0 ||
+		    snprintf(dir, sizeof(dir), "%s/%s", out, e->d_name) >=
+			    (int)sizeof(dir) ||
+		    snprintf(path, sizeof(path), "%s/pid", dir) >=
+			    (int)sizeof(path))
+			continue;
+		f = fopen(path, "r");
+		if (f) {
+			if (fgets(buf, sizeof(buf), f))
+				pid = strtol(buf, NULL, 10);
+			fclose(f);
+		}
+		/* no pid file yet: a run between mkdtemp and writing it, or
+		 * one killed right there; leave it to a later run */
+		if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+			remove_stage_dir(dir);
+	}
+	closedir(d);
 }
 
 /* payouts-<CUR>.xml in out that this run did not write: from an earlier
@@ -299,8 +373,9 @@ static enum ll_status publish(struct staged *s, const char *out,
 	}
 	remove_stale_payfiles(s, out);
 	s->n = 0;
-	rmdir(s->dir);
+	remove_stage_dir(s->dir); /* only the pid file is left in it */
 	s->dir[0] = '\0';
+	remove_dead_stages(out);
 	return LL_OK;
 }
 
@@ -798,15 +873,9 @@ static enum ll_status run(int argc, char **argv)
 
 	/* stage the files, commit, publish */
 	rc = ll_mkdir_p(a.out, 0755, &err);
-	if (rc == LL_OK &&
-	    snprintf(st.dir, sizeof(st.dir), "%s/.ledgerline-%s.%ld", a.out,
-		     r.id, (long)getpid()) >= (int)sizeof(st.dir))
-		rc = ll_error_set(&err, LL_IO, a.out, 0, NULL, "path too long");
-	if (rc == LL_OK && mkdir(st.dir, 0755) != 0)
-		rc = ll_error_set(&err, LL_IO, st.dir, 0, NULL,
-				  "cannot create: %s", strerror(errno));
+	if (rc == LL_OK)
+		rc = stage_open(&st, a.out, &err);
 	if (rc != LL_OK) {
-		st.dir[0] = '\0';
 		ll_cli_print_error(&err);
 		goto out;
 	}

@@ -36,6 +36,12 @@ struct jentry {
 	char kind[16];
 	char run_id[64];
 	char licence[72];
+	/* the posting the entry belongs to, so that editing a posting row
+	 * breaks the chain too */
+	char posting_run[64];
+	char period[24];	/* "first..last" */
+	int64_t supersedes;
+	char run_json_sha256[65];
 	struct jline *lines;
 	size_t n, cap;
 };
@@ -81,10 +87,12 @@ static void entry_digest(const char *prev, const struct jentry *e,
 
 	LL_ENSURE(ll_sha256_init(&c) == LL_OK);
 	n = snprintf(buf, sizeof(buf),
-		     "%s\nledgerline-journal-v1\nentry %lld\nposting %lld\n"
-		     "kind %s\nreverses %lld\nrun %s\nlicence %s\n",
+		     "%s\nledgerline-journal-v1\nentry %lld\nposting %lld %s "
+		     "%s %lld %s\nkind %s\nreverses %lld\nrun %s\nlicence %s\n",
 		     prev, (long long)e->entry_id, (long long)e->posting_id,
-		     e->kind, (long long)e->reverses, e->run_id, e->licence);
+		     e->posting_run, e->period, (long long)e->supersedes,
+		     e->run_json_sha256, e->kind, (long long)e->reverses,
+		     e->run_id, e->licence);
 	LL_ENSURE(n > 0 && (size_t)n < sizeof(buf));
 	ll_sha256_update(&c, buf, (size_t)n);
 	for (i = 0; i < e->n; i++) {
@@ -214,6 +222,17 @@ static enum ll_status account_id(struct ll_db *db, const char *party,
 	snprintf(out, 32, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return LL_OK;
+}
+
+static void set_posting(struct jentry *e, const char *run_id,
+			const char *period, int64_t supersedes,
+			const char *json_sha)
+{
+	snprintf(e->posting_run, sizeof(e->posting_run), "%s", run_id);
+	snprintf(e->period, sizeof(e->period), "%s", period);
+	e->supersedes = supersedes;
+	snprintf(e->run_json_sha256, sizeof(e->run_json_sha256), "%s",
+		 json_sha);
 }
 
 /* Insert e (entry_id assigned here) chained after *prev; *prev becomes
@@ -385,7 +404,7 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 			      int64_t *posting_id_out, int64_t *entries,
 			      struct ll_error *err)
 {
-	char first[11], last[11], prev[65], sup[32];
+	char first[11], last[11], prev[65], sup[32], json_sha[65], period[24];
 	const char *params[7];
 	struct jentry *rev = NULL;
 	size_t n_rev = 0, i;
@@ -433,10 +452,18 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 	*posting_id_out = posting_id;
 	PQclear(res);
 
+	{
+		uint8_t d[LL_SHA256_LEN];
+
+		ll_sha256(run_json, strlen(run_json), d);
+		ll_hex(d, sizeof(d), json_sha);
+	}
+	snprintf(period, sizeof(period), "%s..%s", first, last);
 	rc = supersedes ? load_entries(db, supersedes, &rev, &n_rev, err)
 			: LL_OK;
 	for (i = 0; i < n_rev && rc == LL_OK; i++) {
 		rev[i].posting_id = posting_id;
+		set_posting(&rev[i], r->id, period, supersedes, json_sha);
 		rc = insert_entry(db, &rev[i], prev, err);
 		*entries += rc == LL_OK;
 	}
@@ -447,6 +474,7 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 			continue;
 		memset(&e, 0, sizeof(e));
 		e.posting_id = posting_id;
+		set_posting(&e, r->id, period, supersedes, json_sha);
 		rc = run_entry(r, &r->st.lic[i], &e);
 		if (rc == LL_NOMEM)
 			ll_error_set(err, rc, NULL, 0, NULL, "out of memory");
@@ -648,10 +676,15 @@ static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
 
 	memcpy(prev, GENESIS, sizeof(prev));
 	er = ll_db_exec(db, "cannot read the journal",
-			"SELECT entry_id, posting_id, kind, coalesce(reverses, "
-			"0), run_id, licence, prev_hash, hash FROM "
-			"ledgerline.journal_entry ORDER BY entry_id",
-			0, NULL, PGRES_TUPLES_OK, 8, err);
+			"SELECT e.entry_id, e.posting_id, e.kind, "
+			"coalesce(e.reverses, 0), e.run_id, e.licence, "
+			"e.prev_hash, e.hash, p.run_id, p.period_first::text || "
+			"'..' || p.period_last::text, coalesce(p.supersedes, 0), "
+			"encode(sha256(convert_to(p.run_json_text, 'UTF8')), "
+			"'hex') FROM ledgerline.journal_entry e JOIN "
+			"ledgerline.posting p USING (posting_id) ORDER BY "
+			"e.entry_id",
+			0, NULL, PGRES_TUPLES_OK, 12, err);
 	if (!er)
 		return LL_DB;
 	lr = ll_db_exec(db, "cannot read the journal lines",
@@ -682,6 +715,9 @@ static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
 		snprintf(e.run_id, sizeof(e.run_id), "%s", PQgetvalue(er, i, 4));
 		snprintf(e.licence, sizeof(e.licence), "%s",
 			 PQgetvalue(er, i, 5));
+		set_posting(&e, PQgetvalue(er, i, 8), PQgetvalue(er, i, 9),
+			    strtoll(PQgetvalue(er, i, 10), NULL, 10),
+			    PQgetvalue(er, i, 11));
 		while (li < (size_t)n_l &&
 		       strtoll(PQgetvalue(lr, (int)li, 0), NULL, 10) < e.entry_id)
 			li++; /* lines of no entry: the FK forbids them */
@@ -790,6 +826,42 @@ static enum ll_status audit_structure(struct ll_db *db, struct ll_audit *a,
 		  "e.entry_id AND a.kind = 'licensee_payable') ORDER BY 1 "
 		  "LIMIT 1",
 		  "does not post the run's total for licence" },
+		{ "SELECT e.entry_id, e.licence || ' of ' || e.run_id FROM "
+		  "ledgerline.journal_entry e JOIN ledgerline.posting p USING "
+		  "(posting_id) WHERE e.kind = 'posting' AND (e.run_id <> "
+		  "p.run_id OR NOT EXISTS (SELECT 1 FROM "
+		  "ledgerline.run_licence r WHERE r.run_id = p.run_id AND "
+		  "r.licence = e.licence AND r.amount_minor <> 0)) ORDER BY 1 "
+		  "LIMIT 1",
+		  "posts a licence its posting's run does not have:" },
+		{ "SELECT e.entry_id, x.party FROM ledgerline.journal_entry e "
+		  "JOIN ledgerline.run_party x USING (run_id, licence) WHERE "
+		  "e.kind = 'posting' AND x.amount_minor <> (SELECT "
+		  "coalesce(sum(l.amount_minor), 0) FROM "
+		  "ledgerline.journal_line l JOIN ledgerline.account a USING "
+		  "(account_id) WHERE l.entry_id = e.entry_id AND a.party = "
+		  "x.party AND a.kind <> 'licensee_payable') ORDER BY 1 LIMIT "
+		  "1",
+		  "disagrees with the run's stored total of party" },
+		{ "SELECT 0, p.posting_id || ' (run ' || p.run_id || ', "
+		  "licence ' || r.licence || ')' FROM ledgerline.posting p "
+		  "JOIN ledgerline.run_licence r USING (run_id) WHERE "
+		  "r.amount_minor <> 0 AND NOT EXISTS (SELECT 1 FROM "
+		  "ledgerline.journal_entry e WHERE e.posting_id = "
+		  "p.posting_id AND e.kind = 'posting' AND e.licence = "
+		  "r.licence) ORDER BY p.posting_id LIMIT 1",
+		  "an entry is missing from posting" },
+		{ "SELECT 0, q.posting_id || ' (entry ' || e.entry_id || ')' "
+		  "FROM ledgerline.posting q JOIN ledgerline.journal_entry e "
+		  "ON e.posting_id = q.supersedes AND e.kind = 'posting' WHERE "
+		  "NOT EXISTS (SELECT 1 FROM ledgerline.journal_entry v WHERE "
+		  "v.posting_id = q.posting_id AND v.reverses = e.entry_id) "
+		  "ORDER BY q.posting_id LIMIT 1",
+		  "a reversal is missing from posting" },
+		{ "SELECT 0, r.run_id FROM ledgerline.run r WHERE NOT EXISTS "
+		  "(SELECT 1 FROM ledgerline.posting p WHERE p.run_id = "
+		  "r.run_id) LIMIT 1",
+		  "a stored run was never posted (its posting was removed?):" },
 	};
 	size_t i;
 
