@@ -142,10 +142,10 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a,
 				char *end;
 				long t = strtol(v, &end, 10);
 
-				if (*end || t < 1 || t > 64)
+				if (*end || t < 1 || t > 16)
 					return ll_cli_usage_error(
 						"run",
-						"--threads must be 1 to 64");
+						"--threads must be 1 to 16");
 				a->threads = (int)t;
 			}
 			i += 2;

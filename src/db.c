@@ -536,3 +536,131 @@ enum ll_status ll_db_registry_store(struct ll_db *db,
 	}
 	return rc;
 }
+
+/* ---- COPY ------------------------------------------------------------- */
+
+enum { COPY_BUFFER_BYTES = 64 * 1024 };
+
+struct ll_db_copy {
+	struct ll_db *db;
+	const char *what;
+	char buf[COPY_BUFFER_BYTES];
+	size_t n;
+	int failed;		/* 1: transport, 2: out of memory */
+};
+
+enum ll_status ll_db_copy_begin(struct ll_db *db, const char *sql,
+				const char *what, struct ll_db_copy **out,
+				struct ll_error *err)
+{
+	struct ll_db_copy *c = malloc(sizeof(*c));
+	PGresult *res;
+	enum ll_status rc;
+
+	*out = NULL;
+	if (!c)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	c->db = db;
+	c->what = what;
+	c->n = 0;
+	c->failed = 0;
+	res = PQexec(ll_db_conn(db), sql);
+	if (!res || PQresultStatus(res) != PGRES_COPY_IN) {
+		rc = ll_db_error(err, what,
+				 res ? PQresultErrorMessage(res)
+				     : PQerrorMessage(ll_db_conn(db)));
+		PQclear(res);
+		free(c);
+		return rc;
+	}
+	PQclear(res);
+	*out = c;
+	return LL_OK;
+}
+
+static void copy_flush(struct ll_db_copy *c)
+{
+	if (c->n && !c->failed &&
+	    PQputCopyData(ll_db_conn(c->db), c->buf, (int)c->n) != 1)
+		c->failed = 1;
+	c->n = 0;
+}
+
+static void copy_raw(struct ll_db_copy *c, const char *s, size_t n)
+{
+	while (n) {
+		size_t k = sizeof(c->buf) - c->n;
+
+		if (k == 0) {
+			copy_flush(c);
+			continue;
+		}
+		if (k > n)
+			k = n;
+		memcpy(c->buf + c->n, s, k);
+		c->n += k;
+		s += k;
+		n -= k;
+	}
+}
+
+void ll_db_copy_field(struct ll_db_copy *c, const char *s, int last)
+{
+	if (!s) {
+		copy_raw(c, "\\N", 2);
+	} else {
+		for (; *s; s++) {
+			switch (*s) {
+			case '\\':
+				copy_raw(c, "\\\\", 2);
+				break;
+			case '\t':
+				copy_raw(c, "\\t", 2);
+				break;
+			case '\n':
+				copy_raw(c, "\\n", 2);
+				break;
+			case '\r':
+				copy_raw(c, "\\r", 2);
+				break;
+			default:
+				copy_raw(c, s, 1);
+			}
+		}
+	}
+	copy_raw(c, last ? "\n" : "\t", 1);
+}
+
+void ll_db_copy_fail(struct ll_db_copy *c)
+{
+	c->failed = 2;
+}
+
+enum ll_status ll_db_copy_end(struct ll_db_copy *c, struct ll_error *err)
+{
+	PGconn *conn = ll_db_conn(c->db);
+	enum ll_status rc = LL_OK;
+	PGresult *res;
+
+	copy_flush(c);
+	if (PQputCopyEnd(conn, c->failed ? "ledgerline aborted the copy"
+					 : NULL) != 1)
+		c->failed = c->failed ? c->failed : 1;
+	res = PQgetResult(conn);
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = c->failed == 2
+			     ? ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					    "out of memory")
+			     : ll_db_error(err, c->what,
+					   res ? PQresultErrorMessage(res)
+					       : PQerrorMessage(conn));
+	PQclear(res);
+	while ((res = PQgetResult(conn)))
+		PQclear(res);
+	if (rc == LL_OK && c->failed)
+		rc = ll_error_set(err, c->failed == 2 ? LL_NOMEM : LL_DB, NULL,
+				  0, NULL, "%s", c->what);
+	free(c);
+	return rc;
+}

@@ -30,4 +30,18 @@ enum ll_status ll_db_cmd(struct ll_db *db, const char *what, const char *sql,
 			 int nparams, const char *const *params,
 			 struct ll_error *err);
 
+/*
+ * COPY ... FROM STDIN in text format, buffered 64 KiB at a time:
+ * begin, a field at a time (NULL for SQL NULL, last = 1 ends the row),
+ * end.  ll_db_copy_fail aborts the copy (reported as out of memory).
+ * end always frees the copy.
+ */
+struct ll_db_copy;
+enum ll_status ll_db_copy_begin(struct ll_db *db, const char *sql,
+				const char *what, struct ll_db_copy **out,
+				struct ll_error *err);
+void ll_db_copy_field(struct ll_db_copy *c, const char *s, int last);
+void ll_db_copy_fail(struct ll_db_copy *c);
+enum ll_status ll_db_copy_end(struct ll_db_copy *c, struct ll_error *err);
+
 #endif

@@ -196,12 +196,42 @@ enum ll_status ll_db_run_party_amounts(struct ll_db *db, const char *run_id,
 
 /* ---- posting ---------------------------------------------------------- */
 
-static enum ll_status account_id(struct ll_db *db, const char *party,
-				 const char *kind, const char *currency,
-				 char out[32], struct ll_error *err)
+/* Account ids already looked up in this posting: "party\x1fkind\x1fccy"
+ * -> id. */
+struct acct_cache {
+	struct ll_strmap ix;
+	char **keys;
+	char (*ids)[32];
+	size_t n, cap;
+};
+
+static void acct_cache_release(struct acct_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->keys[i]);
+	free(c->keys);
+	free(c->ids);
+	ll_strmap_release(&c->ix);
+}
+
+static enum ll_status account_id(struct ll_db *db, struct acct_cache *cache,
+				 const char *party, const char *kind,
+				 const char *currency, char out[32],
+				 struct ll_error *err)
 {
 	const char *params[3] = { party, kind, currency };
-	PGresult *res = ll_db_exec(
+	char key[160];
+	size_t i;
+	PGresult *res;
+
+	snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", party, kind, currency);
+	if (ll_strmap_get(&cache->ix, key, &i)) {
+		memcpy(out, cache->ids[i], 32);
+		return LL_OK;
+	}
+	res = ll_db_exec(
 		db, "cannot open an account",
 		"WITH ins AS (INSERT INTO ledgerline.account (party, kind, "
 		"currency) VALUES ($1, $2, $3) ON CONFLICT (party, kind, "
@@ -221,6 +251,34 @@ static enum ll_status account_id(struct ll_db *db, const char *party,
 	}
 	snprintf(out, 32, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
+	if (cache->n == cache->cap) {
+		size_t ncap = cache->cap ? cache->cap * 2 : 64;
+		char **nk = realloc(cache->keys, ncap * sizeof(*nk));
+		char(*ni)[32];
+
+		if (!nk)
+			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					    "out of memory");
+		cache->keys = nk;
+		ni = realloc(cache->ids, ncap * sizeof(*ni));
+		if (!ni)
+			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					    "out of memory");
+		cache->ids = ni;
+		cache->cap = ncap;
+	}
+	cache->keys[cache->n] = strdup(key);
+	if (!cache->keys[cache->n])
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	memcpy(cache->ids[cache->n], out, 32);
+	if (ll_strmap_put(&cache->ix, cache->keys[cache->n], cache->n, NULL,
+			  NULL) != LL_OK) {
+		free(cache->keys[cache->n]);
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	}
+	cache->n++;
 	return LL_OK;
 }
 
@@ -235,8 +293,8 @@ static void set_posting(struct jentry *e, const char *run_id,
 		 json_sha);
 }
 
-/* Insert e (entry_id assigned here) chained after *prev; *prev becomes
- * its hash. */
+/* Insert e's row (entry_id assigned here) chained after *prev; *prev
+ * becomes its hash.  Its lines go in later, by copy_lines. */
 static enum ll_status insert_entry(struct ll_db *db, struct jentry *e,
 				   char prev[65], struct ll_error *err)
 {
@@ -244,7 +302,6 @@ static enum ll_status insert_entry(struct ll_db *db, struct jentry *e,
 	const char *params[8];
 	PGresult *res;
 	enum ll_status rc;
-	size_t i;
 
 	res = ll_db_exec(db, "cannot number a journal entry",
 			 "SELECT nextval('ledgerline.journal_entry_seq')", 0,
@@ -271,31 +328,66 @@ static enum ll_status insert_entry(struct ll_db *db, struct jentry *e,
 		       "prev_hash, hash) VALUES ($1::bigint, $2::bigint, $3, "
 		       "$4::bigint, $5, $6, $7, $8)",
 		       8, params, err);
-	for (i = 0; i < e->n && rc == LL_OK; i++) {
-		const struct jline *l = &e->lines[i];
-		char acct[32], no[24], amount[32];
-		const char *lp[6];
-
-		rc = account_id(db, l->party, l->kind, l->currency, acct, err);
-		if (rc != LL_OK)
-			break;
-		snprintf(no, sizeof(no), "%zu", i + 1);
-		snprintf(amount, sizeof(amount), "%lld", (long long)l->amount);
-		lp[0] = id;
-		lp[1] = no;
-		lp[2] = acct;
-		lp[3] = l->party;
-		lp[4] = l->currency;
-		lp[5] = amount;
-		rc = ll_db_cmd(db, "cannot write a journal line",
-			       "INSERT INTO ledgerline.journal_line (entry_id, "
-			       "line_no, account_id, party, currency, "
-			       "amount_minor) VALUES ($1::bigint, $2::integer, "
-			       "$3::bigint, $4, $5, $6::bigint)",
-			       6, lp, err);
-	}
 	if (rc == LL_OK)
 		memcpy(prev, hash, 65);
+	return rc;
+}
+
+/* The lines of entries[0..n), in one COPY. */
+static enum ll_status copy_lines(struct ll_db *db, struct jentry *const *v,
+				 size_t n, struct ll_error *err)
+{
+	struct acct_cache cache;
+	struct ll_db_copy *c = NULL;
+	char (*acct)[32] = NULL;
+	size_t total = 0, k = 0, i, j;
+	enum ll_status rc = LL_OK;
+
+	memset(&cache, 0, sizeof(cache));
+	ll_strmap_init(&cache.ix);
+	for (i = 0; i < n; i++)
+		total += v[i]->n;
+	acct = calloc(total + 1, sizeof(*acct));
+	if (!acct)
+		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "out of memory");
+	/* accounts first: opening one is a statement, not part of a COPY */
+	for (i = 0; i < n && rc == LL_OK; i++) {
+		for (j = 0; j < v[i]->n && rc == LL_OK; j++) {
+			const struct jline *l = &v[i]->lines[j];
+
+			rc = account_id(db, &cache, l->party, l->kind,
+					l->currency, acct[k++], err);
+		}
+	}
+	if (rc == LL_OK)
+		rc = ll_db_copy_begin(db,
+				      "COPY ledgerline.journal_line (entry_id, "
+				      "line_no, account_id, party, currency, "
+				      "amount_minor) FROM STDIN",
+				      "cannot write journal lines", &c, err);
+	for (i = 0, k = 0; i < n && rc == LL_OK; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "%lld", (long long)v[i]->entry_id);
+		for (j = 0; j < v[i]->n; j++, k++) {
+			const struct jline *l = &v[i]->lines[j];
+			char no[24], amount[32];
+
+			snprintf(no, sizeof(no), "%zu", j + 1);
+			snprintf(amount, sizeof(amount), "%lld",
+				 (long long)l->amount);
+			ll_db_copy_field(c, id, 0);
+			ll_db_copy_field(c, no, 0);
+			ll_db_copy_field(c, acct[k], 0);
+			ll_db_copy_field(c, l->party, 0);
+			ll_db_copy_field(c, l->currency, 0);
+			ll_db_copy_field(c, amount, 1);
+		}
+	}
+	if (c)
+		rc = ll_db_copy_end(c, err);
+	free(acct);
+	acct_cache_release(&cache);
 	return rc;
 }
 
@@ -406,8 +498,8 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 {
 	char first[11], last[11], prev[65], sup[32], json_sha[65], period[24];
 	const char *params[7];
-	struct jentry *rev = NULL;
-	size_t n_rev = 0, i;
+	struct jentry *rev = NULL, *fwd = NULL, **all = NULL;
+	size_t n_rev = 0, n_fwd = 0, n_all = 0, i;
 	int64_t posting_id;
 	enum ll_status rc;
 	PGresult *res;
@@ -461,31 +553,43 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 	snprintf(period, sizeof(period), "%s..%s", first, last);
 	rc = supersedes ? load_entries(db, supersedes, &rev, &n_rev, err)
 			: LL_OK;
+	fwd = calloc(r->st.n_lic + 1, sizeof(*fwd));
+	all = calloc(n_rev + r->st.n_lic + 1, sizeof(*all));
+	if (rc == LL_OK && (!fwd || !all))
+		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "out of memory");
 	for (i = 0; i < n_rev && rc == LL_OK; i++) {
 		rev[i].posting_id = posting_id;
 		set_posting(&rev[i], r->id, period, supersedes, json_sha);
-		rc = insert_entry(db, &rev[i], prev, err);
-		*entries += rc == LL_OK;
+		all[n_all++] = &rev[i];
 	}
 	for (i = 0; i < r->st.n_lic && rc == LL_OK; i++) {
-		struct jentry e;
+		struct jentry *e = &fwd[n_fwd];
 
 		if (r->st.lic[i].minor == 0)
 			continue;
-		memset(&e, 0, sizeof(e));
-		e.posting_id = posting_id;
-		set_posting(&e, r->id, period, supersedes, json_sha);
-		rc = run_entry(r, &r->st.lic[i], &e);
+		e->posting_id = posting_id;
+		set_posting(e, r->id, period, supersedes, json_sha);
+		rc = run_entry(r, &r->st.lic[i], e);
 		if (rc == LL_NOMEM)
 			ll_error_set(err, rc, NULL, 0, NULL, "out of memory");
-		if (rc == LL_OK)
-			rc = insert_entry(db, &e, prev, err);
-		*entries += rc == LL_OK;
-		jentry_release(&e);
+		n_fwd++;
+		all[n_all++] = e;
 	}
+	/* entry rows in chain order (reversals, then the new figures), then
+	 * every line at once */
+	for (i = 0; i < n_all && rc == LL_OK; i++)
+		rc = insert_entry(db, all[i], prev, err);
+	if (rc == LL_OK)
+		rc = copy_lines(db, all, n_all, err);
+	if (rc == LL_OK)
+		*entries = (int64_t)n_all;
 	for (i = 0; i < n_rev; i++)
 		jentry_release(&rev[i]);
+	for (i = 0; fwd && i < n_fwd; i++)
+		jentry_release(&fwd[i]);
 	free(rev);
+	free(fwd);
+	free(all);
 	return rc;
 }
 

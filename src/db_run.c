@@ -17,8 +17,6 @@
 
 #include "db_internal.h"
 
-enum { COPY_BUFFER_BYTES = 64 * 1024 };
-
 enum ll_status ll_db_lock_period(struct ll_db *db, const char *licensee,
 				 const char *period_first,
 				 const char *period_last, struct ll_error *err)
@@ -52,136 +50,83 @@ enum ll_status ll_db_run_exists(struct ll_db *db, const char *run_id,
 	return LL_OK;
 }
 
-/* ---- COPY ------------------------------------------------------------- */
-
-struct copy {
-	struct ll_db *db;
-	char buf[COPY_BUFFER_BYTES];
-	size_t n;
-	int failed;
-};
-
-static void copy_flush(struct copy *c)
-{
-	if (c->n && !c->failed &&
-	    PQputCopyData(ll_db_conn(c->db), c->buf, (int)c->n) != 1)
-		c->failed = 1;
-	c->n = 0;
-}
-
-static void copy_raw(struct copy *c, const char *s, size_t n)
-{
-	while (n) {
-		size_t k = sizeof(c->buf) - c->n;
-
-		if (k == 0) {
-			copy_flush(c);
-			continue;
-		}
-		if (k > n)
-			k = n;
-		memcpy(c->buf + c->n, s, k);
-		c->n += k;
-		s += k;
-		n -= k;
-	}
-}
-
-/* One field in COPY text format (NULL: \N), then a tab or newline. */
-static void copy_field(struct copy *c, const char *s, int last)
-{
-	if (!s) {
-		copy_raw(c, "\\N", 2);
-	} else {
-		for (; *s; s++) {
-			switch (*s) {
-			case '\\':
-				copy_raw(c, "\\\\", 2);
-				break;
-			case '\t':
-				copy_raw(c, "\\t", 2);
-				break;
-			case '\n':
-				copy_raw(c, "\\n", 2);
-				break;
-			case '\r':
-				copy_raw(c, "\\r", 2);
-				break;
-			default:
-				copy_raw(c, s, 1);
-			}
-		}
-	}
-	copy_raw(c, last ? "\n" : "\t", 1);
-}
-
 static enum ll_status copy_lines(struct ll_db *db, const struct ll_run *r,
 				 struct ll_error *err)
 {
 	const struct ll_registry *reg = r->reg;
-	struct copy *c = malloc(sizeof(*c));
-	PGresult *res;
+	struct ll_db_copy *c;
+	enum ll_status rc;
 	size_t i;
-	enum ll_status rc = LL_OK;
 
-	if (!c)
-		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-				    "out of memory");
-	c->db = db;
-	c->n = 0;
-	c->failed = 0;
-	res = PQexec(ll_db_conn(db),
-		     "COPY ledgerline.run_line (run_id, licence, party, work, "
-		     "component, side, exact, amount_minor) FROM STDIN");
-	if (!res || PQresultStatus(res) != PGRES_COPY_IN) {
-		rc = ll_db_error(err, "cannot store the run's lines",
-				 res ? PQresultErrorMessage(res)
-				     : PQerrorMessage(ll_db_conn(db)));
-		PQclear(res);
-		free(c);
+	rc = ll_db_copy_begin(db,
+			      "COPY ledgerline.run_line (run_id, licence, party, "
+			      "work, component, side, exact, amount_minor) FROM "
+			      "STDIN",
+			      "cannot store the run's lines", &c, err);
+	if (rc != LL_OK)
 		return rc;
-	}
-	PQclear(res);
-	for (i = 0; i < r->st.n_lines && !c->failed; i++) {
+	for (i = 0; i < r->st.n_lines; i++) {
 		const struct ll_line *l = &r->st.lines[i];
 		char *exact = ll_exact_fraction_str(l->exact);
 		char minor[32];
 
 		if (!exact) {
-			c->failed = 2;
+			ll_db_copy_fail(c);
 			break;
 		}
 		snprintf(minor, sizeof(minor), "%lld", (long long)l->minor);
-		copy_field(c, r->id, 0);
-		copy_field(c, reg->licences.v[l->licence].id, 0);
-		copy_field(c, reg->parties.v[l->party].id, 0);
-		copy_field(c, l->work >= 0 ? reg->works.v[l->work].id : NULL, 0);
-		copy_field(c, ll_component_name((enum ll_component)l->component),
-			   0);
-		copy_field(c, l->side >= 0 ? ll_side_name((enum ll_side)l->side)
-					   : NULL,
-			   0);
-		copy_field(c, exact, 0);
-		copy_field(c, minor, 1);
+		ll_db_copy_field(c, r->id, 0);
+		ll_db_copy_field(c, reg->licences.v[l->licence].id, 0);
+		ll_db_copy_field(c, reg->parties.v[l->party].id, 0);
+		ll_db_copy_field(c, l->work >= 0 ? reg->works.v[l->work].id
+						 : NULL,
+				 0);
+		ll_db_copy_field(c, ll_component_name(
+					    (enum ll_component)l->component),
+				 0);
+		ll_db_copy_field(c, l->side >= 0 ? ll_side_name(
+							   (enum ll_side)l->side)
+						 : NULL,
+				 0);
+		ll_db_copy_field(c, exact, 0);
+		ll_db_copy_field(c, minor, 1);
 		free(exact);
 	}
-	copy_flush(c);
-	if (PQputCopyEnd(ll_db_conn(db),
-			 c->failed ? "ledgerline aborted the copy" : NULL) != 1)
-		c->failed = 1;
-	res = PQgetResult(ll_db_conn(db));
-	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = ll_db_error(err, "cannot store the run's lines",
-				 res ? PQresultErrorMessage(res)
-				     : PQerrorMessage(ll_db_conn(db)));
-	PQclear(res);
-	while ((res = PQgetResult(ll_db_conn(db))))
-		PQclear(res);
-	if (rc == LL_OK && c->failed)
-		rc = ll_error_set(err, c->failed == 2 ? LL_NOMEM : LL_DB, NULL,
-				  0, NULL, "cannot store the run's lines");
-	free(c);
-	return rc;
+	return ll_db_copy_end(c, err);
+}
+
+static enum ll_status copy_parties(struct ll_db *db, const struct ll_run *r,
+				   struct ll_error *err)
+{
+	const struct ll_registry *reg = r->reg;
+	struct ll_db_copy *c;
+	enum ll_status rc;
+	size_t i;
+
+	rc = ll_db_copy_begin(db,
+			      "COPY ledgerline.run_party (run_id, licence, "
+			      "party, exact, amount_minor) FROM STDIN",
+			      "cannot store the run's party totals", &c, err);
+	if (rc != LL_OK)
+		return rc;
+	for (i = 0; i < r->st.n_parties; i++) {
+		const struct ll_party_total *pt = &r->st.parties[i];
+		char *exact = ll_exact_fraction_str(pt->exact);
+		char minor[32];
+
+		if (!exact) {
+			ll_db_copy_fail(c);
+			break;
+		}
+		snprintf(minor, sizeof(minor), "%lld", (long long)pt->minor);
+		ll_db_copy_field(c, r->id, 0);
+		ll_db_copy_field(c, reg->licences.v[pt->licence].id, 0);
+		ll_db_copy_field(c, reg->parties.v[pt->party].id, 0);
+		ll_db_copy_field(c, exact, 0);
+		ll_db_copy_field(c, minor, 1);
+		free(exact);
+	}
+	return ll_db_copy_end(c, err);
 }
 
 /* ---- rows ------------------------------------------------------------- */
@@ -275,28 +220,8 @@ static enum ll_status insert_totals(struct ll_db *db, const struct ll_run *r,
 			       6, params, err);
 		free(exact);
 	}
-	for (i = 0; i < r->st.n_parties && rc == LL_OK; i++) {
-		const struct ll_party_total *pt = &r->st.parties[i];
-		char *exact = ll_exact_fraction_str(pt->exact);
-		char minor[32];
-		const char *params[5];
-
-		if (!exact)
-			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-					    "out of memory");
-		snprintf(minor, sizeof(minor), "%lld", (long long)pt->minor);
-		params[0] = r->id;
-		params[1] = reg->licences.v[pt->licence].id;
-		params[2] = reg->parties.v[pt->party].id;
-		params[3] = exact;
-		params[4] = minor;
-		rc = ll_db_cmd(db, "cannot store a party total",
-			       "INSERT INTO ledgerline.run_party (run_id, "
-			       "licence, party, exact, amount_minor) VALUES "
-			       "($1, $2, $3, $4, $5::bigint)",
-			       5, params, err);
-		free(exact);
-	}
+	if (rc == LL_OK)
+		rc = copy_parties(db, r, err);
 	for (i = 0; i < r->st.n_payouts && rc == LL_OK; i++) {
 		const struct ll_payout *po = &r->st.payouts[i];
 		const char *payee = reg->parties.v[po->payee].id;

@@ -37,11 +37,13 @@ void ll_strmap_release(struct ll_strmap *m)
 }
 
 static struct ll_strmap_slot *find_slot(struct ll_strmap_slot *slots,
-					size_t cap, const char *key)
+					size_t cap, const char *key,
+					uint64_t h)
 {
-	size_t i = (size_t)hash_str(key) & (cap - 1);
+	size_t i = (size_t)h & (cap - 1);
 
-	while (slots[i].key && strcmp(slots[i].key, key) != 0)
+	while (slots[i].key &&
+	       (slots[i].hash != h || strcmp(slots[i].key, key) != 0))
 		i = (i + 1) & (cap - 1);
 	return &slots[i];
 }
@@ -59,7 +61,8 @@ static enum ll_status grow(struct ll_strmap *m)
 		return LL_NOMEM;
 	for (i = 0; i < m->cap; i++) {
 		if (m->slots[i].key)
-			*find_slot(ns, ncap, m->slots[i].key) = m->slots[i];
+			*find_slot(ns, ncap, m->slots[i].key,
+				   m->slots[i].hash) = m->slots[i];
 	}
 	free(m->slots);
 	m->slots = ns;
@@ -72,6 +75,7 @@ enum ll_status ll_strmap_put(struct ll_strmap *m, const char *key,
 {
 	struct ll_strmap_slot *s;
 	enum ll_status rc;
+	uint64_t h;
 
 	assert(key != NULL);
 	if ((m->n + 1) * 2 > m->cap) {
@@ -79,7 +83,8 @@ enum ll_status ll_strmap_put(struct ll_strmap *m, const char *key,
 		if (rc != LL_OK)
 			return rc;
 	}
-	s = find_slot(m->slots, m->cap, key);
+	h = hash_str(key);
+	s = find_slot(m->slots, m->cap, key, h);
 	if (s->key) {
 		if (existing)
 			*existing = s->value;
@@ -88,6 +93,7 @@ enum ll_status ll_strmap_put(struct ll_strmap *m, const char *key,
 		return LL_OK;
 	}
 	s->key = key;
+	s->hash = h;
 	s->value = value;
 	m->n++;
 	if (inserted)
@@ -101,7 +107,8 @@ bool ll_strmap_get(const struct ll_strmap *m, const char *key, size_t *value)
 
 	if (m->cap == 0)
 		return false;
-	s = find_slot(m->slots, m->cap, key);
+	s = find_slot((struct ll_strmap_slot *)m->slots, m->cap, key,
+		      hash_str(key));
 	if (!s->key)
 		return false;
 	if (value)

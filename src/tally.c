@@ -348,6 +348,7 @@ enum ll_status ll_tally_event(struct ll_tally *t, const struct ll_event *ev,
 	const struct ll_run_ctx *ctx = t->ctx;
 	const struct ll_registry *reg = ctx->reg;
 	size_t resolved[RESOLVED_MAX], n_resolved = 0;
+	int64_t work_of[LL_EVENT_ATTRIBUTIONS_MAX];	/* -1: not catalogued */
 	int32_t day = ll_timestamp_day(ev->ts_us);
 	enum ll_status rc = LL_OK;
 	size_t i, j;
@@ -390,6 +391,7 @@ enum ll_status ll_tally_event(struct ll_tally *t, const struct ll_event *ev,
 				     ? ll_strmap_get(&reg->works.ix, a->ref, &w)
 				     : ll_strmap_get(&reg->isrc_ix, a->ref, &w);
 
+		work_of[i] = found ? (int64_t)w : -1;
 		if (!found)
 			continue;
 		for (j = 0; j < n_resolved; j++) {
@@ -414,12 +416,9 @@ enum ll_status ll_tally_event(struct ll_tally *t, const struct ll_event *ev,
 		const struct ll_attr *a = &ev->attr[i];
 		const struct ll_span *s;
 		struct ll_mass *m;
-		size_t w;
-		bool found = a->kind == LL_REF_WORK
-				     ? ll_strmap_get(&reg->works.ix, a->ref, &w)
-				     : ll_strmap_get(&reg->isrc_ix, a->ref, &w);
+		size_t w = (size_t)work_of[i];
 
-		if (!found) {
+		if (work_of[i] < 0) {
 			m = unknown_mass(t, a);
 			if (!m)
 				return LL_NOMEM;

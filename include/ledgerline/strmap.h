@@ -11,11 +11,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ledgerline/status.h"
 
 struct ll_strmap_slot {
 	const char *key;	/* borrowed; NULL = empty */
+	uint64_t hash;		/* of key: probes compare it before the bytes */
 	size_t value;
 };
 
