@@ -320,10 +320,10 @@ static const char REGISTRY[] =
 	" {\"id\": \"C-8\", \"party\": \"P-Y\", \"all_works\": true, \"use\": "
 	"\"generation\", \"decision\": \"opt_in\", \"effective\": "
 	"\"2026-01-01T00:00:00Z\"},\n"
-	/* P-Y withdraws W-2 from training on 2026-08-01 */
+	/* P-Y withdraws W-2 from training on 2026-07-01, before it earns usage (e1, 2026-07-02) */
 	" {\"id\": \"C-9\", \"party\": \"P-Y\", \"work\": \"W-2\", \"use\": "
 	"\"training\", \"decision\": \"opt_out\", \"effective\": "
-	"\"2026-08-01T00:00:00Z\"},\n"
+	"\"2026-07-01T00:00:00Z\"},\n"
 	" {\"id\": \"C-10\", \"party\": \"P-J\", \"all_works\": true, \"use\": "
 	"\"training\", \"decision\": \"opt_in\", \"effective\": "
 	"\"2026-01-01T00:00:00Z\"},\n"
@@ -768,7 +768,7 @@ static void test_compliance_json(void **state)
 	assert_string_equal(jstr(json_array_get(arr, 1), "id"), "e5");
 	assert_string_equal(jstr(json_array_get(arr, 1), "voice"), "P-NOBODY");
 
-	/* W-2: trained under consent, withdrawn 2026-08-01, earned usage */
+	/* W-2: trained under consent, withdrawn 2026-07-01, earned usage after */
 	arr = json_object_get(root, "training_consent_withdrawn");
 	assert_int_equal(json_array_size(arr), 1);
 	x = json_array_get(arr, 0);
@@ -776,7 +776,7 @@ static void test_compliance_json(void **state)
 	assert_string_equal(jstr(x, "model"), "m-1");
 	assert_string_equal(jstr(x, "training_run"), "tr-1");
 	assert_string_equal(jstr(x, "trained_at"), "2026-03-14T00:00:00Z");
-	assert_string_equal(jstr(x, "withdrawn_at"), "2026-08-01T00:00:00Z");
+	assert_string_equal(jstr(x, "withdrawn_at"), "2026-07-01T00:00:00Z");
 	assert_string_equal(jstr(x, "reason"), "opted_out");
 
 	json_decref(root);
