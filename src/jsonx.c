@@ -7,6 +7,7 @@
  * still bounds every index, so a mismatch can only give a worse line
  * number, never a crash.
  */
+#include "ledgerline/buf.h"
 #include "ledgerline/jsonx.h"
 
 #include <stdarg.h>
@@ -558,41 +559,12 @@ char *ll_json_canonical(const json_t *v)
 
 /* ---- RFC 8785 ---------------------------------------------------------- */
 
-struct jbuf {
-	char *s;
-	size_t n, cap;
-	int fail;
-};
-
-static void jb_add(struct jbuf *b, const char *s, size_t n)
-{
-	if (b->fail)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 1024;
-		char *ns;
-
-		while (ncap < b->n + n + 1)
-			ncap *= 2;
-		ns = realloc(b->s, ncap);
-		if (!ns) {
-			b->fail = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void jcs_string(struct jbuf *b, const char *s, size_t len)
+static void jcs_string(struct ll_buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, run = 0;
 
-	jb_add(b, "\"", 1);
+	ll_buf_add(b, "\"", 1);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		const char *esc = NULL;
@@ -629,17 +601,17 @@ static void jcs_string(struct jbuf *b, const char *s, size_t len)
 			u[3] = '0';
 			u[4] = hex[c >> 4];
 			u[5] = hex[c & 15];
-			jb_add(b, s + run, i - run);
-			jb_add(b, u, 6);
+			ll_buf_add(b, s + run, i - run);
+			ll_buf_add(b, u, 6);
 			run = i + 1;
 			continue;
 		}
-		jb_add(b, s + run, i - run);
-		jb_add(b, esc, strlen(esc));
+		ll_buf_add(b, s + run, i - run);
+		ll_buf_add(b, esc, strlen(esc));
 		run = i + 1;
 	}
-	jb_add(b, s + run, len - run);
-	jb_add(b, "\"", 1);
+	ll_buf_add(b, s + run, len - run);
+	ll_buf_add(b, "\"", 1);
 }
 
 /* Compare two UTF-8 keys by their UTF-16 code units (RFC 8785 §3.2.3). */
@@ -695,13 +667,13 @@ static int cmp_utf16(const void *a, const void *b)
 	}
 }
 
-static void jcs_value(struct jbuf *b, const json_t *v, int depth)
+static void jcs_value(struct ll_buf *b, const json_t *v, int depth)
 {
 	char num[32];
 	size_t i, n;
 
 	if (depth > LL_JSON_DEPTH_MAX) {
-		b->fail = 1;
+		b->fail = true;
 		return;
 	}
 	switch (json_typeof(v)) {
@@ -713,32 +685,32 @@ static void jcs_value(struct jbuf *b, const json_t *v, int depth)
 		n = json_object_size(v);
 		keys = malloc((n ? n : 1) * sizeof(*keys));
 		if (!keys) {
-			b->fail = 1;
+			b->fail = true;
 			return;
 		}
 		i = 0;
 		json_object_foreach((json_t *)v, key, val) keys[i++] = key;
 		qsort(keys, n, sizeof(*keys), cmp_utf16);
-		jb_add(b, "{", 1);
+		ll_buf_add(b, "{", 1);
 		for (i = 0; i < n; i++) {
 			if (i)
-				jb_add(b, ",", 1);
+				ll_buf_add(b, ",", 1);
 			jcs_string(b, keys[i], strlen(keys[i]));
-			jb_add(b, ":", 1);
+			ll_buf_add(b, ":", 1);
 			jcs_value(b, json_object_get(v, keys[i]), depth + 1);
 		}
-		jb_add(b, "}", 1);
+		ll_buf_add(b, "}", 1);
 		free(keys);
 		break;
 	}
 	case JSON_ARRAY:
-		jb_add(b, "[", 1);
+		ll_buf_add(b, "[", 1);
 		for (i = 0; i < json_array_size(v); i++) {
 			if (i)
-				jb_add(b, ",", 1);
+				ll_buf_add(b, ",", 1);
 			jcs_value(b, json_array_get(v, i), depth + 1);
 		}
-		jb_add(b, "]", 1);
+		ll_buf_add(b, "]", 1);
 		break;
 	case JSON_STRING:
 		jcs_string(b, json_string_value(v), json_string_length(v));
@@ -747,31 +719,31 @@ static void jcs_value(struct jbuf *b, const json_t *v, int depth)
 		/* integers beyond 2^53 are not exact in other JSON readers */
 		if (json_integer_value(v) > 9007199254740991LL ||
 		    json_integer_value(v) < -9007199254740991LL) {
-			b->fail = 1;
+			b->fail = true;
 			return;
 		}
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 			 json_integer_value(v));
-		jb_add(b, num, strlen(num));
+		ll_buf_add(b, num, strlen(num));
 		break;
 	case JSON_TRUE:
-		jb_add(b, "true", 4);
+		ll_buf_add(b, "true", 4);
 		break;
 	case JSON_FALSE:
-		jb_add(b, "false", 5);
+		ll_buf_add(b, "false", 5);
 		break;
 	case JSON_NULL:
-		jb_add(b, "null", 4);
+		ll_buf_add(b, "null", 4);
 		break;
 	case JSON_REAL:
-		b->fail = 1;
+		b->fail = true;
 		break;
 	}
 }
 
 char *ll_json_jcs(const json_t *v)
 {
-	struct jbuf b = { NULL, 0, 0, 0 };
+	struct ll_buf b = LL_BUF_INIT;
 
 	jcs_value(&b, v, 0);
 	if (b.fail || !b.s) {

@@ -19,6 +19,7 @@
  * thing.  Amounts are printed from int64 minor units with integer
  * arithmetic only.
  */
+#include "ledgerline/buf.h"
 #include "ledgerline/payfile.h"
 
 #include <assert.h>
@@ -134,40 +135,6 @@ static bool text_char_kept(uint32_t cp)
 
 /* ---- output buffer ------------------------------------------------------ */
 
-struct sbuf {
-	char *s;
-	size_t n, cap;
-	bool fail;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->fail)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 4096;
-		char *ns;
-
-		while (ncap < b->n + n + 1)
-			ncap *= 2;
-		ns = realloc(b->s, ncap);
-		if (ns == NULL) {
-			b->fail = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 /*
  * Walk text s: check that it is valid UTF-8 in full and, when b is not
  * NULL, append at most chars_max code points of it, XML-escaped, with the
@@ -176,7 +143,7 @@ static void sb_str(struct sbuf *b, const char *s)
  * s is not valid UTF-8; nothing is then appended.  The check covers the
  * whole string, even the part beyond the cut.
  */
-static bool put_text(struct sbuf *b, const char *s, size_t chars_max,
+static bool put_text(struct ll_buf *b, const char *s, size_t chars_max,
 		     size_t *bad_byte)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -199,25 +166,25 @@ static bool put_text(struct sbuf *b, const char *s, size_t chars_max,
 		assert(len > 0);
 		switch (cp) {
 		case '&':
-			sb_str(b, "&amp;");
+			ll_buf_str(b, "&amp;");
 			break;
 		case '<':
-			sb_str(b, "&lt;");
+			ll_buf_str(b, "&lt;");
 			break;
 		case '>':
-			sb_str(b, "&gt;");
+			ll_buf_str(b, "&gt;");
 			break;
 		case '"':
-			sb_str(b, "&quot;");
+			ll_buf_str(b, "&quot;");
 			break;
 		case '\'':
-			sb_str(b, "&apos;");
+			ll_buf_str(b, "&apos;");
 			break;
 		default:
 			if (text_char_kept(cp))
-				sb_add(b, s + i, len);
+				ll_buf_add(b, s + i, len);
 			else
-				sb_add(b, " ", 1);
+				ll_buf_add(b, " ", 1);
 			break;
 		}
 		i += len;
@@ -225,45 +192,45 @@ static bool put_text(struct sbuf *b, const char *s, size_t chars_max,
 	return true;
 }
 
-static void put_indent(struct sbuf *b, int depth)
+static void put_indent(struct ll_buf *b, int depth)
 {
 	static const char spaces[] = "                                ";
 
 	assert(depth >= 0 && (size_t)depth * INDENT_SPACES < sizeof(spaces));
-	sb_add(b, spaces, (size_t)depth * INDENT_SPACES);
+	ll_buf_add(b, spaces, (size_t)depth * INDENT_SPACES);
 }
 
-static void put_open(struct sbuf *b, int depth, const char *name)
+static void put_open(struct ll_buf *b, int depth, const char *name)
 {
 	put_indent(b, depth);
-	sb_str(b, "<");
-	sb_str(b, name);
-	sb_str(b, ">\n");
+	ll_buf_str(b, "<");
+	ll_buf_str(b, name);
+	ll_buf_str(b, ">\n");
 }
 
-static void put_close(struct sbuf *b, int depth, const char *name)
+static void put_close(struct ll_buf *b, int depth, const char *name)
 {
 	put_indent(b, depth);
-	sb_str(b, "</");
-	sb_str(b, name);
-	sb_str(b, ">\n");
+	ll_buf_str(b, "</");
+	ll_buf_str(b, name);
+	ll_buf_str(b, ">\n");
 }
 
 /* <name>text</name> on one line; s was checked as UTF-8 beforehand. */
-static void put_leaf(struct sbuf *b, int depth, const char *name,
+static void put_leaf(struct ll_buf *b, int depth, const char *name,
 		     const char *s, size_t chars_max)
 {
 	bool ok;
 
 	put_indent(b, depth);
-	sb_str(b, "<");
-	sb_str(b, name);
-	sb_str(b, ">");
+	ll_buf_str(b, "<");
+	ll_buf_str(b, name);
+	ll_buf_str(b, ">");
 	ok = put_text(b, s, chars_max, NULL);
 	LL_ENSURE(ok);
-	sb_str(b, "</");
-	sb_str(b, name);
-	sb_str(b, ">\n");
+	ll_buf_str(b, "</");
+	ll_buf_str(b, name);
+	ll_buf_str(b, ">\n");
 }
 
 /*
@@ -587,7 +554,7 @@ static enum ll_status check_batch(const struct ll_pay_batch *b,
 
 /* ---- the document ------------------------------------------------------- */
 
-static void put_fin_instn(struct sbuf *o, int depth, const char *agent,
+static void put_fin_instn(struct ll_buf *o, int depth, const char *agent,
 			  const char *bic)
 {
 	put_open(o, depth, agent);
@@ -603,7 +570,7 @@ static void put_fin_instn(struct sbuf *o, int depth, const char *agent,
 	put_close(o, depth, agent);
 }
 
-static void put_account(struct sbuf *o, int depth, const char *name,
+static void put_account(struct ll_buf *o, int depth, const char *name,
 			const char *iban)
 {
 	put_open(o, depth, name);
@@ -613,7 +580,7 @@ static void put_account(struct sbuf *o, int depth, const char *name,
 	put_close(o, depth, name);
 }
 
-static void put_party(struct sbuf *o, int depth, const char *name,
+static void put_party(struct ll_buf *o, int depth, const char *name,
 		      const char *nm)
 {
 	put_open(o, depth, name);
@@ -622,7 +589,7 @@ static void put_party(struct sbuf *o, int depth, const char *name,
 }
 
 /* NbOfTxs and CtrlSum, as both the group header and PmtInf carry them. */
-static void put_counts(struct sbuf *o, int depth, const struct ll_pay_batch *b,
+static void put_counts(struct ll_buf *o, int depth, const struct ll_pay_batch *b,
 		       const struct checked *c)
 {
 	char n[24], sum[32];
@@ -633,7 +600,7 @@ static void put_counts(struct sbuf *o, int depth, const struct ll_pay_batch *b,
 	put_leaf(o, depth, "CtrlSum", sum, SIZE_MAX);
 }
 
-static void put_tx(struct sbuf *o, int depth, const struct ll_pay_batch *b,
+static void put_tx(struct ll_buf *o, int depth, const struct ll_pay_batch *b,
 		   const struct ll_pay_tx *t)
 {
 	char iban[35], bic[12], amount[32];
@@ -652,11 +619,11 @@ static void put_tx(struct sbuf *o, int depth, const struct ll_pay_batch *b,
 	put_close(o, depth + 1, "PmtId");
 	put_open(o, depth + 1, "Amt");
 	put_indent(o, depth + 2);
-	sb_str(o, "<InstdAmt Ccy=\"");
-	sb_str(o, b->currency);	/* checked: an ISO 4217 code */
-	sb_str(o, "\">");
-	sb_str(o, amount);
-	sb_str(o, "</InstdAmt>\n");
+	ll_buf_str(o, "<InstdAmt Ccy=\"");
+	ll_buf_str(o, b->currency);	/* checked: an ISO 4217 code */
+	ll_buf_str(o, "\">");
+	ll_buf_str(o, amount);
+	ll_buf_str(o, "</InstdAmt>\n");
 	put_close(o, depth + 1, "Amt");
 	if (bic[0] != '\0') {
 		/* the EPC schema wants BICFI whenever CdtrAgt is present */
@@ -676,7 +643,7 @@ static void put_tx(struct sbuf *o, int depth, const struct ll_pay_batch *b,
 	put_close(o, depth, "CdtTrfTxInf");
 }
 
-static void put_document(struct sbuf *o, const struct ll_pay_batch *b,
+static void put_document(struct ll_buf *o, const struct ll_pay_batch *b,
 			 const struct checked *c)
 {
 	const char *initiator = str_or_empty(b->initiator_name);
@@ -684,10 +651,10 @@ static void put_document(struct sbuf *o, const struct ll_pay_batch *b,
 	/* InitgPty may be the debtor itself (ISO 20022 usage note). */
 	if (initiator[0] == '\0')
 		initiator = b->debtor_name;
-	sb_str(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	sb_str(o, "<Document xmlns=\"");
-	sb_str(o, pain001_ns);
-	sb_str(o, "\">\n");
+	ll_buf_str(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	ll_buf_str(o, "<Document xmlns=\"");
+	ll_buf_str(o, pain001_ns);
+	ll_buf_str(o, "\">\n");
 	put_open(o, 1, "CstmrCdtTrfInitn");
 
 	put_open(o, 2, "GrpHdr");
@@ -721,14 +688,14 @@ static void put_document(struct sbuf *o, const struct ll_pay_batch *b,
 	put_close(o, 2, "PmtInf");
 
 	put_close(o, 1, "CstmrCdtTrfInitn");
-	sb_str(o, "</Document>\n");
+	ll_buf_str(o, "</Document>\n");
 }
 
 enum ll_status ll_payfile_pain001(const struct ll_pay_batch *b, char **xml,
 				  struct ll_error *err)
 {
 	struct checked c;
-	struct sbuf o = { 0 };
+	struct ll_buf o = { 0 };
 	enum ll_status rc;
 
 	assert(b != NULL && xml != NULL);

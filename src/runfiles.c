@@ -6,6 +6,7 @@
  * exact figures are reduced fractions and rounded ones decimal strings
  * with the currency's exponent — never JSON numbers.
  */
+#include "ledgerline/buf.h"
 #include "ledgerline/runfiles.h"
 
 #include <stdio.h>
@@ -129,64 +130,30 @@ void ll_end_to_end_id(const char *run_id, const char *payee,
 	snprintf(out, 35, "LL%.32s", hex);
 }
 
-struct sbuf {
-	char *s;
-	size_t n, cap;
-	int fail;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->fail)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 4096;
-		char *ns;
-
-		while (ncap < b->n + n + 1)
-			ncap *= 2;
-		ns = realloc(b->s, ncap);
-		if (!ns) {
-			b->fail = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 /* An RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
-static void sb_csv(struct sbuf *b, const char *s)
+static void sb_csv(struct ll_buf *b, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {
-		sb_str(b, s);
+		ll_buf_str(b, s);
 		return;
 	}
-	sb_add(b, "\"", 1);
+	ll_buf_add(b, "\"", 1);
 	for (; *s; s++) {
 		if (*s == '"')
-			sb_add(b, "\"\"", 2);
+			ll_buf_add(b, "\"\"", 2);
 		else
-			sb_add(b, s, 1);
+			ll_buf_add(b, s, 1);
 	}
-	sb_add(b, "\"", 1);
+	ll_buf_add(b, "\"", 1);
 }
 
 char *ll_runfile_payouts_csv(const struct ll_run *r,
 			     const char *const *statement_sha256)
 {
-	struct sbuf b = { NULL, 0, 0, 0 };
+	struct ll_buf b = LL_BUF_INIT;
 	size_t i;
 
-	sb_str(&b, "payee_id,payee_name,currency,amount,iban,bic,"
+	ll_buf_str(&b, "payee_id,payee_name,currency,amount,iban,bic,"
 		   "end_to_end_id,statement_sha256\n");
 	for (i = 0; i < r->st.n_payouts; i++) {
 		const struct ll_payout *po = &r->st.payouts[i];
@@ -195,27 +162,27 @@ char *ll_runfile_payouts_csv(const struct ll_run *r,
 		char e2e[35];
 
 		if (!amount) {
-			b.fail = 1;
+			b.fail = true;
 			break;
 		}
 		ll_end_to_end_id(r->id, p->id, po->currency, e2e);
 		sb_csv(&b, p->id);
-		sb_str(&b, ",");
+		ll_buf_str(&b, ",");
 		sb_csv(&b, p->name);
-		sb_str(&b, ",");
-		sb_str(&b, po->currency);
-		sb_str(&b, ",");
-		sb_str(&b, amount);
-		sb_str(&b, ",");
-		sb_str(&b, p->has_payout ? p->iban : "");
-		sb_str(&b, ",");
-		sb_str(&b, p->has_payout ? p->bic : "");
-		sb_str(&b, ",");
-		sb_str(&b, e2e);
-		sb_str(&b, ",");
+		ll_buf_str(&b, ",");
+		ll_buf_str(&b, po->currency);
+		ll_buf_str(&b, ",");
+		ll_buf_str(&b, amount);
+		ll_buf_str(&b, ",");
+		ll_buf_str(&b, p->has_payout ? p->iban : "");
+		ll_buf_str(&b, ",");
+		ll_buf_str(&b, p->has_payout ? p->bic : "");
+		ll_buf_str(&b, ",");
+		ll_buf_str(&b, e2e);
+		ll_buf_str(&b, ",");
 		if (statement_sha256 && statement_sha256[i])
-			sb_str(&b, statement_sha256[i]);
-		sb_str(&b, "\n");
+			ll_buf_str(&b, statement_sha256[i]);
+		ll_buf_str(&b, "\n");
 		free(amount);
 	}
 	if (b.fail) {
