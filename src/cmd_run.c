@@ -552,7 +552,7 @@ static enum ll_status stage_payfiles(struct staged *st, const struct ll_run *r,
 			const struct ll_party *p = &reg->parties.v[po->payee];
 
 			if (strcmp(po->currency, ccy) != 0 || !p->has_payout ||
-			    po->minor <= 0)
+			    !ll_payfile_amount_ok(ccy, po->minor))
 				continue;
 			ll_end_to_end_id(r->id, p->id, ccy, e2e + 35 * n);
 			snprintf(remit + 160 * n, 160,
@@ -611,6 +611,13 @@ static void warn_not_transferable(const struct ll_run *r)
 			fprintf(stderr,
 				"ledgerline: warning: payee %s has no IBAN: its "
 				"%s payout is in payouts.csv only\n",
+				p->id, po->currency);
+		else if (po->minor > 0 &&
+			 !ll_payfile_amount_ok(po->currency, po->minor))
+			fprintf(stderr,
+				"ledgerline: warning: payee %s's %s payout is "
+				"above what one transfer may carry: it is in "
+				"payouts.csv only\n",
 				p->id, po->currency);
 	}
 }

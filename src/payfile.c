@@ -713,3 +713,11 @@ enum ll_status ll_payfile_pain001(const struct ll_pay_batch *b, char **xml,
 	*xml = o.s;
 	return LL_OK;
 }
+
+bool ll_payfile_amount_ok(const char *currency, int64_t minor)
+{
+	if (minor <= 0)
+		return false;
+	/* EPC SCT: 0.01 to 999999999.99 per transaction */
+	return strcmp(currency, "EUR") != 0 || minor <= INT64_C(99999999999);
+}

@@ -15,6 +15,7 @@
 
 #include "ledgerline/ident.h"
 #include "ledgerline/jsonx.h"
+#include "ledgerline/payfile.h"
 
 /* ---- small builders --------------------------------------------------- */
 
@@ -725,15 +726,17 @@ static json_t *not_transferable(const struct ll_run *r, int *fail)
 		const struct ll_party *p = &r->reg->parties.v[po->payee];
 		json_t *o;
 
-		if (p->has_payout && po->minor > 0)
+		if (p->has_payout && ll_payfile_amount_ok(po->currency, po->minor))
 			continue;
 		o = json_object();
 		put(o, "payee", json_string(p->id), fail);
 		put(o, "currency", json_string(po->currency), fail);
 		put(o, "amount", jminor(po->minor, po->exponent), fail);
-		put(o, "reason", json_string(!p->has_payout
-						     ? "no IBAN on record"
-						     : "nothing to pay"),
+		put(o, "reason",
+		    json_string(!p->has_payout  ? "no IBAN on record"
+				: po->minor <= 0 ? "nothing to pay"
+						 : "above the largest amount "
+						   "one transfer may carry"),
 		    fail);
 		append(arr, o, fail);
 	}

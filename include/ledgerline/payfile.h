@@ -11,6 +11,7 @@
 #ifndef LEDGERLINE_PAYFILE_H
 #define LEDGERLINE_PAYFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,13 @@ struct ll_pay_batch {
 	const struct ll_pay_tx *tx;
 	size_t n_tx;			/* >= 1 */
 };
+
+/*
+ * Can one credit transfer carry this amount?  Positive, and for EUR (SEPA)
+ * at most 999,999,999.99.  A payout that cannot is left out of the file
+ * and reported by the caller.
+ */
+bool ll_payfile_amount_ok(const char *currency, int64_t minor);
 
 /*
  * The XML document (UTF-8, with an XML declaration), new malloc'd string;

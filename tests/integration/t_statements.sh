@@ -252,3 +252,46 @@ PY
     grep -q "P-N,No Account,EUR,250.00,," "$IT_TMP/out/payouts.csv" ||
         fail "the payee without an IBAN is not in the CSV: $(cat "$IT_TMP/out/payouts.csv")"
 }
+
+test_payout_above_sepa_maximum_is_reported_not_fatal() {
+    # one EUR payout of 1,000,000,000.00: more than one SEPA transfer may
+    # carry (999,999,999.99); the run succeeds, the CSV keeps the row,
+    # the XML leaves it out, run.json says why
+    cat >"$IT_TMP/big.json" <<'JSON'
+{"parties": [
+  {"id": "P-AI", "name": "AI", "kind": "licensee",
+   "payout": {"method": "iban", "iban": "DE02120300000000202051", "currency": "EUR"}},
+  {"id": "P-L", "name": "Label", "kind": "label",
+   "payout": {"method": "iban", "iban": "DE89370400440532013000", "currency": "EUR"}},
+  {"id": "P-S", "name": "Small", "kind": "label",
+   "payout": {"method": "iban", "iban": "GB82WEST12345698765432", "currency": "EUR"}}],
+ "works": [{"id": "W1", "duration_ms": 1, "splits": {"master": [{"party": "P-L", "share": "1"}]}},
+           {"id": "W2", "duration_ms": 1, "splits": {"master": [{"party": "P-S", "share": "1"}]}}],
+ "licences": [
+  {"id": "L1", "licensee": "P-AI", "licensor": "P-L", "scope": {"works": ["W1"]},
+   "uses": ["training"], "start": "2026-01-01", "end": "2026-12-31", "currency": "EUR",
+   "terms": {"training_fee": "1000000000"}},
+  {"id": "L2", "licensee": "P-AI", "licensor": "P-S", "scope": {"works": ["W2"]},
+   "uses": ["training"], "start": "2026-01-01", "end": "2026-12-31", "currency": "EUR",
+   "terms": {"training_fee": "10.00"}}]}
+JSON
+    printf '{"model": "m", "training_run": "t", "trained_at": "2026-02-01T00:00:00Z", "licensee": "P-AI", "items": []}\n' >"$IT_TMP/big-m.json"
+    printf '' >"$IT_TMP/big.ndjson"
+    expect_rc 0 init
+    expect_rc 0 load "$IT_TMP/big.json"
+    expect_rc 0 run --licensee P-AI --period 2026-Q3 --manifest "$IT_TMP/big-m.json" \
+        --logs "$IT_TMP/big.ndjson" --out "$IT_TMP/big-out"
+    assert_contains "$ERR" "payee P-L's EUR payout is above what one transfer may carry"
+    grep -q '^P-L,Label,EUR,1000000000.00,' "$IT_TMP/big-out/payouts.csv" ||
+        fail "the large payout is not in the CSV"
+    grep -q 'P-S' "$IT_TMP/big-out/payouts-EUR.xml" || fail "the small payout is not in the XML"
+    if grep -q 'P-L\|1000000000' "$IT_TMP/big-out/payouts-EUR.xml"; then
+        fail "the large payout is in the XML"
+    fi
+    python3 - "$IT_TMP/big-out/run.json" <<'PY' || fail "run.json does not report the large payout"
+import json, sys
+nt = json.load(open(sys.argv[1]))["not_transferable"]
+assert [(x["payee"], x["amount"]) for x in nt] == [("P-L", "1000000000.00")], nt
+assert "above" in nt[0]["reason"], nt
+PY
+}
