@@ -1418,3 +1418,55 @@ test_invalid_run_corpus() {
     [ "$failed" -eq 0 ] || fail "$failed of $n invalid run cases failed"
     echo "    $n invalid run cases refused as expected"
 }
+
+# Inputs over https:// (SPEC §3): a TLS server on the loopback interface
+# (openssl s_server -WWW, a self-signed certificate trusted through
+# LEDGERLINE_CA_FILE) serves the demo manifest and log; the run must give
+# the same figures as from local files.  An untrusted certificate and a
+# server that is gone are network errors (exit 5) and leave nothing behind.
+test_run_reads_https_inputs() {
+    command -v openssl >/dev/null || { echo "skipped: no openssl" >&2; return 0; }
+    local d="$IT_TMP/https-$$" port pid
+    mkdir -p "$d/www"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$d/key.pem" -out "$d/cert.pem" -days 2 -subj "/CN=localhost" \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1 ||
+        fail "cannot make a test certificate"
+    cp "$DATA/demo/manifest-harmony-2.json" "$d/www/manifest.json"
+    cp "$DATA/demo/generations-2026-q3.ndjson" "$d/www/log.ndjson"
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    (cd "$d/www" && exec openssl s_server -WWW -accept "127.0.0.1:$port" \
+        -cert "$d/cert.pem" -key "$d/key.pem" -quiet) >/dev/null 2>&1 &
+    pid=$!
+    trap 'kill $pid 2>/dev/null' EXIT
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
+        sleep 0.2
+    done
+    expect_rc 0 init
+    expect_rc 0 load "$DATA"/demo/registry/*.json
+    url="https://127.0.0.1:$port"
+    LEDGERLINE_CA_FILE="$d/cert.pem" expect_rc 0 run --licensee P-AI --period 2026-Q3 \
+        --manifest "$url/manifest.json" --logs "$url/log.ndjson" --out "$d/out"
+    expect_rc 0 run --licensee P-AI --period 2026-Q3 \
+        --manifest "$DATA/demo/manifest-harmony-2.json" \
+        --logs "$DATA/demo/generations-2026-q3.ndjson" --out "$d/local"
+    assert_eq "$(cut -d, -f1-4 "$d/out/payouts.csv")" "$(cut -d, -f1-4 "$d/local/payouts.csv")" \
+        "payouts over https differ from the local run's"
+    # the same bytes: the same input digests
+    grep -q "$(sha256sum "$d/www/log.ndjson" | cut -d' ' -f1)" "$d/out/run.json" ||
+        fail "run.json lacks the downloaded log's digest"
+    # not trusted, and not there: network errors, nothing written
+    expect_rc 5 run --licensee P-AI --period 2026-Q3 \
+        --manifest "$url/manifest.json" --logs "$url/log.ndjson" --out "$d/untrusted"
+    assert_contains "$ERR" "download failed"
+    [ ! -e "$d/untrusted" ] || fail "a failed download wrote outputs"
+    # the server gone: connection refused (openssl s_server -WWW cannot
+    # answer a missing file with a real 404, so that case is not tested)
+    kill $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    LEDGERLINE_CA_FILE="$d/cert.pem" expect_rc 5 run --licensee P-AI --period 2026-Q3 \
+        --manifest "$url/manifest.json" --logs "$url/log.ndjson" --out "$d/gone"
+    assert_contains "$ERR" "download failed"
+    [ ! -e "$d/gone" ] || fail "a failed download wrote outputs"
+}
