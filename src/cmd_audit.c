@@ -48,9 +48,7 @@ static enum ll_status run(int argc, char **argv)
 	ll_error_clear(&err);
 	rc = ll_config_load(&cfg, &err);
 	if (rc == LL_OK)
-		rc = ll_db_open(&db, &cfg, LL_DB_APP, &err);
-	if (rc == LL_OK)
-		rc = ll_db_require_schema(&db, &err);
+		rc = ll_db_open_ready(&db, &cfg, &err);
 	if (rc == LL_OK)
 		rc = ll_db_audit(&db, &a, &err);
 	ll_db_close(&db);

@@ -79,9 +79,7 @@ static enum ll_status run(int argc, char **argv)
 	ll_error_clear(&err);
 	rc = ll_config_load(&cfg, &err);
 	if (rc == LL_OK)
-		rc = ll_db_open(&db, &cfg, LL_DB_APP, &err);
-	if (rc == LL_OK)
-		rc = ll_db_require_schema(&db, &err);
+		rc = ll_db_open_ready(&db, &cfg, &err);
 	if (rc == LL_OK)
 		rc = ll_db_balances(&db, party, currency, &rows, &n, &err);
 	ll_db_close(&db);

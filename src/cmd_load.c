@@ -152,9 +152,7 @@ static enum ll_status run(int argc, char **argv)
 
 	rc = ll_config_load(&cfg, &err);
 	if (rc == LL_OK)
-		rc = ll_db_open(&db, &cfg, LL_DB_APP, &err);
-	if (rc == LL_OK)
-		rc = ll_db_require_schema(&db, &err);
+		rc = ll_db_open_ready(&db, &cfg, &err);
 	if (rc == LL_OK)
 		rc = ll_db_begin(&db, &err);
 	in_tx = rc == LL_OK;

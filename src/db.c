@@ -151,6 +151,18 @@ enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
 			 "SET client_min_messages = warning", 0, NULL, err);
 }
 
+enum ll_status ll_db_open_ready(struct ll_db *db, const struct ll_config *cfg,
+				struct ll_error *err)
+{
+	enum ll_status rc = ll_db_open(db, cfg, LL_DB_APP, err);
+
+	if (rc == LL_OK)
+		rc = ll_db_require_schema(db, err);
+	if (rc != LL_OK)
+		ll_db_close(db);
+	return rc;
+}
+
 void ll_db_close(struct ll_db *db)
 {
 	if (db->conn)

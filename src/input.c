@@ -8,6 +8,8 @@
  */
 #include "ledgerline/input.h"
 
+#include "ledgerline/io.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,22 +37,6 @@ static int temp_fd(void)
 	return fd;
 }
 
-static enum ll_status write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return LL_IO;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return LL_OK;
-}
-
 static enum ll_status spool_stdin(int fd, uint64_t max_bytes,
 				  struct ll_error *err)
 {
@@ -74,7 +60,7 @@ static enum ll_status spool_stdin(int fd, uint64_t max_bytes,
 			return ll_error_set(err, LL_INVALID, "-", 0, NULL,
 					    "larger than the limit of %llu bytes",
 					    (unsigned long long)max_bytes);
-		if (write_all(fd, buf, (size_t)k) != LL_OK)
+		if (ll_write_all(fd, buf, (size_t)k) != LL_OK)
 			return ll_error_set(err, LL_IO, "-", 0, NULL,
 					    "cannot spool standard input: %s",
 					    strerror(errno));
@@ -99,7 +85,7 @@ static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
 		s->too_big = 1;
 		return 0; /* aborts the transfer */
 	}
-	if (write_all(s->fd, ptr, n) != LL_OK) {
+	if (ll_write_all(s->fd, ptr, n) != LL_OK) {
 		s->io_error = 1;
 		return 0;
 	}

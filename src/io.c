@@ -95,11 +95,28 @@ out:
 	return rc;
 }
 
+enum ll_status ll_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return LL_IO;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return LL_OK;
+}
+
 enum ll_status ll_write_atomic(const char *path, const void *data, size_t len,
 			       int private_mode, struct ll_error *err)
 {
 	char tmp[PATH_MAX];
-	const char *p = data;
 	int fd, k;
 
 	k = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
@@ -110,17 +127,8 @@ enum ll_status ll_write_atomic(const char *path, const void *data, size_t len,
 	if (fd < 0)
 		return ll_error_set(err, LL_IO, path, 0, NULL,
 				    "cannot create: %s", strerror(errno));
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
+	if (ll_write_all(fd, data, len) != LL_OK)
+		goto fail;
 	if (fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {

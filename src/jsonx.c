@@ -557,6 +557,26 @@ char *ll_json_canonical(const json_t *v)
 	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
 
+/* ---- money as strings ------------------------------------------------ */
+
+json_t *ll_json_fraction(const mpq_t q)
+{
+	char *s = ll_exact_fraction_str(q);
+	json_t *v = s ? json_string(s) : NULL;
+
+	free(s);
+	return v;
+}
+
+json_t *ll_json_minor(int64_t minor, int e)
+{
+	char *s = ll_exact_minor_str_i64(minor, e);
+	json_t *v = s ? json_string(s) : NULL;
+
+	free(s);
+	return v;
+}
+
 /* ---- RFC 8785 ---------------------------------------------------------- */
 
 static void jcs_string(struct ll_buf *b, const char *s, size_t len)

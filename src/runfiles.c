@@ -19,24 +19,6 @@
 
 /* ---- small builders --------------------------------------------------- */
 
-static json_t *jq(const mpq_t q)
-{
-	char *s = ll_exact_fraction_str(q);
-	json_t *v = s ? json_string(s) : NULL;
-
-	free(s);
-	return v;
-}
-
-static json_t *jminor(int64_t minor, int e)
-{
-	char *s = ll_exact_minor_str_i64(minor, e);
-	json_t *v = s ? json_string(s) : NULL;
-
-	free(s);
-	return v;
-}
-
 static json_t *jxsum(const struct ll_xsum *x, int scale)
 {
 	mpq_t q;
@@ -44,7 +26,7 @@ static json_t *jxsum(const struct ll_xsum *x, int scale)
 
 	mpq_init(q);
 	ll_xsum_get(q, x, scale);
-	v = jq(q);
+	v = ll_json_fraction(q);
 	mpq_clear(q);
 	return v;
 }
@@ -112,23 +94,35 @@ static json_t *period_obj(const struct ll_run *r, int *fail)
 
 /* ---- payouts.csv ------------------------------------------------------ */
 
-void ll_end_to_end_id(const char *run_id, const char *payee,
-		      const char *currency, char out[35])
+/*
+ * A SEPA-safe id derived from the run: "LL" + the first 32 hex digits of
+ * SHA-256(domain "\n" part "\n" part ...).  Deterministic, 34 characters.
+ */
+static void derived_id(const char *domain, const char *const *parts,
+		       size_t n, char out[35])
 {
 	struct ll_sha256_ctx c;
 	uint8_t d[LL_SHA256_LEN];
 	char hex[65];
+	size_t i;
 
 	LL_ENSURE(ll_sha256_init(&c) == LL_OK);
-	ll_sha256_update(&c, "ledgerline-e2e-v1\n", 18);
-	ll_sha256_update(&c, run_id, strlen(run_id));
-	ll_sha256_update(&c, "\n", 1);
-	ll_sha256_update(&c, payee, strlen(payee));
-	ll_sha256_update(&c, "\n", 1);
-	ll_sha256_update(&c, currency, strlen(currency));
+	ll_sha256_update(&c, domain, strlen(domain));
+	for (i = 0; i < n; i++) {
+		ll_sha256_update(&c, "\n", 1);
+		ll_sha256_update(&c, parts[i], strlen(parts[i]));
+	}
 	ll_sha256_final(&c, d);
 	ll_hex(d, sizeof(d), hex);
 	snprintf(out, 35, "LL%.32s", hex);
+}
+
+void ll_end_to_end_id(const char *run_id, const char *payee,
+		      const char *currency, char out[35])
+{
+	const char *parts[3] = { run_id, payee, currency };
+
+	derived_id("ledgerline-e2e-v1", parts, 3, out);
 }
 
 /* An RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
@@ -576,10 +570,10 @@ static json_t *licences(const struct ll_run *r, int *fail)
 		put(o, "currency", json_string(lic->currency), fail);
 		for (k = 0; k < LL_COMP_COUNT; k++)
 			put(ex, ll_component_name((enum ll_component)k),
-			    jq(lt->component[k]), fail);
-		put(ex, "total", jq(lt->exact), fail);
+			    ll_json_fraction(lt->component[k]), fail);
+		put(ex, "total", ll_json_fraction(lt->exact), fail);
 		put(o, "exact", ex, fail);
-		put(o, "amount", jminor(lt->minor, lic->exponent), fail);
+		put(o, "amount", ll_json_minor(lt->minor, lic->exponent), fail);
 		put(o, "training_works",
 		    json_integer((json_int_t)lt->n_training_works), fail);
 		put(o, "usage_works", json_integer((json_int_t)lt->n_usage_works),
@@ -593,8 +587,8 @@ static json_t *licences(const struct ll_run *r, int *fail)
 			p = json_object();
 			put(p, "party",
 			    json_string(r->reg->parties.v[pt->party].id), fail);
-			put(p, "exact", jq(pt->exact), fail);
-			put(p, "amount", jminor(pt->minor, lic->exponent), fail);
+			put(p, "exact", ll_json_fraction(pt->exact), fail);
+			put(p, "amount", ll_json_minor(pt->minor, lic->exponent), fail);
 			append(parties, p, fail);
 		}
 		put(o, "parties", parties, fail);
@@ -618,7 +612,7 @@ static json_t *payouts(const struct ll_run *r, int *fail)
 		put(o, "payee", json_string(r->reg->parties.v[po->payee].id),
 		    fail);
 		put(o, "currency", json_string(po->currency), fail);
-		put(o, "amount", jminor(po->minor, po->exponent), fail);
+		put(o, "amount", ll_json_minor(po->minor, po->exponent), fail);
 		put(o, "end_to_end_id", json_string(e2e), fail);
 		put(o, "parties", json_integer((json_int_t)po->n_parties), fail);
 		append(arr, o, fail);
@@ -686,9 +680,9 @@ static json_t *restatement(const struct ll_run *r,
 
 		put(x, "party", json_string(k->party), fail);
 		put(x, "currency", json_string(k->currency), fail);
-		put(x, "previous", jminor(before, e), fail);
-		put(x, "current", jminor(after, e), fail);
-		put(x, "adjustment", jminor(after - before, e), fail);
+		put(x, "previous", ll_json_minor(before, e), fail);
+		put(x, "current", ll_json_minor(after, e), fail);
+		put(x, "adjustment", ll_json_minor(after - before, e), fail);
 		append(adj, x, fail);
 		a += c <= 0;
 		b += c >= 0;
@@ -702,18 +696,9 @@ static json_t *restatement(const struct ll_run *r,
 void ll_payfile_msg_id(const char *run_id, const char *currency,
 		       char out[35])
 {
-	struct ll_sha256_ctx c;
-	uint8_t d[LL_SHA256_LEN];
-	char hex[65];
+	const char *parts[2] = { run_id, currency };
 
-	LL_ENSURE(ll_sha256_init(&c) == LL_OK);
-	ll_sha256_update(&c, "ledgerline-msg-v1\n", 18);
-	ll_sha256_update(&c, run_id, strlen(run_id));
-	ll_sha256_update(&c, "\n", 1);
-	ll_sha256_update(&c, currency, strlen(currency));
-	ll_sha256_final(&c, d);
-	ll_hex(d, sizeof(d), hex);
-	snprintf(out, 35, "LL%.32s", hex);
+	derived_id("ledgerline-msg-v1", parts, 2, out);
 }
 
 static json_t *not_transferable(const struct ll_run *r, int *fail)
@@ -731,7 +716,7 @@ static json_t *not_transferable(const struct ll_run *r, int *fail)
 		o = json_object();
 		put(o, "payee", json_string(p->id), fail);
 		put(o, "currency", json_string(po->currency), fail);
-		put(o, "amount", jminor(po->minor, po->exponent), fail);
+		put(o, "amount", ll_json_minor(po->minor, po->exponent), fail);
 		put(o, "reason",
 		    json_string(!p->has_payout  ? "no IBAN on record"
 				: po->minor <= 0 ? "nothing to pay"

@@ -103,23 +103,6 @@ enum ll_status ll_key_generate(struct ll_key *k, struct ll_error *err)
 	return key_adopt(k, pkey, true, NULL, err);
 }
 
-/* Write all of data to fd; false with errno set on failure. */
-static bool write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	return true;
-}
-
 /*
  * Create path (which must not exist) with exactly mode and write data to
  * it.  On failure nothing is left at path.
@@ -141,7 +124,7 @@ static enum ll_status write_new_file(const char *path, const char *data,
 	}
 	/* The umask may have taken bits away: the mode is part of the
 	 * contract (0600 private, 0644 public). */
-	if (fchmod(fd, mode) != 0 || !write_all(fd, data, len) ||
+	if (fchmod(fd, mode) != 0 || ll_write_all(fd, data, len) != LL_OK ||
 	    fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {

@@ -47,24 +47,6 @@ static void push(json_t *a, json_t *v, int *fail)
 		*fail = 1;
 }
 
-static json_t *jq(const mpq_t q)
-{
-	char *s = ll_exact_fraction_str(q);
-	json_t *v = s ? json_string(s) : NULL;
-
-	free(s);
-	return v;
-}
-
-static json_t *jminor(int64_t minor, int e)
-{
-	char *s = ll_exact_minor_str_i64(minor, e);
-	json_t *v = s ? json_string(s) : NULL;
-
-	free(s);
-	return v;
-}
-
 static json_t *jstr_or_null(const char *s)
 {
 	return s && s[0] ? json_string(s) : json_null();
@@ -205,8 +187,8 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 						   (enum ll_side)l->side))
 					 : json_null(),
 			    fail);
-			put(lo, "exact", jq(l->exact), fail);
-			put(lo, "amount", jminor(l->minor, lic->exponent), fail);
+			put(lo, "exact", ll_json_fraction(l->exact), fail);
+			put(lo, "amount", ll_json_minor(l->minor, lic->exponent), fail);
 			push(lines, lo, fail);
 		}
 	}
@@ -225,8 +207,8 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 		json_t *to = json_object();
 
 		put(to, "currency", json_string(tot[i].currency), fail);
-		put(to, "exact", jq(tot[i].exact), fail);
-		put(to, "amount", jminor(tot[i].minor, tot[i].exponent), fail);
+		put(to, "exact", ll_json_fraction(tot[i].exact), fail);
+		put(to, "amount", ll_json_minor(tot[i].minor, tot[i].exponent), fail);
 		push(totals, to, fail);
 	}
 	put(o, "totals", totals, fail);
@@ -252,11 +234,11 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 			}
 			x = json_object();
 			put(x, "currency", json_string(pa->currency), fail);
-			put(x, "amount", jminor(pa->minor, e), fail);
+			put(x, "amount", ll_json_minor(pa->minor, e), fail);
 			push(prev, x, fail);
 			x = json_object();
 			put(x, "currency", json_string(pa->currency), fail);
-			put(x, "amount", jminor(now - pa->minor, e), fail);
+			put(x, "amount", ll_json_minor(now - pa->minor, e), fail);
 			push(adj, x, fail);
 		}
 		put(ro, "previous", prev, fail);

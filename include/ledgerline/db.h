@@ -56,6 +56,11 @@ enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
 			  enum ll_db_role role, struct ll_error *err);
 void ll_db_close(struct ll_db *db);
 
+/* ll_db_open as LL_DB_APP, then ll_db_require_schema: what every command
+ * but init needs.  On failure the connection is closed. */
+enum ll_status ll_db_open_ready(struct ll_db *db, const struct ll_config *cfg,
+				struct ll_error *err);
+
 /* Apply every built-in migration not yet applied, each in its own
  * transaction; *applied counts them.  A recorded migration whose text
  * differs from the built-in one is an error. */

@@ -23,6 +23,10 @@
 enum ll_status ll_read_all(const char *spec, size_t max_bytes, char **out,
 			   size_t *len, struct ll_error *err);
 
+/* Write all len bytes to fd, retrying short writes and EINTR; LL_IO with
+ * errno set on failure. */
+enum ll_status ll_write_all(int fd, const void *data, size_t len);
+
 /* Write data to path atomically (temp file + fsync + rename), mode 0644
  * (0600 when private is non-zero). */
 enum ll_status ll_write_atomic(const char *path, const void *data, size_t len,

@@ -105,6 +105,12 @@ bool ll_json_enum(const struct ll_jsrc *src, const json_t *obj,
  */
 char *ll_json_canonical(const json_t *v);
 
+/* Money and exact figures as JSON strings (never numbers): a reduced
+ * fraction ("3/4"), and minor units as a decimal with e digits
+ * ("12.50").  New references, NULL when out of memory. */
+json_t *ll_json_fraction(const mpq_t q);
+json_t *ll_json_minor(int64_t minor, int e);
+
 /*
  * RFC 8785 (JSON Canonicalization Scheme) bytes of v, for the value types
  * ledgerline signs: objects, arrays, strings, integers, true, false, null
