@@ -19,6 +19,7 @@
 
 enum {
 	BLOCK_BYTES_DEFAULT = 4 * 1024 * 1024,
+	BLOCK_BYTES_MAX = 256 * 1024 * 1024,
 	QUEUE_BLOCKS_MAX = 4,
 	THREADS_MAX = 16,
 };
@@ -93,6 +94,21 @@ static void queue_close(struct queue *q)
 
 /* ---- workers ---------------------------------------------------------- */
 
+/* Record a line over the limit as an error of the log. */
+static enum ll_status overlong(struct ll_tally *t, uint32_t file,
+			       const char *name, long line)
+{
+	struct ll_error e;
+
+	ll_error_clear(&e);
+	e.code = LL_INVALID;
+	snprintf(e.source, sizeof(e.source), "%s", name);
+	e.line = line;
+	snprintf(e.text, sizeof(e.text), "line longer than %d bytes",
+		 LL_EVENT_LINE_BYTES_MAX);
+	return ll_tally_error(t, file, &e);
+}
+
 static enum ll_status process_block(struct worker *w, const struct block *b)
 {
 	const char *p = b->data, *end = b->data + b->len;
@@ -105,7 +121,10 @@ static enum ll_status process_block(struct worker *w, const struct block *b)
 		struct ll_event ev;
 		struct ll_error e;
 
-		if (len > 0) {
+		if (len > LL_EVENT_LINE_BYTES_MAX) {
+			rc = overlong(&w->tally, b->file, w->logs[b->file].name,
+				      line);
+		} else if (len > 0) {
 			ll_error_clear(&e);
 			rc = ll_event_parse(w->parser, p, len, &ev, &e);
 			if (rc == LL_INVALID) {
@@ -206,19 +225,151 @@ static enum ll_status read_some(int fd, char *buf, size_t want, size_t *got,
 	return LL_OK;
 }
 
-/* Report a line over the limit and skip to the next newline. */
-static void overlong(struct ll_tally *t, uint32_t file, const char *name,
-		     long line)
-{
-	struct ll_error e;
+/*
+ * Cutting one log into blocks of whole lines.  Invariant: what is carried
+ * from one read to the next is the start of one line, never longer than
+ * LL_EVENT_LINE_BYTES_MAX, so a buffer of carry + block_bytes always holds
+ * it and the next read.  A line found longer than that while it is still
+ * incomplete is reported (overlong_line) and skipped up to its newline,
+ * whatever its length.  Complete lines inside a block may still be over
+ * the limit: whoever walks the block checks each one.
+ */
+struct reader {
+	int fd;
+	const char *name;
+	size_t block_bytes;
+	struct ll_sha256_ctx *sha;	/* NULL: no digest */
+	char *carry;			/* owned; carry_len bytes */
+	size_t carry_len;
+	long line;			/* number of the next line handed out */
+	int eof, skipping;
+	uint64_t bytes;			/* read so far */
+};
 
-	ll_error_clear(&e);
-	e.code = LL_INVALID;
-	snprintf(e.source, sizeof(e.source), "%s", name);
-	e.line = line;
-	snprintf(e.text, sizeof(e.text), "line longer than %d bytes",
-		 LL_EVENT_LINE_BYTES_MAX);
-	(void)ll_tally_error(t, file, &e);
+static void reader_init(struct reader *r, int fd, const char *name,
+			size_t block_bytes, struct ll_sha256_ctx *sha)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->name = name;
+	r->block_bytes = block_bytes;
+	r->sha = sha;
+	r->line = 1;
+}
+
+static void reader_release(struct reader *r)
+{
+	free(r->carry);
+	r->carry = NULL;
+	r->carry_len = 0;
+}
+
+/* Drop the rest of an over-long line from buf[0, *len); returns false
+ * (buf holds nothing more of use) when its newline is not in buf. */
+static int skip_overlong(struct reader *r, char *buf, size_t *len)
+{
+	char *nl = memchr(buf, '\n', *len);
+	size_t drop;
+
+	if (!nl) {
+		*len = 0;
+		return 0;
+	}
+	drop = (size_t)(nl + 1 - buf);
+	memmove(buf, nl + 1, *len - drop);
+	*len -= drop;
+	r->skipping = 0;
+	r->line++;
+	return 1;
+}
+
+/*
+ * Read the next block: on LL_OK, *out is a new buffer (caller frees) of
+ * *len bytes of whole lines, the first numbered *first_line (*out NULL at
+ * the end of the log); *overlong_line is the number of a line that was
+ * found over the limit and dropped while reading it, 0 if none.
+ */
+static enum ll_status reader_next(struct reader *r, char **out, size_t *len,
+				  long *first_line, long *overlong_line,
+				  struct ll_error *err)
+{
+	size_t cap = (size_t)LL_EVENT_LINE_BYTES_MAX + r->block_bytes;
+
+	*out = NULL;
+	*len = 0;
+	*first_line = 0;
+	*overlong_line = 0;
+	while (!r->eof) {
+		char *buf, *nl;
+		size_t got, n, cut, tail, lines;
+		enum ll_status rc;
+
+		LL_ENSURE(r->carry_len <= LL_EVENT_LINE_BYTES_MAX);
+		LL_ENSURE(!r->skipping || r->carry_len == 0);
+		buf = malloc(cap);
+		if (!buf)
+			return ll_error_set(err, LL_NOMEM, r->name, 0, NULL,
+					    "out of memory reading");
+		if (r->carry_len)
+			memcpy(buf, r->carry, r->carry_len);
+		n = r->carry_len;
+		reader_release(r);
+		rc = read_some(r->fd, buf + n, r->block_bytes, &got, r->name,
+			       err);
+		if (rc != LL_OK) {
+			free(buf);
+			return rc;
+		}
+		if (r->sha)
+			ll_sha256_update(r->sha, buf + n, got);
+		r->bytes += got;
+		r->eof = got < r->block_bytes;
+		n += got;
+		if (r->skipping && !skip_overlong(r, buf, &n)) {
+			/* a log ending inside an over-long line: one more
+			 * line all the same */
+			if (r->eof)
+				r->line++;
+			free(buf);
+			continue;
+		}
+		if (r->eof) {
+			cut = n;
+		} else {
+			nl = n ? memrchr(buf, '\n', n) : NULL;
+			cut = nl ? (size_t)(nl + 1 - buf) : 0;
+		}
+		tail = n - cut;
+		lines = count_lines(buf, cut);
+		if (cut && buf[cut - 1] != '\n')
+			lines++;	/* the last line, without a newline */
+		if (tail > LL_EVENT_LINE_BYTES_MAX) {
+			*overlong_line = r->line + (long)lines;
+			r->skipping = 1;
+		} else if (tail) {
+			r->carry = malloc(tail);
+			if (!r->carry) {
+				free(buf);
+				return ll_error_set(err, LL_NOMEM, r->name, 0,
+						    NULL,
+						    "out of memory reading");
+			}
+			memcpy(r->carry, buf + cut, tail);
+			r->carry_len = tail;
+		}
+		if (cut == 0) {
+			free(buf);
+			if (*overlong_line)
+				return LL_OK;
+			continue;
+		}
+		*out = buf;
+		*len = cut;
+		*first_line = r->line;
+		r->line += (long)lines;
+		return LL_OK;
+	}
+	return LL_OK;
 }
 
 static enum ll_status read_log(struct ll_log_input *in, uint32_t file,
@@ -226,119 +377,62 @@ static enum ll_status read_log(struct ll_log_input *in, uint32_t file,
 			       struct ll_tally *errs, struct progress *pr,
 			       struct ll_error *err)
 {
-	size_t cap = block_bytes + LL_EVENT_LINE_BYTES_MAX + 1;
 	struct ll_sha256_ctx sha;
-	char *carry = NULL;
-	size_t carry_len = 0;
-	long line = 1;
-	int eof = 0, skipping = 0;
+	struct reader r;
 	enum ll_status rc = ll_sha256_init(&sha);
 
 	if (rc != LL_OK)
 		return ll_error_set(err, rc, in->name, 0, NULL,
 				    "cannot start a digest");
-	in->bytes = 0;
-	while (!eof) {
-		struct block *b = malloc(sizeof(*b));
-		char *buf = malloc(cap);
-		size_t got = 0, len, cut;
-		char *nl;
+	reader_init(&r, in->fd, in->name, block_bytes, &sha);
+	for (;;) {
+		struct block *b;
+		char *data;
+		size_t len;
+		long first, over;
+		uint64_t before = r.bytes;
 
-		if (!b || !buf) {
-			free(b);
-			free(buf);
+		rc = reader_next(&r, &data, &len, &first, &over, err);
+		if (rc != LL_OK)
+			break;
+		pr->bytes += r.bytes - before;
+		if (over) {
+			rc = overlong(errs, file, in->name, over);
+			if (rc != LL_OK) {
+				free(data);
+				rc = ll_error_set(err, rc, in->name, 0, NULL,
+						  "out of memory reading");
+				break;
+			}
+		}
+		if (!data) {
+			if (!over)
+				break;	/* the end of the log */
+			continue;
+		}
+		b = malloc(sizeof(*b));
+		if (!b) {
+			free(data);
 			rc = ll_error_set(err, LL_NOMEM, in->name, 0, NULL,
 					  "out of memory reading");
 			break;
 		}
-		if (carry_len)
-			memcpy(buf, carry, carry_len);
-		free(carry);
-		carry = NULL;
-		rc = read_some(in->fd, buf + carry_len, block_bytes, &got,
-			       in->name, err);
-		if (rc != LL_OK) {
-			free(b);
-			free(buf);
-			break;
-		}
-		ll_sha256_update(&sha, buf + carry_len, got);
-		in->bytes += got;
-		pr->bytes += got;
-		eof = got < block_bytes;
-		len = carry_len + got;
-		carry_len = 0;
-		if (skipping) {
-			/* inside an over-long line: drop up to its end */
-			nl = memchr(buf, '\n', len);
-			if (!nl) {
-				free(b);
-				free(buf);
-				continue;
-			}
-			skipping = 0;
-			line++;
-			memmove(buf, nl + 1, len - (size_t)(nl + 1 - buf));
-			len -= (size_t)(nl + 1 - buf);
-		}
-		if (eof) {
-			cut = len;
-		} else {
-			nl = len ? memrchr(buf, '\n', len) : NULL;
-			if (!nl) {
-				if (len > LL_EVENT_LINE_BYTES_MAX) {
-					overlong(errs, file, in->name, line);
-					skipping = 1;
-					free(b);
-					free(buf);
-					continue;
-				}
-				carry = buf;
-				carry_len = len;
-				free(b);
-				continue;
-			}
-			cut = (size_t)(nl + 1 - buf);
-		}
-		if (len > cut) {
-			carry_len = len - cut;
-			carry = malloc(carry_len);
-			if (!carry) {
-				free(b);
-				free(buf);
-				rc = ll_error_set(err, LL_NOMEM, in->name, 0,
-						  NULL, "out of memory reading");
-				break;
-			}
-			memcpy(carry, buf + cut, carry_len);
-		}
-		b->data = buf;
-		b->len = cut;
+		b->data = data;
+		b->len = len;
 		b->file = file;
-		b->first_line = line;
-		{
-			size_t nlines = count_lines(buf, cut);
-
-			line += (long)nlines;
-			pr->lines += nlines;
-			if (eof && cut && buf[cut - 1] != '\n')
-				pr->lines++;
-		}
-		if (cut)
-			queue_push(q, b);
-		else {
-			free(b);
-			free(buf);
-		}
+		b->first_line = first;
+		pr->lines += (uint64_t)(r.line - first);
+		queue_push(q, b);
 		progress_draw(pr, 0);
 	}
-	free(carry);
+	reader_release(&r);
 	if (rc == LL_OK) {
 		uint8_t d[LL_SHA256_LEN];
 
 		ll_sha256_final(&sha, d);
 		ll_hex(d, sizeof(d), in->sha256);
-		in->lines = (uint64_t)(line - 1);
+		in->bytes = r.bytes;
+		in->lines = (uint64_t)(r.line - 1);
 	} else {
 		ll_sha256_release(&sha);
 	}
@@ -390,83 +484,94 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Second pass: find the lines whose id hash is a candidate, compare ids. */
+/* Note one candidate line's id. */
+static enum ll_status seen_add(struct seen **seen, size_t *n, size_t *cap,
+			       const char *id, uint32_t file, long line)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct seen *nv = realloc(*seen, ncap * sizeof(*nv));
+
+		if (!nv)
+			return LL_NOMEM;
+		*seen = nv;
+		*cap = ncap;
+	}
+	(*seen)[*n].id = strdup(id);
+	if (!(*seen)[*n].id)
+		return LL_NOMEM;
+	(*seen)[*n].file = file;
+	(*seen)[*n].line = line;
+	(*n)++;
+	return LL_OK;
+}
+
+/*
+ * Second pass: re-read the logs with the same reader as the first (so
+ * lines are cut and numbered identically, over-long ones skipped), find
+ * the lines whose id hash is a candidate, compare ids.
+ */
 static enum ll_status verify_duplicates(struct ll_log_input *logs,
-					size_t n_logs, const uint64_t *cand,
-					size_t n_cand, struct ll_tally *out,
+					size_t n_logs, size_t block_bytes,
+					const uint64_t *cand, size_t n_cand,
+					struct ll_tally *out,
 					struct ll_error *err)
 {
 	struct ll_event_parser *parser = ll_event_parser_new();
 	struct seen *seen = NULL;
 	size_t n_seen = 0, cap_seen = 0, f, i;
-	char *buf = NULL;
 	enum ll_status rc = LL_OK;
-	size_t bufcap = LL_EVENT_LINE_BYTES_MAX + 2;
 
-	buf = malloc(bufcap);
-	if (!parser || !buf) {
+	if (!parser) {
 		rc = LL_NOMEM;
 		goto out;
 	}
 	for (f = 0; f < n_logs && rc == LL_OK; f++) {
-		FILE *fp;
-		long line = 0;
-		int fd = dup(logs[f].fd);
+		struct reader r;
 
-		if (fd < 0 || lseek(fd, 0, SEEK_SET) != 0) {
-			if (fd >= 0)
-				close(fd);
+		if (lseek(logs[f].fd, 0, SEEK_SET) != 0) {
 			rc = ll_error_set(err, LL_IO, logs[f].name, 0, NULL,
 					  "cannot re-read for the duplicate "
 					  "check: %s",
 					  strerror(errno));
 			break;
 		}
-		fp = fdopen(fd, "r");
-		if (!fp) {
-			close(fd);
-			rc = LL_NOMEM;
-			break;
-		}
-		while (fgets(buf, (int)bufcap, fp)) {
-			size_t len = strlen(buf);
-			struct ll_event ev;
-			struct ll_error e;
-			uint64_t h;
+		reader_init(&r, logs[f].fd, logs[f].name, block_bytes, NULL);
+		while (rc == LL_OK) {
+			char *data;
+			const char *p, *end;
+			size_t len;
+			long first, over, line;
 
-			line++;
-			if (len && buf[len - 1] == '\n')
-				buf[--len] = '\0';
-			else if (!feof(fp))
-				continue; /* over-long, already reported */
-			if (len == 0 ||
-			    ll_event_parse(parser, buf, len, &ev, &e) != LL_OK)
-				continue;
-			h = ll_event_id_hash(ev.id, strlen(ev.id));
-			if (!bsearch(&h, cand, n_cand, sizeof(*cand), cmp_u64))
-				continue;
-			if (n_seen == cap_seen) {
-				size_t ncap = cap_seen ? cap_seen * 2 : 16;
-				struct seen *nv =
-					realloc(seen, ncap * sizeof(*nv));
-
-				if (!nv) {
-					rc = LL_NOMEM;
-					break;
-				}
-				seen = nv;
-				cap_seen = ncap;
-			}
-			seen[n_seen].id = strdup(ev.id);
-			if (!seen[n_seen].id) {
-				rc = LL_NOMEM;
+			rc = reader_next(&r, &data, &len, &first, &over, err);
+			if (rc != LL_OK || (!data && !over))
 				break;
+			p = data;
+			end = data ? data + len : NULL;
+			for (line = first; p < end && rc == LL_OK; line++) {
+				const char *nl = memchr(p, '\n',
+							(size_t)(end - p));
+				size_t n = (size_t)((nl ? nl : end) - p);
+				struct ll_event ev;
+				uint64_t h;
+
+				if (n > 0 && n <= LL_EVENT_LINE_BYTES_MAX &&
+				    ll_event_parse(parser, p, n, &ev, NULL) ==
+					    LL_OK) {
+					h = ll_event_id_hash(ev.id,
+							     strlen(ev.id));
+					if (bsearch(&h, cand, n_cand,
+						    sizeof(*cand), cmp_u64))
+						rc = seen_add(&seen, &n_seen,
+							      &cap_seen, ev.id,
+							      (uint32_t)f,
+							      line);
+				}
+				p = nl ? nl + 1 : end;
 			}
-			seen[n_seen].file = (uint32_t)f;
-			seen[n_seen].line = line;
-			n_seen++;
+			free(data);
 		}
-		fclose(fp);
+		reader_release(&r);
 	}
 	if (rc == LL_OK) {
 		if (n_seen > 1)
@@ -501,13 +606,13 @@ out:
 	for (i = 0; i < n_seen; i++)
 		free(seen[i].id);
 	free(seen);
-	free(buf);
 	ll_event_parser_free(parser);
 	return rc;
 }
 
 static enum ll_status check_duplicates(struct ll_log_input *logs,
-				       size_t n_logs, struct ll_tally *out,
+				       size_t n_logs, size_t block_bytes,
+				       struct ll_tally *out,
 				       struct ll_error *err)
 {
 	uint64_t *tmp, *cand = NULL;
@@ -528,7 +633,8 @@ static enum ll_status check_duplicates(struct ll_log_input *logs,
 	}
 	cand = tmp;
 	if (n_cand)
-		rc = verify_duplicates(logs, n_logs, cand, n_cand, out, err);
+		rc = verify_duplicates(logs, n_logs, block_bytes, cand,
+				       n_cand, out, err);
 	free(tmp);
 	return rc;
 }
@@ -553,6 +659,8 @@ enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 
 	if (nthreads > THREADS_MAX)
 		nthreads = THREADS_MAX;
+	if (block > BLOCK_BYTES_MAX)
+		block = BLOCK_BYTES_MAX;
 	memset(&q, 0, sizeof(q));
 	pthread_mutex_init(&q.mu, NULL);
 	pthread_cond_init(&q.not_empty, NULL);
@@ -601,7 +709,7 @@ enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 	if (rc == LL_NOMEM || (rc != LL_OK && !err->text[0]))
 		ll_error_set(err, rc, NULL, 0, NULL, "%s", ll_strerror(rc));
 	if (rc == LL_OK)
-		rc = check_duplicates(logs, n_logs, out, err);
+		rc = check_duplicates(logs, n_logs, block, out, err);
 	if (rc == LL_OK)
 		ll_tally_finish(out);
 	pthread_cond_destroy(&q.not_empty);

@@ -31,7 +31,7 @@ struct ll_log_input {
 
 struct ll_pipeline_opts {
 	int threads;		/* parsing threads; 0 = online CPUs */
-	size_t block_bytes;	/* 0 = default (4 MiB) */
+	size_t block_bytes;	/* 0 = default (4 MiB); at most 256 MiB */
 	int progress_fd;	/* -1: none; else a terminal to draw on */
 };
 
