@@ -15,10 +15,9 @@
 #include "ledgerline/config.h"
 #include "ledgerline/db.h"
 #include "ledgerline/digest.h"
+#include "ledgerline/input.h"
 #include "ledgerline/io.h"
 #include "ledgerline/registry.h"
-
-enum { REGISTRY_FILE_BYTES_MAX = 512 * 1024 * 1024 };
 
 static const char usage[] =
 	"usage: ledgerline load [--dry-run] FILE...\n"
@@ -138,7 +137,7 @@ static enum ll_status run(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		uint8_t d[LL_SHA256_LEN];
 
-		rc = ll_read_all(argv[optind + i], REGISTRY_FILE_BYTES_MAX,
+		rc = ll_read_all(argv[optind + i], LL_REGISTRY_BYTES_MAX,
 				 &in[i].text, &in[i].len, &err);
 		if (rc != LL_OK) {
 			ll_cli_print_error(&err);

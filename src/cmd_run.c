@@ -32,11 +32,8 @@
 #include "ledgerline/statement.h"
 
 enum {
-	MANIFEST_BYTES_MAX = 1024 * 1024 * 1024,
 	INPUTS_MAX = 4096,
 };
-
-static const uint64_t LOG_BYTES_MAX = UINT64_C(1) << 40; /* 1 TiB */
 
 static const char usage[] =
 	"usage: ledgerline run --licensee PARTY --period PERIOD\n"
@@ -705,7 +702,7 @@ static enum ll_status run(int argc, char **argv)
 	for (i = 0; i < a.n_manifests; i++) {
 		size_t len;
 
-		rc = ll_input_read_all(a.manifests[i], MANIFEST_BYTES_MAX,
+		rc = ll_input_read_all(a.manifests[i], LL_MANIFEST_BYTES_MAX,
 				       &mtext[i], &len, &err);
 		if (rc != LL_OK) {
 			ll_cli_print_error(&err);
@@ -722,7 +719,8 @@ static enum ll_status run(int argc, char **argv)
 	}
 	for (i = 0; i < a.n_logs; i++) {
 		logs[i].name = a.logs[i];
-		rc = ll_input_open(a.logs[i], LOG_BYTES_MAX, &logs[i].fd, &err);
+		rc = ll_input_open(a.logs[i], LL_LOG_SPOOL_BYTES_MAX,
+				   LL_EVENT_LINE_BYTES_MAX, &logs[i].fd, &err);
 		if (rc != LL_OK) {
 			ll_cli_print_error(&err);
 			goto out;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,32 +38,87 @@ static int temp_fd(void)
 	return fd;
 }
 
-static enum ll_status spool_stdin(int fd, uint64_t max_bytes,
-				  struct ll_error *err)
+/*
+ * Watching line lengths as bytes go by, so that an endless stream with no
+ * newline (/dev/zero) is refused after one line's worth of bytes, not
+ * after the whole byte limit.
+ */
+struct line_watch {
+	size_t max;		/* 0: no line limit */
+	size_t cur;		/* bytes of the current line so far */
+	long line;		/* its number */
+};
+
+static void watch_init(struct line_watch *w, size_t line_bytes_max)
+{
+	w->max = line_bytes_max;
+	w->cur = 0;
+	w->line = 1;
+}
+
+/* Account for p[0, n); false when the current line went over the limit. */
+static bool watch(struct line_watch *w, const char *p, size_t n)
+{
+	if (w->max == 0)
+		return true;
+	while (n > 0) {
+		const char *nl = memchr(p, '\n', n);
+		size_t seg = nl ? (size_t)(nl - p) : n;
+
+		if (seg > w->max - w->cur)
+			return false;
+		if (!nl) {
+			w->cur += seg;
+			return true;
+		}
+		w->cur = 0;
+		w->line++;
+		p = nl + 1;
+		n -= seg + 1;
+	}
+	return true;
+}
+
+static enum ll_status line_too_long(const struct line_watch *w,
+				    const char *name, struct ll_error *err)
+{
+	return ll_error_set(err, LL_INVALID, name, w->line, NULL,
+			    "line longer than %zu bytes", w->max);
+}
+
+/* Copy the stream from into the file to, at most max_bytes, no line
+ * longer than line_bytes_max (0: any); name is for messages. */
+static enum ll_status spool(int from, const char *name, int to,
+			    uint64_t max_bytes, size_t line_bytes_max,
+			    struct ll_error *err)
 {
 	char buf[65536];
 	uint64_t total = 0;
+	struct line_watch w;
 
+	watch_init(&w, line_bytes_max);
 	for (;;) {
-		ssize_t k = read(STDIN_FILENO, buf, sizeof(buf));
+		ssize_t k = read(from, buf, sizeof(buf));
 
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
-			return ll_error_set(err, LL_IO, "-", 0, NULL,
-					    "cannot read standard input: %s",
-					    strerror(errno));
+			return ll_error_set(err, LL_IO, name, 0, NULL,
+					    "cannot read: %s", strerror(errno));
 		}
 		if (k == 0)
 			return LL_OK;
 		total += (uint64_t)k;
 		if (total > max_bytes)
-			return ll_error_set(err, LL_INVALID, "-", 0, NULL,
+			return ll_error_set(err, LL_INVALID, name, 0, NULL,
 					    "larger than the limit of %llu bytes",
 					    (unsigned long long)max_bytes);
-		if (ll_write_all(fd, buf, (size_t)k) != LL_OK)
-			return ll_error_set(err, LL_IO, "-", 0, NULL,
-					    "cannot spool standard input: %s",
+		if (!watch(&w, buf, (size_t)k))
+			return line_too_long(&w, name, err);
+		if (ll_write_all(to, buf, (size_t)k) != LL_OK)
+			return ll_error_set(err, LL_IO, name, 0, NULL,
+					    "cannot copy to a temporary file: "
+					    "%s",
 					    strerror(errno));
 	}
 }
@@ -72,7 +128,8 @@ static enum ll_status spool_stdin(int fd, uint64_t max_bytes,
 struct sink {
 	int fd;
 	uint64_t total, max;
-	int too_big, io_error;
+	struct line_watch lines;
+	int too_big, too_long, io_error;
 };
 
 static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -84,6 +141,10 @@ static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	if (s->total > s->max) {
 		s->too_big = 1;
 		return 0; /* aborts the transfer */
+	}
+	if (!watch(&s->lines, ptr, n)) {
+		s->too_long = 1;
+		return 0;
 	}
 	if (ll_write_all(s->fd, ptr, n) != LL_OK) {
 		s->io_error = 1;
@@ -101,9 +162,9 @@ static void curl_init(void)
 }
 
 static enum ll_status fetch(const char *url, int fd, uint64_t max_bytes,
-			    struct ll_error *err)
+			    size_t line_bytes_max, struct ll_error *err)
 {
-	struct sink s = { fd, 0, max_bytes, 0, 0 };
+	struct sink s = { fd, 0, max_bytes, { 0, 0, 0 }, 0, 0, 0 };
 	char ebuf[CURL_ERROR_SIZE] = "";
 	const char *ca = getenv("LEDGERLINE_CA_FILE");
 	enum ll_status rc = LL_OK;
@@ -111,6 +172,7 @@ static enum ll_status fetch(const char *url, int fd, uint64_t max_bytes,
 	CURLcode cc;
 	CURL *h;
 
+	watch_init(&s.lines, line_bytes_max);
 	pthread_once(&curl_once, curl_init);
 	if (curl_init_rc != CURLE_OK)
 		return ll_error_set(err, LL_INTERNAL, url, 0, NULL,
@@ -144,6 +206,8 @@ static enum ll_status fetch(const char *url, int fd, uint64_t max_bytes,
 		rc = ll_error_set(err, LL_INVALID, url, 0, NULL,
 				  "larger than the limit of %llu bytes",
 				  (unsigned long long)max_bytes);
+	else if (s.too_long)
+		rc = line_too_long(&s.lines, url, err);
 	else if (s.io_error)
 		rc = ll_error_set(err, LL_IO, url, 0, NULL,
 				  "cannot store the download: %s",
@@ -159,7 +223,34 @@ static enum ll_status fetch(const char *url, int fd, uint64_t max_bytes,
 	return rc;
 }
 
-enum ll_status ll_input_open(const char *spec, uint64_t max_bytes, int *fd,
+/* A new unlinked temporary file holding the stream from (a pipe, a
+ * device, standard input) or the download of the URL spec. */
+static enum ll_status spool_to_temp(const char *spec, int from,
+				    uint64_t max_bytes, size_t line_bytes_max,
+				    int *fd, struct ll_error *err)
+{
+	enum ll_status rc;
+	int t = temp_fd();
+
+	if (t < 0)
+		return ll_error_set(err, LL_IO, spec, 0, NULL,
+				    "cannot create a temporary file: %s",
+				    strerror(errno));
+	rc = from >= 0 ? spool(from, spec, t, max_bytes, line_bytes_max, err)
+		       : fetch(spec, t, max_bytes, line_bytes_max, err);
+	if (rc == LL_OK && lseek(t, 0, SEEK_SET) != 0)
+		rc = ll_error_set(err, LL_IO, spec, 0, NULL,
+				  "cannot rewind: %s", strerror(errno));
+	if (rc != LL_OK) {
+		close(t);
+		return rc;
+	}
+	*fd = t;
+	return LL_OK;
+}
+
+enum ll_status ll_input_open(const char *spec, uint64_t spool_bytes_max,
+			     size_t line_bytes_max, int *fd,
 			     struct ll_error *err)
 {
 	enum ll_status rc;
@@ -167,74 +258,36 @@ enum ll_status ll_input_open(const char *spec, uint64_t max_bytes, int *fd,
 	int f;
 
 	*fd = -1;
-	if (strcmp(spec, "-") != 0 && !ll_input_is_url(spec)) {
-		f = open(spec, O_RDONLY | O_CLOEXEC);
-		if (f < 0)
-			return ll_error_set(err, LL_IO, spec, 0, NULL,
-					    "cannot open: %s", strerror(errno));
-		if (fstat(f, &st) == 0 && S_ISDIR(st.st_mode)) {
-			close(f);
-			return ll_error_set(err, LL_IO, spec, 0, NULL,
-					    "is a directory");
-		}
-		if (fstat(f, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (uint64_t)st.st_size > max_bytes) {
-			close(f);
-			return ll_error_set(err, LL_INVALID, spec, 0, NULL,
-					    "larger than the limit of %llu "
-					    "bytes",
-					    (unsigned long long)max_bytes);
-		}
-		if (fstat(f, &st) == 0 && !S_ISREG(st.st_mode)) {
-			/* a pipe or device: spool it like stdin */
-			int t = temp_fd();
-
-			if (t < 0) {
-				close(f);
-				return ll_error_set(err, LL_IO, spec, 0, NULL,
-						    "cannot create a temporary "
-						    "file: %s",
-						    strerror(errno));
-			}
-			if (dup2(f, STDIN_FILENO) < 0) {
-				close(f);
-				close(t);
-				return ll_error_set(err, LL_IO, spec, 0, NULL,
-						    "cannot read: %s",
-						    strerror(errno));
-			}
-			close(f);
-			rc = spool_stdin(t, max_bytes, err);
-			if (rc != LL_OK || lseek(t, 0, SEEK_SET) != 0) {
-				close(t);
-				return rc != LL_OK
-					       ? rc
-					       : ll_error_set(err, LL_IO, spec,
-							      0, NULL,
-							      "cannot rewind");
-			}
-			*fd = t;
-			return LL_OK;
-		}
-		*fd = f;
-		return LL_OK;
-	}
-	f = temp_fd();
+	if (strcmp(spec, "-") == 0)
+		return spool_to_temp(spec, STDIN_FILENO, spool_bytes_max,
+				     line_bytes_max, fd, err);
+	if (ll_input_is_url(spec))
+		return spool_to_temp(spec, -1, spool_bytes_max, line_bytes_max,
+				     fd, err);
+	f = open(spec, O_RDONLY | O_CLOEXEC);
 	if (f < 0)
-		return ll_error_set(err, LL_IO, spec, 0, NULL,
-				    "cannot create a temporary file: %s",
+		return ll_error_set(err, LL_IO, spec, 0, NULL, "cannot open: %s",
 				    strerror(errno));
-	rc = strcmp(spec, "-") == 0 ? spool_stdin(f, max_bytes, err)
-				    : fetch(spec, f, max_bytes, err);
-	if (rc == LL_OK && lseek(f, 0, SEEK_SET) != 0)
-		rc = ll_error_set(err, LL_IO, spec, 0, NULL,
-				  "cannot rewind: %s", strerror(errno));
-	if (rc != LL_OK) {
+	if (fstat(f, &st) != 0) {
+		rc = ll_error_set(err, LL_IO, spec, 0, NULL, "cannot stat: %s",
+				  strerror(errno));
 		close(f);
 		return rc;
 	}
-	*fd = f;
-	return LL_OK;
+	if (S_ISDIR(st.st_mode)) {
+		close(f);
+		return ll_error_set(err, LL_IO, spec, 0, NULL,
+				    "is a directory");
+	}
+	if (S_ISREG(st.st_mode)) {
+		/* read in place: it can be read twice and costs no copy */
+		*fd = f;
+		return LL_OK;
+	}
+	/* a pipe or a device: copied, under the same limits as "-" */
+	rc = spool_to_temp(spec, f, spool_bytes_max, line_bytes_max, fd, err);
+	close(f);
+	return rc;
 }
 
 enum ll_status ll_input_read_all(const char *spec, size_t max_bytes,
@@ -248,7 +301,9 @@ enum ll_status ll_input_read_all(const char *spec, size_t max_bytes,
 
 	*out = NULL;
 	*len = 0;
-	rc = ll_input_open(spec, max_bytes, &fd, err);
+	if (!ll_input_is_url(spec))
+		return ll_read_all(spec, max_bytes, out, len, err);
+	rc = ll_input_open(spec, max_bytes, 0, &fd, err);
 	if (rc != LL_OK)
 		return rc;
 	for (;;) {
