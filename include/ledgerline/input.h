@@ -2,10 +2,12 @@
  * input.h — opening run inputs (SPEC §3: "every input path may be a file,
  * -, or an https:// URL") as rewindable file descriptors.
  *
- * Design decision: standard input and URLs are copied once into an
- * unlinked temporary file, so every input can be read twice (the
- * duplicate-id check may need a second pass), none is ever held in memory
- * whole, and a download is complete and verified before any of it counts.
+ * Design decision: standard input, pipes, devices and URLs are copied
+ * once into an unlinked temporary file, so every input can be read twice
+ * (the duplicate-id check may need a second pass), none is ever held in
+ * memory whole, and a download is complete and verified before any of it
+ * counts.  The copy enforces the limits as it goes, so an endless stream
+ * is refused without being read to its end.
  */
 #ifndef LEDGERLINE_INPUT_H
 #define LEDGERLINE_INPUT_H
