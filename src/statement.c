@@ -121,8 +121,8 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 	const struct ll_party *party = &reg->parties.v[p];
 	json_t *o = json_object(), *per = json_object(), *po = json_object();
 	json_t *lines = json_array(), *totals = json_array();
-	struct ccy_total tot[16];
-	size_t n_tot = 0, i, k;
+	struct ccy_total *tot = NULL;
+	size_t n_tot = 0, cap_tot = 0, i, k;
 	char d[11];
 
 	put(o, "run_id", json_string(r->id), fail);
@@ -152,9 +152,17 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 				t = &tot[k];
 		}
 		if (!t) {
-			if (n_tot == sizeof(tot) / sizeof(tot[0])) {
-				*fail = 1;
-				break;
+			if (n_tot == cap_tot) {
+				size_t ncap = cap_tot ? 2 * cap_tot : 4;
+				struct ccy_total *nt =
+					realloc(tot, ncap * sizeof(*nt));
+
+				if (!nt) {
+					*fail = 1;
+					break;
+				}
+				tot = nt;
+				cap_tot = ncap;
 			}
 			t = &tot[n_tot++];
 			memcpy(t->currency, lic->currency, 4);
@@ -247,6 +255,7 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 	}
 	for (i = 0; i < n_tot; i++)
 		mpq_clear(tot[i].exact);
+	free(tot);
 	return o;
 }
 

@@ -430,3 +430,55 @@ PY
     expect_rc 0 verify "$d"/out/statements/*.dsse.json --key "$PUB"
     assert_contains "$OUT" "$n statements verified"
 }
+
+# A party paid under licences in twenty currencies: its statement carries
+# twenty totals, and it is written and verifies like any other.
+test_statement_with_twenty_currencies_verifies() {
+    d="$IT_TMP/many-ccy"
+    mkdir -p "$d/registry"
+    python3 - "$d" <<'PY' || fail "cannot generate the scenario"
+import json, sys
+d = sys.argv[1]
+ccys = "EUR USD GBP SEK JPY KRW BHD KWD CHF NOK DKK PLN CZK HUF CAD AUD NZD SGD HKD INR".split()
+parties = [{"id": "P-AI", "name": "Synth Co", "kind": "licensee"},
+           {"id": "P-ART", "name": "Everywhere Artist", "kind": "artist"}]
+works, licences, consents, events = [], [], [], []
+for i, c in enumerate(ccys, 1):
+    parties.append({"id": "P-L-" + c, "name": "Label " + c, "kind": "label"})
+    wid = "W-%04d" % i
+    works.append({"id": wid, "isrc": "GBAYE69%05d" % i, "title": "Song " + c,
+                  "duration_ms": 180000,
+                  "splits": {"master": [{"party": "P-L-" + c, "share": "2/3"},
+                                        {"party": "P-ART", "share": "1/3"}]}})
+    licences.append({"id": "L-" + c, "licensee": "P-AI", "licensor": "P-L-" + c,
+                     "scope": {"works": [wid]}, "uses": ["training", "generation"],
+                     "start": "2026-01-01", "end": "2026-12-31", "currency": c,
+                     "terms": {"usage_rate": "1/3"}})
+    events.append({"id": "g-%04d" % i, "model": "m-ccy", "ts": "2026-08-01T12:00:00Z",
+                   "value": "%d.5" % (100 * i), "currency": c,
+                   "attribution": [{"work": wid, "weight": "0.7"}]})
+for p in parties[1:]:
+    for use in ("training", "generation"):
+        consents.append({"id": "C-%s-%s" % (p["id"], use[0]), "party": p["id"],
+                         "all_works": True, "use": use, "decision": "opt_in",
+                         "effective": "2026-01-01T00:00:00Z"})
+for name, key, v in (("parties", "parties", parties), ("works", "works", works),
+                     ("licences", "licences", licences), ("consents", "consents", consents)):
+    json.dump({key: v}, open("%s/registry/%s.json" % (d, name), "w"))
+json.dump({"model": "m-ccy", "training_run": "tr-ccy", "trained_at": "2026-03-01T00:00:00Z",
+           "licensee": "P-AI", "items": [{"work": w["id"], "duration_ms": 180000} for w in works]},
+          open(d + "/manifest.json", "w"))
+open(d + "/log.ndjson", "w").write("".join(json.dumps(e) + "\n" for e in events))
+PY
+    expect_rc 0 init
+    expect_rc 0 load "$d"/registry/*.json
+    expect_rc 0 run --licensee P-AI --period 2026-Q3 --manifest "$d/manifest.json" \
+        --logs "$d/log.ndjson" --out "$d/out"
+    n=$(python3 -c "
+import base64, json, sys
+e = json.load(open(sys.argv[1]))
+print(len(json.loads(base64.b64decode(e['payload']))['predicate']['totals']))" \
+        "$d/out/statements/P-ART.dsse.json")
+    assert_eq "$n" "20" "currencies in P-ART's totals"
+    expect_rc 0 verify "$d/out/statements/P-ART.dsse.json" --key "$PUB"
+}
