@@ -482,3 +482,38 @@ print(len(json.loads(base64.b64decode(e['payload']))['predicate']['totals']))" \
     assert_eq "$n" "20" "currencies in P-ART's totals"
     expect_rc 0 verify "$d/out/statements/P-ART.dsse.json" --key "$PUB"
 }
+
+# The harness itself: run (lib.sh) verifies the statements of every
+# successful `ledgerline run`, and a statement that does not verify fails
+# the test that made it.
+test_harness_verifies_every_run() {
+    out="$IT_TMP/hook-$(date +%s%N)"
+    touch "$IT_TMP/verified"
+    before=$(wc -l <"$IT_TMP/verified")
+    st_demo_run "$out"
+    assert_eq "$(($(wc -l <"$IT_TMP/verified") - before))" 1 "verifications after one run"
+    assert_eq "$(tail -1 "$IT_TMP/verified")" "$out 5" "the run's verification"
+    # a failed run is not verified
+    expect_rc 2 run --licensee P-AI --period 2026-Q3 --out "$out"
+    assert_eq "$(($(wc -l <"$IT_TMP/verified") - before))" 1 "verifications after a failed run"
+    # a statement that does not verify fails the test: directly ...
+    python3 - "$out/statements/P-NW.dsse.json" <<'PY'
+import base64, json, sys
+env = json.load(open(sys.argv[1]))
+env["signatures"][0]["sig"] = base64.b64encode(bytes(64)).decode()
+open(sys.argv[1], "w").write(json.dumps(env))
+PY
+    if (verify_run_out "$out") 2>"$IT_TMP/hook.err"; then
+        fail "verify_run_out passed a statement with a zeroed signature"
+    fi
+    assert_contains "$(cat "$IT_TMP/hook.err")" "P-NW.dsse.json: FAILED"
+    # ... and through run, here with a key that did not sign the run
+    expect_rc 0 keygen --out "$IT_TMP/hook-other"
+    if (
+        signing_pub() { echo "$IT_TMP/hook-other/signing.pub.pem"; }
+        st_demo_run "$out-again"
+    ) 2>"$IT_TMP/hook.err"; then
+        fail "a run whose statements do not verify passed"
+    fi
+    assert_contains "$(cat "$IT_TMP/hook.err")" "do not verify with $IT_TMP/hook-other/signing.pub.pem"
+}
