@@ -10,7 +10,9 @@
  * the tests check that their values agree.  Significant digits are counted
  * from the first non-zero digit to the last digit written, across the
  * decimal point ("0.00120" has 3; "100" has 3; "0" has none); in a fraction
- * the numerator and the denominator are counted separately.
+ * the numerator and the denominator are counted separately.  Figures that
+ * ledgerline wrote itself are read by a third parser with a scanner of its
+ * own (scan_figure): outputs have no digit limit, inputs keep theirs.
  */
 #include "ledgerline/exact.h"
 
@@ -22,6 +24,9 @@
 #include <string.h>
 
 __extension__ typedef unsigned __int128 ll_u128;
+
+/* Largest currency exponent an amount string may have. */
+enum { MINOR_EXP_MAX = 6 };
 
 /* ---- error text --------------------------------------------------------- */
 
@@ -304,6 +309,231 @@ enum ll_status ll_exact_parse_dec(struct ll_dec *out, const char *s,
 	return LL_OK;
 }
 
+/* ---- figures: what ledgerline wrote ------------------------------------- */
+
+/*
+ * Outputs have no digit limit (SPEC §4), so figures get their own scanner
+ * rather than a loosened scan_exact: the input limits stay where inputs
+ * are read.  Figures are held to the one spelling ledgerline writes.
+ */
+
+/* [i, *end) is the longest digit run at s[i..len). */
+static size_t digit_run(const char *s, size_t len, size_t i)
+{
+	while (i < len && is_digit(s[i]))
+		i++;
+	return i;
+}
+
+/*
+ * One int of a figure at s[*i..): "0" or digits without a leading zero.
+ * On LL_OK [*beg, *i) is the run; "what" names it in errors.
+ */
+static enum ll_status scan_int(const char *s, size_t len, size_t *i,
+			       size_t *beg, const char *what,
+			       struct ll_error *err)
+{
+	size_t end = digit_run(s, len, *i);
+
+	if (end == *i) {
+		if (*i == len)
+			return parse_fail(err, s, len, "no digits in the %s at "
+					  "offset %zu", what, *i);
+		return fail_unexpected(err, s, len, *i, "");
+	}
+	if (s[*i] == '0' && end - *i > 1)
+		return parse_fail(err, s, len, "leading zero in the %s at "
+				  "offset %zu", what, *i);
+	*beg = *i;
+	*i = end;
+	return LL_OK;
+}
+
+/*
+ * Validate a figure: sign, then a decimal or a fraction of ints.  Fills
+ * *neg and sc (as scan_exact does); every shape rule is checked here, the
+ * value rules (reduced, non-zero denominator, no negative zero) by the
+ * callers, which have the value.
+ */
+static enum ll_status scan_figure(struct scan *sc, bool *neg, const char *s,
+				  size_t len, bool sign_ok,
+				  struct ll_error *err)
+{
+	size_t i = 0;
+	enum ll_status rc;
+
+	assert(sc && neg);
+	assert(s || len == 0);
+	memset(sc, 0, sizeof(*sc));
+	*neg = false;
+	if (len == 0)
+		return parse_fail(err, s, len, "empty string");
+	if (s[0] == '-' || s[0] == '+') {
+		if (s[0] == '+' || !sign_ok)
+			return fail_unexpected(err, s, len, 0,
+					       s[0] == '+' ? " (no '+' sign)"
+							   : " (no sign allowed)");
+		*neg = true;
+		i = 1;
+	}
+	rc = scan_int(s, len, &i, &sc->a_beg, "integer part", err);
+	if (rc != LL_OK)
+		return rc;
+	sc->a_end = i;
+	sc->b_beg = sc->b_end = i;
+	if (i == len)
+		return LL_OK;
+	if (s[i] == '/') {
+		sc->fraction = true;
+		i++;
+		rc = scan_int(s, len, &i, &sc->b_beg, "denominator", err);
+		if (rc != LL_OK)
+			return rc;
+	} else if (s[i] == '.') {
+		sc->b_beg = ++i;
+		i = digit_run(s, len, i);
+		if (i == sc->b_beg)
+			return i == len ? parse_fail(err, s, len,
+						     "no digits after '.' at "
+						     "offset %zu", i)
+					: fail_unexpected(err, s, len, i, "");
+	} else {
+		return fail_unexpected(err, s, len, i, "");
+	}
+	sc->b_end = i;
+	if (i < len)
+		return fail_unexpected(err, s, len, i,
+				       (s[i] == '/' && !sc->fraction) ||
+						       (s[i] == '.' && sc->fraction)
+					       ? " (a fraction is integer/integer)"
+					       : "");
+	return LL_OK;
+}
+
+/* rop = the digit run s[beg..end) via a scratch copy; false: no memory. */
+static bool mpz_set_run(mpz_t rop, const char *s, size_t beg, size_t end)
+{
+	char *buf;
+	int rc;
+
+	assert(beg <= end);
+	if (beg == end) {
+		mpz_set_ui(rop, 0);
+		return true;
+	}
+	buf = malloc(end - beg + 1);
+	if (!buf)
+		return false;
+	memcpy(buf, s + beg, end - beg);
+	buf[end - beg] = '\0';
+	rc = mpz_set_str(rop, buf, 10);
+	assert(rc == 0);
+	(void)rc;
+	free(buf);
+	return true;
+}
+
+static enum ll_status figure_nomem(struct ll_error *err)
+{
+	if (!err)
+		return LL_NOMEM;
+	return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+			    "out of memory reading a number");
+}
+
+enum ll_status ll_exact_parse_figure(mpq_t rop, const char *s, size_t len,
+				     bool sign_ok, struct ll_error *err)
+{
+	struct scan sc;
+	enum ll_status rc;
+	bool neg;
+	mpz_t g, frac;
+
+	rc = scan_figure(&sc, &neg, s, len, sign_ok, err);
+	if (rc != LL_OK)
+		return rc;
+	mpz_init(g);
+	mpz_init(frac);
+	if (!mpz_set_run(mpq_numref(rop), s, sc.a_beg, sc.a_end) ||
+	    !mpz_set_run(sc.fraction ? mpq_denref(rop) : frac, s, sc.b_beg,
+			 sc.b_end)) {
+		rc = figure_nomem(err);
+		goto out;
+	}
+	if (sc.fraction) {
+		if (mpz_sgn(mpq_denref(rop)) == 0) {
+			rc = parse_fail(err, s, len, "zero denominator at "
+					"offset %zu", sc.b_beg);
+			goto out;
+		}
+		mpz_gcd(g, mpq_numref(rop), mpq_denref(rop));
+		if (mpz_cmp_ui(g, 1) != 0 || mpz_cmp_ui(mpq_denref(rop), 1) == 0) {
+			rc = parse_fail(err, s, len, "not a reduced fraction");
+			goto out;
+		}
+	} else {
+		/* int + frac / 10^(fractional digits) */
+		mpz_ui_pow_ui(mpq_denref(rop), 10,
+			      (unsigned long)(sc.b_end - sc.b_beg));
+		mpz_mul(mpq_numref(rop), mpq_numref(rop), mpq_denref(rop));
+		mpz_add(mpq_numref(rop), mpq_numref(rop), frac);
+		mpq_canonicalize(rop);
+	}
+	if (neg && mpq_sgn(rop) == 0) {
+		rc = parse_fail(err, s, len, "negative zero");
+		goto out;
+	}
+	if (neg)
+		mpq_neg(rop, rop);
+	rc = LL_OK;
+out:
+	mpz_clear(frac);
+	mpz_clear(g);
+	return rc;
+}
+
+enum ll_status ll_exact_parse_minor(mpz_t rop, const char *s, size_t len,
+				    int e, bool sign_ok, struct ll_error *err)
+{
+	struct scan sc;
+	enum ll_status rc;
+	bool neg;
+	mpz_t frac, p;
+
+	assert(e >= 0 && e <= MINOR_EXP_MAX);
+	rc = scan_figure(&sc, &neg, s, len, sign_ok, err);
+	if (rc != LL_OK)
+		return rc;
+	if (sc.fraction)
+		return parse_fail(err, s, len, "an amount is a decimal, not a "
+				  "fraction");
+	if (sc.b_end - sc.b_beg != (size_t)e)
+		return parse_fail(err, s, len, "an amount has exactly %d "
+				  "decimal%s", e, e == 1 ? "" : "s");
+	mpz_init(frac);
+	mpz_init(p);
+	if (!mpz_set_run(rop, s, sc.a_beg, sc.a_end) ||
+	    !mpz_set_run(frac, s, sc.b_beg, sc.b_end)) {
+		rc = figure_nomem(err);
+		goto out;
+	}
+	/* rop = int · 10^e + frac */
+	mpz_ui_pow_ui(p, 10, (unsigned long)e);
+	mpz_mul(rop, rop, p);
+	mpz_add(rop, rop, frac);
+	if (neg && mpz_sgn(rop) == 0) {
+		rc = parse_fail(err, s, len, "negative zero");
+		goto out;
+	}
+	if (neg)
+		mpz_neg(rop, rop);
+	rc = LL_OK;
+out:
+	mpz_clear(p);
+	mpz_clear(frac);
+	return rc;
+}
+
 /* ---- conversions ---------------------------------------------------------- */
 
 void ll_mpz_set_i128(mpz_t rop, ll_i128 x)
@@ -361,8 +591,6 @@ void ll_exact_round_half_even(mpz_t rop, const mpq_t q)
 }
 
 /* ---- formatting ----------------------------------------------------------- */
-
-enum { MINOR_EXP_MAX = 6 };
 
 /*
  * A new string for (-)digits / 10^e, where digits (nd > 0, no leading zeros

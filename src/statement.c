@@ -121,8 +121,8 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 	const struct ll_party *party = &reg->parties.v[p];
 	json_t *o = json_object(), *per = json_object(), *po = json_object();
 	json_t *lines = json_array(), *totals = json_array();
-	struct ccy_total tot[16];
-	size_t n_tot = 0, i, k;
+	struct ccy_total *tot = NULL;
+	size_t n_tot = 0, cap_tot = 0, i, k;
 	char d[11];
 
 	put(o, "run_id", json_string(r->id), fail);
@@ -152,9 +152,17 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 				t = &tot[k];
 		}
 		if (!t) {
-			if (n_tot == sizeof(tot) / sizeof(tot[0])) {
-				*fail = 1;
-				break;
+			if (n_tot == cap_tot) {
+				size_t ncap = cap_tot ? 2 * cap_tot : 4;
+				struct ccy_total *nt =
+					realloc(tot, ncap * sizeof(*nt));
+
+				if (!nt) {
+					*fail = 1;
+					break;
+				}
+				tot = nt;
+				cap_tot = ncap;
 			}
 			t = &tot[n_tot++];
 			memcpy(t->currency, lic->currency, 4);
@@ -247,6 +255,7 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 	}
 	for (i = 0; i < n_tot; i++)
 		mpq_clear(tot[i].exact);
+	free(tot);
 	return o;
 }
 
@@ -439,133 +448,205 @@ static bool hex32(const char *s, uint8_t out[32])
 	return true;
 }
 
-/* "123.45" with exactly e decimals -> minor units; false if malformed. */
-static bool parse_amount(const char *s, int e, int64_t *out)
-{
-	int64_t v = 0;
-	int decimals = -1;
-
-	if (!s || !*s)
-		return false;
-	for (; *s; s++) {
-		if (*s == '.' && decimals < 0 && e > 0) {
-			decimals = 0;
-			continue;
-		}
-		if (*s < '0' || *s > '9')
-			return false;
-		if (__builtin_mul_overflow(v, 10, &v) ||
-		    __builtin_add_overflow(v, *s - '0', &v))
-			return false;
-		if (decimals >= 0)
-			decimals++;
-	}
-	if (e == 0 ? decimals != -1 : decimals != e)
-		return false;
-	*out = v;
-	return true;
-}
-
+/*
+ * Per-currency sums of a statement's lines.  Grown as currencies appear:
+ * a party may be paid under licences in any number of currencies.
+ */
 struct vsum {
 	char currency[4];
 	int exponent;
 	mpq_t exact;
-	int64_t minor;
+	mpz_t minor;
 };
 
-static void check_arithmetic(const json_t *pred, struct ll_verdict *v)
+struct vsums {
+	struct vsum *v;
+	size_t n, cap;
+};
+
+static struct vsum *vsums_find(const struct vsums *s, const char *cur)
+{
+	size_t k;
+
+	for (k = 0; k < s->n; k++) {
+		if (strcmp(s->v[k].currency, cur) == 0)
+			return &s->v[k];
+	}
+	return NULL;
+}
+
+/* A new, zero entry for cur (exponent e); NULL when out of memory. */
+static struct vsum *vsums_add(struct vsums *s, const char *cur, int e)
+{
+	struct vsum *t;
+
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? 2 * s->cap : 4;
+		struct vsum *nv = realloc(s->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		s->v = nv;
+		s->cap = ncap;
+	}
+	t = &s->v[s->n++];
+	snprintf(t->currency, sizeof(t->currency), "%s", cur);
+	t->exponent = e;
+	mpq_init(t->exact);
+	mpz_init(t->minor);
+	return t;
+}
+
+static void vsums_release(struct vsums *s)
+{
+	size_t k;
+
+	for (k = 0; k < s->n; k++) {
+		mpq_clear(s->v[k].exact);
+		mpz_clear(s->v[k].minor);
+	}
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Read one {currency, exact, amount} member pair of a line or a total
+ * (what: "line 3", "totals entry 0") into q and minor, with exponent e;
+ * both are figures that ledgerline wrote, so they have no digit limit.
+ * false with the problem noted in v; LL_NOMEM in *rc.
+ */
+static bool read_figures(const json_t *o, const char *what, int e, mpq_t q,
+			 mpz_t minor, struct ll_verdict *v,
+			 enum ll_status *rc, struct ll_error *err)
+{
+	const json_t *ex = json_object_get(o, "exact");
+	const json_t *am = json_object_get(o, "amount");
+	const char *field = "exact";
+	struct ll_error perr;
+	enum ll_status prc;
+
+	if (!json_is_string(ex) || !json_is_string(am)) {
+		problem(v, "%s: exact and amount must be strings", what);
+		return false;
+	}
+	prc = ll_exact_parse_figure(q, json_string_value(ex),
+				    json_string_length(ex), false, &perr);
+	if (prc == LL_OK) {
+		field = "amount";
+		prc = ll_exact_parse_minor(minor, json_string_value(am),
+					   json_string_length(am), e, false,
+					   &perr);
+	}
+	if (prc == LL_NOMEM) {
+		*rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "%s",
+				   perr.text);
+		return false;
+	}
+	if (prc != LL_OK) {
+		problem(v, "%s: %s: %s", what, field, perr.text);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Σ lines = totals per currency (exact and rounded), and each amount is
+ * its exact value rounded by largest remainder.  Problems go to v; the
+ * status is LL_NOMEM (err filled) or LL_OK.
+ */
+static enum ll_status check_arithmetic(const json_t *pred,
+				       struct ll_verdict *v,
+				       struct ll_error *err)
 {
 	const json_t *lines = json_object_get(pred, "lines");
 	const json_t *totals = json_object_get(pred, "totals");
-	struct vsum sums[16];
-	size_t n = 0, i, k;
+	struct vsums sums = { NULL, 0, 0 };
+	enum ll_status rc = LL_OK;
+	char what[48];
+	size_t i;
 	mpq_t q, scaled;
-	mpz_t fl;
+	mpz_t fl, minor;
 
 	if (!json_is_array(lines) || !json_is_array(totals)) {
 		problem(v, "predicate has no lines or totals");
-		return;
+		return LL_OK;
 	}
 	mpq_init(q);
 	mpq_init(scaled);
 	mpz_init(fl);
+	mpz_init(minor);
 	for (i = 0; i < json_array_size(lines) && !v->problem[0]; i++) {
 		const json_t *l = json_array_get(lines, i);
 		const char *cur = json_string_value(json_object_get(l, "currency"));
-		const char *ex = json_string_value(json_object_get(l, "exact"));
-		const char *am = json_string_value(json_object_get(l, "amount"));
 		int e = cur ? ll_currency_exponent(cur) : -1;
-		struct vsum *s = NULL;
-		int64_t minor;
+		struct vsum *s;
 
-		if (e < 0 || !ex || !am ||
-		    ll_exact_parse(q, ex, strlen(ex), NULL) != LL_OK ||
-		    !parse_amount(am, e, &minor)) {
-			problem(v, "line %zu: malformed currency, exact or "
-				   "amount", i);
+		snprintf(what, sizeof(what), "line %zu", i);
+		if (e < 0) {
+			problem(v, "%s: no known currency", what);
 			break;
 		}
+		if (!read_figures(l, what, e, q, minor, v, &rc, err))
+			break;
 		/* largest remainder: floor(x) or floor(x) + 1, and exactly
 		 * x when x is a whole number of minor units */
 		ll_exact_scale10(scaled, q, e);
 		mpz_fdiv_q(fl, mpq_numref(scaled), mpq_denref(scaled));
-		if (mpz_cmp_si(fl, (long)minor) != 0 &&
-		    !(mpz_cmp_si(fl, (long)minor - 1) == 0 &&
-		      mpz_cmp_ui(mpq_denref(scaled), 1) != 0))
-			problem(v, "line %zu: amount %s is not %s rounded to "
-				   "minor units",
-				i, am, ex);
-		for (k = 0; k < n; k++) {
-			if (strcmp(sums[k].currency, cur) == 0)
-				s = &sums[k];
+		if (mpz_cmp(fl, minor) != 0) {
+			mpz_add_ui(fl, fl, 1);
+			if (mpz_cmp(fl, minor) != 0 ||
+			    mpz_cmp_ui(mpq_denref(scaled), 1) == 0)
+				problem(v, "%s: amount %s is not %s rounded "
+					   "to minor units", what,
+					json_string_value(json_object_get(
+						l, "amount")),
+					json_string_value(json_object_get(
+						l, "exact")));
 		}
-		if (!s && n < sizeof(sums) / sizeof(sums[0])) {
-			s = &sums[n++];
-			snprintf(s->currency, sizeof(s->currency), "%s", cur);
-			s->exponent = e;
-			mpq_init(s->exact);
-			s->minor = 0;
-		}
-		if (s) {
-			mpq_add(s->exact, s->exact, q);
-			s->minor += minor;
-		}
-	}
-	if (!v->problem[0] && json_array_size(totals) != n)
-		problem(v, "totals name %zu currencies, lines have %zu",
-			json_array_size(totals), n);
-	for (i = 0; i < json_array_size(totals) && !v->problem[0]; i++) {
-		const json_t *t = json_array_get(totals, i);
-		const char *cur = json_string_value(json_object_get(t, "currency"));
-		const char *ex = json_string_value(json_object_get(t, "exact"));
-		const char *am = json_string_value(json_object_get(t, "amount"));
-		const struct vsum *s = NULL;
-		int64_t minor;
-
-		for (k = 0; cur && k < n; k++) {
-			if (strcmp(sums[k].currency, cur) == 0)
-				s = &sums[k];
-		}
-		if (!s || !ex || !am ||
-		    ll_exact_parse(q, ex, strlen(ex), NULL) != LL_OK ||
-		    !parse_amount(am, s->exponent, &minor)) {
-			problem(v, "totals: malformed entry %zu", i);
+		s = vsums_find(&sums, cur);
+		if (!s && !(s = vsums_add(&sums, cur, e))) {
+			rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					  "out of memory verifying a "
+					  "statement");
 			break;
 		}
+		mpq_add(s->exact, s->exact, q);
+		mpz_add(s->minor, s->minor, minor);
+	}
+	if (rc == LL_OK && !v->problem[0] &&
+	    json_array_size(totals) != sums.n)
+		problem(v, "totals name %zu currencies, lines have %zu",
+			json_array_size(totals), sums.n);
+	for (i = 0; rc == LL_OK && i < json_array_size(totals) &&
+		    !v->problem[0];
+	     i++) {
+		const json_t *t = json_array_get(totals, i);
+		const char *cur = json_string_value(json_object_get(t, "currency"));
+		const struct vsum *s = cur ? vsums_find(&sums, cur) : NULL;
+
+		snprintf(what, sizeof(what), "totals entry %zu", i);
+		if (!s) {
+			problem(v, "%s: currency %.8s has no lines", what,
+				cur ? cur : "(none)");
+			break;
+		}
+		if (!read_figures(t, what, s->exponent, q, minor, v, &rc, err))
+			break;
 		if (!mpq_equal(q, s->exact))
 			problem(v, "totals: %s exact total %s is not the sum "
 				   "of its lines",
-				cur, ex);
-		else if (minor != s->minor)
+				cur, json_string_value(json_object_get(t, "exact")));
+		else if (mpz_cmp(minor, s->minor) != 0)
 			problem(v, "totals: %s amount %s is not the sum of "
 				   "its lines",
-				cur, am);
+				cur, json_string_value(json_object_get(t, "amount")));
 	}
-	for (k = 0; k < n; k++)
-		mpq_clear(sums[k].exact);
-	mpq_clear(q);
-	mpq_clear(scaled);
+	vsums_release(&sums);
+	mpz_clear(minor);
 	mpz_clear(fl);
+	mpq_clear(scaled);
+	mpq_clear(q);
+	return rc;
 }
 
 static void check_merkle(const json_t *m, const uint8_t leaf[32],
@@ -694,7 +775,9 @@ enum ll_status ll_statement_verify(const char *name, const char *envelope,
 				   "statement is for \"%s\"",
 				(int)(bl - 10), base, v->party);
 	}
-	check_arithmetic(pred, v);
+	rc = check_arithmetic(pred, v, err);
+	if (rc != LL_OK)
+		goto out;
 	check_merkle(json_object_get(pred, "merkle"), leaf, expected_root, v);
 out:
 	free(b);
@@ -702,5 +785,5 @@ out:
 	json_decref(st);
 	free(payload);
 	free(type);
-	return LL_OK;
+	return rc;
 }

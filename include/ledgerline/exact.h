@@ -52,6 +52,37 @@ enum {
 enum ll_status ll_exact_parse(mpq_t rop, const char *s, size_t len,
 			      struct ll_error *err);
 
+/*
+ * Parse a figure that ledgerline itself wrote (a statement, run.json, the
+ * database): SPEC §4 puts no digit limit on outputs, so unlike
+ * ll_exact_parse this takes any number of digits.  Grammar: ['-'] int
+ * ['.' digits] | ['-'] int '/' int, int = "0" or digits without a leading
+ * zero, digits = [0-9]+.  A fraction must be reduced and its denominator
+ * greater than 1 ("3/4", never "6/8", "5/1" or "0/3"), as
+ * ll_exact_fraction_str writes it; a decimal may have trailing zeros
+ * ("12.50").  '-' only when sign_ok, and never on zero ("-0", "-0.00").
+ * The only bound is len, which the caller bounds (the size of the
+ * document the figure came from).
+ *
+ * rop must be initialised by the caller and receives the value.  Returns
+ * LL_OK; LL_INVALID with err filled as ll_exact_parse does (rop
+ * unspecified); LL_NOMEM (err filled) when scratch memory cannot be had.
+ */
+enum ll_status ll_exact_parse_figure(mpq_t rop, const char *s, size_t len,
+				     bool sign_ok, struct ll_error *err);
+
+/*
+ * Parse an amount that ledgerline wrote with ll_exact_minor_str for
+ * exponent e (0..6, asserted) back into minor units: the same grammar as
+ * ll_exact_parse_figure without the fraction, and exactly e digits after
+ * the point (none and no point when e is 0): "12.34" at e 2 -> 1234,
+ * "-0.05" -> -5 when sign_ok; "12.3", "12" or "12.345" at e 2 are
+ * rejected.  Any number of digits.  rop must be initialised by the
+ * caller.  Returns LL_OK, LL_INVALID or LL_NOMEM as ll_exact_parse_figure.
+ */
+enum ll_status ll_exact_parse_minor(mpz_t rop, const char *s, size_t len,
+				    int e, bool sign_ok, struct ll_error *err);
+
 /* Signed 128-bit integer; __extension__ keeps -Wpedantic quiet about the
  * GNU type, which gcc and clang both provide on every 64-bit target. */
 __extension__ typedef __int128 ll_i128;

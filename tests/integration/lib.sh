@@ -31,11 +31,50 @@ newdb() {
 }
 
 # run CMD...: runs ledgerline with args, capturing stdout/stderr/exit code
-# into $OUT, $ERR, $RC.
+# into $OUT, $ERR, $RC.  After a successful `run ... --out DIR`, every
+# statement in DIR must verify (verify_run_out).
 run() {
     OUT=$("$LL" "$@" 2>"$IT_TMP/stderr")
     RC=$?
     ERR=$(cat "$IT_TMP/stderr")
+    if [ "$RC" -eq 0 ] && [ "${1-}" = run ]; then
+        local a out_dir=
+        for a in "$@"; do
+            case $a in
+            --out=*) out_dir=${a#--out=} ;;
+            esac
+        done
+        while [ $# -gt 1 ]; do
+            [ "$1" = --out ] && out_dir=$2
+            shift
+        done
+        [ -z "$out_dir" ] || verify_run_out "$out_dir"
+    fi
+}
+
+# The public key of the key ledgerline signs with here (signing.key is
+# LEDGERLINE_SIGNING_KEY or $LEDGERLINE_HOME/keys/signing.pem).
+signing_pub() {
+    local key=${LEDGERLINE_SIGNING_KEY:-$LEDGERLINE_HOME/keys/signing.pem}
+    case $key in
+    *.pem) echo "${key%.pem}.pub.pem" ;;
+    *) echo "$key.pub" ;;
+    esac
+}
+
+# verify_run_out DIR: every statement a run wrote into DIR verifies with
+# the signing key (SPEC §4: every reader of ledgerline's own outputs
+# accepts them), or the test fails.  Each verification adds a line "DIR N"
+# (N statements) to $IT_TMP/verified, so that a test can see it happen.
+verify_run_out() {
+    local dir=$1 pub vout
+    local files=("$dir"/statements/*.dsse.json)
+    [ -e "${files[0]}" ] || return 0 # a run that touched no party
+    pub=$(signing_pub)
+    vout=$("$LL" verify "${files[@]}" --key "$pub" 2>&1) ||
+        fail "the statements ledgerline run wrote into $dir do not verify with $pub:
+$vout"
+    echo "$dir ${#files[@]}" >>"$IT_TMP/verified"
 }
 
 expect_rc() {

@@ -813,6 +813,7 @@ ledger_race_wait() {
         [ "$rc" -eq 0 ] || fail "concurrent run $1-$s exited $rc
 stdout: $(cat "$IT_TMP/$1-$s.out")
 stderr: $(cat "$IT_TMP/$1-$s.err")"
+        verify_run_out "$IT_TMP/$1-$s"
     done
 }
 
@@ -1051,6 +1052,7 @@ stderr: $(cat "$dir/killed.err")" ;;
             fail "iteration $k: $before postings before the kill, $after after"
         [ "$rc" -ne 0 ] || [ "$after" -eq $((before + 1)) ] ||
             fail "iteration $k: the run exited 0 but posted nothing"
+        [ "$rc" -ne 0 ] || verify_run_out "$dir/out"
         # the run is stored with its posting or not at all (X and Y are
         # new runs only the first time)
         if [ "$after" -eq "$before" ] || [ "$k" -gt 2 ]; then

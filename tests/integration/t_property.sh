@@ -43,6 +43,7 @@ prop_run() {
             --logs $logs --out "$out" >"$out.run.log" 2>&1
         rc=$?
         [ "$rc" -eq 0 ] || { echo "run exited $rc:"; cat "$out.run.log"; exit 1; }
+        verify_run_out "$out"
     ) >&2
 }
 

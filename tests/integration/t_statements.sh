@@ -120,6 +120,25 @@ PY
         "s['predicate']['lines'][0]['amount'] = '99999.99'"
     expect_rc 1 verify "$t/P-NW.dsse.json" --key "$PUB"
 
+    # figures in a spelling ledgerline never writes (subject digest
+    # recomputed, so that the arithmetic is what fails first)
+    redigest="
+import hashlib
+p = s['predicate']; m = p.pop('merkle')
+b = json.dumps(p, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode()
+s['subject'][0]['digest']['sha256'] = hashlib.sha256(b).hexdigest()
+p['merkle'] = m"
+    st_resign "$nw" "$t/P-NW.dsse.json" \
+        "l = s['predicate']['lines'][0]; n, _, d = l['exact'].partition('/'); l['exact'] = '%d/%d' % (2 * int(n), 2 * int(d or 1))$redigest"
+    expect_rc 1 verify "$t/P-NW.dsse.json" --key "$PUB"
+    assert_contains "$ERR" "line 0: exact: invalid exact number"
+    assert_contains "$ERR" "not a reduced fraction"
+    st_resign "$nw" "$t/P-NW.dsse.json" \
+        "s['predicate']['totals'][0]['amount'] += '0'$redigest"
+    expect_rc 1 verify "$t/P-NW.dsse.json" --key "$PUB"
+    assert_contains "$ERR" "totals entry 0: amount: invalid exact number"
+    assert_contains "$ERR" "an amount has exactly 2 decimals"
+
     # the predicate changed and its subject digest recomputed to match:
     # the Merkle leaf no longer matches
     st_resign "$nw" "$t/P-NW.dsse.json" "
@@ -294,4 +313,207 @@ nt = json.load(open(sys.argv[1]))["not_transferable"]
 assert [(x["payee"], x["amount"]) for x in nt] == [("P-L", "1000000000.00")], nt
 assert "above" in nt[0]["reason"], nt
 PY
+}
+
+# st_long_exact_scenario DIR SEED: a catalogue with odd splits (1/3, 1/7,
+# 3/11, ...) in two currencies and a few thousand events whose weights and
+# values carry 18 fractional digits, so the exact figures of its statements
+# run far beyond the 38 significant digits allowed in an input number.
+# Writes DIR/registry/*.json, DIR/manifest.json and DIR/log.ndjson.
+st_long_exact_scenario() {
+    python3 - "$1" "$2" <<'PY' || fail "cannot generate the long-exact scenario"
+import json, os, random, sys
+out, seed = sys.argv[1], int(sys.argv[2])
+rng = random.Random(seed)
+os.makedirs(out + "/registry", exist_ok=True)
+def dump(name, obj):
+    with open(out + "/" + name, "w") as f:
+        json.dump(obj, f, indent=1)
+parties = [
+    {"id": "P-AI", "name": "Synth Co", "kind": "licensee",
+     "payout": {"method": "iban", "iban": "DE02120300000000202051", "currency": "EUR"}},
+    {"id": "P-LBL", "name": "Odd Splits Records", "kind": "label",
+     "payout": {"method": "iban", "iban": "DE89370400440532013000", "currency": "EUR"}},
+    {"id": "P-LBL2", "name": "Yen Tone", "kind": "label",
+     "payout": {"method": "iban", "iban": "GB82WEST12345698765432", "currency": "JPY"}},
+    {"id": "P-PUB", "name": "Prime Publishing", "kind": "publisher",
+     "payout": {"method": "iban", "iban": "FR1420041010050500013M02606", "currency": "EUR"}},
+]
+for i in range(1, 7):
+    parties.append({"id": "P-ART-%d" % i, "name": "Artist %d" % i,
+                    "kind": "artist", "payee": "P-LBL"})
+    parties.append({"id": "P-SW-%d" % i, "name": "Writer %d" % i,
+                    "kind": "songwriter", "payee": "P-PUB"})
+consents = []
+for p in parties[1:]:
+    for use in ("training", "generation"):
+        consents.append({"id": "C-%s-%s" % (p["id"], use[0]), "party": p["id"],
+                         "all_works": True, "use": use, "decision": "opt_in",
+                         "effective": "2026-01-01T00:00:00Z"})
+odd = ["1/3", "1/7", "3/11", "5/13", "2/9", "4/17", "6/19", "7/23"]
+def rest(share):
+    n, d = map(int, share.split("/"))
+    return "%d/%d" % (d - n, d)
+works, eur, jpy = [], [], []
+for i in range(1, 13):
+    wid = "W-%04d" % i
+    label = "P-LBL" if i <= 8 else "P-LBL2"
+    a, s = odd[i % len(odd)], odd[(3 * i + 1) % len(odd)]
+    works.append({"id": wid, "isrc": "GBAYE69%05d" % i, "title": "Work %d" % i,
+                  "duration_ms": 100000 + 7919 * i,
+                  "splits": {
+                      "master": [{"party": label, "share": rest(a)},
+                                 {"party": "P-ART-%d" % (1 + i % 6), "share": a}],
+                      "publishing": [{"party": "P-PUB", "share": rest(s)},
+                                     {"party": "P-SW-%d" % (1 + i % 6), "share": s}]}})
+    (eur if label == "P-LBL" else jpy).append(wid)
+licences = [
+    {"id": "L-EUR", "licensee": "P-AI", "licensor": "P-LBL", "scope": {"works": eur},
+     "uses": ["training", "generation"], "start": "2026-01-01", "end": "2026-12-31",
+     "currency": "EUR",
+     "terms": {"training_fee": "123456.789", "training_basis": "duration",
+               "usage_rate": "3/11", "per_generation": "0.000123456789012345",
+               "minimum_guarantee": "0.01", "master_share": "4/7"}},
+    {"id": "L-JPY", "licensee": "P-AI", "licensor": "P-LBL2", "scope": {"works": jpy},
+     "uses": ["training", "generation"], "start": "2026-01-01", "end": "2026-12-31",
+     "currency": "JPY",
+     "terms": {"training_fee": "9876543", "training_basis": "duration",
+               "usage_rate": "2/7", "master_share": "5/9"}},
+]
+dump("registry/parties.json", {"parties": parties})
+dump("registry/consents.json", {"consents": consents})
+dump("registry/works.json", {"works": works})
+dump("registry/licences.json", {"licences": licences})
+dump("manifest.json", {"model": "m-long", "training_run": "tr-long",
+                       "trained_at": "2026-03-01T00:00:00Z", "licensee": "P-AI",
+                       "items": [{"work": w["id"], "duration_ms": w["duration_ms"]}
+                                 for w in works]})
+with open(out + "/log.ndjson", "w") as f:
+    for n in range(1, 3001):
+        cur, pool = ("EUR", eur) if rng.random() < 0.75 else ("JPY", jpy)
+        k = rng.randint(1, 4)
+        attr = [{"work": w, "weight": "0.%018d" % rng.randrange(1, 10 ** 18 // k)}
+                for w in rng.sample(pool, k)]
+        ev = {"id": "g-%06d" % n, "model": "m-long",
+              "ts": "2026-%02d-%02dT%02d:%02d:%02dZ" % (
+                  rng.randint(7, 9), rng.randint(1, 28), rng.randrange(24),
+                  rng.randrange(60), rng.randrange(60)),
+              "value": "%d.%018d" % (rng.randrange(10 ** 6), rng.randrange(10 ** 18)),
+              "currency": cur, "attribution": attr}
+        f.write(json.dumps(ev) + "\n")
+PY
+}
+
+# A run whose exact figures have 40 and more digits: run writes them, and
+# verify must accept every statement it wrote (SPEC §4: numbers in outputs
+# have no digit limit).
+test_statements_with_long_exact_figures_verify() {
+    d="$IT_TMP/long-exact"
+    st_long_exact_scenario "$d" 20260917
+    expect_rc 0 init
+    expect_rc 0 load "$d"/registry/*.json
+    expect_rc 0 run --licensee P-AI --period 2026-Q3 --manifest "$d/manifest.json" \
+        --logs "$d/log.ndjson" --out "$d/out"
+    python3 - "$d/out/statements" <<'PY' || fail "no statement carries an exact figure of 40 or more digits"
+import base64, glob, json, sys
+longest = 0
+for path in glob.glob(sys.argv[1] + "/*.dsse.json"):
+    p = json.loads(base64.b64decode(json.load(open(path))["payload"]))["predicate"]
+    for x in p["lines"] + p["totals"]:
+        for part in x["exact"].lstrip("-").split("/"):
+            longest = max(longest, len(part))
+print("longest exact part: %d digits" % longest, file=sys.stderr)
+sys.exit(0 if longest >= 40 else 1)
+PY
+    n=$(ls "$d"/out/statements/*.dsse.json | wc -l)
+    [ "$n" -ge 10 ] || fail "expected at least 10 statements, found $n"
+    expect_rc 0 verify "$d"/out/statements/*.dsse.json --key "$PUB"
+    assert_contains "$OUT" "$n statements verified"
+}
+
+# A party paid under licences in twenty currencies: its statement carries
+# twenty totals, and it is written and verifies like any other.
+test_statement_with_twenty_currencies_verifies() {
+    d="$IT_TMP/many-ccy"
+    mkdir -p "$d/registry"
+    python3 - "$d" <<'PY' || fail "cannot generate the scenario"
+import json, sys
+d = sys.argv[1]
+ccys = "EUR USD GBP SEK JPY KRW BHD KWD CHF NOK DKK PLN CZK HUF CAD AUD NZD SGD HKD INR".split()
+parties = [{"id": "P-AI", "name": "Synth Co", "kind": "licensee"},
+           {"id": "P-ART", "name": "Everywhere Artist", "kind": "artist"}]
+works, licences, consents, events = [], [], [], []
+for i, c in enumerate(ccys, 1):
+    parties.append({"id": "P-L-" + c, "name": "Label " + c, "kind": "label"})
+    wid = "W-%04d" % i
+    works.append({"id": wid, "isrc": "GBAYE69%05d" % i, "title": "Song " + c,
+                  "duration_ms": 180000,
+                  "splits": {"master": [{"party": "P-L-" + c, "share": "2/3"},
+                                        {"party": "P-ART", "share": "1/3"}]}})
+    licences.append({"id": "L-" + c, "licensee": "P-AI", "licensor": "P-L-" + c,
+                     "scope": {"works": [wid]}, "uses": ["training", "generation"],
+                     "start": "2026-01-01", "end": "2026-12-31", "currency": c,
+                     "terms": {"usage_rate": "1/3"}})
+    events.append({"id": "g-%04d" % i, "model": "m-ccy", "ts": "2026-08-01T12:00:00Z",
+                   "value": "%d.5" % (100 * i), "currency": c,
+                   "attribution": [{"work": wid, "weight": "0.7"}]})
+for p in parties[1:]:
+    for use in ("training", "generation"):
+        consents.append({"id": "C-%s-%s" % (p["id"], use[0]), "party": p["id"],
+                         "all_works": True, "use": use, "decision": "opt_in",
+                         "effective": "2026-01-01T00:00:00Z"})
+for name, key, v in (("parties", "parties", parties), ("works", "works", works),
+                     ("licences", "licences", licences), ("consents", "consents", consents)):
+    json.dump({key: v}, open("%s/registry/%s.json" % (d, name), "w"))
+json.dump({"model": "m-ccy", "training_run": "tr-ccy", "trained_at": "2026-03-01T00:00:00Z",
+           "licensee": "P-AI", "items": [{"work": w["id"], "duration_ms": 180000} for w in works]},
+          open(d + "/manifest.json", "w"))
+open(d + "/log.ndjson", "w").write("".join(json.dumps(e) + "\n" for e in events))
+PY
+    expect_rc 0 init
+    expect_rc 0 load "$d"/registry/*.json
+    expect_rc 0 run --licensee P-AI --period 2026-Q3 --manifest "$d/manifest.json" \
+        --logs "$d/log.ndjson" --out "$d/out"
+    n=$(python3 -c "
+import base64, json, sys
+e = json.load(open(sys.argv[1]))
+print(len(json.loads(base64.b64decode(e['payload']))['predicate']['totals']))" \
+        "$d/out/statements/P-ART.dsse.json")
+    assert_eq "$n" "20" "currencies in P-ART's totals"
+    expect_rc 0 verify "$d/out/statements/P-ART.dsse.json" --key "$PUB"
+}
+
+# The harness itself: run (lib.sh) verifies the statements of every
+# successful `ledgerline run`, and a statement that does not verify fails
+# the test that made it.
+test_harness_verifies_every_run() {
+    out="$IT_TMP/hook-$(date +%s%N)"
+    touch "$IT_TMP/verified"
+    before=$(wc -l <"$IT_TMP/verified")
+    st_demo_run "$out"
+    assert_eq "$(($(wc -l <"$IT_TMP/verified") - before))" 1 "verifications after one run"
+    assert_eq "$(tail -1 "$IT_TMP/verified")" "$out 5" "the run's verification"
+    # a failed run is not verified
+    expect_rc 2 run --licensee P-AI --period 2026-Q3 --out "$out"
+    assert_eq "$(($(wc -l <"$IT_TMP/verified") - before))" 1 "verifications after a failed run"
+    # a statement that does not verify fails the test: directly ...
+    python3 - "$out/statements/P-NW.dsse.json" <<'PY'
+import base64, json, sys
+env = json.load(open(sys.argv[1]))
+env["signatures"][0]["sig"] = base64.b64encode(bytes(64)).decode()
+open(sys.argv[1], "w").write(json.dumps(env))
+PY
+    if (verify_run_out "$out") 2>"$IT_TMP/hook.err"; then
+        fail "verify_run_out passed a statement with a zeroed signature"
+    fi
+    assert_contains "$(cat "$IT_TMP/hook.err")" "P-NW.dsse.json: FAILED"
+    # ... and through run, here with a key that did not sign the run
+    expect_rc 0 keygen --out "$IT_TMP/hook-other"
+    if (
+        signing_pub() { echo "$IT_TMP/hook-other/signing.pub.pem"; }
+        st_demo_run "$out-again"
+    ) 2>"$IT_TMP/hook.err"; then
+        fail "a run whose statements do not verify passed"
+    fi
+    assert_contains "$(cat "$IT_TMP/hook.err")" "do not verify with $IT_TMP/hook-other/signing.pub.pem"
 }

@@ -898,6 +898,329 @@ static void test_minor_str_agree_random(void **state)
 	mpz_clear(z);
 }
 
+/* ---- figures: reading ledgerline's own outputs ------------------------------ */
+
+struct figure_case {
+	const char *in;
+	bool sign_ok;
+	const char *want;	/* reduced fraction string, or the error text */
+};
+
+static const struct figure_case figure_accepts[] = {
+	{"0", false, "0"},
+	{"5", false, "5"},
+	{"3/4", false, "3/4"},
+	{"-1/3", true, "-1/3"},
+	{"-7", true, "-7"},
+	{"12.50", false, "25/2"},
+	{"0.05", false, "1/20"},
+	{"-0.05", true, "-1/20"},
+	{"0.000", false, "0"},
+};
+
+static const struct figure_case figure_rejects[] = {
+	{"", true, "empty string"},
+	{"-", true, "no digits in the integer part at offset 1"},
+	{"-1/3", false, "unexpected '-' at offset 0 (no sign allowed)"},
+	{"+1", true, "unexpected '+' at offset 0 (no '+' sign)"},
+	{"6/8", false, "not a reduced fraction"},
+	{"5/1", false, "not a reduced fraction"},
+	{"0/3", false, "not a reduced fraction"},
+	{"-2/4", true, "not a reduced fraction"},
+	{"1/0", false, "zero denominator at offset 2"},
+	{"007", false, "leading zero in the integer part at offset 0"},
+	{"1/03", false, "leading zero in the denominator at offset 2"},
+	{"00.5", false, "leading zero in the integer part at offset 0"},
+	{"1.", false, "no digits after '.' at offset 2"},
+	{".5", false, "unexpected '.' at offset 0"},
+	{"1/", false, "no digits in the denominator at offset 2"},
+	{"1.5/2", false, "unexpected '/' at offset 3 (a fraction is integer/integer)"},
+	{"1/2/3", false, "unexpected '/' at offset 3"},
+	{"1.5.2", false, "unexpected '.' at offset 3"},
+	{"1/2.5", false, "unexpected '.' at offset 3 (a fraction is integer/integer)"},
+	{"1e3", false, "unexpected 'e' at offset 1"},
+	{"1 ", false, "unexpected ' ' at offset 1"},
+	{"-0", true, "negative zero"},
+	{"-0.00", true, "negative zero"},
+	{"--1", true, "unexpected '-' at offset 1"},
+};
+
+static void test_figure_accepts(void **state)
+{
+	struct ll_error err;
+	size_t i;
+	mpq_t q;
+
+	(void)state;
+	mpq_init(q);
+	for (i = 0; i < sizeof(figure_accepts) / sizeof(figure_accepts[0]);
+	     i++) {
+		const struct figure_case *c = &figure_accepts[i];
+
+		if (ll_exact_parse_figure(q, c->in, strlen(c->in), c->sign_ok,
+					  &err) != LL_OK)
+			print_error("case %zu \"%s\": %s\n", i, c->in, err.text);
+		assert_q_str(q, c->want);
+	}
+	mpq_clear(q);
+}
+
+static void test_figure_rejects(void **state)
+{
+	struct ll_error err;
+	size_t i;
+	mpq_t q;
+
+	(void)state;
+	mpq_init(q);
+	for (i = 0; i < sizeof(figure_rejects) / sizeof(figure_rejects[0]);
+	     i++) {
+		const struct figure_case *c = &figure_rejects[i];
+
+		err_sentinel(&err);
+		if (ll_exact_parse_figure(q, c->in, strlen(c->in), c->sign_ok,
+					  &err) != LL_INVALID)
+			print_error("case %zu \"%s\" accepted\n", i, c->in);
+		assert_int_equal(err.code, LL_INVALID);
+		assert_contains(err.text, "invalid exact number \"");
+		assert_contains(err.text, c->want);
+		assert_int_equal(ll_exact_parse_figure(q, c->in, strlen(c->in),
+						       c->sign_ok, NULL),
+				 LL_INVALID);
+	}
+	mpq_clear(q);
+}
+
+/* A decimal digit string of n digits, the first one non-zero. */
+static char *random_digits(struct rng *r, size_t n)
+{
+	char *s = malloc(n + 1);
+	size_t i;
+
+	assert_non_null(s);
+	for (i = 0; i < n; i++)
+		s[i] = (char)('0' + rng_below(r, 10));
+	if (s[0] == '0')
+		s[0] = '7';
+	s[n] = '\0';
+	return s;
+}
+
+/*
+ * Whatever ll_exact_fraction_str writes, however long, reads back to the
+ * same value; past 38 digits the input parser refuses it, which is why
+ * outputs have their own parser.
+ */
+static void test_figure_round_trip_long(void **state)
+{
+	struct rng r = {UINT64_C(0x0badcafe12345678)};
+	struct ll_error err;
+	size_t i;
+	mpq_t q, back;
+
+	(void)state;
+	mpq_init(q);
+	mpq_init(back);
+	for (i = 0; i < 2000; i++) {
+		size_t nn = 1 + (size_t)rng_below(&r, i < 1000 ? 60 : 3000);
+		size_t nd = 1 + (size_t)rng_below(&r, i < 1000 ? 60 : 3000);
+		char *num = random_digits(&r, nn), *den = random_digits(&r, nd);
+		char *s;
+
+		z_set(mpq_numref(q), num);
+		z_set(mpq_denref(q), den);
+		mpq_canonicalize(q);
+		if (rng_below(&r, 2))
+			mpq_neg(q, q);
+		s = ll_exact_fraction_str(q);
+		assert_non_null(s);
+		if (ll_exact_parse_figure(back, s, strlen(s), true, &err) !=
+		    LL_OK)
+			print_error("case %zu: %s\n", i, err.text);
+		assert_true(mpq_equal(q, back));
+		/* unsigned: only what is not negative */
+		assert_int_equal(ll_exact_parse_figure(back, s, strlen(s),
+						       false, NULL),
+				 mpq_sgn(q) < 0 ? LL_INVALID : LL_OK);
+		if (nn > 45 && mpz_sizeinbase(mpq_numref(q), 10) > 40)
+			assert_int_equal(ll_exact_parse(back, s + (s[0] == '-'),
+							strlen(s) - (s[0] == '-'),
+							NULL),
+					 LL_INVALID);
+		free(s);
+		free(num);
+		free(den);
+	}
+	mpq_clear(back);
+	mpq_clear(q);
+}
+
+/* Within the input limits both parsers agree on every reduced string. */
+static void test_figure_agrees_with_input_parser(void **state)
+{
+	struct rng r = {UINT64_C(0x5eed5eed5eed5eed)};
+	size_t i;
+	mpq_t q, a, b;
+
+	(void)state;
+	mpq_init(q);
+	mpq_init(a);
+	mpq_init(b);
+	for (i = 0; i < 20000; i++) {
+		char *s;
+
+		mpz_set_ui(mpq_numref(q), (unsigned long)rng_next(&r));
+		mpz_mul_ui(mpq_numref(q), mpq_numref(q),
+			   (unsigned long)rng_below(&r, 1000000));
+		mpz_set_ui(mpq_denref(q), 1 + (unsigned long)rng_below(&r,
+						 UINT64_C(1) << (i % 60 + 1)));
+		mpq_canonicalize(q);
+		s = ll_exact_fraction_str(q);
+		assert_non_null(s);
+		assert_int_equal(ll_exact_parse(a, s, strlen(s), NULL), LL_OK);
+		assert_int_equal(ll_exact_parse_figure(b, s, strlen(s), false,
+						       NULL),
+				 LL_OK);
+		assert_true(mpq_equal(a, b));
+		free(s);
+	}
+	mpq_clear(b);
+	mpq_clear(a);
+	mpq_clear(q);
+}
+
+/* Decimals of any length: 60 fractional digits, 200 integer digits. */
+static void test_figure_long_decimal(void **state)
+{
+	struct rng r = {UINT64_C(0x0123456789abcdef)};
+	char *ip = random_digits(&r, 200), *fp = random_digits(&r, 60);
+	size_t n = strlen(ip) + 1 + strlen(fp);
+	char *s = malloc(n + 1);
+	mpq_t q, want;
+
+	(void)state;
+	assert_non_null(s);
+	snprintf(s, n + 1, "%s.%s", ip, fp);
+	mpq_init(q);
+	mpq_init(want);
+	assert_int_equal(ll_exact_parse_figure(q, s, n, false, NULL), LL_OK);
+	/* want = ip fp / 10^60 */
+	{
+		char *all = malloc(n);
+
+		assert_non_null(all);
+		snprintf(all, n, "%s%s", ip, fp);
+		z_set(mpq_numref(want), all);
+		mpz_ui_pow_ui(mpq_denref(want), 10, 60);
+		mpq_canonicalize(want);
+		free(all);
+	}
+	assert_true(mpq_equal(q, want));
+	assert_int_equal(ll_exact_parse(q, s, n, NULL), LL_INVALID);
+	mpq_clear(want);
+	mpq_clear(q);
+	free(s);
+	free(ip);
+	free(fp);
+}
+
+struct amount_case {
+	const char *in;
+	int e;
+	bool sign_ok;
+	const char *want;	/* minor units, or the error text */
+};
+
+static const struct amount_case amount_accepts[] = {
+	{"12.34", 2, false, "1234"},
+	{"0.05", 2, false, "5"},
+	{"0.00", 2, false, "0"},
+	{"-0.05", 2, true, "-5"},
+	{"7", 0, false, "7"},
+	{"-7", 0, true, "-7"},
+	{"1.000001", 6, false, "1000001"},
+	{"12345678901234567890123456789012345678901234567890.123", 3, false,
+	 "12345678901234567890123456789012345678901234567890123"},
+};
+
+static const struct amount_case amount_rejects[] = {
+	{"12.3", 2, false, "an amount has exactly 2 decimals"},
+	{"12", 2, false, "an amount has exactly 2 decimals"},
+	{"12.345", 2, false, "an amount has exactly 2 decimals"},
+	{"1.0", 0, false, "an amount has exactly 0 decimals"},
+	{"1.00", 1, false, "an amount has exactly 1 decimal"},
+	{"1/2", 2, false, "an amount is a decimal, not a fraction"},
+	{"-0.00", 2, true, "negative zero"},
+	{"-1.00", 2, false, "no sign allowed"},
+	{"01.00", 2, false, "leading zero"},
+	{"", 2, false, "empty string"},
+	{"1,00", 2, false, "unexpected ',' at offset 1"},
+};
+
+static void test_minor_parse(void **state)
+{
+	struct ll_error err;
+	size_t i;
+	mpz_t z;
+
+	(void)state;
+	mpz_init(z);
+	for (i = 0; i < sizeof(amount_accepts) / sizeof(amount_accepts[0]);
+	     i++) {
+		const struct amount_case *c = &amount_accepts[i];
+
+		if (ll_exact_parse_minor(z, c->in, strlen(c->in), c->e,
+					 c->sign_ok, &err) != LL_OK)
+			print_error("case %zu \"%s\": %s\n", i, c->in, err.text);
+		assert_z_str(z, c->want);
+	}
+	for (i = 0; i < sizeof(amount_rejects) / sizeof(amount_rejects[0]);
+	     i++) {
+		const struct amount_case *c = &amount_rejects[i];
+
+		err_sentinel(&err);
+		if (ll_exact_parse_minor(z, c->in, strlen(c->in), c->e,
+					 c->sign_ok, &err) != LL_INVALID)
+			print_error("case %zu \"%s\" accepted\n", i, c->in);
+		assert_int_equal(err.code, LL_INVALID);
+		assert_contains(err.text, c->want);
+	}
+	mpz_clear(z);
+}
+
+/* ll_exact_minor_str and ll_exact_parse_minor are inverses, any size. */
+static void test_minor_round_trip(void **state)
+{
+	struct rng r = {UINT64_C(0x7777777711111111)};
+	size_t i;
+	mpz_t z, back;
+
+	(void)state;
+	mpz_init(z);
+	mpz_init(back);
+	for (i = 0; i < 5000; i++) {
+		char *digits = random_digits(&r, 1 + (size_t)rng_below(&r, 80));
+		int e = (int)rng_below(&r, 7);
+		char *s;
+
+		z_set(z, digits);
+		if (rng_below(&r, 3) == 0)
+			mpz_set_ui(z, (unsigned long)rng_below(&r, 1000));
+		if (rng_below(&r, 2))
+			mpz_neg(z, z);
+		s = ll_exact_minor_str(z, e);
+		assert_non_null(s);
+		assert_int_equal(ll_exact_parse_minor(back, s, strlen(s), e,
+						      true, NULL),
+				 LL_OK);
+		assert_true(mpz_cmp(z, back) == 0);
+		free(s);
+		free(digits);
+	}
+	mpz_clear(back);
+	mpz_clear(z);
+}
+
 /* ---- rounding ------------------------------------------------------------- */
 
 struct round_case {
@@ -1702,6 +2025,13 @@ int main(void)
 		cmocka_unit_test(test_minor_str_i64),
 		cmocka_unit_test(test_minor_str_mpz),
 		cmocka_unit_test(test_minor_str_agree_random),
+		cmocka_unit_test(test_figure_accepts),
+		cmocka_unit_test(test_figure_rejects),
+		cmocka_unit_test(test_figure_round_trip_long),
+		cmocka_unit_test(test_figure_agrees_with_input_parser),
+		cmocka_unit_test(test_figure_long_decimal),
+		cmocka_unit_test(test_minor_parse),
+		cmocka_unit_test(test_minor_round_trip),
 		cmocka_unit_test(test_round_half_even),
 		cmocka_unit_test(test_round_half_even_random),
 		cmocka_unit_test(test_alloc_thirds),
