@@ -177,7 +177,8 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a,
 /* ---- summary ---------------------------------------------------------- */
 
 static void print_summary(const struct ll_run *r, bool already,
-			  const char *superseded, int64_t entries)
+			  const char *superseded, int64_t entries,
+			  const char *out)
 {
 	const struct ll_registry *reg = r->reg;
 	size_t i;
@@ -218,6 +219,7 @@ static void print_summary(const struct ll_run *r, bool already,
 	else
 		printf("\nposted: %lld journal entr%s\n", (long long)entries,
 		       entries == 1 ? "y" : "ies");
+	printf("outputs in %s\n", out);
 }
 
 /* ---- statements and payment files ------------------------------------ */
@@ -434,7 +436,8 @@ static enum ll_status run(int argc, char **argv)
 	size_t n_good = 0;
 	char **mtext = NULL;
 	struct ll_log_input *logs = NULL;
-	struct ll_pipeline_opts popts = { 0, 0, -1 };
+	struct ll_pipeline_opts popts = { 0, 0, NULL, NULL };
+	struct ll_cli_progress prog;
 	struct ll_outdir od;
 	struct ll_restatement rs = { NULL, NULL, 0 };
 	struct ll_statements built;
@@ -468,7 +471,9 @@ static enum ll_status run(int argc, char **argv)
 	ll_date_format(d0, first);
 	ll_date_format(d1, last);
 	popts.threads = a.threads;
-	popts.progress_fd = ll_cli_progress_enabled() ? 2 : -1;
+	ll_cli_progress_init(&prog);
+	popts.progress = ll_cli_progress_cb;
+	popts.progress_user = &prog;
 
 	memset(&r, 0, sizeof(r));
 	ll_outdir_init(&od);
@@ -591,6 +596,7 @@ static enum ll_status run(int argc, char **argv)
 				 n == 1 ? "" : "s");
 		goto out;
 	}
+	ll_cli_progress_phase(&prog, LL_PHASE_SETTLING);
 	rc = ll_run_settle(&r, &err);
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
@@ -621,6 +627,7 @@ static enum ll_status run(int argc, char **argv)
 						     &rs.n_prev, &err);
 			rs.prev = prev;
 		}
+		ll_cli_progress_phase(&prog, LL_PHASE_SIGNING);
 		if (rc == LL_OK)
 			rc = ll_statements_build(&built, &r,
 						 cur.exists ? &rs : NULL, &key,
@@ -648,6 +655,7 @@ static enum ll_status run(int argc, char **argv)
 
 	/* stage every file before storing anything: a file of the user's
 	 * where an output must go stops the run here, with nothing posted */
+	ll_cli_progress_phase(&prog, LL_PHASE_STORING);
 	rc = ll_outdir_open(&od, a.out, &err);
 	if (rc == LL_OK)
 		rc = ll_outdir_add(&od, "payouts.csv", csv, strlen(csv), &err);
@@ -689,15 +697,17 @@ static enum ll_status run(int argc, char **argv)
 		rc = ll_db_commit(&db, &err);
 	if (rc == LL_OK) {
 		in_tx = false;
+		ll_cli_progress_phase(&prog, LL_PHASE_PUBLISHING);
 		rc = ll_outdir_commit(&od, &err);
 	}
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
 		goto out;
 	}
+	ll_cli_progress_end(&prog);
 	warn_not_transferable(&r);
 	print_summary(&r, already, cur.exists && !already ? cur.run_id : NULL,
-		      entries);
+		      entries, a.out);
 out:
 	if (in_tx)
 		ll_db_rollback(&db);
