@@ -3,20 +3,18 @@
  * (SPEC §3) and write payouts.csv, compliance.json and run.json (§4).
  *
  * Design decision: nothing is written anywhere until everything has been
- * computed and checked.  Outputs are staged in a private directory inside
- * --out, the run is stored in one database transaction, and only after it
- * commits are the files renamed into place; any invalid input ends the run
- * with every error listed, nothing stored and nothing left in --out.
+ * computed and checked.  Outputs are staged in --out (outdir.h) before
+ * anything is stored, so a file of the user's where an output must go
+ * stops the run with nothing posted; the run is stored in one database
+ * transaction, and only after it commits are the files renamed into
+ * place.  Any invalid input ends the run with every error listed, nothing
+ * stored and nothing left in --out.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ledgerline/cli.h"
@@ -25,6 +23,7 @@
 #include "ledgerline/ident.h"
 #include "ledgerline/input.h"
 #include "ledgerline/io.h"
+#include "ledgerline/outdir.h"
 #include "ledgerline/run.h"
 #include "ledgerline/payfile.h"
 #include "ledgerline/runfiles.h"
@@ -52,7 +51,10 @@ static const char usage[] =
 	"  --period PERIOD   2026-Q3, 2026-09 or 2026-07-01..2026-09-30\n"
 	"  --manifest FILE   training manifests (JSON), one or more\n"
 	"  --logs FILE       generation logs (NDJSON), one or more\n"
-	"  --out DIR         output directory (created if missing)\n"
+	"  --out DIR         output directory (created if missing); files\n"
+	"                    ledgerline did not write there are never replaced\n"
+	"                    or removed: one where an output must go is an\n"
+	"                    error (exit 2) and nothing is stored\n"
 	"  --threads N       parsing threads (default: the number of CPUs)\n"
 	"\n"
 	"FILE may be a path, '-' for standard input, or an https:// URL.  Any\n"
@@ -169,217 +171,11 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a,
 	return LL_OK;
 }
 
-/* ---- staging outputs -------------------------------------------------- */
-
-enum { STAGED_FILES_MAX = 64 };
-
-struct staged {
-	char dir[PATH_MAX];
-	char names[STAGED_FILES_MAX][48];
-	size_t n;
-	int has_statements;
-};
-
-static enum ll_status stage(struct staged *s, const char *name,
-			    const char *data, struct ll_error *err)
-{
-	char path[PATH_MAX];
-
-	if (s->n == STAGED_FILES_MAX)
-		return ll_error_set(err, LL_INTERNAL, s->dir, 0, NULL,
-				    "too many output files");
-	if (snprintf(path, sizeof(path), "%s/%s", s->dir, name) >=
-	    (int)sizeof(path))
-		return ll_error_set(err, LL_IO, s->dir, 0, NULL,
-				    "path too long");
-	snprintf(s->names[s->n++], sizeof(s->names[0]), "%s", name);
-	return ll_write_atomic(path, data, strlen(data), 0, err);
-}
-
-#define STAGE_PREFIX ".ledgerline-stage-"
-
-/*
- * A private staging directory inside out, named by mkdtemp (never two
- * alike, whatever PIDs are reused), holding a "pid" file so that a later
- * run can tell a dead run's leftovers from a live run's work.
- */
-static enum ll_status stage_open(struct staged *s, const char *out,
-				 struct ll_error *err)
-{
-	char pid[32], path[PATH_MAX];
-
-	if (snprintf(s->dir, sizeof(s->dir), "%s/" STAGE_PREFIX "XXXXXX",
-		     out) >= (int)sizeof(s->dir)) {
-		s->dir[0] = '\0';
-		return ll_error_set(err, LL_IO, out, 0, NULL, "path too long");
-	}
-	if (!mkdtemp(s->dir)) {
-		int e = errno;
-
-		s->dir[0] = '\0';
-		return ll_error_set(err, LL_IO, out, 0, NULL,
-				    "cannot create a staging directory: %s",
-				    strerror(e));
-	}
-	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (snprintf(path, sizeof(path), "%s/pid", s->dir) >=
-	    (int)sizeof(path))
-		return ll_error_set(err, LL_IO, s->dir, 0, NULL,
-				    "path too long");
-	return ll_write_atomic(path, pid, strlen(pid), 0, err);
-}
-
-/* Remove a directory's files and the directory (one level). */
-static void remove_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[PATH_MAX];
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) <
-		    (int)sizeof(path))
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-/* Remove a staging directory and everything in it. */
-static void remove_stage_dir(const char *dir)
-{
-	char path[PATH_MAX];
-
-	if (snprintf(path, sizeof(path), "%s/statements", dir) <
-	    (int)sizeof(path))
-		remove_tree(path);
-	remove_tree(dir);
-}
-
-static void unstage(struct staged *s)
-{
-	if (!s->dir[0])
-		return;
-	remove_stage_dir(s->dir);
-	s->dir[0] = '\0';
-}
-
-/* Staging directories in out left by runs that were killed: their pid
- * file names a process that no longer exists. */
-static void remove_dead_stages(const char *out)
-{
-	DIR *d = opendir(out);
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char dir[PATH_MAX], path[PATH_MAX], buf[32];
-		FILE *f;
-		long pid = 0;
-
-		if (strncmp(e->d_name, STAGE_PREFIX, strlen(STAGE_PREFIX)) != 0 ||
-		    snprintf(dir, sizeof(dir), "%s/%s", out, e->d_name) >=
-			    (int)sizeof(dir) ||
-		    snprintf(path, sizeof(path), "%s/pid", dir) >=
-			    (int)sizeof(path))
-			continue;
-		f = fopen(path, "r");
-		if (f) {
-			if (fgets(buf, sizeof(buf), f))
-				pid = strtol(buf, NULL, 10);
-			fclose(f);
-		}
-		/* no pid file yet: a run between mkdtemp and writing it, or
-		 * one killed right there; leave it to a later run */
-		if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-			remove_stage_dir(dir);
-	}
-	closedir(d);
-}
-
-/* payouts-<CUR>.xml in out that this run did not write: from an earlier
- * run of other currencies; removed so the directory shows one run. */
-static void remove_stale_payfiles(const struct staged *s, const char *out)
-{
-	DIR *d = opendir(out);
-	struct dirent *e;
-	char path[PATH_MAX];
-	size_t i;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		int ours = 0;
-
-		if (n != 16 || strncmp(e->d_name, "payouts-", 8) != 0 ||
-		    strcmp(e->d_name + 11, ".xml") != 0)
-			continue;
-		for (i = 0; i < s->n; i++)
-			ours |= strcmp(s->names[i], e->d_name) == 0;
-		if (!ours &&
-		    snprintf(path, sizeof(path), "%s/%s", out, e->d_name) <
-			    (int)sizeof(path))
-			unlink(path);
-	}
-	closedir(d);
-}
-
-static enum ll_status publish(struct staged *s, const char *out,
-			      struct ll_error *err)
-{
-	char from[PATH_MAX], to[PATH_MAX], old[PATH_MAX];
-	size_t i;
-
-	if (s->has_statements) {
-		/* swap the whole statements directory, so it never mixes
-		 * two runs */
-		if (snprintf(from, sizeof(from), "%s/statements", s->dir) >=
-			    (int)sizeof(from) ||
-		    snprintf(to, sizeof(to), "%s/statements", out) >=
-			    (int)sizeof(to) ||
-		    snprintf(old, sizeof(old), "%s/.ledgerline-old.%ld", s->dir,
-			     (long)getpid()) >= (int)sizeof(old))
-			return ll_error_set(err, LL_IO, out, 0, NULL,
-					    "path too long");
-		if (rename(to, old) != 0 && errno != ENOENT)
-			return ll_error_set(err, LL_IO, to, 0, NULL,
-					    "cannot replace: %s",
-					    strerror(errno));
-		if (rename(from, to) != 0)
-			return ll_error_set(err, LL_IO, to, 0, NULL,
-					    "cannot write: %s", strerror(errno));
-		remove_tree(old);
-		s->has_statements = 0;
-	}
-	for (i = 0; i < s->n; i++) {
-		if (snprintf(from, sizeof(from), "%s/%s", s->dir,
-			     s->names[i]) >= (int)sizeof(from) ||
-		    snprintf(to, sizeof(to), "%s/%s", out, s->names[i]) >=
-			    (int)sizeof(to))
-			return ll_error_set(err, LL_IO, out, 0, NULL,
-					    "path too long");
-		if (rename(from, to) != 0)
-			return ll_error_set(err, LL_IO, to, 0, NULL,
-					    "cannot write: %s", strerror(errno));
-	}
-	remove_stale_payfiles(s, out);
-	s->n = 0;
-	remove_stage_dir(s->dir); /* only the pid file is left in it */
-	s->dir[0] = '\0';
-	remove_dead_stages(out);
-	return LL_OK;
-}
-
 /* ---- summary ---------------------------------------------------------- */
 
 static void print_summary(const struct ll_run *r, bool already,
-			  const char *superseded, int64_t entries)
+			  const char *superseded, int64_t entries,
+			  const char *out)
 {
 	const struct ll_registry *reg = r->reg;
 	size_t i;
@@ -420,6 +216,7 @@ static void print_summary(const struct ll_run *r, bool already,
 	else
 		printf("\nposted: %lld journal entr%s\n", (long long)entries,
 		       entries == 1 ? "y" : "ies");
+	printf("outputs in %s\n", out);
 }
 
 /* ---- statements and payment files ------------------------------------ */
@@ -477,37 +274,28 @@ static char *payouts_csv(const struct ll_run *r,
 	return csv;
 }
 
-static enum ll_status stage_statements(struct staged *st,
+static enum ll_status stage_statements(struct ll_outdir *od,
 				       const struct ll_stored_statement *s,
 				       size_t n, struct ll_error *err)
 {
-	char dir[PATH_MAX];
 	size_t i;
 	enum ll_status rc = LL_OK;
 
-	if (snprintf(dir, sizeof(dir), "%s/statements", st->dir) >=
-	    (int)sizeof(dir))
-		return ll_error_set(err, LL_IO, st->dir, 0, NULL,
-				    "path too long");
-	if (mkdir(dir, 0755) != 0)
-		return ll_error_set(err, LL_IO, dir, 0, NULL,
-				    "cannot create: %s", strerror(errno));
-	st->has_statements = 1;
 	for (i = 0; i < n && rc == LL_OK; i++) {
-		char path[PATH_MAX];
+		char name[LL_OUTDIR_PATH_BYTES_MAX + 1];
 
-		if (snprintf(path, sizeof(path), "%s/%s.dsse.json", dir,
-			     s[i].party) >= (int)sizeof(path))
-			return ll_error_set(err, LL_IO, dir, 0, NULL,
-					    "path too long");
-		rc = ll_write_atomic(path, s[i].envelope, strlen(s[i].envelope),
-				     0, err);
+		if (snprintf(name, sizeof(name), "statements/%s.dsse.json",
+			     s[i].party) >= (int)sizeof(name))
+			return ll_error_set(err, LL_INTERNAL, s[i].party, 0,
+					    NULL, "party id too long");
+		rc = ll_outdir_add(od, name, s[i].envelope,
+				   strlen(s[i].envelope), err);
 	}
 	return rc;
 }
 
 /* payouts-<CUR>.xml for every currency with a transferable payout. */
-static enum ll_status stage_payfiles(struct staged *st, const struct ll_run *r,
+static enum ll_status stage_payfiles(struct ll_outdir *od, const struct ll_run *r,
 				     struct ll_error *err)
 {
 	const struct ll_registry *reg = r->reg;
@@ -580,7 +368,7 @@ static enum ll_status stage_payfiles(struct staged *st, const struct ll_run *r,
 		rc = ll_payfile_pain001(&b, &xml, err);
 		if (rc == LL_OK) {
 			snprintf(name, sizeof(name), "payouts-%s.xml", ccy);
-			rc = stage(st, name, xml, err);
+			rc = ll_outdir_add(od, name, xml, strlen(xml), err);
 		}
 		free(xml);
 	}
@@ -645,8 +433,11 @@ static enum ll_status run(int argc, char **argv)
 	size_t n_good = 0;
 	char **mtext = NULL;
 	struct ll_log_input *logs = NULL;
-	struct ll_pipeline_opts popts = { 0, 0, -1 };
-	struct staged st;
+	struct ll_pipeline_opts popts = { 0, 0, NULL, NULL };
+	struct ll_cli_progress prog;
+	struct ll_outdir od;
+	struct ll_restatement rs = { NULL, NULL, 0 };
+	struct ll_statements built;
 	char *csv = NULL, *comp = NULL, *runj = NULL;
 	char first[11], last[11];
 	int32_t d0, d1;
@@ -677,10 +468,13 @@ static enum ll_status run(int argc, char **argv)
 	ll_date_format(d0, first);
 	ll_date_format(d1, last);
 	popts.threads = a.threads;
-	popts.progress_fd = ll_cli_progress_enabled() ? 2 : -1;
+	ll_cli_progress_init(&prog);
+	popts.progress = ll_cli_progress_cb;
+	popts.progress_user = &prog;
 
 	memset(&r, 0, sizeof(r));
-	memset(&st, 0, sizeof(st));
+	ll_outdir_init(&od);
+	memset(&built, 0, sizeof(built));
 	memset(&cur, 0, sizeof(cur));
 	ll_key_init(&key);
 	ll_error_clear(&err);
@@ -800,6 +594,7 @@ static enum ll_status run(int argc, char **argv)
 				 n == 1 ? "" : "s");
 		goto out;
 	}
+	ll_cli_progress_phase(&prog, LL_PHASE_SETTLING);
 	rc = ll_run_settle(&r, &err);
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
@@ -811,7 +606,7 @@ static enum ll_status run(int argc, char **argv)
 		goto out;
 	}
 
-	/* post: nothing new, a first posting, or a restatement */
+	/* build: nothing new, a first posting, or a restatement */
 	rc = ll_db_current_posting(&db, a.licensee, first, last, &cur, &err);
 	if (rc == LL_OK && cur.exists && strcmp(cur.run_id, r.id) == 0) {
 		/* the bytes written then, whatever key or history now */
@@ -824,18 +619,13 @@ static enum ll_status run(int argc, char **argv)
 			rc = ll_db_load_statements(&db, cur.posting_id, &stmts,
 						   &n_stmts, &err);
 	} else if (rc == LL_OK) {
-		struct ll_restatement rs = { NULL, NULL, 0 };
-		struct ll_statements built;
-		bool stored = false;
-		int64_t posting_id = 0;
-
-		memset(&built, 0, sizeof(built));
 		if (cur.exists) {
 			rs.supersedes = cur.run_id;
 			rc = ll_db_run_party_amounts(&db, cur.run_id, &prev,
 						     &rs.n_prev, &err);
 			rs.prev = prev;
 		}
+		ll_cli_progress_phase(&prog, LL_PHASE_SIGNING);
 		if (rc == LL_OK)
 			rc = ll_statements_build(&built, &r,
 						 cur.exists ? &rs : NULL, &key,
@@ -850,19 +640,6 @@ static enum ll_status run(int argc, char **argv)
 				rc = ll_error_set(&err, LL_NOMEM, NULL, 0,
 						  NULL, "out of memory");
 		}
-		if (rc == LL_OK)
-			rc = ll_db_run_exists(&db, r.id, &stored, &err);
-		if (rc == LL_OK && !stored)
-			rc = ll_db_run_store(&db, &r, runj, comp, &err);
-		if (rc == LL_OK)
-			rc = ll_db_post_run(&db, &r,
-					    cur.exists ? cur.posting_id : 0,
-					    runj, &posting_id, &entries, &err);
-		if (rc == LL_OK)
-			rc = ll_db_store_statements(&db, posting_id, stmts,
-						    n_stmts, built.root,
-						    key.keyid, &err);
-		ll_statements_release(&built);
 	}
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
@@ -874,40 +651,66 @@ static enum ll_status run(int argc, char **argv)
 		goto out;
 	}
 
-	/* stage the files, commit, publish */
-	rc = ll_mkdir_p(a.out, 0755, &err);
+	/* stage every file before storing anything: a file of the user's
+	 * where an output must go stops the run here, with nothing posted */
+	ll_cli_progress_phase(&prog, LL_PHASE_STORING);
+	rc = ll_outdir_open(&od, a.out, &err);
 	if (rc == LL_OK)
-		rc = stage_open(&st, a.out, &err);
+		rc = ll_outdir_add(&od, "payouts.csv", csv, strlen(csv), &err);
+	if (rc == LL_OK)
+		rc = ll_outdir_add(&od, "compliance.json", comp, strlen(comp),
+				   &err);
+	if (rc == LL_OK)
+		rc = ll_outdir_add(&od, "run.json", runj, strlen(runj), &err);
+	if (rc == LL_OK)
+		rc = stage_statements(&od, stmts, n_stmts, &err);
+	if (rc == LL_OK)
+		rc = stage_payfiles(&od, &r, &err);
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
+		if (rc == LL_USAGE)
+			fprintf(stderr, "ledgerline: nothing was stored and "
+					"nothing written\n");
 		goto out;
 	}
-	rc = stage(&st, "payouts.csv", csv, &err);
-	if (rc == LL_OK)
-		rc = stage(&st, "compliance.json", comp, &err);
-	if (rc == LL_OK)
-		rc = stage(&st, "run.json", runj, &err);
-	if (rc == LL_OK)
-		rc = stage_statements(&st, stmts, n_stmts, &err);
-	if (rc == LL_OK)
-		rc = stage_payfiles(&st, &r, &err);
+
+	/* store, commit, publish */
+	if (!already) {
+		bool stored = false;
+		int64_t posting_id = 0;
+
+		rc = ll_db_run_exists(&db, r.id, &stored, &err);
+		if (rc == LL_OK && !stored)
+			rc = ll_db_run_store(&db, &r, runj, comp, &err);
+		if (rc == LL_OK)
+			rc = ll_db_post_run(&db, &r,
+					    cur.exists ? cur.posting_id : 0,
+					    runj, &posting_id, &entries, &err);
+		if (rc == LL_OK)
+			rc = ll_db_store_statements(&db, posting_id, stmts,
+						    n_stmts, built.root,
+						    key.keyid, &err);
+	}
 	if (rc == LL_OK)
 		rc = ll_db_commit(&db, &err);
 	if (rc == LL_OK) {
 		in_tx = false;
-		rc = publish(&st, a.out, &err);
+		ll_cli_progress_phase(&prog, LL_PHASE_PUBLISHING);
+		rc = ll_outdir_commit(&od, &err);
 	}
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
 		goto out;
 	}
+	ll_cli_progress_end(&prog);
 	warn_not_transferable(&r);
 	print_summary(&r, already, cur.exists && !already ? cur.run_id : NULL,
-		      entries);
+		      entries, a.out);
 out:
 	if (in_tx)
 		ll_db_rollback(&db);
-	unstage(&st);
+	ll_outdir_release(&od);
+	ll_statements_release(&built);
 	ll_db_close(&db);
 	ll_run_release(&r);
 	ll_current_posting_release(&cur);

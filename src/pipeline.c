@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ledgerline/event.h"
@@ -159,38 +159,39 @@ static void *worker_main(void *arg)
 
 /* ---- reader ----------------------------------------------------------- */
 
+/* What the reader reports to the caller's progress function. */
 struct progress {
-	int fd;
-	uint64_t bytes, lines;
-	int64_t start_ms, last_ms;
+	ll_progress_fn *fn;	/* NULL: nobody asked */
+	void *user;
+	uint64_t bytes, total, lines;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
+/* Report how far reading has come (final: the last report). */
 static void progress_draw(struct progress *pr, int final)
 {
-	char buf[160];
-	int64_t t = now_ms(), el = t - pr->start_ms;
-	uint64_t rate;
-	int k;
+	(void)final;
+	if (pr->fn)
+		pr->fn(pr->user, LL_PHASE_READING, pr->bytes, pr->total,
+		       pr->lines);
+}
 
-	if (pr->fd < 0 || (!final && t - pr->last_ms < 250))
-		return;
-	pr->last_ms = t;
-	rate = el > 0 ? pr->lines * 1000 / (uint64_t)el : 0;
-	k = snprintf(buf, sizeof(buf),
-		     "\rledgerline: read %llu MB, %llu events, %llu events/s%s",
-		     (unsigned long long)(pr->bytes >> 20),
-		     (unsigned long long)pr->lines, (unsigned long long)rate,
-		     final ? "\n" : "   ");
-	if (k > 0 && write(pr->fd, buf, (size_t)k) < 0)
-		pr->fd = -1;
+/* Bytes left to read in every log from its position, or 0 when one of
+ * them cannot tell (not a regular file). */
+static uint64_t bytes_total(const struct ll_log_input *logs, size_t n)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct stat st;
+		off_t at = lseek(logs[i].fd, 0, SEEK_CUR);
+
+		if (fstat(logs[i].fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    at < 0 || st.st_size < at)
+			return 0;
+		sum += (uint64_t)(st.st_size - at);
+	}
+	return sum;
 }
 
 static size_t count_lines(const char *p, size_t n)
@@ -666,8 +667,10 @@ enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 	pthread_cond_init(&q.not_empty, NULL);
 	pthread_cond_init(&q.not_full, NULL);
 	memset(&pr, 0, sizeof(pr));
-	pr.fd = opts ? opts->progress_fd : -1;
-	pr.start_ms = pr.last_ms = now_ms();
+	pr.fn = opts ? opts->progress : NULL;
+	pr.user = opts ? opts->progress_user : NULL;
+	pr.total = pr.fn ? bytes_total(logs, n_logs) : 0;
+	progress_draw(&pr, 0);
 	w = calloc((size_t)nthreads, sizeof(*w));
 	if (!w)
 		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,

@@ -11,7 +11,9 @@
 #define LEDGERLINE_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "ledgerline/progress.h"
 #include "ledgerline/status.h"
 
 struct ll_cmd {
@@ -36,6 +38,36 @@ enum ll_status ll_cli_help(const char *usage);
 /* Draw progress lines (on stderr)?  Only when stdout and stderr are both
  * a terminal, never in pipes, files or CI. */
 bool ll_cli_progress_enabled(void);
+
+/*
+ * A progress line on stderr for long work (SPEC §6: what it is doing, how
+ * far, how long left): the phase, and while reading the percentage of
+ * the known total, MB read, the rate and the time left.  Redrawn in
+ * place (\r, line cleared) at most every LL_CLI_PROGRESS_REDRAW_MS, on
+ * every change of phase and when the input is all read; ended with a
+ * newline.  Does nothing unless
+ * ll_cli_progress_enabled() held at init.  Errors printed through this
+ * file while a line is drawn clear it first.
+ */
+enum { LL_CLI_PROGRESS_REDRAW_MS = 250 };
+
+struct ll_cli_progress {
+	bool on;		/* a person is watching */
+	bool drawn;		/* a line is on the screen, not ended */
+	bool started;		/* a phase has been reported */
+	enum ll_phase phase;
+	int64_t start_ms, phase_ms, last_ms;
+	uint64_t done, total, events;
+};
+
+void ll_cli_progress_init(struct ll_cli_progress *p);
+/* The library's ll_progress_fn; user is a struct ll_cli_progress. */
+void ll_cli_progress_cb(void *user, enum ll_phase phase, uint64_t bytes_done,
+			uint64_t bytes_total, uint64_t events);
+/* Enter a phase that counts no bytes (settling, signing, ...). */
+void ll_cli_progress_phase(struct ll_cli_progress *p, enum ll_phase phase);
+/* The last line, with the time taken, and a newline; idempotent. */
+void ll_cli_progress_end(struct ll_cli_progress *p);
 
 /* The commands. */
 extern const struct ll_cmd ll_cmd_init, ll_cmd_load, ll_cmd_run, ll_cmd_verify,

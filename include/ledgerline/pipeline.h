@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ledgerline/digest.h"
+#include "ledgerline/progress.h"
 #include "ledgerline/tally.h"
 
 /* One log: a name for messages and a readable, seekable descriptor
@@ -32,7 +33,11 @@ struct ll_log_input {
 struct ll_pipeline_opts {
 	int threads;		/* parsing threads; 0 = online CPUs */
 	size_t block_bytes;	/* 0 = default (4 MiB); at most 256 MiB */
-	int progress_fd;	/* -1: none; else a terminal to draw on */
+	/* called in phase LL_PHASE_READING after each block read and once
+	 * at the end, with the bytes read of the logs' total size and the
+	 * lines read so far as events; NULL: no reports */
+	ll_progress_fn *progress;
+	void *progress_user;	/* passed to progress untouched */
 };
 
 /*

@@ -288,7 +288,7 @@ test_rerun_posts_nothing() {
     for f in $(ledger_out_files "$out"); do
         cmp "$IT_TMP/first/$f" "$out/$f" || fail "the rerun rewrote $f differently"
     done
-    assert_eq "$(find "$out" -name '.ledgerline-*')" "" "a staging directory was left in --out"
+    assert_eq "$(find "$out" -name '.ledgerline-stage-*')" "" "a staging directory was left in --out"
 
     # the same bytes under another name are the same input
     cp "$LEDGER_LOG" "$IT_TMP/same.ndjson"
@@ -1011,7 +1011,7 @@ $(sql "$IT_DB" -F ' ' -c "SELECT (SELECT count(*) FROM ledgerline.posting),
                             FROM ledgerline.posting_posting_id_seq")
 EOF
         [ "$before" -eq $((k - 1)) ] || fail "iteration $k starts with $before postings"
-        n_stage_before=$(find "$dir/out" -maxdepth 1 -name '.ledgerline-*' | wc -l)
+        n_stage_before=$(find "$dir/out" -maxdepth 1 -name '.ledgerline-stage-*' | wc -l)
         # A third of the kills anywhere in [0, 1.2 d).  Reading the log is
         # most of a run; storing, posting, staging, committing and
         # publishing are its last few percent, shorter than the jitter of
@@ -1091,7 +1091,7 @@ $(diff -r --exclude='.ledgerline-*' "$dir/ref/$((k - 1))" "$dir/out" | head -20)
             [ "$st_new" -eq 0 ] || [ "$st_old" -eq 0 ] ||
                 fail "iteration $k: statements/ mixes two runs ($st_new new, $st_old old)"
         fi
-        n_stage=$(find "$dir/out" -maxdepth 1 -name '.ledgerline-*' | wc -l)
+        n_stage=$(find "$dir/out" -maxdepth 1 -name '.ledgerline-stage-*' | wc -l)
         stage=$((n_stage - n_stage_before))
         if [ "$rc" -eq 0 ]; then
             phase=finished_before_the_kill
@@ -1162,7 +1162,7 @@ $(diff -r --exclude='.ledgerline-*' "$dir/ref/$k" "$dir/out" | head -20)"
             printf "  attempts leaving a staging dir %d\n", left + 0
         }' "$dir/outcomes")
     stats="$stats
-  staging dirs in --out at the end: $(find "$dir/out" -maxdepth 1 -name '.ledgerline-*' | wc -l)
+  staging dirs in --out at the end: $(find "$dir/out" -maxdepth 1 -name '.ledgerline-stage-*' | wc -l)
   whole test: $(($(ledger_now_ms) - started)) ms"
     echo "$stats" >&2
     if [ -n "${LEDGERLINE_KILL_REPORT:-}" ]; then
@@ -1171,7 +1171,7 @@ $(diff -r --exclude='.ledgerline-*' "$dir/ref/$k" "$dir/out" | head -20)"
             echo "  k delay_ms fraction_permille rc phase staging_dirs_added:"
             sort -k3 -n "$dir/outcomes" | sed 's/^/    /'
             echo "  staging dirs left:"
-            find "$dir/out" -maxdepth 2 -path '*/.ledgerline-*' | sed 's/^/    /'
+            find "$dir/out" -maxdepth 2 -path '*/.ledgerline-stage-*' | sed 's/^/    /'
         } >>"$LEDGERLINE_KILL_REPORT"
     fi
     [ "$killed" -ge "$kills_min" ] || fail "only $killed kills landed before the run finished, in $max attempts"
