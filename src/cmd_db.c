@@ -15,6 +15,7 @@
 #include "ledgerline/cli.h"
 #include "ledgerline/cluster.h"
 #include "ledgerline/config.h"
+#include "ledgerline/db.h"
 
 static const char usage[] =
 	"usage: ledgerline db start|stop|status\n"
@@ -34,13 +35,16 @@ static const char usage[] =
 static enum ll_status external_status(const struct ll_config *cfg)
 {
 	PGPing p = PQping(cfg->dsn);
+	char shown[LL_DB_WHERE_MAX];
 
+	/* never the password a DSN may carry */
+	ll_db_describe_dsn(cfg->dsn, shown, sizeof(shown));
 	printf("database: configured (%s)\n",
 	       cfg->file[0] && !getenv("LEDGERLINE_DSN") ? cfg->file
 							 : "LEDGERLINE_DSN");
 	printf("status: %s\n", p == PQPING_OK ? "accepting connections"
 					      : "not reachable");
-	printf("dsn: %s\n", cfg->dsn);
+	printf("dsn: %s\n", shown);
 	return LL_OK;
 }
 
