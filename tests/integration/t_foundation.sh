@@ -168,7 +168,6 @@ test_embedded_cluster_lifecycle() {
         expect_rc 0 db stop
     )
     rc=$?
-    LEDGERLINE_HOME="$home" LEDGERLINE_DSN= "$LL" db stop >/dev/null 2>&1
-    rm -rf "$home"
+    destroy_home "$home"
     [ $rc -eq 0 ] || exit 1
 }
