@@ -1,6 +1,23 @@
 # Integration tests of "ledgerline db destroy": an embedded cluster is
 # never left behind, and nothing but a ledgerline cluster is ever removed.
 
+# new_home [unreachable]: print a new data directory's path (not yet
+# created), listed for the runner's cleanup so that its cluster is
+# destroyed even when the test is interrupted.  With "unreachable", under
+# a 0700 directory the server user cannot pass when we are root, so the
+# cluster goes to /var/lib/ledgerline/clusters.
+new_home() {
+    if [ "${1:-}" = unreachable ]; then
+        top=$(mktemp -d "$IT_TMP/locked.XXXXXX")
+        chmod 0700 "$top"
+        h="$top/x/home"
+    else
+        h=$(mktemp -u /tmp/ledgerline-home.XXXXXX)
+    fi
+    printf '%s\n' "$h" >>"$IT_TMP/homes"
+    printf '%s\n' "$h"
+}
+
 # destroy_home HOME: destroy the embedded cluster of HOME (wherever it
 # lives) and remove HOME; for tests that make a data directory of their
 # own.  Safe to call twice, and on a home that never had a cluster.
@@ -18,8 +35,7 @@ cluster_dir() {
 test_db_destroy_removes_cluster() {
     # a home the server user cannot reach when we are root (mktemp's 0700
     # parent): the cluster then lives in /var/lib/ledgerline/clusters
-    top=$(mktemp -d /tmp/ledgerline-destroy.XXXXXX)
-    home="$top/x/home"
+    home=$(new_home unreachable)
     (
         unset LEDGERLINE_DSN LEDGERLINE_ADMIN_DSN
         export LEDGERLINE_HOME="$home"
@@ -68,7 +84,6 @@ test_db_destroy_removes_cluster() {
     )
     rc=$?
     destroy_home "$home"
-    rm -rf "$top"
     [ $rc -eq 0 ] || exit 1
 }
 
@@ -109,19 +124,20 @@ test_db_destroy_cluster_whose_home_is_gone() {
     # as root, deleting a home leaves its cluster in /var/lib; the README's
     # recipe finds it by its mark and removes it through a stand-in home
     [ "$(id -u)" -eq 0 ] || return 0
-    top=$(mktemp -d /tmp/ledgerline-gone.XXXXXX)
-    home="$top/x/home"
+    home=$(new_home unreachable)
     stand_in="$IT_TMP/stand-in"
+    printf '%s\n' "$stand_in" >>"$IT_TMP/homes"
     (
         unset LEDGERLINE_DSN LEDGERLINE_ADMIN_DSN
         LEDGERLINE_HOME="$home" expect_rc 0 db start
         dir=$(LEDGERLINE_HOME="$home" cluster_dir)
-        rm -rf "$top"
+        # the stand-in first, so an interrupted test still finds it
+        mkdir -p "$stand_in"
+        ln -s "$dir" "$stand_in/pg"
+        rm -rf "$home"
         [ -d "$dir" ] || fail "expected $dir to outlive its home"
         found=$(grep -l -x "home=$home" /var/lib/ledgerline/clusters/*/ledgerline_cluster)
         assert_eq "$found" "$dir/ledgerline_cluster" "the mark names the home"
-        mkdir -p "$stand_in"
-        ln -s "$dir" "$stand_in/pg"
         LEDGERLINE_HOME="$stand_in" expect_rc 0 db destroy --yes
         [ ! -e "$dir" ] || fail "$dir is still there"
         [ ! -e "$dir.log" ] || fail "$dir.log is still there"
@@ -129,6 +145,5 @@ test_db_destroy_cluster_whose_home_is_gone() {
     rc=$?
     destroy_home "$stand_in"
     destroy_home "$home"
-    rm -rf "$top"
     [ $rc -eq 0 ] || exit 1
 }

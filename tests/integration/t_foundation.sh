@@ -143,7 +143,8 @@ test_registry_tables_are_append_only() {
 }
 
 test_embedded_cluster_lifecycle() {
-    home=$(mktemp -d /tmp/ledgerline-home.XXXXXX)
+    home=$(new_home)
+    mkdir "$home"
     (
         unset LEDGERLINE_DSN
         export LEDGERLINE_HOME="$home"
