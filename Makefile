@@ -87,7 +87,10 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@tools/bench
 
+# The demo's embedded cluster is destroyed (not only stopped): as root it
+# may live under /var/lib/ledgerline/clusters, outside build/.
 clean:
 	-@[ ! -x $(BUILD)/ledgerline ] || LEDGERLINE_HOME=$(abspath $(BUILD))/demo-home \
-		LEDGERLINE_DSN= $(BUILD)/ledgerline db stop >/dev/null 2>&1
+		LEDGERLINE_DSN= LEDGERLINE_CONFIG=/dev/null \
+		$(BUILD)/ledgerline db destroy --yes >/dev/null 2>&1
 	rm -rf build build-san

@@ -8,7 +8,10 @@
  * directory); <home>/pg.log is the server log (the log always lives at
  * "<real pgdata>.log"); <home>/pg.initializing exists only while initdb
  * and the first configuration run, so a cluster left half-made by a crash
- * is recognised, wiped and made again.  The server settings that matter
+ * is recognised, wiped and made again; <pgdata>/ledgerline_cluster, written
+ * right after initdb (and added at start to a cluster made before it
+ * existed), names the home it was made for and is what ll_cluster_destroy
+ * requires before it removes anything.  The server settings that matter
  * (listen_addresses '', the socket directory) live in
  * <pgdata>/ledgerline_server.conf, included from postgresql.conf and
  * rewritten before every start, so a moved data directory still gets the
@@ -79,6 +82,7 @@ static const char FALLBACK_BASE[] = "/var/lib/ledgerline";
 static const char FALLBACK_CLUSTERS[] = "/var/lib/ledgerline/clusters";
 static const char CONF_NAME[] = "ledgerline_server.conf";
 static const char MARKER_NAME[] = "pg.initializing";
+static const char OWNER_NAME[] = "ledgerline_cluster";
 
 /* The whole environment of initdb and pg_ctl: nothing of the caller's. */
 static char *const child_env[] = {
@@ -1052,6 +1056,26 @@ static enum ll_status write_settings(const struct ll_cluster *c,
 	return write_file(ra, path, text, err);
 }
 
+/*
+ * Write <pgdata>/ledgerline_cluster: the mark of a cluster ledgerline made
+ * (ll_cluster_destroy removes nothing without it), naming its home so a
+ * cluster left behind under /var/lib/ledgerline can be traced.
+ */
+static enum ll_status write_owner(const struct ll_cluster *c,
+				  const struct runas *ra, struct ll_error *err)
+{
+	char path[PATH_MAX], text[PATH_MAX + 256];
+
+	if (!fmt_path(path, sizeof(path), "%s/%s", c->pgdata, OWNER_NAME) ||
+	    !fmt_path(text, sizeof(text),
+		      "# A PostgreSQL cluster made by ledgerline for the data "
+		      "directory below;\n# 'ledgerline db destroy --yes' "
+		      "removes it.\nhome=%s\n", c->home))
+		return ll_error_set(err, LL_IO, c->pgdata, 0, NULL,
+				    "path too long");
+	return write_file(ra, path, text, err);
+}
+
 /* initdb into the (empty, server-owned) pgdata, then our configuration. */
 static enum ll_status make_cluster(const struct ll_cluster *c,
 				   const struct runas *ra, struct ll_error *err)
@@ -1094,6 +1118,9 @@ static enum ll_status make_cluster(const struct ll_cluster *c,
 		return ll_error_set(err, LL_DB, c->pgdata, 0, NULL,
 				    "initdb failed: %s", tail);
 	}
+	rc = write_owner(c, ra, err);
+	if (rc != LL_OK)
+		return rc;
 
 	/* Only the private socket, trust. */
 	if (!fmt_path(path, sizeof(path), "%s/pg_hba.conf", c->pgdata))
@@ -1425,7 +1452,7 @@ static enum ll_status start_server(struct ll_cluster *c,
 				   const struct runas *ra,
 				   struct ll_error *err)
 {
-	char parent[PATH_MAX], *slash;
+	char parent[PATH_MAX], owner[PATH_MAX], *slash;
 	bool live, sock_live, reach;
 	long waited;
 	enum ll_status rc;
@@ -1470,6 +1497,15 @@ static enum ll_status start_server(struct ll_cluster *c,
 	rc = write_settings(c, ra, err);
 	if (rc != LL_OK)
 		return rc;
+	if (!fmt_path(owner, sizeof(owner), "%s/%s", c->pgdata, OWNER_NAME))
+		return ll_error_set(err, LL_IO, c->pgdata, 0, NULL,
+				    "path too long");
+	if (!path_exists(owner)) {
+		/* made by a ledgerline from before the mark */
+		rc = write_owner(c, ra, err);
+		if (rc != LL_OK)
+			return rc;
+	}
 	rc = pg_ctl(c, ra, "start", err);
 	if (rc != LL_OK)
 		return rc;
@@ -1713,6 +1749,170 @@ enum ll_status ll_cluster_stop(struct ll_cluster *c, struct ll_error *err)
 	rc = clear_stale_pidfile(c, "postmaster.pid", &live, err);
 	if (rc == LL_OK && live)
 		rc = pg_ctl(c, &ra, "stop", err);
+	if (close(lock_fd) != 0 && rc == LL_OK)
+		rc = ll_error_set(err, LL_IO, c->home, 0, NULL,
+				  "cannot release the cluster lock: %s",
+				  strerror(errno));
+	return rc;
+}
+
+/* ---- destroy ---------------------------------------------------------- */
+
+static int rm_any(const char *path, const struct stat *st, int type,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		return rmdir(path) == 0 ? 0 : -1;
+	return unlink(path) == 0 ? 0 : -1;
+}
+
+/* Is path a symlink?  (lstat; false when absent.) */
+static bool is_symlink(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/*
+ * Fill f with what destroy would remove, after checking that c->pgdata is
+ * a cluster ledgerline made: a real directory (not a symlink), either
+ * <home>/pg or the target of that link, holding PG_VERSION and
+ * ledgerline_cluster — or, half-made, with <home>/pg.initializing present
+ * and living at <home>/pg or directly under /var/lib/ledgerline/clusters.
+ */
+static enum ll_status destroy_plan(const struct ll_cluster *c,
+				   struct ll_cluster_files *f,
+				   struct ll_error *err)
+{
+	char pg[PATH_MAX], path[PATH_MAX], initializing[PATH_MAX];
+	const char *base;
+	struct stat st;
+	bool linked, made, half, placed;
+	size_t n;
+
+	memset(f, 0, sizeof(*f));
+	if (!fmt_path(pg, sizeof(pg), "%s/pg", c->home) ||
+	    !fmt_path(initializing, sizeof(initializing), "%s/%s", c->home,
+		      MARKER_NAME))
+		return ll_error_set(err, LL_IO, c->home, 0, NULL,
+				    "path too long");
+	linked = is_symlink(pg);
+	if (linked && !fmt_path(f->link, sizeof(f->link), "%s", pg))
+		return ll_error_set(err, LL_IO, pg, 0, NULL, "path too long");
+	if (!fmt_path(path, sizeof(path), "%s/pg.log", c->home))
+		return ll_error_set(err, LL_IO, c->home, 0, NULL,
+				    "path too long");
+	if (is_symlink(path) &&
+	    !fmt_path(f->log_link, sizeof(f->log_link), "%s", path))
+		return ll_error_set(err, LL_IO, path, 0, NULL, "path too long");
+	if (lstat(c->pgdata, &st) != 0) {
+		if (errno == ENOENT)
+			return LL_OK;	/* no cluster; maybe a dangling link */
+		return ll_error_set(err, LL_IO, c->pgdata, 0, NULL,
+				    "cannot stat: %s", strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return ll_error_set(err, LL_USAGE, c->pgdata, 0, NULL,
+				    "not a directory: not a ledgerline "
+				    "cluster, nothing removed");
+	if (!fmt_path(path, sizeof(path), "%s/PG_VERSION", c->pgdata))
+		return ll_error_set(err, LL_IO, c->pgdata, 0, NULL,
+				    "path too long");
+	made = path_exists(path);
+	if (!fmt_path(path, sizeof(path), "%s/%s", c->pgdata, OWNER_NAME))
+		return ll_error_set(err, LL_IO, c->pgdata, 0, NULL,
+				    "path too long");
+	made = made && path_exists(path);
+	base = FALLBACK_CLUSTERS;
+	n = strlen(base);
+	placed = strcmp(c->pgdata, pg) == 0 ||
+		 (strncmp(c->pgdata, base, n) == 0 && c->pgdata[n] == '/' &&
+		  c->pgdata[n + 1] && !strchr(c->pgdata + n + 1, '/'));
+	half = placed && path_exists(initializing);
+	if (!made && !half)
+		return ll_error_set(err, LL_USAGE, c->pgdata, 0, NULL,
+				    "not a ledgerline cluster (no PG_VERSION "
+				    "and %s in it): nothing removed",
+				    OWNER_NAME);
+	if (!fmt_path(f->dir, sizeof(f->dir), "%s", c->pgdata) ||
+	    !fmt_path(f->log, sizeof(f->log), "%s.log", c->pgdata))
+		return ll_error_set(err, LL_IO, c->pgdata, 0, NULL,
+				    "path too long");
+	if (!path_exists(f->log) || is_symlink(f->log))
+		f->log[0] = '\0';
+	return LL_OK;
+}
+
+/* Stop the server and remove everything in f (locked). */
+static enum ll_status destroy_locked(struct ll_cluster *c,
+				     const struct ll_cluster_files *f,
+				     struct ll_error *err)
+{
+	char path[PATH_MAX];
+	struct runas ra;
+	enum ll_status rc;
+	bool live;
+
+	if (f->dir[0]) {
+		rc = runas_prepare(c, &ra, err);
+		if (rc != LL_OK)
+			return rc;
+		rc = clear_stale_pidfile(c, "postmaster.pid", &live, err);
+		if (rc == LL_OK && live)
+			rc = pg_ctl(c, &ra, "stop", err);
+		if (rc != LL_OK)
+			return rc;
+		assert(f->dir[0] == '/' && f->dir[1] != '\0');
+		if (nftw(f->dir, rm_any, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) !=
+		    0)
+			return ll_error_set(err, LL_IO, f->dir, 0, NULL,
+					    "cannot remove the cluster: %s",
+					    strerror(errno));
+		if (!fmt_path(path, sizeof(path), "%s.log.old", f->dir))
+			return ll_error_set(err, LL_IO, f->dir, 0, NULL,
+					    "path too long");
+		if ((f->log[0] && unlink(f->log) != 0 && errno != ENOENT) ||
+		    (unlink(path) != 0 && errno != ENOENT))
+			return ll_error_set(err, LL_IO, f->log, 0, NULL,
+					    "cannot remove the server log: %s",
+					    strerror(errno));
+	}
+	if ((f->link[0] && unlink(f->link) != 0 && errno != ENOENT) ||
+	    (f->log_link[0] && unlink(f->log_link) != 0 && errno != ENOENT))
+		return ll_error_set(err, LL_IO, c->home, 0, NULL,
+				    "cannot remove the links to the cluster: "
+				    "%s", strerror(errno));
+	if (!fmt_path(path, sizeof(path), "%s/%s", c->home, MARKER_NAME))
+		return ll_error_set(err, LL_IO, c->home, 0, NULL,
+				    "path too long");
+	if (unlink(path) != 0 && errno != ENOENT)
+		return ll_error_set(err, LL_IO, path, 0, NULL,
+				    "cannot remove: %s", strerror(errno));
+	return LL_OK;
+}
+
+enum ll_status ll_cluster_destroy(struct ll_cluster *c, bool dry_run,
+				  struct ll_cluster_files *files,
+				  struct ll_error *err)
+{
+	enum ll_status rc;
+	int lock_fd;
+
+	assert(c && c->home[0] && c->pgdata[0] && files);
+	memset(files, 0, sizeof(*files));
+	if (!path_exists(c->home))
+		return LL_OK;	/* nothing was ever made */
+	if (dry_run)
+		return destroy_plan(c, files, err);
+	rc = lock_home(c, &lock_fd, err);
+	if (rc != LL_OK)
+		return rc;
+	rc = destroy_plan(c, files, err);
+	if (rc == LL_OK)
+		rc = destroy_locked(c, files, err);
 	if (close(lock_fd) != 0 && rc == LL_OK)
 		rc = ll_error_set(err, LL_IO, c->home, 0, NULL,
 				  "cannot release the cluster lock: %s",

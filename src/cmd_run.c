@@ -528,11 +528,14 @@ static enum ll_status run(int argc, char **argv)
 			good[n_good++] = mf[i];
 	}
 
-	/* the signing key, then the registry snapshot under the period's
-	 * writer lock */
+	/* the database (an uninitialised one is the first thing to say:
+	 * init also makes the signing key), the signing key, then the
+	 * registry snapshot under the period's writer lock */
 	rc = ll_config_load(&cfg, &err);
 	if (rc == LL_OK)
 		rc = ll_config_key_paths(&cfg, key_priv, key_pub, &err);
+	if (rc == LL_OK)
+		rc = ll_db_open_ready(&db, &cfg, &err);
 	if (rc == LL_OK && ll_key_load_private(&key, key_priv, &err) != LL_OK) {
 		ll_cli_print_error(&err);
 		rc = ll_cli_fail(LL_USAGE,
@@ -540,8 +543,6 @@ static enum ll_status run(int argc, char **argv)
 				 "'ledgerline keygen' or set signing.key");
 		goto out;
 	}
-	if (rc == LL_OK)
-		rc = ll_db_open_ready(&db, &cfg, &err);
 	if (rc == LL_OK)
 		rc = ll_db_begin(&db, &err);
 	in_tx = rc == LL_OK;

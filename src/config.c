@@ -112,6 +112,19 @@ static const char *env(const char *name)
 	return v && v[0] ? v : NULL;
 }
 
+/* $HOME, else the password database's home; borrowed, NULL if none. */
+static const char *home_dir(void)
+{
+	const char *v = env("HOME");
+
+	if (!v) {
+		struct passwd *pw = getpwuid(getuid());
+
+		v = pw && pw->pw_dir && pw->pw_dir[0] ? pw->pw_dir : NULL;
+	}
+	return v;
+}
+
 static enum ll_status resolve_home(struct ll_config *cfg, struct ll_error *err)
 {
 	const char *v;
@@ -122,12 +135,7 @@ static enum ll_status resolve_home(struct ll_config *cfg, struct ll_error *err)
 	else if ((v = env("XDG_DATA_HOME")))
 		k = snprintf(cfg->home, sizeof(cfg->home), "%s/ledgerline", v);
 	else {
-		v = env("HOME");
-		if (!v) {
-			struct passwd *pw = getpwuid(getuid());
-
-			v = pw ? pw->pw_dir : NULL;
-		}
+		v = home_dir();
 		if (!v)
 			return ll_error_set(err, LL_USAGE, NULL, 0, NULL,
 					    "cannot find a home directory: set "
@@ -153,29 +161,55 @@ static enum ll_status resolve_home(struct ll_config *cfg, struct ll_error *err)
 	return LL_OK;
 }
 
+/*
+ * The configuration file: $LEDGERLINE_CONFIG (which must then exist), else
+ * $XDG_CONFIG_HOME/ledgerline/ledgerline.conf ($XDG_CONFIG_HOME defaulting
+ * to ~/.config), else /etc/ledgerline/ledgerline.conf, each only when
+ * present.  Never a path relative to the working directory: running from
+ * another directory must not switch databases.
+ */
+static enum ll_status resolve_file(struct ll_config *cfg, struct ll_error *err)
+{
+	char path[PATH_MAX];
+	const char *v;
+	int k = -1;
+
+	if ((v = env("LEDGERLINE_CONFIG"))) {
+		k = snprintf(cfg->file, sizeof(cfg->file), "%s", v);
+		if (k < 0 || (size_t)k >= sizeof(cfg->file))
+			return ll_error_set(err, LL_USAGE, "LEDGERLINE_CONFIG",
+					    0, NULL, "path too long");
+		return LL_OK;
+	}
+	if ((v = env("XDG_CONFIG_HOME")))
+		k = snprintf(path, sizeof(path), "%s/ledgerline/ledgerline.conf",
+			     v);
+	else if ((v = home_dir()))
+		k = snprintf(path, sizeof(path),
+			     "%s/.config/ledgerline/ledgerline.conf", v);
+	if (k > 0 && (size_t)k < sizeof(path) && path[0] == '/' &&
+	    access(path, F_OK) == 0) {
+		memcpy(cfg->file, path, (size_t)k + 1);
+		return LL_OK;
+	}
+	if (access(LL_CONFIG_SYSTEM_FILE, F_OK) == 0)
+		snprintf(cfg->file, sizeof(cfg->file), "%s",
+			 LL_CONFIG_SYSTEM_FILE);
+	return LL_OK;
+}
+
 enum ll_status ll_config_load(struct ll_config *cfg, struct ll_error *err)
 {
 	enum ll_status rc;
 	const char *v;
-	char path[PATH_MAX];
 
 	memset(cfg, 0, sizeof(*cfg));
 	rc = resolve_home(cfg, err);
 	if (rc != LL_OK)
 		return rc;
-	if ((v = env("LEDGERLINE_CONFIG"))) {
-		snprintf(cfg->file, sizeof(cfg->file), "%s", v);
-	} else if (access("config/ledgerline.conf", R_OK) == 0) {
-		snprintf(cfg->file, sizeof(cfg->file), "%s",
-			 "config/ledgerline.conf");
-	} else {
-		int k = snprintf(path, sizeof(path), "%s/ledgerline.conf",
-				 cfg->home);
-
-		if (k > 0 && (size_t)k < sizeof(path) &&
-		    access(path, R_OK) == 0)
-			snprintf(cfg->file, sizeof(cfg->file), "%s", path);
-	}
+	rc = resolve_file(cfg, err);
+	if (rc != LL_OK)
+		return rc;
 	if (cfg->file[0]) {
 		rc = read_file(cfg, cfg->file, err);
 		if (rc != LL_OK)

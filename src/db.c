@@ -97,6 +97,49 @@ static void quiet_notices(void *arg, const char *message)
 	(void)message;
 }
 
+void ll_db_describe_dsn(const char *dsn, char *out, size_t out_size)
+{
+	static const char *const shown[] = { "service", "host", "hostaddr",
+					     "port", "dbname", "user" };
+	PQconninfoOption *opts = PQconninfoParse(dsn, NULL);
+	size_t len = 0, i;
+
+	assert(out && out_size > 0);
+	out[0] = '\0';
+	if (!opts) {
+		snprintf(out, out_size, "the configured database");
+		return;
+	}
+	for (i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		const PQconninfoOption *o;
+		int k;
+
+		for (o = opts; o->keyword; o++)
+			if (strcmp(o->keyword, shown[i]) == 0)
+				break;
+		if (!o->keyword || !o->val || !o->val[0] || len >= out_size)
+			continue;
+		k = snprintf(out + len, out_size - len, "%s%s=%s",
+			     len ? " " : "", o->keyword, o->val);
+		if (k < 0)
+			break;
+		len += (size_t)k < out_size - len ? (size_t)k
+						  : out_size - len - 1;
+	}
+	if (!out[0])
+		snprintf(out, out_size, "the configured database");
+	PQconninfoFree(opts);
+}
+
+/* The "not initialised" error, naming the database looked at. */
+static enum ll_status not_initialised(const struct ll_db *db,
+				      struct ll_error *err)
+{
+	return ll_error_set(err, LL_DB, NULL, 0, NULL,
+			    "the database is not initialised: run "
+			    "'ledgerline init' (database: %s)", db->where);
+}
+
 enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
 			  enum ll_db_role role, struct ll_error *err)
 {
@@ -105,11 +148,13 @@ enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
 	enum ll_status rc;
 
 	db->conn = NULL;
+	db->where[0] = '\0';
 	if (cfg->dsn[0]) {
 		snprintf(dsn, sizeof(dsn), "%s",
 			 role == LL_DB_ADMIN && cfg->admin_dsn[0]
 				 ? cfg->admin_dsn
 				 : cfg->dsn);
+		ll_db_describe_dsn(dsn, db->where, sizeof(db->where));
 	} else {
 		struct ll_cluster c;
 		size_t n;
@@ -118,6 +163,9 @@ enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
 				     cfg->pg_user, err);
 		if (rc != LL_OK)
 			return rc;
+		snprintf(db->where, sizeof(db->where),
+			 "embedded cluster %.*s, dbname=ledgerline",
+			 (int)sizeof(db->where) - 64, c.pgdata);
 		rc = ll_cluster_ensure(&c, "ledgerline", err);
 		if (rc != LL_OK)
 			return rc;
@@ -136,9 +184,7 @@ enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
 		const char *msg = PQerrorMessage(conn);
 
 		if (role == LL_DB_APP && strstr(msg, "role \"" LL_DB_APP_ROLE))
-			rc = ll_error_set(err, LL_DB, NULL, 0, NULL,
-					  "the database is not initialised: "
-					  "run 'ledgerline init'");
+			rc = not_initialised(db, err);
 		else
 			rc = ll_db_error(err, "cannot connect to the database",
 					 msg);
@@ -357,9 +403,7 @@ enum ll_status ll_db_require_schema(struct ll_db *db, struct ll_error *err)
 	exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!exists)
-		return ll_error_set(err, LL_DB, NULL, 0, NULL,
-				    "the database is not initialised: run "
-				    "'ledgerline init'");
+		return not_initialised(db, err);
 	for (i = 0; i < ll_migrations_count; i++) {
 		bool applied = false;
 		enum ll_status rc = migration_state(db, &ll_migrations[i],
@@ -371,8 +415,8 @@ enum ll_status ll_db_require_schema(struct ll_db *db, struct ll_error *err)
 			return ll_error_set(err, LL_DB, NULL, 0, NULL,
 					    "the database schema is out of "
 					    "date (migration %s missing): run "
-					    "'ledgerline init'",
-					    ll_migrations[i].name);
+					    "'ledgerline init' (database: %s)",
+					    ll_migrations[i].name, db->where);
 	}
 	return LL_OK;
 }

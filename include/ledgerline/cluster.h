@@ -91,6 +91,35 @@ enum ll_status ll_cluster_status(const struct ll_cluster *c, bool *running,
  * ll_cluster_ensure. */
 enum ll_status ll_cluster_stop(struct ll_cluster *c, struct ll_error *err);
 
+/* What ll_cluster_destroy removes (or would); "" where there is none. */
+struct ll_cluster_files {
+	char dir[PATH_MAX];	/* the cluster directory */
+	char log[PATH_MAX];	/* its server log, "<dir>.log" */
+	char link[PATH_MAX];	/* <home>/pg when a symlink to dir */
+	char log_link[PATH_MAX];	/* <home>/pg.log when a symlink */
+};
+
+/*
+ * Remove the embedded cluster: stop its server (as ll_cluster_stop), then
+ * delete its directory, its log (and the rotated .log.old), the <home>/pg
+ * and <home>/pg.log links of the /var/lib/ledgerline fallback, and a
+ * leftover <home>/pg.initializing; the data directory itself and its
+ * keys are kept.  With dry_run, only check and fill files.
+ *
+ * Only a cluster ledgerline made is ever removed: c->pgdata must be a
+ * directory (not a symlink) holding PG_VERSION and the ledgerline_cluster
+ * mark written right after initdb — or a half-made one (<home>/
+ * pg.initializing present) at <home>/pg or directly under
+ * /var/lib/ledgerline/clusters.  Anything else is LL_USAGE and nothing
+ * is touched.  files says what was (or would be) removed; all "" when
+ * there is no cluster (LL_OK).  Takes the same lock as ll_cluster_ensure.
+ * LL_DB when the server does not stop (then nothing is removed), LL_IO
+ * for file-system failures.
+ */
+enum ll_status ll_cluster_destroy(struct ll_cluster *c, bool dry_run,
+				  struct ll_cluster_files *files,
+				  struct ll_error *err);
+
 /*
  * Connection string for database dbname in this cluster
  * ("host=<sockdir> port=5432 dbname=<dbname> user=ledgerline"; the port

@@ -15,6 +15,9 @@
 
 enum { LL_CONFIG_VALUE_MAX = 1024, LL_CONFIG_LINE_BYTES_MAX = 4096 };
 
+/* The system-wide configuration file, the last place looked at. */
+#define LL_CONFIG_SYSTEM_FILE "/etc/ledgerline/ledgerline.conf"
+
 struct ll_config {
 	char home[PATH_MAX];	/* data directory */
 	char file[PATH_MAX];	/* configuration file read, "" if none */
@@ -30,8 +33,11 @@ struct ll_config {
  * Resolve the configuration:
  *   data directory: $LEDGERLINE_HOME, else $XDG_DATA_HOME/ledgerline, else
  *     $HOME/.local/share/ledgerline;
- *   file: $LEDGERLINE_CONFIG (must exist), else ./config/ledgerline.conf,
- *     else <home>/ledgerline.conf, when present;
+ *   file: $LEDGERLINE_CONFIG (must exist), else
+ *     $XDG_CONFIG_HOME/ledgerline/ledgerline.conf ($XDG_CONFIG_HOME
+ *     defaulting to $HOME/.config), else LL_CONFIG_SYSTEM_FILE, when
+ *     present (an existing file that cannot be read is an error) — never
+ *     a path relative to the working directory;
  *   database: $LEDGERLINE_DSN, else "database.dsn" from the file, else
  *     the embedded cluster; for schema changes ("init"),
  *     $LEDGERLINE_ADMIN_DSN, else "database.admin_dsn", else the same.

@@ -30,8 +30,13 @@ struct ll_migration {
 extern const struct ll_migration ll_migrations[];
 extern const size_t ll_migrations_count;
 
+enum { LL_DB_WHERE_MAX = 320 };
+
 struct ll_db {
 	void *conn;	/* PGconn */
+	/* which database, for messages (ll_db_describe_dsn or the embedded
+	 * cluster's directory); never a password */
+	char where[LL_DB_WHERE_MAX];
 };
 
 /*
@@ -56,6 +61,14 @@ enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
 			  enum ll_db_role role, struct ll_error *err);
 void ll_db_close(struct ll_db *db);
 
+/*
+ * A connection string as it may be shown in a message: only its service,
+ * host, hostaddr, port, dbname and user, never a password or any other
+ * setting, as "key=value" pairs, into out (truncated to out_size).  A
+ * string libpq cannot parse is described as "the configured database".
+ */
+void ll_db_describe_dsn(const char *dsn, char *out, size_t out_size);
+
 /* ll_db_open as LL_DB_APP, then ll_db_require_schema: what every command
  * but init needs.  On failure the connection is closed. */
 enum ll_status ll_db_open_ready(struct ll_db *db, const struct ll_config *cfg,
@@ -68,7 +81,7 @@ enum ll_status ll_db_migrate(struct ll_db *db, int *applied,
 			     struct ll_error *err);
 
 /* LL_OK when every built-in migration is applied; otherwise LL_DB telling
- * the user to run "ledgerline init". */
+ * the user to run "ledgerline init" and naming db->where. */
 enum ll_status ll_db_require_schema(struct ll_db *db, struct ll_error *err);
 
 enum ll_status ll_db_begin(struct ll_db *db, struct ll_error *err);

@@ -143,7 +143,8 @@ test_registry_tables_are_append_only() {
 }
 
 test_embedded_cluster_lifecycle() {
-    home=$(mktemp -d /tmp/ledgerline-home.XXXXXX)
+    home=$(new_home)
+    mkdir "$home"
     (
         unset LEDGERLINE_DSN
         export LEDGERLINE_HOME="$home"
@@ -168,7 +169,6 @@ test_embedded_cluster_lifecycle() {
         expect_rc 0 db stop
     )
     rc=$?
-    LEDGERLINE_HOME="$home" LEDGERLINE_DSN= "$LL" db stop >/dev/null 2>&1
-    rm -rf "$home"
+    destroy_home "$home"
     [ $rc -eq 0 ] || exit 1
 }

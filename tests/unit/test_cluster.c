@@ -129,6 +129,18 @@ static void stop_ok(struct ll_cluster *c)
 		fail_msg("stop: %s: %s", err.source, err.text);
 }
 
+static void destroy_ok(struct ll_cluster *c, bool dry_run,
+		       struct ll_cluster_files *files)
+{
+	struct ll_error err;
+	enum ll_status rc;
+
+	ll_error_clear(&err);
+	rc = ll_cluster_destroy(c, dry_run, files, &err);
+	if (rc != LL_OK)
+		fail_msg("destroy: %s: %s", err.source, err.text);
+}
+
 /* Run one single-value query on dsn; the value (maybe "") into out. */
 static void query1(const char *dsn, const char *sql, char *out, size_t size)
 {
@@ -681,6 +693,27 @@ static void test_root_untraversable_home(void **state)
 	assert_string_equal(again.pgdata, c.pgdata);
 	query1(c.dsn, "SELECT current_database()", val, sizeof(val));
 	assert_string_equal(val, "fb");
+
+	/* destroy: the /var/lib cluster, its log and both links go */
+	ll_error_clear(&err);
+	assert_int_equal(ll_cluster_init(&again, f->home, NULL, NULL, &err),
+			 LL_OK);
+	{
+		struct ll_cluster_files files;
+
+		destroy_ok(&again, false, &files);
+		assert_string_equal(files.dir, c.pgdata);
+		assert_non_null(strstr(files.link, "/pg"));
+		assert_non_null(strstr(files.log_link, "/pg.log"));
+	}
+	assert_false(running(&c));
+	assert_int_equal(access(c.pgdata, F_OK), -1);
+	snprintf(link, sizeof(link), "%s/pg", f->home);
+	assert_int_equal(lstat(link, &st), -1);
+	snprintf(link, sizeof(link), "%s/pg.log", f->home);
+	assert_int_equal(lstat(link, &st), -1);
+	snprintf(val, sizeof(val), "%s.log", c.pgdata);
+	assert_int_equal(access(val, F_OK), -1);
 }
 
 /* A cluster left half-made (no PG_VERSION, or the initdb marker still
@@ -729,6 +762,55 @@ static void test_half_made_and_failed_start(void **state)
 	assert_false(running(&c));
 }
 
+/* destroy stops the server and removes the cluster and its log; a dry
+ * run touches nothing; a cluster without ledgerline's mark is refused
+ * until a start of ledgerline's adds the mark. */
+static void test_destroy(void **state)
+{
+	struct fresh *f = *state;
+	struct ll_cluster c;
+	struct ll_cluster_files files;
+	struct ll_error err;
+	char path[PATH_MAX + 32], logp[PATH_MAX + 8];
+
+	ll_error_clear(&err);
+	assert_int_equal(ll_cluster_init(&c, f->home, NULL, NULL, &err), LL_OK);
+	destroy_ok(&c, false, &files);	/* nothing made yet */
+	assert_string_equal(files.dir, "");
+	ensure_ok(&c, "gone");
+	snprintf(path, sizeof(path), "%s/ledgerline_cluster", c.pgdata);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(logp, sizeof(logp), "%s.log", c.pgdata);
+
+	destroy_ok(&c, true, &files);
+	assert_string_equal(files.dir, c.pgdata);
+	assert_string_equal(files.log, logp);
+	assert_string_equal(files.link, "");
+	assert_true(running(&c));
+
+	destroy_ok(&c, false, &files);
+	assert_string_equal(files.dir, c.pgdata);
+	assert_false(running(&c));
+	assert_int_equal(access(c.pgdata, F_OK), -1);
+	assert_int_equal(access(logp, F_OK), -1);
+	assert_int_equal(access(f->home, F_OK), 0);	/* home stays */
+
+	/* a cluster without the mark (made before it existed) */
+	ensure_ok(&c, NULL);
+	stop_ok(&c);
+	assert_int_equal(unlink(path), 0);
+	ll_error_clear(&err);
+	assert_int_equal(ll_cluster_destroy(&c, false, &files, &err),
+			 LL_USAGE);
+	assert_non_null(strstr(err.text, "not a ledgerline cluster"));
+	snprintf(path, sizeof(path), "%s/PG_VERSION", c.pgdata);
+	assert_int_equal(access(path, F_OK), 0);
+	ensure_ok(&c, NULL);	/* a start adds the mark */
+	destroy_ok(&c, false, &files);
+	assert_false(running(&c));
+	assert_int_equal(access(c.pgdata, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -747,6 +829,8 @@ int main(void)
 						fresh_setup, fresh_teardown),
 		cmocka_unit_test_setup_teardown(test_root_untraversable_home,
 						fresh_setup, fresh_teardown),
+		cmocka_unit_test_setup_teardown(test_destroy, fresh_setup,
+						fresh_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -3,7 +3,9 @@
  * ($LEDGERLINE_HOME, else $XDG_DATA_HOME/ledgerline, else
  * $HOME/.local/share/ledgerline; empty variables count as unset; relative
  * paths made absolute), the configuration file ($LEDGERLINE_CONFIG, else
- * ./config/ledgerline.conf, else <home>/ledgerline.conf) with its keys,
+ * $XDG_CONFIG_HOME/ledgerline/ledgerline.conf, else
+ * ~/.config/ledgerline/ledgerline.conf, else /etc/ledgerline — never
+ * ./config/ledgerline.conf nor <home>/ledgerline.conf) with its keys,
  * comments, blank lines and errors (unknown key -> LL_USAGE with file and
  * line), and the environment overriding the file.
  *
@@ -28,6 +30,7 @@
 
 static const char *const VARS[] = {
 	"LEDGERLINE_HOME",     "XDG_DATA_HOME",	     "HOME",
+	"XDG_CONFIG_HOME",
 	"LEDGERLINE_CONFIG",   "LEDGERLINE_DSN",      "LEDGERLINE_PG_BINDIR",
 	"LEDGERLINE_PG_USER",  "LEDGERLINE_SIGNING_KEY",
 };
@@ -297,28 +300,68 @@ static void test_file_search_order(void **state)
 {
 	struct fixture *f = *state;
 	struct ll_config cfg;
-	char home[PATH_MAX + 32], path[PATH_MAX + 64];
+	struct ll_error err;
+	char home[PATH_MAX + 32], path[PATH_MAX + 128], user[PATH_MAX + 32];
+	char xdg[PATH_MAX + 32];
 
+	/* the system file is the last resort; these tests need it absent */
+	if (access(LL_CONFIG_SYSTEM_FILE, F_OK) == 0)
+		skip();
 	snprintf(home, sizeof(home), "%s/home", f->dir);
+	snprintf(user, sizeof(user), "%s/user", f->dir);
 	assert_int_equal(mkdir(home, 0755), 0);
+	assert_int_equal(mkdir(user, 0755), 0);
 	setenv("LEDGERLINE_HOME", home, 1);
+	setenv("HOME", user, 1);
 
-	/* <home>/ledgerline.conf */
+	/* neither <home>/ledgerline.conf nor ./config/ledgerline.conf (a
+	 * path relative to the working directory) is ever read */
 	snprintf(path, sizeof(path), "%s/ledgerline.conf", home);
 	write_file(path, "database.dsn = dbname=home\n");
-	load_ok(&cfg);
-	assert_string_equal(cfg.file, path);
-	assert_string_equal(cfg.dsn, "dbname=home");
-
-	/* ./config/ledgerline.conf (relative to the working directory)
-	 * beats it */
 	assert_int_equal(mkdir("config", 0755), 0);
 	write_file("config/ledgerline.conf", "database.dsn = dbname=cwd\n");
 	load_ok(&cfg);
-	assert_string_equal(cfg.file, "config/ledgerline.conf");
-	assert_string_equal(cfg.dsn, "dbname=cwd");
+	assert_string_equal(cfg.file, "");
+	assert_string_equal(cfg.dsn, "");
 
-	/* $LEDGERLINE_CONFIG beats both */
+	/* ~/.config/ledgerline/ledgerline.conf when XDG_CONFIG_HOME is
+	 * unset (or empty) */
+	snprintf(path, sizeof(path), "%s/.config", user);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/.config/ledgerline", user);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/.config/ledgerline/ledgerline.conf",
+		 user);
+	write_file(path, "database.dsn = dbname=dotconfig\n");
+	setenv("XDG_CONFIG_HOME", "", 1);
+	load_ok(&cfg);
+	assert_string_equal(cfg.file, path);
+	assert_string_equal(cfg.dsn, "dbname=dotconfig");
+
+	/* $XDG_CONFIG_HOME/ledgerline/ledgerline.conf replaces ~/.config */
+	snprintf(xdg, sizeof(xdg), "%s/xdg", f->dir);
+	assert_int_equal(mkdir(xdg, 0755), 0);
+	setenv("XDG_CONFIG_HOME", xdg, 1);
+	load_ok(&cfg);
+	assert_string_equal(cfg.file, "");	/* not there: nothing */
+	snprintf(path, sizeof(path), "%s/ledgerline", xdg);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/ledgerline/ledgerline.conf", xdg);
+	write_file(path, "database.dsn = dbname=xdg\n");
+	load_ok(&cfg);
+	assert_string_equal(cfg.file, path);
+	assert_string_equal(cfg.dsn, "dbname=xdg");
+
+	/* an existing file that cannot be read is an error, not skipped */
+	if (geteuid() != 0) {
+		assert_int_equal(chmod(path, 0), 0);
+		ll_error_clear(&err);
+		assert_int_equal(ll_config_load(&cfg, &err), LL_USAGE);
+		assert_string_equal(err.source, path);
+		assert_int_equal(chmod(path, 0644), 0);
+	}
+
+	/* $LEDGERLINE_CONFIG beats them all */
 	snprintf(path, sizeof(path), "%s/other.conf", f->dir);
 	write_file(path, "postgres.user = u\n");
 	setenv("LEDGERLINE_CONFIG", path, 1);
