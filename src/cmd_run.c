@@ -93,6 +93,7 @@ static int take_list(int argc, char **argv, int i, const char **dst,
 static enum ll_status parse_args(int argc, char **argv, struct args *a,
 				 int *help)
 {
+	const char *threads = NULL;
 	int i = 1;
 
 	memset(a, 0, sizeof(*a));
@@ -125,22 +126,22 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a,
 		}
 		if (strcmp(o, "--licensee") == 0 || strcmp(o, "--period") == 0 ||
 		    strcmp(o, "--out") == 0 || strcmp(o, "--threads") == 0) {
-			const char *v;
+			const char **slot = o[2] == 'l'	  ? &a->licensee
+					    : o[2] == 'p' ? &a->period
+					    : o[2] == 'o' ? &a->out
+							  : &threads;
+			enum ll_status rc;
 
 			if (i + 1 >= argc)
 				return ll_cli_usage_error("run",
 							  "%s needs a value",
 							  o);
-			v = argv[i + 1];
-			if (o[2] == 'l')
-				a->licensee = v;
-			else if (o[2] == 'p')
-				a->period = v;
-			else if (o[2] == 'o')
-				a->out = v;
-			else {
+			rc = ll_cli_set_once("run", o, slot, argv[i + 1]);
+			if (rc != LL_OK)
+				return rc;
+			if (slot == &threads) {
 				char *end;
-				long t = strtol(v, &end, 10);
+				long t = strtol(threads, &end, 10);
 
 				if (*end || t < 1 || t > 16)
 					return ll_cli_usage_error(

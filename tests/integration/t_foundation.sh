@@ -172,3 +172,30 @@ test_embedded_cluster_lifecycle() {
     rm -rf "$home"
     [ $rc -eq 0 ] || exit 1
 }
+
+# A single-valued option given twice is a usage error, never "the last one
+# wins": a script that appends an option must not silently override one.
+test_repeated_single_valued_option_is_usage_error() {
+    local m="$DATA/demo/manifest-harmony-2.json" l="$DATA/demo/generations-2026-q3.ndjson"
+    local base="--licensee P-AI --period 2026-Q3 --manifest $m --logs $l --out $IT_TMP/o" opt
+    for opt in "--period 2026-Q4" "--licensee P-X" "--out $IT_TMP/o2" "--threads 2"; do
+        # shellcheck disable=SC2086
+        expect_rc 2 run $base --threads 1 $opt
+        [ "${opt%% *}" = --threads ] || expect_rc 2 run $base $opt
+        assert_contains "$ERR" "ledgerline: run: ${opt%% *} given twice"
+        assert_contains "$ERR" "usage: see 'ledgerline run --help'"
+    done
+    [ ! -e "$IT_TMP/o" ] && [ ! -e "$IT_TMP/o2" ] || fail "a usage error created --out"
+    expect_rc 2 verify x.dsse.json --key a.pem --key b.pem
+    assert_contains "$ERR" "ledgerline: verify: --key given twice"
+    expect_rc 2 verify x.dsse.json --key a.pem --root "$(printf '%064d' 0)" --root "$(printf '%064d' 1)"
+    assert_contains "$ERR" "ledgerline: verify: --root given twice"
+    for opt in "--party P-A" "--currency EUR" "--format csv"; do
+        # shellcheck disable=SC2086
+        expect_rc 2 balance $opt $opt
+        assert_contains "$ERR" "ledgerline: balance: ${opt%% *} given twice"
+    done
+    expect_rc 2 keygen --out "$IT_TMP/k1" --out "$IT_TMP/k2"
+    assert_contains "$ERR" "ledgerline: keygen: --out given twice"
+    [ ! -e "$IT_TMP/k1" ] && [ ! -e "$IT_TMP/k2" ] || fail "a usage error wrote a key"
+}
