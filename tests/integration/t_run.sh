@@ -1314,6 +1314,36 @@ JSON
     assert_contains "$ERR" "ledgerline: 2 errors: nothing was run"
 }
 
+# The same evidence given twice, even under two paths, would count it
+# twice: the run names both sources and stores and writes nothing.
+test_run_same_input_twice_is_invalid() {
+    local demo="$DATA/demo" m l
+    rt_init
+    expect_rc 0 load "$demo"/registry/*.json
+    m="$demo/manifest-harmony-2.json"
+    l="$demo/generations-2026-q3.ndjson"
+    cp "$m" "$RT/copy.json"
+    cp "$l" "$RT/copy.ndjson"
+    expect_rc 3 run --licensee P-AI --period 2026-Q3 --manifest "$m" "$RT/copy.json" --logs "$l" --out "$RT/o"
+    assert_eq "$ERR" "ledgerline: $RT/copy.json: manifest given twice: same SHA-256 as $m
+ledgerline: 1 error: nothing was run"
+    expect_rc 3 run --licensee P-AI --period 2026-Q3 --manifest "$m" --logs "$l" --manifest "$m" --out "$RT/o"
+    assert_contains "$ERR" "ledgerline: $m: manifest given twice: same SHA-256 as $m"
+    # a log: its repeat is named once, not as a duplicate id per event
+    expect_rc 3 run --licensee P-AI --period 2026-Q3 --manifest "$m" --logs "$l" "$RT/copy.ndjson" --out "$RT/o"
+    assert_eq "$ERR" "ledgerline: $RT/copy.ndjson: log given twice: same SHA-256 as $l
+ledgerline: 1 error: nothing was run"
+    # ... and the errors of the other logs are still listed
+    EV_MODEL=m-harmony-2 rt_ev g-x 2026-10-01T00:00:00Z 1 EUR "" >"$RT/late.ndjson"
+    expect_rc 3 run --licensee P-AI --period 2026-Q3 --manifest "$m" --logs "$RT/copy.ndjson" "$RT/late.ndjson" "$l" --out "$RT/o"
+    assert_contains "$ERR" "ledgerline: $l: log given twice: same SHA-256 as $RT/copy.ndjson"
+    assert_contains "$ERR" "late.ndjson:1: ts: event on 2026-10-01 is outside the run period"
+    assert_contains "$ERR" "ledgerline: 2 errors: nothing was run"
+    [ ! -e "$RT/o" ] || fail "a rejected run created --out"
+    assert_eq "$(rt_count run)" "0" "a rejected run was stored"
+    assert_eq "$(rt_count journal_entry)" "0" "a rejected run was posted"
+}
+
 test_run_missing_options_is_usage_error() {
     local m="$DATA/demo/manifest-harmony-2.json" l="$DATA/demo/generations-2026-q3.ndjson"
     rt_init
