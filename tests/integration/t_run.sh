@@ -1047,6 +1047,35 @@ JSON
     assert_eq "$(rt_withdrawn)" "W-1 m-1 tr-1 2026-06-01T00:00:00Z 2026-07-01T00:00:00Z opted_out"
 }
 
+# Only a trained work can have its training consent withdrawn "after
+# trained_at": W-1's only item was excluded (hash mismatch), so it is not
+# listed, though it earns usage after the opt-out like W-2, which is.
+test_run_withdrawn_consent_ignores_excluded_items() {
+    local h=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    rt_init
+    rt_load <<JSON
+{"works": [
+  {"id": "W-1", "duration_ms": 1000, "content_sha256": "$h", "splits": {"master": [{"party": "P-D", "share": "1"}]}},
+  {"id": "W-2", "duration_ms": 1000, "content_sha256": "$h", "splits": {"master": [{"party": "P-D", "share": "1"}]}}],
+ "consents": [
+  {"id": "C-D-T", "party": "P-D", "all_works": true, "use": "training", "decision": "opt_in", "effective": "2026-01-01T00:00:00Z"},
+  {"id": "C-D-G", "party": "P-D", "all_works": true, "use": "generation", "decision": "opt_in", "effective": "2026-01-01T00:00:00Z"},
+  {"id": "C-D-X", "party": "P-D", "all_works": true, "use": "training", "decision": "opt_out", "effective": "2026-07-01T00:00:00Z"}],
+ "licences": [
+  {"id": "L-1", "licensee": "P-AI", "licensor": "P-LAB", "scope": {"works": ["W-1", "W-2"]},
+   "uses": ["training", "generation"], "start": "2026-01-01", "end": "2026-12-31", "currency": "EUR",
+   "terms": {"training_fee": "10", "training_basis": "count", "usage_rate": "1"}}]}
+JSON
+    printf '{"model": "m-1", "training_run": "tr-1", "trained_at": "2026-06-01T00:00:00Z", "licensee": "P-AI",
+ "items": [{"work": "W-1", "content_sha256": "%064d"}, {"work": "W-2", "content_sha256": "%s"}]}\n' 0 "$h" >"$RT/m.json"
+    rt_ev e1 2026-07-15T00:00:00Z 2 EUR "W-1=0.5 W-2=0.5" >"$RT/log.ndjson"
+    rt_run
+    assert_eq "$(rt_excluded)" "0 work W-1 hash_mismatch"
+    # training 10 to W-2 alone; usage 1 + 1
+    assert_eq "$(rt_licence L-1)" "12.00 10 2 0 0 12"
+    assert_eq "$(rt_withdrawn)" "W-2 m-1 tr-1 2026-06-01T00:00:00Z 2026-07-01T00:00:00Z opted_out"
+}
+
 test_run_unattributed_mass_reported() {
     rt_init
     rt_load <<'JSON'
