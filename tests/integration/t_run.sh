@@ -1373,6 +1373,26 @@ ledgerline: 1 error: nothing was run"
     assert_eq "$(rt_count journal_entry)" "0" "a rejected run was posted"
 }
 
+# Minor units are 64-bit in the ledger: a licence total beyond is invalid
+# input (exit 3) that names the licence; nothing is stored or written.
+test_run_total_beyond_64_bits_is_invalid() {
+    rt_init
+    rt_load <<'JSON'
+{"works": [
+  {"id": "W-1", "duration_ms": 1000, "splits": {"master": [{"party": "P-LAB", "share": "1"}]}}],
+ "licences": [
+  {"id": "L-BIG", "licensee": "P-AI", "licensor": "P-LAB", "scope": {"works": ["W-1"]},
+   "uses": ["training"], "start": "2026-01-01", "end": "2026-12-31", "currency": "EUR",
+   "terms": {"training_fee": "100000000000000000000"}}]}
+JSON
+    rt_manifest "$RT/m.json" "W-1"
+    : >"$RT/log.ndjson"
+    expect_rc 3 run --licensee P-AI --period 2026-Q3 --manifest "$RT/m.json" --logs "$RT/log.ndjson" --out "$RT/o"
+    assert_eq "$ERR" "ledgerline: the total of licence \"L-BIG\" (EUR) is too large for the ledger's 64-bit minor units (at most 9223372036854775807)"
+    [ ! -e "$RT/o" ] || fail "a rejected run created --out"
+    assert_eq "$(rt_count run)" "0" "a rejected run was stored"
+}
+
 test_run_missing_options_is_usage_error() {
     local m="$DATA/demo/manifest-harmony-2.json" l="$DATA/demo/generations-2026-q3.ndjson"
     rt_init
