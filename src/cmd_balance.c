@@ -38,7 +38,7 @@ static enum ll_status run(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *party = NULL, *currency = NULL, *format = "text";
+	const char *party = NULL, *currency = NULL, *format = NULL;
 	struct ll_balance_row *rows = NULL;
 	struct ll_config cfg;
 	struct ll_error err;
@@ -52,18 +52,25 @@ static enum ll_status run(int argc, char **argv)
 		case 'h':
 			return ll_cli_help(usage);
 		case 'p':
-			party = optarg;
+			rc = ll_cli_set_once("balance", "--party", &party,
+					     optarg);
 			break;
 		case 'c':
-			currency = optarg;
+			rc = ll_cli_set_once("balance", "--currency", &currency,
+					     optarg);
 			break;
 		case 'f':
-			format = optarg;
+			rc = ll_cli_set_once("balance", "--format", &format,
+					     optarg);
 			break;
 		default:
 			return ll_cli_usage_error("balance", "invalid option");
 		}
+		if (rc != LL_OK)
+			return rc;
 	}
+	if (!format)
+		format = "text";
 	if (optind != argc)
 		return ll_cli_usage_error("balance", "unexpected argument '%s'",
 					  argv[optind]);

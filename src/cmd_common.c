@@ -77,6 +77,15 @@ enum ll_status ll_cli_usage_error(const char *cmd, const char *fmt, ...)
 	return LL_USAGE;
 }
 
+enum ll_status ll_cli_set_once(const char *cmd, const char *opt,
+			       const char **slot, const char *value)
+{
+	if (*slot)
+		return ll_cli_usage_error(cmd, "%s: %s given twice", cmd, opt);
+	*slot = value;
+	return LL_OK;
+}
+
 enum ll_status ll_cli_help(const char *usage)
 {
 	fputs(usage, stdout);

@@ -47,10 +47,11 @@ static enum ll_status run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h')
 			return ll_cli_help(usage);
-		if (c == 'o')
-			out = optarg;
-		else
+		if (c != 'o')
 			return ll_cli_usage_error("keygen", "invalid option");
+		rc = ll_cli_set_once("keygen", "--out", &out, optarg);
+		if (rc != LL_OK)
+			return rc;
 	}
 	if (optind != argc)
 		return ll_cli_usage_error("keygen", "unexpected argument '%s'",

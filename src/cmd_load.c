@@ -30,7 +30,9 @@ static const char usage[] =
 	"to exactly 1, references to parties and works (in these files or\n"
 	"already stored).  Loading is atomic: any error and nothing is stored.\n"
 	"A record identical to the stored one is unchanged; a changed record\n"
-	"becomes a new version, and the old one is kept.\n"
+	"becomes a new version, and the old one is kept.  The report counts\n"
+	"the records of each kind and names the new and changed ones (the\n"
+	"first ten of each, then how many more).\n"
 	"\n"
 	"  --dry-run   validate and report, store nothing\n"
 	"\n"
@@ -41,7 +43,57 @@ struct input {
 	size_t len;
 };
 
-static void print_counts(const struct ll_load_counts *c, int64_t load_id,
+enum {
+	REGISTRY_FILE_IDS_SHOWN_MAX = 10,	/* ids listed per kind and change,
+						 * then "and N more" */
+};
+
+enum change { CHANGE_NONE, CHANGE_NEW, CHANGE_CHANGED, CHANGE_UNCHANGED };
+
+/* What loading record m does to the store. */
+static enum change change_of(const struct ll_record_meta *m)
+{
+	if (m->stored)
+		return CHANGE_NONE; /* read back, not loaded */
+	if (m->prev_version == 0)
+		return CHANGE_NEW;
+	if (strcmp(m->prev_sha256, m->sha256) == 0)
+		return CHANGE_UNCHANGED;
+	return CHANGE_CHANGED;
+}
+
+/* "new: P-A, P-B" or "changed: P-C (version 2), ... and 3 more": the ids
+ * of kind k that the load adds or changes, on one line; nothing when
+ * there are none. */
+static void print_ids(const struct ll_registry *reg, enum ll_record_kind k,
+		      enum change want)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ll_registry_count(reg, k); i++) {
+		const struct ll_record_meta *m = ll_registry_meta(reg, k, i);
+
+		if (change_of(m) != want)
+			continue;
+		if (n == 0)
+			printf("            %s: ",
+			       want == CHANGE_NEW ? "new" : "changed");
+		if (n < REGISTRY_FILE_IDS_SHOWN_MAX) {
+			printf("%s%s", n ? ", " : "", ll_registry_id(reg, k, i));
+			if (want == CHANGE_CHANGED)
+				printf(" (version %d)", m->prev_version + 1);
+		}
+		n++;
+	}
+	if (n > REGISTRY_FILE_IDS_SHOWN_MAX)
+		printf(" and %zu more", n - REGISTRY_FILE_IDS_SHOWN_MAX);
+	if (n)
+		putchar('\n');
+}
+
+/* The load's report: per kind, counts and the ids new or changed. */
+static void print_counts(const struct ll_registry *reg,
+			 const struct ll_load_counts *c, int64_t load_id,
 			 size_t n_files, bool dry_run)
 {
 	int k;
@@ -59,6 +111,8 @@ static void print_counts(const struct ll_load_counts *c, int64_t load_id,
 		printf("  %-9s %zu new, %zu changed, %zu unchanged\n",
 		       ll_record_kind_array((enum ll_record_kind)k),
 		       c->added[k], c->changed[k], c->unchanged[k]);
+		print_ids(reg, (enum ll_record_kind)k, CHANGE_NEW);
+		print_ids(reg, (enum ll_record_kind)k, CHANGE_CHANGED);
 	}
 }
 
@@ -73,17 +127,20 @@ static void count_only(const struct ll_registry *reg,
 	for (k = 0; k < LL_REC_KIND_COUNT; k++) {
 		for (i = 0; i < ll_registry_count(reg, (enum ll_record_kind)k);
 		     i++) {
-			const struct ll_record_meta *m = ll_registry_meta(
-				reg, (enum ll_record_kind)k, i);
-
-			if (m->stored)
-				continue;
-			if (m->prev_version == 0)
+			switch (change_of(ll_registry_meta(
+				reg, (enum ll_record_kind)k, i))) {
+			case CHANGE_NONE:
+				break;
+			case CHANGE_NEW:
 				c->added[k]++;
-			else if (strcmp(m->prev_sha256, m->sha256) == 0)
-				c->unchanged[k]++;
-			else
+				break;
+			case CHANGE_CHANGED:
 				c->changed[k]++;
+				break;
+			case CHANGE_UNCHANGED:
+				c->unchanged[k]++;
+				break;
+			}
 		}
 	}
 }
@@ -189,7 +246,7 @@ static enum ll_status run(int argc, char **argv)
 	}
 	if (dry_run) {
 		count_only(&reg, &counts);
-		print_counts(&counts, 0, (size_t)n, true);
+		print_counts(&reg, &counts, 0, (size_t)n, true);
 		goto out;
 	}
 	rc = ll_db_registry_store(&db, &reg, files, (size_t)n, &counts,
@@ -201,7 +258,7 @@ static enum ll_status run(int argc, char **argv)
 		goto out;
 	}
 	in_tx = false;
-	print_counts(&counts, load_id, (size_t)n, false);
+	print_counts(&reg, &counts, load_id, (size_t)n, false);
 out:
 	if (in_tx)
 		ll_db_rollback(&db);

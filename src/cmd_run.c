@@ -92,6 +92,7 @@ static int take_list(int argc, char **argv, int i, const char **dst,
 static enum ll_status parse_args(int argc, char **argv, struct args *a,
 				 int *help)
 {
+	const char *threads = NULL;
 	int i = 1;
 
 	memset(a, 0, sizeof(*a));
@@ -124,22 +125,22 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a,
 		}
 		if (strcmp(o, "--licensee") == 0 || strcmp(o, "--period") == 0 ||
 		    strcmp(o, "--out") == 0 || strcmp(o, "--threads") == 0) {
-			const char *v;
+			const char **slot = o[2] == 'l'	  ? &a->licensee
+					    : o[2] == 'p' ? &a->period
+					    : o[2] == 'o' ? &a->out
+							  : &threads;
+			enum ll_status rc;
 
 			if (i + 1 >= argc)
 				return ll_cli_usage_error("run",
 							  "%s needs a value",
 							  o);
-			v = argv[i + 1];
-			if (o[2] == 'l')
-				a->licensee = v;
-			else if (o[2] == 'p')
-				a->period = v;
-			else if (o[2] == 'o')
-				a->out = v;
-			else {
+			rc = ll_cli_set_once("run", o, slot, argv[i + 1]);
+			if (rc != LL_OK)
+				return rc;
+			if (slot == &threads) {
 				char *end;
-				long t = strtol(v, &end, 10);
+				long t = strtol(threads, &end, 10);
 
 				if (*end || t < 1 || t > 16)
 					return ll_cli_usage_error(
@@ -168,6 +169,75 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a,
 			return ll_cli_usage_error(
 				"run", "standard input ('-') given twice");
 	}
+	return LL_OK;
+}
+
+/* ---- inputs given twice ----------------------------------------------- */
+
+/*
+ * The same bytes given as two inputs (under one path or two) would count
+ * the same evidence twice.  Appends to errs one error per repeat, naming
+ * both sources, and returns how many; digests[i] is the SHA-256 (hex) of
+ * input i, what its kind ("manifest", "log"); repeat[j] (when not NULL)
+ * is set for each input that repeats an earlier one.
+ */
+static size_t report_given_twice(const char *what, const char *const *names,
+				 const char *const *digests, size_t n,
+				 bool *repeat, struct ll_errlist *errs)
+{
+	size_t i, j, found = 0;
+
+	for (j = 1; j < n; j++) {
+		for (i = 0; i < j; i++) {
+			if (strcmp(digests[i], digests[j]) != 0)
+				continue;
+			ll_errlist_addf(errs, LL_INVALID, names[j], 0, NULL,
+					"%s given twice: same SHA-256 as %s",
+					what, names[i]);
+			if (repeat)
+				repeat[j] = true;
+			found++;
+			break;
+		}
+	}
+	return found;
+}
+
+/* The manifests' repeats (their digests are known once they are read). */
+static enum ll_status manifests_given_twice(const struct args *a,
+					    const struct ll_manifest *mf,
+					    struct ll_errlist *errs)
+{
+	const char **d = calloc(a->n_manifests, sizeof(*d));
+	size_t i;
+
+	if (!d)
+		return LL_NOMEM;
+	for (i = 0; i < a->n_manifests; i++)
+		d[i] = mf[i].sha256;
+	report_given_twice("manifest", a->manifests, d, a->n_manifests, NULL,
+			   errs);
+	free(d);
+	return LL_OK;
+}
+
+/* The logs' repeats, once the pipeline has digested them: repeat[] as
+ * for report_given_twice, *found their number. */
+static enum ll_status logs_given_twice(const struct args *a,
+				       const struct ll_log_input *logs,
+				       bool *repeat, struct ll_errlist *errs,
+				       size_t *found)
+{
+	const char **d = calloc(a->n_logs, sizeof(*d));
+	size_t i;
+
+	if (!d)
+		return LL_NOMEM;
+	for (i = 0; i < a->n_logs; i++)
+		d[i] = logs[i].sha256;
+	*found = report_given_twice("log", a->logs, d, a->n_logs, repeat,
+				    errs);
+	free(d);
 	return LL_OK;
 }
 
@@ -429,7 +499,7 @@ static enum ll_status run(int argc, char **argv)
 	struct ll_db db = { NULL };
 	struct ll_run r;
 	struct ll_manifest *mf = NULL, *good = NULL;
-	bool *mf_ok = NULL;
+	bool *mf_ok = NULL, *log_repeat = NULL;
 	size_t n_good = 0;
 	char **mtext = NULL;
 	struct ll_log_input *logs = NULL;
@@ -452,7 +522,7 @@ static enum ll_status run(int argc, char **argv)
 	char key_priv[PATH_MAX], key_pub[PATH_MAX];
 	int64_t entries = 0;
 	int help;
-	size_t i;
+	size_t i, logs_twice = 0;
 
 	rc = parse_args(argc, argv, &a, &help);
 	if (rc != LL_OK)
@@ -485,7 +555,8 @@ static enum ll_status run(int argc, char **argv)
 	mf_ok = calloc(a.n_manifests, sizeof(*mf_ok));
 	mtext = calloc(a.n_manifests, sizeof(*mtext));
 	logs = calloc(a.n_logs, sizeof(*logs));
-	if (!mf || !mtext || !logs || !good || !mf_ok) {
+	log_repeat = calloc(a.n_logs, sizeof(*log_repeat));
+	if (!mf || !mtext || !logs || !good || !mf_ok || !log_repeat) {
 		rc = ll_cli_fail(LL_NOMEM, "out of memory");
 		goto out;
 	}
@@ -519,6 +590,10 @@ static enum ll_status run(int argc, char **argv)
 			ll_cli_print_error(&err);
 			goto out;
 		}
+	}
+	if (manifests_given_twice(&a, mf, &errs) != LL_OK) {
+		rc = ll_cli_fail(LL_NOMEM, "out of memory");
+		goto out;
 	}
 	/* a broken manifest does not stop the logs from being checked: every
 	 * error is listed at the end; the run uses the manifests that
@@ -568,6 +643,8 @@ static enum ll_status run(int argc, char **argv)
 		rc = ll_run_training(&r);
 	if (rc == LL_OK)
 		rc = ll_pipeline_run(logs, a.n_logs, &popts, &r.tally, &err);
+	if (rc == LL_OK)
+		rc = logs_given_twice(&a, logs, log_repeat, &errs, &logs_twice);
 	if (rc != LL_OK) {
 		if (rc == LL_NOMEM && !err.text[0])
 			ll_error_set(&err, rc, NULL, 0, NULL, "out of memory");
@@ -576,21 +653,32 @@ static enum ll_status run(int argc, char **argv)
 	}
 	if (ll_errlist_count(&errs) || ll_errlist_count(&r.errs) ||
 	    r.tally.errors_total) {
-		size_t n = ll_errlist_count(&errs) + ll_errlist_count(&r.errs) +
-			   r.tally.errors_total;
+		/* a log given twice repeats every error of the first copy and
+		 * makes each of its events a duplicate: its repeat is named
+		 * once, and what the tally says of the copy is left out */
+		size_t n_log = 0;
+		uint64_t more = logs_twice ? 0
+					   : r.tally.errors_total -
+						     r.tally.n_errors;
+		size_t n;
 
+		for (i = 0; i < r.tally.n_errors; i++)
+			n_log += !log_repeat[r.tally.errors[i].file];
+		n = ll_errlist_count(&errs) + ll_errlist_count(&r.errs) +
+		    n_log + (size_t)more;
 		ll_errlist_sort(&errs);
 		ll_cli_print_errlist(&errs);
 		ll_errlist_sort(&r.errs);
 		ll_cli_print_errlist(&r.errs);
-		for (i = 0; i < r.tally.n_errors; i++)
-			ll_cli_print_error(&r.tally.errors[i].e);
-		if (r.tally.errors_total > r.tally.n_errors)
+		for (i = 0; i < r.tally.n_errors; i++) {
+			if (!log_repeat[r.tally.errors[i].file])
+				ll_cli_print_error(&r.tally.errors[i].e);
+		}
+		if (more)
 			fprintf(stderr,
 				"ledgerline: ... and %llu more errors in the "
 				"logs\n",
-				(unsigned long long)(r.tally.errors_total -
-						     r.tally.n_errors));
+				(unsigned long long)more);
 		rc = ll_cli_fail(LL_INVALID, "%zu error%s: nothing was run", n,
 				 n == 1 ? "" : "s");
 		goto out;
@@ -732,6 +820,7 @@ out:
 	free(mf);
 	free(good); /* copies of mf's entries: released through mf */
 	free(mf_ok);
+	free(log_repeat);
 	free(mtext);
 	if (logs)
 		close_logs(logs, a.n_logs);

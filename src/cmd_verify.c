@@ -54,14 +54,17 @@ static enum ll_status run(int argc, char **argv)
 		case 'h':
 			return ll_cli_help(usage);
 		case 'k':
-			key_path = optarg;
+			rc = ll_cli_set_once("verify", "--key", &key_path,
+					     optarg);
 			break;
 		case 'r':
-			root = optarg;
+			rc = ll_cli_set_once("verify", "--root", &root, optarg);
 			break;
 		default:
 			return ll_cli_usage_error("verify", "invalid option");
 		}
+		if (rc != LL_OK)
+			return rc;
 	}
 	if (!key_path)
 		return ll_cli_usage_error("verify", "--key PUB.pem is required");

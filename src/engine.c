@@ -255,24 +255,32 @@ static size_t line_key(const struct ll_registry *reg, const struct ll_line *l,
 
 /* ---- rounding --------------------------------------------------------- */
 
+/* The ledger keeps minor units in 64 bits (PostgreSQL bigint): a figure
+ * beyond is refused as invalid input, naming what it is the figure of. */
 static enum ll_status to_i64(const mpz_t z, int64_t *out, struct ll_error *err,
 			     const char *what)
 {
 	if (!mpz_fits_slong_p(z))
 		return ll_error_set(err, LL_INVALID, NULL, 0, NULL,
 				    "%s is too large for the ledger's 64-bit "
-				    "minor units",
-				    what);
+				    "minor units (at most %lld)",
+				    what, (long long)INT64_MAX);
 	*out = (int64_t)mpz_get_si(z);
 	return LL_OK;
 }
 
-/* Largest remainder of total over parts with exact values x_i · 10^e. */
+/*
+ * Largest remainder of total over parts with exact values x_i · 10^e.
+ * Parts are the parties of licence lic (party NULL; keys are party ids)
+ * or the lines of one party: named so in an error.
+ */
 static enum ll_status allocate(mpq_t *const *exact, const char *const *keys,
 			       const size_t *key_lens, size_t n, int e,
 			       const mpz_t total, int64_t *out,
+			       const struct ll_licence *lic, const char *party,
 			       struct ll_error *err)
 {
+	char what[LL_ERROR_TEXT_MAX / 2];
 	struct ll_alloc_part *parts = calloc(n ? n : 1, sizeof(*parts));
 	enum ll_status rc;
 	size_t i;
@@ -287,8 +295,20 @@ static enum ll_status allocate(mpq_t *const *exact, const char *const *keys,
 		parts[i].key_len = key_lens[i];
 	}
 	rc = ll_alloc_largest_remainder(parts, n, total, err);
-	for (i = 0; i < n && rc == LL_OK; i++)
-		rc = to_i64(parts[i].minor, &out[i], err, "an amount");
+	for (i = 0; i < n && rc == LL_OK; i++) {
+		if (party)
+			snprintf(what, sizeof(what),
+				 "a line of party \"%s\" under licence \"%s\" "
+				 "(%s)",
+				 party, lic->id, lic->currency);
+		else
+			snprintf(what, sizeof(what),
+				 "the total of party \"%.*s\" under licence "
+				 "\"%s\" (%s)",
+				 (int)key_lens[i], keys[i], lic->id,
+				 lic->currency);
+		rc = to_i64(parts[i].minor, &out[i], err, what);
+	}
 	for (i = 0; i < n; i++) {
 		mpq_clear(parts[i].exact);
 		mpz_clear(parts[i].minor);
@@ -324,7 +344,13 @@ static enum ll_status round_licence(struct builder *b, struct ll_settlement *s,
 	LL_ENSURE(mpq_equal(sum, lt->exact));
 	ll_exact_scale10(scaled, lt->exact, lic->exponent);
 	ll_exact_round_half_even(tmin, scaled);
-	rc = to_i64(tmin, &lt->minor, err, "a licence total");
+	{
+		char what[LL_ERROR_TEXT_MAX / 2];
+
+		snprintf(what, sizeof(what), "the total of licence \"%s\" (%s)",
+			 lic->id, lic->currency);
+		rc = to_i64(tmin, &lt->minor, err, what);
+	}
 	if (rc != LL_OK)
 		goto out;
 
@@ -373,7 +399,7 @@ static enum ll_status round_licence(struct builder *b, struct ll_settlement *s,
 			plens[i] = strlen(id);
 		}
 		rc = allocate(pex, pkeys, plens, np, lic->exponent, tmin, pout,
-			      err);
+			      lic, NULL, err);
 		if (rc != LL_OK)
 			goto out;
 		/* pout is reused for each party's lines below */
@@ -400,7 +426,8 @@ static enum ll_status round_licence(struct builder *b, struct ll_settlement *s,
 			}
 			mpz_set_si(pmin, (long)pt->minor);
 			rc = allocate(pex, pkeys, plens, m, lic->exponent, pmin,
-				      pout, err);
+				      pout, lic,
+				      b->ctx->reg->parties.v[pt->party].id, err);
 			free(keybuf);
 			if (rc != LL_OK)
 				goto out;
@@ -619,7 +646,8 @@ static int cmp_payout(const void *a, const void *b, void *ctx)
 }
 
 static enum ll_status build_payouts(struct ll_settlement *s,
-				    const struct ll_registry *reg)
+				    const struct ll_registry *reg,
+				    struct ll_error *err)
 {
 	size_t i, j;
 
@@ -649,7 +677,12 @@ static enum ll_status build_payouts(struct ll_settlement *s,
 			po->n_parties = 0;
 		}
 		if (__builtin_add_overflow(po->minor, pt->minor, &po->minor))
-			return LL_INVALID;
+			return ll_error_set(
+				err, LL_INVALID, NULL, 0, NULL,
+				"the payout to \"%s\" (%s) is too large for the "
+				"ledger's 64-bit minor units (at most %lld)",
+				reg->parties.v[payee].id, lic->currency,
+				(long long)INT64_MAX);
 		po->n_parties++;
 	}
 	qsort_r(s->payouts, s->n_payouts, sizeof(*s->payouts), cmp_payout,
@@ -743,11 +776,7 @@ enum ll_status ll_settle(struct ll_settlement *s, const struct ll_run_ctx *ctx,
 		s->lines = b.lines;
 		s->n_lines = b.n_lines;
 		b.lines = NULL;
-		rc = build_payouts(s, reg);
-		if (rc == LL_INVALID)
-			ll_error_set(err, LL_INVALID, NULL, 0, NULL,
-				     "a payout is too large for the ledger's "
-				     "64-bit minor units");
+		rc = build_payouts(s, reg, err);
 	}
 out:
 	if (rc == LL_NOMEM)

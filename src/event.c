@@ -1111,8 +1111,17 @@ static enum ll_status parse_slow(struct ll_event_parser *p, const char *line,
 			return ll_error_set(err, LL_NOMEM, NULL, 0, "",
 					    "out of memory parsing JSON");
 		if (err) {
-			char qs[QUOTE_BUF_BYTES];
+			char qs[QUOTE_BUF_BYTES], path[LL_JSON_PATH_MAX],
+				key[LL_JSON_PATH_MAX];
+			long at;
 
+			if (ll_json_duplicate_key(line, len, &jerr, 1, path,
+						  key, &at)) {
+				quote(qs, key, strlen(key));
+				fail(err, NO_INDEX, path, "duplicate key \"%s\"",
+				     qs);
+				return LL_INVALID;
+			}
 			/* jansson may echo raw input bytes ("near '...'") */
 			show_bytes(qs, jerr.text, strlen(jerr.text), false);
 			fail(err, NO_INDEX, "", "invalid JSON: %s (column %d)",

@@ -30,6 +30,13 @@ struct scan {
 	long best_line;
 	size_t best_depth;	/* length of the longest matched prefix */
 	int depth;
+	/* duplicate-key search: the key whose closing quote ends at byte
+	 * key_end (0: not searching), its path, decoded name and line */
+	size_t key_end;
+	bool key_found;
+	char *key_path;
+	char *key_name;
+	long key_line;
 };
 
 static void skip_ws(struct scan *s)
@@ -218,15 +225,28 @@ static void scan_container(struct scan *s, char *path, size_t plen, char open)
 				return;
 			}
 			skip_string(s, key, sizeof(key));
-			skip_ws(s);
-			if (s->pos < s->len && s->t[s->pos] == ':')
-				s->pos++;
 			k = snprintf(path + plen, LL_JSON_PATH_MAX - plen,
 				     plen ? ".%s" : "%s", key);
 			if (k > 0)
 				nlen = plen + (size_t)k < LL_JSON_PATH_MAX
 					       ? plen + (size_t)k
 					       : LL_JSON_PATH_MAX - 1;
+			if (s->key_end && s->pos >= s->key_end) {
+				/* the key the parser stopped at */
+				memcpy(s->key_path, path, nlen);
+				s->key_path[nlen] = '\0';
+				snprintf(s->key_name, LL_JSON_PATH_MAX, "%s",
+					 key);
+				s->key_line = s->line;
+				s->key_found = true;
+				path[plen] = '\0';
+				s->pos = s->len;
+				s->depth--;
+				return;
+			}
+			skip_ws(s);
+			if (s->pos < s->len && s->t[s->pos] == ':')
+				s->pos++;
 		} else {
 			int k = snprintf(path + plen, LL_JSON_PATH_MAX - plen,
 					 "[%zu]", i);
@@ -287,6 +307,55 @@ long ll_json_path_line(const char *text, size_t len, const char *path,
 	if (text)
 		scan_value(&s, buf, 0);
 	return line_base + s.best_line - 1;
+}
+
+bool ll_json_duplicate_key(const char *text, size_t len,
+			   const json_error_t *jerr, long line_base,
+			   char path[LL_JSON_PATH_MAX],
+			   char key[LL_JSON_PATH_MAX], long *line)
+{
+	struct scan s;
+	char buf[LL_JSON_PATH_MAX];
+
+	if (!text || json_error_code(jerr) != json_error_duplicate_key ||
+	    jerr->position <= 0 || (size_t)jerr->position > len)
+		return false;
+	memset(&s, 0, sizeof(s));
+	s.t = text;
+	s.len = (size_t)jerr->position; /* jansson read no further */
+	s.line = 1;
+	s.target = "";
+	s.key_end = (size_t)jerr->position;
+	s.key_path = path;
+	s.key_name = key;
+	buf[0] = '\0';
+	scan_value(&s, buf, 0);
+	if (!s.key_found)
+		return false;
+	*line = line_base + s.key_line - 1;
+	return true;
+}
+
+void ll_jsrc_parse_error(const struct ll_jsrc *src, const json_error_t *jerr)
+{
+	char path[LL_JSON_PATH_MAX], key[LL_JSON_PATH_MAX];
+	long base = src->line_base ? src->line_base : 1, line;
+	struct ll_error e;
+
+	ll_error_clear(&e);
+	e.code = LL_INVALID;
+	snprintf(e.source, sizeof(e.source), "%s", src->source ? src->source : "");
+	if (ll_json_duplicate_key(src->text, src->len, jerr, base, path, key,
+				  &line)) {
+		e.line = line;
+		snprintf(e.field, sizeof(e.field), "%s", path);
+		snprintf(e.text, sizeof(e.text), "duplicate key \"%s\"", key);
+	} else {
+		e.line = base + jerr->line - 1;
+		snprintf(e.text, sizeof(e.text), "invalid JSON: %s (column %d)",
+			 jerr->text, jerr->column);
+	}
+	(void)ll_errlist_add(src->errs, &e);
 }
 
 int ll_json_depth(const char *text, size_t len)

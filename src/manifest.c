@@ -99,9 +99,7 @@ enum ll_status ll_manifest_parse(struct ll_manifest *m, const char *source,
 	}
 	m->json = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!m->json) {
-		ll_errlist_addf(errs, LL_INVALID, source, jerr.line, NULL,
-				"invalid JSON: %s (column %d)", jerr.text,
-				jerr.column);
+		ll_jsrc_parse_error(&src, &jerr);
 		return LL_INVALID;
 	}
 	if (!json_is_object(m->json)) {

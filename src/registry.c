@@ -1176,9 +1176,7 @@ enum ll_status ll_registry_parse(struct ll_registry *reg, const char *source,
 	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		ll_errlist_addf(errs, LL_INVALID, source, jerr.line, NULL,
-				"invalid JSON: %s (column %d)", jerr.text,
-				jerr.column);
+		ll_jsrc_parse_error(&src, &jerr);
 		return LL_INVALID;
 	}
 	if (!json_is_object(root)) {

@@ -330,11 +330,30 @@ static int64_t last_usage(const struct ll_run *r, size_t w)
 	return last;
 }
 
+/*
+ * Was item i of manifest mi excluded (for any reason, a content hash
+ * mismatch included)?  r->excluded is in (manifest, item) order, as
+ * ll_run_training appends it; *cur walks it alongside the caller's loop.
+ */
+static bool item_excluded(const struct ll_run *r, size_t mi, size_t i,
+			  size_t *cur)
+{
+	while (*cur < r->n_excluded &&
+	       (r->excluded[*cur].manifest < mi ||
+		(r->excluded[*cur].manifest == mi &&
+		 r->excluded[*cur].item < i)))
+		(*cur)++;
+	return *cur < r->n_excluded && r->excluded[*cur].manifest == mi &&
+	       r->excluded[*cur].item == i;
+}
+
+/* Works trained under consent (an item that was not excluded) whose
+ * training consent lapsed later, and which still earned usage. */
 static enum ll_status find_withdrawn(struct ll_run *r)
 {
 	const struct ll_elig *e = &r->elig;
 	int64_t end = ll_day_start_us(r->last_day + 1);
-	size_t cap = 0, mi, i, j;
+	size_t cap = 0, mi, i, j, ex = 0;
 	bool *seen = calloc(r->reg->works.n ? r->reg->works.n : 1,
 			    sizeof(*seen));
 
@@ -353,7 +372,7 @@ static enum ll_status find_withdrawn(struct ll_run *r)
 							     m->items[i].ref, &w);
 			uint32_t k;
 
-			if (!found || seen[w])
+			if (item_excluded(r, mi, i, &ex) || !found || seen[w])
 				continue;
 			s = ll_elig_at(e, w, LL_USE_TRAINING, m->trained_at_us);
 			if (s->reason != LL_ELIGIBLE)

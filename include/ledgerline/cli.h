@@ -33,6 +33,11 @@ enum ll_status ll_cli_fail(enum ll_status code, const char *fmt, ...)
 /* Print a usage error with a hint to --help and return LL_USAGE. */
 enum ll_status ll_cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Take value for the single-valued option opt of command cmd into *slot;
+ * a second occurrence is a usage error ("run: --period given twice"),
+ * never a silent override. */
+enum ll_status ll_cli_set_once(const char *cmd, const char *opt,
+			       const char **slot, const char *value);
 /* Print the usage text of a command to stdout and return LL_OK. */
 enum ll_status ll_cli_help(const char *usage);
 /* Draw progress lines (on stderr)?  Only when stdout and stderr are both

@@ -34,6 +34,19 @@ enum {
 long ll_json_path_line(const char *text, size_t len, const char *path,
 		       long line_base);
 
+/*
+ * Where jansson's duplicate-key error (JSON_REJECT_DUPLICATES) in text
+ * points: the field path of the repeated key ("parties[0].name") into
+ * path, the key into key (decoded, as jansson compares keys), and its line
+ * (line_base as for ll_json_path_line).  Only the text jansson read, up to
+ * jerr->position, is scanned.  Returns false, filling nothing, when jerr
+ * is another error or the key cannot be placed.
+ */
+bool ll_json_duplicate_key(const char *text, size_t len,
+			   const json_error_t *jerr, long line_base,
+			   char path[LL_JSON_PATH_MAX],
+			   char key[LL_JSON_PATH_MAX], long *line);
+
 /* Deepest nesting of arrays/objects in text (strings are skipped). */
 int ll_json_depth(const char *text, size_t len);
 
@@ -53,6 +66,14 @@ struct ll_jsrc {
 /* Append an LL_INVALID error at path (line computed from the text). */
 void ll_jsrc_error(const struct ll_jsrc *src, const char *path,
 		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Append the error of a document jansson refused (jerr, from loading
+ * src->text): a duplicate key with its field path and line, 'duplicate
+ * key "name"', else "invalid JSON: <jansson's text> (column N)" at
+ * jansson's line.
+ */
+void ll_jsrc_parse_error(const struct ll_jsrc *src, const json_error_t *jerr);
 
 /* Build "prefix.key" (or "key" when prefix is empty) into out. */
 void ll_json_path_key(char out[LL_JSON_PATH_MAX], const char *prefix,

@@ -172,3 +172,70 @@ test_embedded_cluster_lifecycle() {
     destroy_home "$home"
     [ $rc -eq 0 ] || exit 1
 }
+
+# A single-valued option given twice is a usage error, never "the last one
+# wins": a script that appends an option must not silently override one.
+test_repeated_single_valued_option_is_usage_error() {
+    local m="$DATA/demo/manifest-harmony-2.json" l="$DATA/demo/generations-2026-q3.ndjson"
+    local base="--licensee P-AI --period 2026-Q3 --manifest $m --logs $l --out $IT_TMP/o" opt
+    for opt in "--period 2026-Q4" "--licensee P-X" "--out $IT_TMP/o2" "--threads 2"; do
+        # shellcheck disable=SC2086
+        expect_rc 2 run $base --threads 1 $opt
+        [ "${opt%% *}" = --threads ] || expect_rc 2 run $base $opt
+        assert_contains "$ERR" "ledgerline: run: ${opt%% *} given twice"
+        assert_contains "$ERR" "usage: see 'ledgerline run --help'"
+    done
+    [ ! -e "$IT_TMP/o" ] && [ ! -e "$IT_TMP/o2" ] || fail "a usage error created --out"
+    expect_rc 2 verify x.dsse.json --key a.pem --key b.pem
+    assert_contains "$ERR" "ledgerline: verify: --key given twice"
+    expect_rc 2 verify x.dsse.json --key a.pem --root "$(printf '%064d' 0)" --root "$(printf '%064d' 1)"
+    assert_contains "$ERR" "ledgerline: verify: --root given twice"
+    for opt in "--party P-A" "--currency EUR" "--format csv"; do
+        # shellcheck disable=SC2086
+        expect_rc 2 balance $opt $opt
+        assert_contains "$ERR" "ledgerline: balance: ${opt%% *} given twice"
+    done
+    expect_rc 2 keygen --out "$IT_TMP/k1" --out "$IT_TMP/k2"
+    assert_contains "$ERR" "ledgerline: keygen: --out given twice"
+    [ ! -e "$IT_TMP/k1" ] && [ ! -e "$IT_TMP/k2" ] || fail "a usage error wrote a key"
+}
+
+# load names what it added and changed, per kind (the first ten ids, then
+# how many more); a reload that changes nothing names nothing.
+test_load_names_new_and_changed_records() {
+    local i
+    expect_rc 0 init
+    expect_rc 0 load "$DEMO/parties.json" "$DEMO/works.json"
+    assert_contains "$OUT" "  parties   6 new, 0 changed, 0 unchanged
+            new: P-NW, P-ADA, P-PUB, P-KAI, P-BLUE, P-AI
+  works     5 new, 0 changed, 0 unchanged
+            new: W-0001, W-0002, W-0003, W-0004, W-0005
+  consents  0 new, 0 changed, 0 unchanged
+  licences  0 new, 0 changed, 0 unchanged"
+    sed -e 's/"Low Tide"/"Low Tide (Remastered)"/' -e 's/"duration_ms": 243500/"duration_ms": 243501/' \
+        "$DEMO/works.json" >"$IT_TMP/works2.json"
+    cmp -s "$DEMO/works.json" "$IT_TMP/works2.json" && fail "works2.json is not changed"
+    {
+        printf '{"parties": [\n'
+        for i in $(seq -w 1 13); do
+            printf '  {"id": "P-N%s", "name": "New %s", "kind": "artist"}%s\n' "$i" "$i" \
+                "$([ "$i" = 13 ] && echo "" || echo ,)"
+        done
+        printf ']}\n'
+    } >"$IT_TMP/many.json"
+    expect_rc 0 load --dry-run "$IT_TMP/works2.json" "$IT_TMP/many.json"
+    assert_contains "$OUT" "            changed: W-0002 (version 2), W-0003 (version 2)"
+    assert_contains "$OUT" "            new: P-N01, P-N02, P-N03, P-N04, P-N05, P-N06, P-N07, P-N08, P-N09, P-N10 and 3 more"
+    expect_rc 0 load "$IT_TMP/works2.json" "$IT_TMP/many.json"
+    assert_contains "$OUT" "  parties   13 new, 0 changed, 0 unchanged
+            new: P-N01, P-N02, P-N03, P-N04, P-N05, P-N06, P-N07, P-N08, P-N09, P-N10 and 3 more
+  works     0 new, 2 changed, 3 unchanged
+            changed: W-0002 (version 2), W-0003 (version 2)
+  consents"
+    # nothing changed: said so, and no record named
+    expect_rc 0 load "$IT_TMP/works2.json" "$IT_TMP/many.json"
+    assert_contains "$OUT" "no changes: 2 files already loaded"
+    case "$OUT" in
+    *"new:"* | *"changed:"*) fail "a no-op reload named records: $OUT" ;;
+    esac
+}

@@ -1047,6 +1047,35 @@ JSON
     assert_eq "$(rt_withdrawn)" "W-1 m-1 tr-1 2026-06-01T00:00:00Z 2026-07-01T00:00:00Z opted_out"
 }
 
+# Only a trained work can have its training consent withdrawn "after
+# trained_at": W-1's only item was excluded (hash mismatch), so it is not
+# listed, though it earns usage after the opt-out like W-2, which is.
+test_run_withdrawn_consent_ignores_excluded_items() {
+    local h=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    rt_init
+    rt_load <<JSON
+{"works": [
+  {"id": "W-1", "duration_ms": 1000, "content_sha256": "$h", "splits": {"master": [{"party": "P-D", "share": "1"}]}},
+  {"id": "W-2", "duration_ms": 1000, "content_sha256": "$h", "splits": {"master": [{"party": "P-D", "share": "1"}]}}],
+ "consents": [
+  {"id": "C-D-T", "party": "P-D", "all_works": true, "use": "training", "decision": "opt_in", "effective": "2026-01-01T00:00:00Z"},
+  {"id": "C-D-G", "party": "P-D", "all_works": true, "use": "generation", "decision": "opt_in", "effective": "2026-01-01T00:00:00Z"},
+  {"id": "C-D-X", "party": "P-D", "all_works": true, "use": "training", "decision": "opt_out", "effective": "2026-07-01T00:00:00Z"}],
+ "licences": [
+  {"id": "L-1", "licensee": "P-AI", "licensor": "P-LAB", "scope": {"works": ["W-1", "W-2"]},
+   "uses": ["training", "generation"], "start": "2026-01-01", "end": "2026-12-31", "currency": "EUR",
+   "terms": {"training_fee": "10", "training_basis": "count", "usage_rate": "1"}}]}
+JSON
+    printf '{"model": "m-1", "training_run": "tr-1", "trained_at": "2026-06-01T00:00:00Z", "licensee": "P-AI",
+ "items": [{"work": "W-1", "content_sha256": "%064d"}, {"work": "W-2", "content_sha256": "%s"}]}\n' 0 "$h" >"$RT/m.json"
+    rt_ev e1 2026-07-15T00:00:00Z 2 EUR "W-1=0.5 W-2=0.5" >"$RT/log.ndjson"
+    rt_run
+    assert_eq "$(rt_excluded)" "0 work W-1 hash_mismatch"
+    # training 10 to W-2 alone; usage 1 + 1
+    assert_eq "$(rt_licence L-1)" "12.00 10 2 0 0 12"
+    assert_eq "$(rt_withdrawn)" "W-2 m-1 tr-1 2026-06-01T00:00:00Z 2026-07-01T00:00:00Z opted_out"
+}
+
 test_run_unattributed_mass_reported() {
     rt_init
     rt_load <<'JSON'
@@ -1312,6 +1341,56 @@ JSON
     assert_contains "$ERR" 'm.json:2: items[0]: an item names exactly one of "work" or "isrc"'
     assert_contains "$ERR" 'log.ndjson:1: value: must be an exact string such as "0.25" or "1/4", not a JSON number'
     assert_contains "$ERR" "ledgerline: 2 errors: nothing was run"
+}
+
+# The same evidence given twice, even under two paths, would count it
+# twice: the run names both sources and stores and writes nothing.
+test_run_same_input_twice_is_invalid() {
+    local demo="$DATA/demo" m l
+    rt_init
+    expect_rc 0 load "$demo"/registry/*.json
+    m="$demo/manifest-harmony-2.json"
+    l="$demo/generations-2026-q3.ndjson"
+    cp "$m" "$RT/copy.json"
+    cp "$l" "$RT/copy.ndjson"
+    expect_rc 3 run --licensee P-AI --period 2026-Q3 --manifest "$m" "$RT/copy.json" --logs "$l" --out "$RT/o"
+    assert_eq "$ERR" "ledgerline: $RT/copy.json: manifest given twice: same SHA-256 as $m
+ledgerline: 1 error: nothing was run"
+    expect_rc 3 run --licensee P-AI --period 2026-Q3 --manifest "$m" --logs "$l" --manifest "$m" --out "$RT/o"
+    assert_contains "$ERR" "ledgerline: $m: manifest given twice: same SHA-256 as $m"
+    # a log: its repeat is named once, not as a duplicate id per event
+    expect_rc 3 run --licensee P-AI --period 2026-Q3 --manifest "$m" --logs "$l" "$RT/copy.ndjson" --out "$RT/o"
+    assert_eq "$ERR" "ledgerline: $RT/copy.ndjson: log given twice: same SHA-256 as $l
+ledgerline: 1 error: nothing was run"
+    # ... and the errors of the other logs are still listed
+    EV_MODEL=m-harmony-2 rt_ev g-x 2026-10-01T00:00:00Z 1 EUR "" >"$RT/late.ndjson"
+    expect_rc 3 run --licensee P-AI --period 2026-Q3 --manifest "$m" --logs "$RT/copy.ndjson" "$RT/late.ndjson" "$l" --out "$RT/o"
+    assert_contains "$ERR" "ledgerline: $l: log given twice: same SHA-256 as $RT/copy.ndjson"
+    assert_contains "$ERR" "late.ndjson:1: ts: event on 2026-10-01 is outside the run period"
+    assert_contains "$ERR" "ledgerline: 2 errors: nothing was run"
+    [ ! -e "$RT/o" ] || fail "a rejected run created --out"
+    assert_eq "$(rt_count run)" "0" "a rejected run was stored"
+    assert_eq "$(rt_count journal_entry)" "0" "a rejected run was posted"
+}
+
+# Minor units are 64-bit in the ledger: a licence total beyond is invalid
+# input (exit 3) that names the licence; nothing is stored or written.
+test_run_total_beyond_64_bits_is_invalid() {
+    rt_init
+    rt_load <<'JSON'
+{"works": [
+  {"id": "W-1", "duration_ms": 1000, "splits": {"master": [{"party": "P-LAB", "share": "1"}]}}],
+ "licences": [
+  {"id": "L-BIG", "licensee": "P-AI", "licensor": "P-LAB", "scope": {"works": ["W-1"]},
+   "uses": ["training"], "start": "2026-01-01", "end": "2026-12-31", "currency": "EUR",
+   "terms": {"training_fee": "100000000000000000000"}}]}
+JSON
+    rt_manifest "$RT/m.json" "W-1"
+    : >"$RT/log.ndjson"
+    expect_rc 3 run --licensee P-AI --period 2026-Q3 --manifest "$RT/m.json" --logs "$RT/log.ndjson" --out "$RT/o"
+    assert_eq "$ERR" "ledgerline: the total of licence \"L-BIG\" (EUR) is too large for the ledger's 64-bit minor units (at most 9223372036854775807)"
+    [ ! -e "$RT/o" ] || fail "a rejected run created --out"
+    assert_eq "$(rt_count run)" "0" "a rejected run was stored"
 }
 
 test_run_missing_options_is_usage_error() {

@@ -1526,6 +1526,89 @@ static void test_two_licences(void **state)
 	fx_close(&f);
 }
 
+/*
+ * The ledger keeps minor units in 64 bits.  A figure beyond is invalid
+ * input (LL_INVALID: exit 3) that names what overflowed: a licence total,
+ * or a payee's payout summed over licences.  Nothing is settled.
+ */
+static enum ll_status settle_only(struct fx *f, struct ll_run *r,
+				  struct ll_error *err)
+{
+	ll_error_clear(err);
+	if (ll_run_prepare(r, &f->reg, "P-AI", "2026-Q3", f->mf, f->n_mf,
+			   &f->log, 1, err) != LL_OK)
+		fail_msg("prepare: %s", err->text);
+	assert_int_equal(ll_run_training(r), LL_OK);
+	ll_tally_finish(&r->tally);
+	assert_int_equal(ll_errlist_count(&r->errs), 0);
+	return ll_run_settle(r, err);
+}
+
+static void test_minor_units_beyond_64_bits(void **state)
+{
+	struct sbuf b = { NULL, 0, 0 }, m = { NULL, 0, 0 };
+	struct ll_error err;
+	struct fx f;
+	struct ll_run r;
+	size_t i;
+
+	(void)state;
+	/* 10^20 EUR is 10^22 cents; at most 2^63 - 1 fit */
+	hand_open(&f, "{\"works\": [\"W-1\"]}", "EUR",
+		  "{\"training_fee\": \"100000000000000000000\"}",
+		  "{\"work\": \"W-1\"}");
+	assert_int_equal(settle_only(&f, &r, &err), LL_INVALID);
+	assert_int_equal(err.code, LL_INVALID);
+	assert_string_equal(err.text,
+			    "the total of licence \"L-1\" (EUR) is too large "
+			    "for the ledger's 64-bit minor units (at most "
+			    "9223372036854775807)");
+	ll_run_release(&r);
+	fx_close(&f);
+	/* just below: 9223372036854775807 cents */
+	hand_open(&f, "{\"works\": [\"W-1\"]}", "EUR",
+		  "{\"training_fee\": \"92233720368547758.07\"}",
+		  "{\"work\": \"W-1\"}");
+	assert_int_equal(settle_only(&f, &r, &err), LL_OK);
+	assert_true(find_lic(&r, "L-1")->minor == INT64_MAX);
+	ll_run_release(&r);
+	fx_close(&f);
+
+	/* each licence fits, P-L's payout over both does not: 8·10^18 cents
+	 * from L-A (W-1, all P-L's) and 2·10^18 from L-B (W-2: P-L holds
+	 * half of the master half) */
+	sb_printf(&b, "%s", HAND_PARTIES);
+	for (i = 0; i < N_ELEMS(HAND_CONSENTING); i++)
+		sb_printf(&b,
+			  "  {\"id\": \"C-T-%s\", \"party\": \"%s\", "
+			  "\"all_works\": true, \"use\": \"training\", "
+			  "\"decision\": \"opt_in\", \"effective\": "
+			  "\"2026-01-01T00:00:00Z\"}%s\n",
+			  HAND_CONSENTING[i], HAND_CONSENTING[i],
+			  i + 1 < N_ELEMS(HAND_CONSENTING) ? "," : "");
+	sb_printf(&b, "],\n%s\"licences\": [", HAND_WORKS);
+	hand_licence(&b, "L-A", "{\"works\": [\"W-1\"]}", "EUR",
+		     "{\"training_fee\": \"80000000000000000\"}");
+	sb_printf(&b, ",\n");
+	hand_licence(&b, "L-B", "{\"works\": [\"W-2\"]}", "EUR",
+		     "{\"training_fee\": \"80000000000000000\"}");
+	sb_printf(&b, "]}\n");
+	fx_load_registry(&f, b.s, true);
+	sb_printf(&m,
+		  "{\"model\": \"m-1\", \"training_run\": \"tr-1\", "
+		  "\"trained_at\": \"2026-03-14T00:00:00Z\", \"licensee\": "
+		  "\"P-AI\", \"items\": [{\"work\": \"W-1\"}, {\"work\": "
+		  "\"W-2\"}]}");
+	fx_manifest(&f, m.s);
+	assert_int_equal(settle_only(&f, &r, &err), LL_INVALID);
+	assert_string_equal(err.text,
+			    "the payout to \"P-L\" (EUR) is too large for the "
+			    "ledger's 64-bit minor units (at most "
+			    "9223372036854775807)");
+	ll_run_release(&r);
+	fx_close(&f);
+}
+
 /* ---- the property test ---------------------------------------------------- */
 
 enum {
@@ -2620,6 +2703,7 @@ int main(void)
 		cmocka_unit_test(test_jpy),
 		cmocka_unit_test(test_rounding_ties),
 		cmocka_unit_test(test_two_licences),
+		cmocka_unit_test(test_minor_units_beyond_64_bits),
 		cmocka_unit_test(test_property),
 	};
 

@@ -966,6 +966,86 @@ static void test_jcs(void **state)
 	json_decref(v);
 }
 
+/* ---- duplicate keys ------------------------------------------------------- */
+
+/* The repeated key jansson stops at, named by its field path and line. */
+static void test_duplicate_key_located(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *path, *key, *marker;
+	} cases[] = {
+		{ "{\"a\": 1,\n \"a\": 2}", "a", "a", " \"a\": 2" },
+		{ "{\"parties\": [\n {\"id\": \"P\",\n  \"name\": \"N\",\n"
+		  "  \"name\": \"M\"}]}",
+		  "parties[0].name", "name", "\"M\"" },
+		/* the same key in sibling objects is no duplicate */
+		{ "[{\"x\": 1}, {\"x\": 1},\n {\"y\": {\"x\": 1, \"z\": [\"x\"],\n"
+		  "  \"x\": 2}}]",
+		  "[2].y.x", "x", "\"x\": 2" },
+		/* compared decoded, as jansson compares them */
+		{ "{\"k\": {\"\\u00e9\": 1,\n \"\xc3\xa9\": 2}}", "k.\xc3\xa9",
+		  "\xc3\xa9", "\xc3\xa9\": 2" },
+		{ "{\"s\": \"{\\\"q\\\": [\", \"q\": 1,\n \"q\": 2}", "q", "q",
+		  "\"q\": 2" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N_ELEMS(cases); i++) {
+		char path[LL_JSON_PATH_MAX], key[LL_JSON_PATH_MAX];
+		size_t len = strlen(cases[i].text);
+		json_error_t jerr;
+		json_t *v = json_loadb(cases[i].text, len,
+				       JSON_REJECT_DUPLICATES, &jerr);
+		long line = 0;
+
+		assert_null(v);
+		if (!ll_json_duplicate_key(cases[i].text, len, &jerr, 10, path,
+					   key, &line))
+			fail_msg("case %zu: not placed (%s)", i, jerr.text);
+		assert_string_equal(path, cases[i].path);
+		assert_string_equal(key, cases[i].key);
+		assert_int_equal(line,
+				 9 + line_of(cases[i].text, cases[i].marker));
+	}
+}
+
+/* Other parse errors are not duplicate keys; the message form of both. */
+static void test_parse_error_messages(void **state)
+{
+	static const char dup[] = "{\"items\": [{\"work\": \"W\",\n"
+				  "  \"work\": \"V\"}]}";
+	static const char bad[] = "{\"items\": [\n  1,]}";
+	char path[LL_JSON_PATH_MAX], key[LL_JSON_PATH_MAX];
+	struct ll_errlist errs;
+	struct ll_jsrc src = { "m.json", NULL, 0, 1, NULL };
+	json_error_t jerr;
+	long line = 0;
+
+	(void)state;
+	ll_errlist_init(&errs, 0);
+	src.errs = &errs;
+	assert_null(json_loads(bad, JSON_REJECT_DUPLICATES, &jerr));
+	assert_false(ll_json_duplicate_key(bad, strlen(bad), &jerr, 1, path,
+					   key, &line));
+	src.text = bad;
+	src.len = strlen(bad);
+	ll_jsrc_parse_error(&src, &jerr);
+	assert_null(json_loads(dup, JSON_REJECT_DUPLICATES, &jerr));
+	src.text = dup;
+	src.len = strlen(dup);
+	ll_jsrc_parse_error(&src, &jerr);
+	assert_int_equal(ll_errlist_count(&errs), 2);
+	assert_int_equal(errs.v[0].line, 2);
+	assert_string_equal(errs.v[0].field, "");
+	assert_contains(errs.v[0].text, "invalid JSON: ");
+	assert_int_equal(errs.v[1].line, 2);
+	assert_string_equal(errs.v[1].field, "items[0].work");
+	assert_string_equal(errs.v[1].text, "duplicate key \"work\"");
+	ll_errlist_release(&errs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -991,6 +1071,8 @@ int main(void)
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_canonical_scalars_and_order_free),
 		cmocka_unit_test(test_jcs),
+		cmocka_unit_test(test_duplicate_key_located),
+		cmocka_unit_test(test_parse_error_messages),
 	};
 
 	return cmocka_run_group_tests_name("jsonx", tests, NULL, NULL);

@@ -1825,7 +1825,13 @@ static void test_document_errors(void **state)
 		{ "{\n  \"parties\": [\n    {\"id\": }\n  ]\n}", "", 3,
 		  "invalid JSON" },
 		{ "", "", -1, "invalid JSON" },
-		{ "{\"parties\": [], \"parties\": []}", "", 1, "invalid JSON" },
+		{ "{\"parties\": [], \"parties\": []}", "parties", 1,
+		  "duplicate key \"parties\"" },
+		{ "{\"works\": [{\"id\": \"W\"},\n {\"id\": \"X\", \"splits\":\n"
+		  "  {\"master\": [{\"party\": \"P\", \"share\": \"1\",\n"
+		  "    \"party\": \"Q\"}]}}]}",
+		  "works[1].splits.master[0].party", 4,
+		  "duplicate key \"party\"" },
 		{ "[{\"id\": \"P\"}]", "", 1, "must be a JSON object" },
 		{ "\"parties\"", "", 1, "invalid JSON" }, /* jansson: not
 							       * an object */

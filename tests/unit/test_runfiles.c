@@ -392,7 +392,11 @@ struct fx {
 	struct ll_run r;
 };
 
-static void fx_open(struct fx *f, const size_t *order)
+/* A run of P-AI over 2026-Q3 on the given registry, one manifest and the
+ * events (in the given order, or as listed). */
+static void fx_open_with(struct fx *f, const char *registry,
+			 const char *manifest, const char *const *events,
+			 size_t n_events, const size_t *order)
 {
 	struct ll_errlist errs;
 	struct ll_error err;
@@ -403,11 +407,11 @@ static void fx_open(struct fx *f, const size_t *order)
 	assert_non_null(p);
 	ll_registry_init(&f->reg);
 	ll_errlist_init(&errs, 0);
-	if (ll_registry_parse(&f->reg, "reg.json", REGISTRY, strlen(REGISTRY),
+	if (ll_registry_parse(&f->reg, "reg.json", registry, strlen(registry),
 			      &errs) != LL_OK ||
 	    ll_registry_link(&f->reg, &errs) != LL_OK ||
-	    ll_manifest_parse(&f->mf, "manifests/m-1.json", MANIFEST,
-			      strlen(MANIFEST), &errs) != LL_OK) {
+	    ll_manifest_parse(&f->mf, "manifests/m-1.json", manifest,
+			      strlen(manifest), &errs) != LL_OK) {
 		dump_errs(&errs);
 		fail_msg("inputs do not parse");
 	}
@@ -415,17 +419,17 @@ static void fx_open(struct fx *f, const size_t *order)
 	f->log.fd = -1;
 	snprintf(f->log.sha256, sizeof(f->log.sha256), "%064d", 7);
 	f->log.bytes = 1234;
-	f->log.lines = N_ELEMS(EVENTS);
+	f->log.lines = n_events;
 	ll_error_clear(&err);
 	assert_int_equal(ll_run_prepare(&f->r, &f->reg, "P-AI", "2026-Q3",
 					&f->mf, 1, &f->log, 1, &err),
 			 LL_OK);
 	assert_int_equal(ll_run_training(&f->r), LL_OK);
-	for (i = 0; i < N_ELEMS(EVENTS); i++) {
+	for (i = 0; i < n_events; i++) {
 		size_t k = order ? order[i] : i;
 		struct ll_event ev;
 
-		if (ll_event_parse(p, EVENTS[k], strlen(EVENTS[k]), &ev, &err) !=
+		if (ll_event_parse(p, events[k], strlen(events[k]), &ev, &err) !=
 		    LL_OK)
 			fail_msg("event %zu: %s: %s", k, err.field, err.text);
 		assert_int_equal(ll_tally_event(&f->r.tally, &ev, 0, (long)k + 1),
@@ -441,6 +445,11 @@ static void fx_open(struct fx *f, const size_t *order)
 	}
 	assert_int_equal(ll_run_settle(&f->r, &err), LL_OK);
 	ll_errlist_release(&errs);
+}
+
+static void fx_open(struct fx *f, const size_t *order)
+{
+	fx_open_with(f, REGISTRY, MANIFEST, EVENTS, N_ELEMS(EVENTS), order);
 }
 
 static void fx_close(struct fx *f)
@@ -784,6 +793,102 @@ static void test_compliance_json(void **state)
 	fx_close(&f);
 }
 
+/*
+ * SPEC §3: a work is listed as "training consent withdrawn after
+ * trained_at but still earned usage" only when it was trained, i.e. had
+ * an item that was not excluded.  W-H's only item has the wrong content
+ * hash (excluded as hash_mismatch), W-N's is under no licence: neither was
+ * trained, though both earn usage after the opt-out.  W-K, trained under
+ * consent, is the one listed.
+ */
+static const char WD_REGISTRY[] =
+	"{\"parties\": [\n"
+	" {\"id\": \"P-AI\", \"name\": \"Synth Co\", \"kind\": \"licensee\"},\n"
+	" {\"id\": \"P-L\", \"name\": \"Label\", \"kind\": \"label\"}],\n"
+	"\"works\": [\n"
+	" {\"id\": \"W-H\", \"duration_ms\": 1000, \"content_sha256\": "
+	"\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\",\n"
+	"  \"splits\": {\"master\": [{\"party\": \"P-L\", \"share\": \"1\"}]}},\n"
+	" {\"id\": \"W-K\", \"duration_ms\": 1000, \"content_sha256\": "
+	"\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\",\n"
+	"  \"splits\": {\"master\": [{\"party\": \"P-L\", \"share\": \"1\"}]}},\n"
+	" {\"id\": \"W-N\", \"duration_ms\": 1000,\n"
+	"  \"splits\": {\"master\": [{\"party\": \"P-L\", \"share\": \"1\"}]}}],\n"
+	"\"consents\": [\n"
+	" {\"id\": \"C-1\", \"party\": \"P-L\", \"all_works\": true, \"use\": "
+	"\"training\", \"decision\": \"opt_in\", \"effective\": "
+	"\"2026-01-01T00:00:00Z\"},\n"
+	" {\"id\": \"C-2\", \"party\": \"P-L\", \"all_works\": true, \"use\": "
+	"\"generation\", \"decision\": \"opt_in\", \"effective\": "
+	"\"2026-01-01T00:00:00Z\"},\n"
+	" {\"id\": \"C-3\", \"party\": \"P-L\", \"all_works\": true, \"use\": "
+	"\"training\", \"decision\": \"opt_out\", \"effective\": "
+	"\"2026-07-01T00:00:00Z\"}],\n"
+	"\"licences\": [\n"
+	" {\"id\": \"L-1\", \"licensee\": \"P-AI\", \"licensor\": \"P-L\",\n"
+	"  \"scope\": {\"works\": [\"W-H\", \"W-K\"]},\n"
+	"  \"uses\": [\"training\", \"generation\"], \"start\": \"2026-01-01\", "
+	"\"end\": \"2026-12-31\",\n"
+	"  \"currency\": \"EUR\", \"terms\": {\"training_fee\": \"10\", "
+	"\"usage_rate\": \"1\"}},\n"
+	" {\"id\": \"L-2\", \"licensee\": \"P-AI\", \"licensor\": \"P-L\",\n"
+	"  \"scope\": {\"works\": [\"W-N\"]}, \"uses\": [\"generation\"],\n"
+	"  \"start\": \"2026-01-01\", \"end\": \"2026-12-31\", \"currency\": "
+	"\"EUR\", \"terms\": {\"usage_rate\": \"1\"}}]}\n";
+
+static const char WD_MANIFEST[] =
+	"{\"model\": \"m-1\", \"training_run\": \"tr-1\", \"trained_at\": "
+	"\"2026-03-14T00:00:00Z\", \"licensee\": \"P-AI\", \"items\": [\n"
+	" {\"work\": \"W-H\", \"content_sha256\": "
+	"\"0000000000000000000000000000000000000000000000000000000000000000\"},\n"
+	" {\"work\": \"W-K\", \"content_sha256\": "
+	"\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"},\n"
+	" {\"work\": \"W-N\"}]}\n";
+
+static const char *const WD_EVENTS[] = {
+	"{\"id\": \"e1\", \"model\": \"m-1\", \"ts\": \"2026-08-01T10:00:00Z\", "
+	"\"value\": \"3\", \"currency\": \"EUR\", \"attribution\": "
+	"[{\"work\": \"W-H\", \"weight\": \"1/3\"}, {\"work\": \"W-K\", "
+	"\"weight\": \"1/3\"}, {\"work\": \"W-N\", \"weight\": \"1/3\"}]}",
+};
+
+static void test_withdrawn_only_for_trained_works(void **state)
+{
+	struct fx f;
+	char *text;
+	json_t *root, *arr;
+	json_error_t je;
+	size_t i;
+
+	(void)state;
+	fx_open_with(&f, WD_REGISTRY, WD_MANIFEST, WD_EVENTS,
+		     N_ELEMS(WD_EVENTS), NULL);
+	/* the premise: W-H excluded for its hash, W-N for want of a
+	 * training licence; all three earned usage after the opt-out */
+	assert_int_equal(f.r.n_excluded, 2);
+	assert_int_equal(f.r.excluded[0].item, 0);
+	assert_int_equal(f.r.excluded[0].reason, LL_REASON_HASH_MISMATCH);
+	assert_int_equal(f.r.excluded[1].item, 2);
+	assert_int_equal(f.r.excluded[1].reason, LL_REASON_NO_LICENCE);
+	text = ll_runfile_compliance(&f.r);
+	assert_non_null(text);
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		fail_msg("compliance.json does not parse: %s", je.text);
+	arr = json_object_get(root, "training_consent_withdrawn");
+	assert_true(json_is_array(arr));
+	for (i = 0; i < json_array_size(arr); i++)
+		print_message("    listed: %s\n",
+			      jstr(json_array_get(arr, i), "work"));
+	assert_int_equal(json_array_size(arr), 1);
+	assert_string_equal(jstr(json_array_get(arr, 0), "work"), "W-K");
+	assert_string_equal(jstr(json_array_get(arr, 0), "withdrawn_at"),
+			    "2026-07-01T00:00:00Z");
+	json_decref(root);
+	free(text);
+	fx_close(&f);
+}
+
 /* ---- run.json -------------------------------------------------------------------- */
 
 static void test_run_json(void **state)
@@ -1084,6 +1189,7 @@ int main(void)
 		cmocka_unit_test(test_payouts_csv),
 		cmocka_unit_test(test_payouts_csv_empty),
 		cmocka_unit_test(test_compliance_json),
+		cmocka_unit_test(test_withdrawn_only_for_trained_works),
 		cmocka_unit_test(test_run_json),
 		cmocka_unit_test(test_run_json_restatement),
 		cmocka_unit_test(test_deterministic),
