@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ledgerline/digest.h"
+#include "ledgerline/hash.h"
 #include "ledgerline/event.h"
 #include "ledgerline/status.h"
 

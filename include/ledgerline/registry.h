@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ledgerline/digest.h"
+#include "ledgerline/hash.h"
 #include "ledgerline/status.h"
 #include "ledgerline/strmap.h"
 
