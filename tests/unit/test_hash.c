@@ -1,18 +1,21 @@
 /*
  * test_hash.c — unit tests for hash.c: the FIPS 180-2 example vectors
  * (including the million 'a'), every length 0..300 and random inputs fed
- * in random pieces against OpenSSL's SHA-256 (digest.h), and ll_hex.
+ * in random pieces against OpenSSL's SHA-256, and ll_hex.
  *
- * Design decision: the oracle is the other implementation in the tree;
- * the two must agree byte for byte, since record digests (core) and log
- * digests (pipeline) end up side by side in run ids and statements.
+ * Design decision: the oracle is OpenSSL's EVP called directly, which is
+ * also what digest.c wraps; the two must agree byte for byte, since record
+ * digests (core) and log digests (pipeline) end up side by side in run ids
+ * and statements.  hash.c itself links no OpenSSL: this test is built
+ * against the core library, with libcrypto for the oracle alone.
  */
 #include "unit.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledgerline/digest.h"
+#include <openssl/evp.h>
+
 #include "ledgerline/hash.h"
 
 static void hex_of(const void *data, size_t len, char out[65])
@@ -47,6 +50,14 @@ static void test_vectors(void **state)
 	free(million);
 }
 
+static void oracle(const void *data, size_t len, uint8_t out[LL_SHA256_LEN])
+{
+	unsigned int n = 0;
+
+	assert_int_equal(EVP_Digest(data, len, out, &n, EVP_sha256(), NULL), 1);
+	assert_int_equal(n, LL_SHA256_LEN);
+}
+
 static void test_agrees_with_openssl(void **state)
 {
 	enum { LEN_MAX = 300, RANDOM_CASES = 2000, RANDOM_BYTES_MAX = 5000 };
@@ -61,7 +72,7 @@ static void test_agrees_with_openssl(void **state)
 		buf[i] = (uint8_t)rand();
 	for (len = 0; len <= LEN_MAX; len++) {
 		ll_hash_sha256(buf, len, a);
-		ll_sha256(buf, len, b);
+		oracle(buf, len, b);
 		assert_memory_equal(a, b, sizeof(a));
 	}
 	for (n = 0; n < RANDOM_CASES; n++) {
@@ -79,7 +90,7 @@ static void test_agrees_with_openssl(void **state)
 			at += piece;
 		}
 		ll_hash_final(&c, a);
-		ll_sha256(buf, len, b);
+		oracle(buf, len, b);
 		assert_memory_equal(a, b, sizeof(a));
 	}
 }
