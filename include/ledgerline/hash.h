@@ -15,11 +15,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { LL_SHA256_LEN = 32, LL_SHA256_HEX_LEN = 64, LL_SHA256_BLOCK_LEN = 64 };
+enum {
+	LL_SHA256_LEN = 32,
+	LL_SHA256_HEX_LEN = 64,
+	LL_SHA256_BLOCK_LEN = 64,
+	LL_SHA256_STATE_WORDS = 8,
+};
 
 /* Streaming SHA-256 state; plain data, no release needed. */
 struct ll_hash {
-	uint32_t h[8];
+	uint32_t h[LL_SHA256_STATE_WORDS];
 	uint64_t bytes;				/* hashed so far */
 	uint8_t block[LL_SHA256_BLOCK_LEN];	/* a partial block */
 	size_t used;				/* bytes in block */

@@ -122,6 +122,7 @@ struct ll_restatement {
 
 /* SHA-256 over the registry records in force (kind, id, version, digest
  * in order), hex into out. */
-void ll_registry_digest(const struct ll_registry *reg, char out[65]);
+void ll_registry_digest(const struct ll_registry *reg,
+			char out[LL_SHA256_HEX_LEN + 1]);
 
 #endif

@@ -30,7 +30,8 @@ static uint32_t rotr(uint32_t x, unsigned n)
 	return (x >> n) | (x << (32 - n));
 }
 
-static void compress(uint32_t h[8], const uint8_t p[LL_SHA256_BLOCK_LEN])
+static void compress(uint32_t h[LL_SHA256_STATE_WORDS],
+		     const uint8_t p[LL_SHA256_BLOCK_LEN])
 {
 	uint32_t w[64], a, b, c, d, e, f, g, hh, t1, t2;
 	int i;
@@ -62,7 +63,7 @@ static void compress(uint32_t h[8], const uint8_t p[LL_SHA256_BLOCK_LEN])
 
 void ll_hash_init(struct ll_hash *c)
 {
-	static const uint32_t h0[8] = {
+	static const uint32_t h0[LL_SHA256_STATE_WORDS] = {
 		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 	};
