@@ -1,6 +1,7 @@
 # ledgerline — build, test, demo.
 #
 #   make          build build/ledgerline
+#   make tidy     the house rules (tools/tidy); make check runs it first
 #   make demo     install what is missing, run the main job on demo data
 #   make check    install what is missing, build, run every test
 #   make sanitize the whole suite under ASan + UBSan
@@ -53,7 +54,7 @@ CORE_UNIT_BIN = $(filter $(CORE_TESTS:%=$(BUILD)/tests/test_%),$(UNIT_BIN))
 FULL_UNIT_BIN = $(filter-out $(CORE_UNIT_BIN),$(UNIT_BIN))
 VERSION   = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all deps demo check test unit integration sanitize bench clean
+.PHONY: all deps demo check test tidy unit integration sanitize bench clean
 
 all: $(BUILD)/ledgerline
 
@@ -102,14 +103,20 @@ $(FULL_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(FULL_LIB) $(CORE_LIB) tests
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(FULL_LIB) $(CORE_LIB) \
 		$(LDLIBS_ALL) $(CMOCKA_LIBS)
 
+# Banned calls, the direction of includes between layers, function length,
+# named array sizes in headers (docs/design.md).
+tidy:
+	@tools/tidy
+
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
 
 integration: $(BUILD)/ledgerline
 	@LEDGERLINE_BIN=$(abspath $(BUILD)/ledgerline) tests/integration/run
 
-# The suite proper: unit then integration, one closing summary line.
-test: $(BUILD)/ledgerline $(UNIT_BIN)
+# The suite proper: tidy first (a violation stops here), then unit, tidy's
+# own tests and integration, one closing summary line.
+test: tidy $(BUILD)/ledgerline $(UNIT_BIN)
 	@LEDGERLINE_BIN=$(abspath $(BUILD)/ledgerline) tests/run-all $(UNIT_BIN)
 
 check: deps
