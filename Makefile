@@ -1,6 +1,7 @@
 # ledgerline — build, test, demo.
 #
 #   make          build build/ledgerline
+#   make tidy     the house rules (tools/tidy); make check runs it first
 #   make demo     install what is missing, run the main job on demo data
 #   make check    install what is missing, build, run every test
 #   make sanitize the whole suite under ASan + UBSan
@@ -12,32 +13,59 @@
 CC       ?= cc
 BUILD    ?= build
 PKGS      = libpq libcurl jansson gmp openssl
+CORE_PKGS = gmp jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CORE_PKG_CFLAGS = $(shell pkg-config --cflags $(CORE_PKGS) 2>/dev/null)
+CORE_PKG_LIBS   = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null)
+CMOCKA_LIBS     = $(shell pkg-config --libs cmocka 2>/dev/null)
 WARN      = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 \
             -Wstrict-prototypes -Wmissing-prototypes
 CSTD      = -std=c11 -D_GNU_SOURCE
 OPT      ?= -O2 -g
 SAN_FLAGS =
-CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(SAN_FLAGS) -Iinclude $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS_ALL = $(PKG_LIBS) -lpthread $(SAN_FLAGS)
+CFLAGS_BASE = $(CSTD) $(OPT) $(WARN) $(SAN_FLAGS) -Iinclude
+CFLAGS_ALL  = $(CFLAGS_BASE) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+# The core sees GMP and jansson and nothing else (docs/design.md).
+CFLAGS_CORE = $(CFLAGS_BASE) $(CORE_PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS_ALL  = $(PKG_LIBS) -lpthread $(SAN_FLAGS)
+LDLIBS_CORE = $(CORE_PKG_LIBS) $(SAN_FLAGS)
 
-LIB_SRC   = $(filter-out src/main.c src/cmd_%.c,$(wildcard src/*.c))
-CMD_SRC   = src/main.c $(wildcard src/cmd_*.c)
+# Layers, innermost first; each may include its own headers and those of
+# the layers before it (tools/tidy checks).
+CORE_SRC  = $(wildcard src/core/*.c)
+LIB_SRC   = $(wildcard src/edge/*.c src/evidence/*.c src/output/*.c \
+                       src/store/*.c)
+CMD_SRC   = $(wildcard src/cli/*.c)
+CORE_OBJ  = $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
 LIB_OBJ   = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
 CMD_OBJ   = $(CMD_SRC:src/%.c=$(BUILD)/obj/%.o)
+HEADERS   = $(wildcard include/ledgerline/*.h src/*/*.h)
+CORE_LIB  = $(BUILD)/libledgerline-core.a
+FULL_LIB  = $(BUILD)/libledgerline.a
+# The unit test of a core module links the core library alone, except
+# test_engine, which also checks compliance.json (output layer).  Tests
+# whose oracle is OpenSSL's SHA-256 link libcrypto for the oracle only.
+CORE_TESTS = $(filter-out engine,$(CORE_SRC:src/core/%.c=%))
+ORACLE_TESTS = $(BUILD)/tests/test_hash $(BUILD)/tests/test_manifest
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+CORE_UNIT_BIN = $(filter $(CORE_TESTS:%=$(BUILD)/tests/test_%),$(UNIT_BIN))
+FULL_UNIT_BIN = $(filter-out $(CORE_UNIT_BIN),$(UNIT_BIN))
 VERSION   = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all deps demo check test unit integration sanitize bench clean
+.PHONY: all deps demo check test tidy unit integration sanitize bench clean
 
 all: $(BUILD)/ledgerline
 
 deps:
 	@tools/install-deps
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/ledgerline/*.h) Makefile
+$(BUILD)/obj/core/%.o: src/core/%.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_CORE) -c -o $@ $<
+
+$(BUILD)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -DLL_VERSION='"$(VERSION)"' -c -o $@ $<
 
@@ -49,18 +77,36 @@ $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c include/ledgerline/db.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(BUILD)/libledgerline.a: $(LIB_OBJ)
+$(CORE_LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/ledgerline: $(CMD_OBJ) $(BUILD)/libledgerline.a
-	$(CC) $(CFLAGS_ALL) -o $@ $(CMD_OBJ) $(BUILD)/libledgerline.a $(LDLIBS_ALL)
-
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libledgerline.a tests/unit/unit.h
+$(FULL_LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(BUILD)/libledgerline.a \
-		$(LDLIBS_ALL) $(shell pkg-config --libs cmocka 2>/dev/null)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ledgerline: $(CMD_OBJ) $(FULL_LIB) $(CORE_LIB)
+	$(CC) $(CFLAGS_ALL) -o $@ $(CMD_OBJ) $(FULL_LIB) $(CORE_LIB) $(LDLIBS_ALL)
+
+$(ORACLE_TESTS): ORACLE_CFLAGS = $(shell pkg-config --cflags libcrypto 2>/dev/null)
+$(ORACLE_TESTS): ORACLE_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null)
+
+$(CORE_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_CORE) $(ORACLE_CFLAGS) -Itests/unit -o $@ $< $(CORE_LIB) \
+		$(LDLIBS_CORE) $(ORACLE_LIBS) $(CMOCKA_LIBS)
+
+$(FULL_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(FULL_LIB) $(CORE_LIB) tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(FULL_LIB) $(CORE_LIB) \
+		$(LDLIBS_ALL) $(CMOCKA_LIBS)
+
+# Banned calls, the direction of includes between layers, function length,
+# named array sizes in headers (docs/design.md).
+tidy:
+	@tools/tidy
 
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
@@ -68,8 +114,9 @@ unit: $(UNIT_BIN)
 integration: $(BUILD)/ledgerline
 	@LEDGERLINE_BIN=$(abspath $(BUILD)/ledgerline) tests/integration/run
 
-# The suite proper: unit then integration, one closing summary line.
-test: $(BUILD)/ledgerline $(UNIT_BIN)
+# The suite proper: tidy first (a violation stops here), then unit, tidy's
+# own tests and integration, one closing summary line.
+test: tidy $(BUILD)/ledgerline $(UNIT_BIN)
 	@LEDGERLINE_BIN=$(abspath $(BUILD)/ledgerline) tests/run-all $(UNIT_BIN)
 
 check: deps

@@ -1,7 +1,7 @@
 /*
  * cli.h — what the commands share: the command table's entry type,
  * printing errors in the SPEC §6 form, and option helpers.  Used only by
- * src/main.c and src/cmd_*.c (the shell around the library).
+ * src/cli/main.c and src/cli/cmd_*.c (the shell around the library).
  *
  * Design decision: commands return a status, never an exit code; main()
  * maps it with ll_status_exit_code(), so the exit-code contract lives in

@@ -16,7 +16,7 @@
 
 #include "ledgerline/config.h"
 #include "ledgerline/registry.h"
-#include "ledgerline/runfiles.h"
+#include "ledgerline/run.h"
 #include "ledgerline/status.h"
 
 struct ll_migration {
@@ -171,7 +171,7 @@ enum ll_status ll_db_current_posting(struct ll_db *db, const char *licensee,
 				     struct ll_error *err);
 
 /* What each party had under a stored run (struct ll_party_amount is in
- * runfiles.h). */
+ * run.h). */
 enum ll_status ll_db_run_party_amounts(struct ll_db *db, const char *run_id,
 				       struct ll_party_amount **out, size_t *n,
 				       struct ll_error *err);

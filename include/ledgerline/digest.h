@@ -1,9 +1,10 @@
 /*
- * digest.h — SHA-256 (one shot and streaming) and hex encoding, over
- * OpenSSL's EVP interface.
+ * digest.h — SHA-256 (one shot and streaming) over OpenSSL's EVP
+ * interface; the sizes and ll_hex come from hash.h.
  *
  * Design decision: digests are fixed 32-byte arrays and hex strings fixed
- * 65-byte buffers; nothing here allocates except the EVP context.
+ * 65-byte buffers; nothing here allocates except the EVP context.  The
+ * pure core hashes with hash.h instead; both are the same function.
  */
 #ifndef LEDGERLINE_DIGEST_H
 #define LEDGERLINE_DIGEST_H
@@ -11,15 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ledgerline/hash.h"
 #include "ledgerline/status.h"
-
-enum { LL_SHA256_LEN = 32, LL_SHA256_HEX_LEN = 64 };
 
 /* out = SHA-256(data). */
 void ll_sha256(const void *data, size_t len, uint8_t out[LL_SHA256_LEN]);
-
-/* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
-void ll_hex(const uint8_t *in, size_t n, char *out);
 
 /* Streaming SHA-256. */
 struct ll_sha256_ctx {

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ledgerline/digest.h"
+#include "ledgerline/hash.h"
 #include "ledgerline/event.h"
 #include "ledgerline/status.h"
 
@@ -26,7 +26,7 @@ struct ll_manifest_item {
 				 * the manifest's JSON / isrc buffer) */
 	char isrc[13];
 	int64_t duration_ms;	/* 0 when absent */
-	char content_sha256[65];	/* "" when absent */
+	char content_sha256[LL_SHA256_HEX_LEN + 1];	/* "" when absent */
 	size_t index;		/* position in "items" */
 };
 

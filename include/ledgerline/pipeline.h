@@ -18,17 +18,8 @@
 
 #include "ledgerline/digest.h"
 #include "ledgerline/progress.h"
+#include "ledgerline/run.h"
 #include "ledgerline/tally.h"
-
-/* One log: a name for messages and a readable, seekable descriptor
- * positioned at its start (the caller opens and closes it). */
-struct ll_log_input {
-	const char *name;
-	int fd;
-	char sha256[LL_SHA256_HEX_LEN + 1];	/* out */
-	uint64_t bytes;				/* out */
-	uint64_t lines;				/* out */
-};
 
 struct ll_pipeline_opts {
 	int threads;		/* parsing threads; 0 = online CPUs */
@@ -41,7 +32,7 @@ struct ll_pipeline_opts {
 };
 
 /*
- * Read every log, parse and tally its events into *out (initialised by
+ * Read every log (struct ll_log_input is in run.h), parse and tally its events into *out (initialised by
  * the caller with ctx), check duplicate ids across all logs, and fill the
  * digests.  Invalid lines and events are recorded as errors in out (not a
  * failure of this function); LL_IO / LL_NOMEM / LL_INTERNAL with err on a

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ledgerline/digest.h"
+#include "ledgerline/hash.h"
 #include "ledgerline/status.h"
 #include "ledgerline/strmap.h"
 
@@ -95,7 +95,7 @@ struct ll_work {
 	const char *title;	/* "" when absent */
 	char isrc[13];		/* "" when absent */
 	char iswc[16];		/* "" when absent */
-	char content_sha256[65];	/* "" when absent */
+	char content_sha256[LL_SHA256_HEX_LEN + 1];	/* "" when absent */
 	int64_t duration_ms;
 	bool has_side[LL_SIDE_COUNT];
 	struct ll_share *split[LL_SIDE_COUNT];

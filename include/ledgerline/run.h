@@ -16,12 +16,22 @@
 #include "ledgerline/elig.h"
 #include "ledgerline/engine.h"
 #include "ledgerline/manifest.h"
-#include "ledgerline/pipeline.h"
 #include "ledgerline/registry.h"
 #include "ledgerline/strmap.h"
 #include "ledgerline/tally.h"
 
 enum { LL_RUN_ID_LEN = 36 };	/* "run-" + 32 hex */
+
+/* One log: a name for messages and a readable, seekable descriptor
+ * positioned at its start.  The edge opens, reads (pipeline.h) and closes
+ * the descriptor; the core only carries it and reads the outputs. */
+struct ll_log_input {
+	const char *name;
+	int fd;
+	char sha256[LL_SHA256_HEX_LEN + 1];	/* out */
+	uint64_t bytes;				/* out */
+	uint64_t lines;				/* out */
+};
 
 /* A manifest item that earns nothing, and why. */
 struct ll_excluded {
@@ -93,8 +103,26 @@ enum ll_status ll_run_training(struct ll_run *r);
  */
 enum ll_status ll_run_settle(struct ll_run *r, struct ll_error *err);
 
+/* A party's total in one currency under some run. */
+struct ll_party_amount {
+	char party[72];
+	char currency[4];
+	int64_t minor;
+};
+
+/*
+ * When a run restates a period: the run it supersedes and what each party
+ * had under it (sorted by party, currency).
+ */
+struct ll_restatement {
+	const char *supersedes;		/* run id */
+	const struct ll_party_amount *prev;
+	size_t n_prev;
+};
+
 /* SHA-256 over the registry records in force (kind, id, version, digest
  * in order), hex into out. */
-void ll_registry_digest(const struct ll_registry *reg, char out[65]);
+void ll_registry_digest(const struct ll_registry *reg,
+			char out[LL_SHA256_HEX_LEN + 1]);
 
 #endif

@@ -25,23 +25,6 @@ void ll_end_to_end_id(const char *run_id, const char *payee,
 char *ll_runfile_payouts_csv(const struct ll_run *r,
 			     const char *const *statement_sha256);
 
-/* A party's total in one currency under some run. */
-struct ll_party_amount {
-	char party[72];
-	char currency[4];
-	int64_t minor;
-};
-
-/*
- * When a run restates a period: the run it supersedes and what each party
- * had under it (sorted by party, currency).
- */
-struct ll_restatement {
-	const char *supersedes;		/* run id */
-	const struct ll_party_amount *prev;
-	size_t n_prev;
-};
-
 /* compliance.json: a new malloc'd string (NULL: no memory). */
 char *ll_runfile_compliance(const struct ll_run *r);
 

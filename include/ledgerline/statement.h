@@ -25,7 +25,6 @@
 #include <stdint.h>
 
 #include "ledgerline/run.h"
-#include "ledgerline/runfiles.h"
 #include "ledgerline/sign.h"
 
 #define LL_STATEMENT_PREDICATE_TYPE "https://ledgerline.dev/statement/v1"

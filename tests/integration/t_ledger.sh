@@ -786,7 +786,7 @@ JSON
     ledger_check_restatement "$IT_TMP/x/run.json" "$IT_TMP/y/run.json" "$IT_TMP/y/run.json"
 }
 
-# The key of ledgerline's writer lock for P-AI's 2026-Q3 (src/db_run.c).
+# The key of ledgerline's writer lock for P-AI's 2026-Q3 (src/store/db_run.c).
 LEDGER_PERIOD_LOCK="hashtextextended('ledgerline.period' || chr(31) || 'P-AI' || chr(31)
     || '2026-07-01' || chr(31) || '2026-09-30', 0)"
 

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/event_internal.h"
+#include "../../src/core/event_internal.h"
 #include "ledgerline/event.h"
 #include "ledgerline/exact.h"
 #include "ledgerline/status.h"

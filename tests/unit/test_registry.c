@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledgerline/digest.h"
+#include "ledgerline/hash.h"
 #include "ledgerline/jsonx.h"
 #include "ledgerline/registry.h"
 #include "ledgerline/status.h"
@@ -666,7 +666,7 @@ static void test_sha256_of_canonical_bytes(void **state)
 	canon = ll_json_canonical(p->meta.json);
 	assert_non_null(canon);
 	assert_string_equal(canon, "{\"id\":\"P-1\",\"kind\":\"artist\",\"name\":\"A\"}");
-	ll_sha256(canon, strlen(canon), d);
+	ll_hash_sha256(canon, strlen(canon), d);
 	ll_hex(d, sizeof(d), hex);
 	assert_string_equal(hex, p->meta.sha256);
 	free(canon);

@@ -26,6 +26,7 @@
 #include "ledgerline/outdir.h"
 #include "ledgerline/run.h"
 #include "ledgerline/payfile.h"
+#include "ledgerline/pipeline.h"
 #include "ledgerline/runfiles.h"
 #include "ledgerline/sign.h"
 #include "ledgerline/statement.h"

@@ -1076,7 +1076,7 @@ static enum ll_status add_record(struct ll_registry *reg,
 		json_decref(copy);
 		return LL_NOMEM;
 	}
-	ll_sha256(canon, strlen(canon), digest);
+	ll_hash_sha256(canon, strlen(canon), digest);
 	free(canon);
 	m->json = copy;
 	ll_hex(digest, sizeof(digest), m->sha256);

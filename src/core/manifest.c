@@ -88,7 +88,7 @@ enum ll_status ll_manifest_parse(struct ll_manifest *m, const char *source,
 	{
 		uint8_t d[LL_SHA256_LEN];
 
-		ll_sha256(text, len, d);
+		ll_hash_sha256(text, len, d);
 		ll_hex(d, sizeof(d), m->sha256);
 	}
 	if (ll_json_depth(text, len) > MANIFEST_DEPTH_MAX) {

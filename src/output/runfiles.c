@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledgerline/digest.h"
 #include "ledgerline/ident.h"
 #include "ledgerline/jsonx.h"
 #include "ledgerline/payfile.h"

@@ -1,5 +1,5 @@
 /*
- * digest.c — SHA-256 and hex (digest.h) on OpenSSL EVP.
+ * digest.c — SHA-256 (digest.h) on OpenSSL EVP.
  *
  * Design decision: a failure inside OpenSSL's SHA-256 of in-memory data is
  * not an input problem but a broken library, so it is a checked invariant
@@ -15,18 +15,6 @@ void ll_sha256(const void *data, size_t len, uint8_t out[LL_SHA256_LEN])
 
 	LL_ENSURE(EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1);
 	LL_ENSURE(n == LL_SHA256_LEN);
-}
-
-void ll_hex(const uint8_t *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 enum ll_status ll_sha256_init(struct ll_sha256_ctx *c)

@@ -34,7 +34,7 @@ static int cmp_recref(const void *a, const void *b)
 
 void ll_registry_digest(const struct ll_registry *reg, char out[65])
 {
-	struct ll_sha256_ctx c;
+	struct ll_hash c;
 	struct recref *v;
 	size_t n = 0, i, total = 0;
 	uint8_t d[LL_SHA256_LEN];
@@ -43,7 +43,8 @@ void ll_registry_digest(const struct ll_registry *reg, char out[65])
 	for (k = 0; k < LL_REC_KIND_COUNT; k++)
 		total += ll_registry_count(reg, (enum ll_record_kind)k);
 	v = malloc((total ? total : 1) * sizeof(*v));
-	LL_ENSURE(v != NULL && ll_sha256_init(&c) == LL_OK);
+	LL_ENSURE(v != NULL);
+	ll_hash_init(&c);
 	for (k = 0; k < LL_REC_KIND_COUNT; k++) {
 		for (i = 0; i < ll_registry_count(reg, (enum ll_record_kind)k);
 		     i++) {
@@ -62,9 +63,9 @@ void ll_registry_digest(const struct ll_registry *reg, char out[65])
 				   v[i].id, v[i].m->version, v[i].m->sha256);
 
 		LL_ENSURE(len > 0 && (size_t)len < sizeof(line));
-		ll_sha256_update(&c, line, (size_t)len);
+		ll_hash_update(&c, line, (size_t)len);
 	}
-	ll_sha256_final(&c, d);
+	ll_hash_final(&c, d);
 	ll_hex(d, sizeof(d), out);
 	free(v);
 }
@@ -279,13 +280,14 @@ static void make_run_id(struct ll_run *r)
 	size_t n = r->n_manifests + r->n_logs, i, k = 0;
 	const char **lines = malloc((n ? n : 1) * sizeof(*lines));
 	char *buf = malloc((n ? n : 1) * 80);
-	struct ll_sha256_ctx c;
+	struct ll_hash c;
 	char head[512], first[11], last[11];
 	uint8_t d[LL_SHA256_LEN];
 	char hex[65];
 	int len;
 
-	LL_ENSURE(lines && buf && ll_sha256_init(&c) == LL_OK);
+	LL_ENSURE(lines && buf);
+	ll_hash_init(&c);
 	for (i = 0; i < r->n_manifests; i++, k++) {
 		snprintf(buf + 80 * k, 80, "manifest\t%s\n",
 			 r->manifests[i].sha256);
@@ -303,10 +305,10 @@ static void make_run_id(struct ll_run *r)
 		       "registry\t%s\n",
 		       r->licensee, first, last, r->registry_sha256);
 	LL_ENSURE(len > 0 && (size_t)len < sizeof(head));
-	ll_sha256_update(&c, head, (size_t)len);
+	ll_hash_update(&c, head, (size_t)len);
 	for (i = 0; i < n; i++)
-		ll_sha256_update(&c, lines[i], strlen(lines[i]));
-	ll_sha256_final(&c, d);
+		ll_hash_update(&c, lines[i], strlen(lines[i]));
+	ll_hash_final(&c, d);
 	ll_hex(d, sizeof(d), hex);
 	snprintf(r->id, sizeof(r->id), "run-%.32s", hex);
 	free(lines);
