@@ -317,6 +317,162 @@ static enum ll_status allocate(mpq_t *const *exact, const char *const *keys,
 	return rc;
 }
 
+/* Room for one line's tie key (line_key() checks that it fits). */
+enum { LINE_KEY_BYTES = 3 * 70 };
+
+/* State of one licence's rounding, carried through its phases. */
+struct rounding {
+	struct builder *b;
+	struct ll_settlement *s;
+	struct ll_licence_total *lt;	/* borrowed: the licence's entry in s */
+	int exponent;
+	size_t first;			/* the licence's first line in b */
+	size_t p0, np;			/* its parties: s->parties[p0, p0+np) */
+	mpz_t tmin;			/* the licence total, minor units */
+	mpz_t pmin;			/* scratch: a party's total */
+	mpq_t **pex;			/* allocate()'s arguments, one slot */
+	const char **pkeys;		/* per line of the licence */
+	size_t *plens;
+	int64_t *pout;
+};
+
+/* Step 1: the licence total, checked against its lines, in minor units. */
+static enum ll_status round_licence_total(struct rounding *r,
+					  struct ll_error *err)
+{
+	const struct builder *b = r->b;
+	mpq_t scaled, sum;
+	size_t i;
+	enum ll_status rc;
+
+	mpq_init(scaled);
+	mpq_init(sum);
+	for (i = r->first; i < b->n_lines; i++)
+		mpq_add(sum, sum, b->lines[i].exact);
+	LL_ENSURE(mpq_equal(sum, r->lt->exact));
+	ll_exact_scale10(scaled, r->lt->exact, r->exponent);
+	ll_exact_round_half_even(r->tmin, scaled);
+	{
+		const struct ll_licence *lic =
+			&b->ctx->reg->licences.v[r->lt->licence];
+		char what[LL_ERROR_TEXT_MAX / 2];
+
+		snprintf(what, sizeof(what), "the total of licence \"%s\" (%s)",
+			 lic->id, lic->currency);
+		rc = to_i64(r->tmin, &r->lt->minor, err, what);
+	}
+	mpq_clear(scaled);
+	mpq_clear(sum);
+	return rc;
+}
+
+/* The scratch arrays for allocate(), one slot per line of the licence. */
+static enum ll_status rounding_alloc(struct rounding *r)
+{
+	size_t n = r->b->n_lines - r->first;
+
+	r->pex = calloc(n ? n : 1, sizeof(*r->pex));
+	r->pkeys = calloc(n ? n : 1, sizeof(*r->pkeys));
+	r->plens = calloc(n ? n : 1, sizeof(*r->plens));
+	r->pout = calloc(n ? n : 1, sizeof(*r->pout));
+	if (!r->pex || !r->pkeys || !r->plens || !r->pout)
+		return LL_NOMEM;
+	return LL_OK;
+}
+
+/* Append the licence's party totals to s, one per run of equal party in
+ * the sorted lines. */
+static enum ll_status collect_party_totals(struct rounding *r)
+{
+	const struct builder *b = r->b;
+	struct ll_settlement *s = r->s;
+	size_t i, j, k;
+
+	r->p0 = s->n_parties;
+	for (i = r->first; i < b->n_lines; i = j) {
+		struct ll_party_total *pt;
+		struct ll_party_total *nv;
+
+		for (j = i; j < b->n_lines &&
+			    b->lines[j].party == b->lines[i].party; j++)
+			;
+		nv = realloc(s->parties, (s->n_parties + 1) * sizeof(*nv));
+		if (!nv)
+			return LL_NOMEM;
+		s->parties = nv;
+		pt = &s->parties[s->n_parties++];
+		pt->licence = r->lt->licence;
+		pt->party = b->lines[i].party;
+		mpq_init(pt->exact);
+		pt->minor = 0;
+		pt->first_line = i; /* index into the final lines array */
+		pt->n_lines = j - i;
+		for (k = i; k < j; k++)
+			mpq_add(pt->exact, pt->exact, b->lines[k].exact);
+		r->np++;
+	}
+	return LL_OK;
+}
+
+/* Step 2: the licence's minor total among its parties, ties by party id. */
+static enum ll_status round_parties(struct rounding *r, struct ll_error *err)
+{
+	struct ll_party_total *pts = r->s->parties + r->p0;
+	size_t i;
+	enum ll_status rc;
+
+	for (i = 0; i < r->np; i++) {
+		const char *id = r->b->ctx->reg->parties.v[pts[i].party].id;
+
+		r->pex[i] = &pts[i].exact;
+		r->pkeys[i] = id;
+		r->plens[i] = strlen(id);
+	}
+	rc = allocate(r->pex, r->pkeys, r->plens, r->np, r->exponent, r->tmin,
+		      r->pout, &r->b->ctx->reg->licences.v[r->lt->licence], NULL,
+		      err);
+	if (rc != LL_OK)
+		return rc;
+	for (i = 0; i < r->np; i++)
+		pts[i].minor = r->pout[i];
+	return LL_OK;
+}
+
+/* Step 3: one party's minor total among its lines, ties by line key. */
+static enum ll_status round_party_lines(struct rounding *r,
+					const struct ll_party_total *pt,
+					struct ll_error *err)
+{
+	struct ll_line *lines = r->b->lines + pt->first_line;
+	size_t k, m = pt->n_lines, off = 0;
+	int64_t sum_minor = 0;
+	enum ll_status rc;
+	char *keybuf = malloc(m * LINE_KEY_BYTES);
+
+	if (!keybuf)
+		return LL_NOMEM;
+	for (k = 0; k < m; k++) {
+		r->pex[k] = &lines[k].exact;
+		r->plens[k] = line_key(r->b->ctx->reg, &lines[k], keybuf + off,
+				       LINE_KEY_BYTES);
+		r->pkeys[k] = keybuf + off;
+		off += LINE_KEY_BYTES;
+	}
+	mpz_set_si(r->pmin, (long)pt->minor);
+	rc = allocate(r->pex, r->pkeys, r->plens, m, r->exponent, r->pmin,
+		      r->pout, &r->b->ctx->reg->licences.v[r->lt->licence],
+		      r->b->ctx->reg->parties.v[pt->party].id, err);
+	free(keybuf);
+	if (rc != LL_OK)
+		return rc;
+	for (k = 0; k < m; k++) {
+		lines[k].minor = r->pout[k];
+		sum_minor += r->pout[k];
+	}
+	LL_ENSURE(sum_minor == pt->minor);
+	return LL_OK;
+}
+
 /*
  * Round one licence: lines[first..n_lines) of the builder belong to it and
  * are sorted by (party, tie order).  Appends its party totals to s.
@@ -325,161 +481,67 @@ static enum ll_status round_licence(struct builder *b, struct ll_settlement *s,
 				    struct ll_licence_total *lt, size_t first,
 				    struct ll_error *err)
 {
-	const struct ll_licence *lic = &b->ctx->reg->licences.v[lt->licence];
-	size_t n = b->n_lines - first, i, j, np = 0;
-	mpq_t scaled, sum;
-	mpz_t tmin, pmin;
-	mpq_t **pex = NULL;
-	const char **pkeys = NULL;
-	size_t *plens = NULL;
-	int64_t *pout = NULL;
-	enum ll_status rc = LL_OK;
+	struct rounding r;
+	int64_t sum_minor = 0;
+	size_t i;
+	enum ll_status rc;
 
-	mpq_init(scaled);
-	mpq_init(sum);
-	mpz_init(tmin);
-	mpz_init(pmin);
-	for (i = first; i < b->n_lines; i++)
-		mpq_add(sum, sum, b->lines[i].exact);
-	LL_ENSURE(mpq_equal(sum, lt->exact));
-	ll_exact_scale10(scaled, lt->exact, lic->exponent);
-	ll_exact_round_half_even(tmin, scaled);
-	{
-		char what[LL_ERROR_TEXT_MAX / 2];
-
-		snprintf(what, sizeof(what), "the total of licence \"%s\" (%s)",
-			 lic->id, lic->currency);
-		rc = to_i64(tmin, &lt->minor, err, what);
+	memset(&r, 0, sizeof(r));
+	r.b = b;
+	r.s = s;
+	r.lt = lt;
+	r.first = first;
+	r.exponent = b->ctx->reg->licences.v[lt->licence].exponent;
+	mpz_init(r.tmin);
+	mpz_init(r.pmin);
+	rc = round_licence_total(&r, err);
+	if (rc == LL_OK)
+		rc = rounding_alloc(&r);
+	if (rc == LL_OK)
+		rc = collect_party_totals(&r);
+	if (rc == LL_OK)
+		rc = round_parties(&r, err);
+	for (i = 0; i < r.np && rc == LL_OK; i++)
+		rc = round_party_lines(&r, &s->parties[r.p0 + i], err);
+	if (rc == LL_OK) {
+		for (i = 0; i < r.np; i++)
+			sum_minor += s->parties[r.p0 + i].minor;
+		LL_ENSURE(sum_minor == lt->minor);
 	}
-	if (rc != LL_OK)
-		goto out;
-
-	/* parties: runs of equal party in the sorted lines */
-	pex = calloc(n ? n : 1, sizeof(*pex));
-	pkeys = calloc(n ? n : 1, sizeof(*pkeys));
-	plens = calloc(n ? n : 1, sizeof(*plens));
-	pout = calloc(n ? n : 1, sizeof(*pout));
-	if (!pex || !pkeys || !plens || !pout) {
-		rc = LL_NOMEM;
-		goto out;
-	}
-	for (i = first; i < b->n_lines; i = j) {
-		struct ll_party_total *pt;
-		struct ll_party_total *nv;
-
-		for (j = i; j < b->n_lines && b->lines[j].party == b->lines[i].party;
-		     j++)
-			;
-		nv = realloc(s->parties, (s->n_parties + 1) * sizeof(*nv));
-		if (!nv) {
-			rc = LL_NOMEM;
-			goto out;
-		}
-		s->parties = nv;
-		pt = &s->parties[s->n_parties++];
-		pt->licence = lt->licence;
-		pt->party = b->lines[i].party;
-		mpq_init(pt->exact);
-		pt->minor = 0;
-		pt->first_line = i; /* index into the final lines array */
-		pt->n_lines = j - i;
-		for (size_t k = i; k < j; k++)
-			mpq_add(pt->exact, pt->exact, b->lines[k].exact);
-		np++;
-	}
-	{
-		size_t p0 = s->n_parties - np;
-
-		for (i = 0; i < np; i++) {
-			const char *id =
-				b->ctx->reg->parties.v[s->parties[p0 + i].party].id;
-
-			pex[i] = &s->parties[p0 + i].exact;
-			pkeys[i] = id;
-			plens[i] = strlen(id);
-		}
-		rc = allocate(pex, pkeys, plens, np, lic->exponent, tmin, pout,
-			      lic, NULL, err);
-		if (rc != LL_OK)
-			goto out;
-		/* pout is reused for each party's lines below */
-		for (i = 0; i < np; i++)
-			s->parties[p0 + i].minor = pout[i];
-		for (i = 0; i < np; i++) {
-			struct ll_party_total *pt = &s->parties[p0 + i];
-			char *keybuf;
-			size_t k, m = pt->n_lines, off = 0;
-
-			keybuf = malloc(m * (3 * 70));
-			if (!keybuf) {
-				rc = LL_NOMEM;
-				goto out;
-			}
-			for (k = 0; k < m; k++) {
-				struct ll_line *l = &b->lines[pt->first_line + k];
-
-				pex[k] = &l->exact;
-				plens[k] = line_key(b->ctx->reg, l, keybuf + off,
-						    3 * 70);
-				pkeys[k] = keybuf + off;
-				off += 3 * 70;
-			}
-			mpz_set_si(pmin, (long)pt->minor);
-			rc = allocate(pex, pkeys, plens, m, lic->exponent, pmin,
-				      pout, lic,
-				      b->ctx->reg->parties.v[pt->party].id, err);
-			free(keybuf);
-			if (rc != LL_OK)
-				goto out;
-			{
-				int64_t sum_minor = 0;
-
-				for (k = 0; k < m; k++) {
-					b->lines[pt->first_line + k].minor =
-						pout[k];
-					sum_minor += pout[k];
-				}
-				LL_ENSURE(sum_minor == pt->minor);
-			}
-		}
-		{
-			int64_t sum_minor = 0;
-
-			for (i = 0; i < np; i++)
-				sum_minor += s->parties[p0 + i].minor;
-			LL_ENSURE(sum_minor == lt->minor);
-		}
-	}
-out:
-	free(pex);
-	free(pkeys);
-	free(plens);
-	free(pout);
-	mpq_clear(scaled);
-	mpq_clear(sum);
-	mpz_clear(tmin);
-	mpz_clear(pmin);
+	free(r.pex);
+	free(r.pkeys);
+	free(r.plens);
+	free(r.pout);
+	mpz_clear(r.tmin);
+	mpz_clear(r.pmin);
 	return rc;
 }
 
 /* ---- one licence ------------------------------------------------------ */
 
-static enum ll_status settle_licence(struct builder *b, struct ll_settlement *s,
-				     uint32_t li,
-				     const struct ll_training_pair *pairs,
-				     size_t n_pairs, const uint32_t *span_list,
-				     size_t n_spans, const struct ll_tally *u,
-				     struct ll_error *err)
+/* State of one licence's settlement, carried through its phases. */
+struct lic_job {
+	struct builder *b;
+	const struct ll_registry *reg;
+	const struct ll_licence *lic;
+	struct ll_licence_total *lt;	/* borrowed: the licence's entry in s */
+	uint32_t li;
+	mpq_t x;			/* scratch */
+	mpq_t works_total;		/* Σ training + usage over the works */
+};
+
+/* Open licence li's total as the next entry of s (s owns it from here). */
+static void lic_job_init(struct lic_job *j, struct builder *b,
+			 struct ll_settlement *s, uint32_t li)
 {
-	const struct ll_registry *reg = b->ctx->reg;
-	const struct ll_elig *e = b->ctx->elig;
-	const struct ll_licence *lic = &reg->licences.v[li];
 	struct ll_licence_total *lt = &s->lic[s->n_lic];
-	mpq_t basis, x, sw, svw, total, works_total;
-	size_t i, first = b->n_lines;
-	enum ll_status rc = LL_OK;
 	int k;
 
+	j->b = b;
+	j->reg = b->ctx->reg;
+	j->lic = &j->reg->licences.v[li];
+	j->lt = lt;
+	j->li = li;
 	lt->licence = li;
 	for (k = 0; k < LL_COMP_COUNT; k++)
 		mpq_init(lt->component[k]);
@@ -488,49 +550,82 @@ static enum ll_status settle_licence(struct builder *b, struct ll_settlement *s,
 	lt->n_training_works = 0;
 	lt->n_usage_works = 0;
 	s->n_lic++;
+	mpq_init(j->x);
+	mpq_init(j->works_total);
+}
+
+/* Clear the job's own numbers (the licence total stays with s). */
+static void lic_job_release(struct lic_job *j)
+{
+	mpq_clear(j->x);
+	mpq_clear(j->works_total);
+}
+
+/* Set rop to work w's training basis under lic: duration_ms, or 1. */
+static void training_basis(mpq_t rop, const struct ll_licence *lic,
+			   const struct ll_work *w)
+{
+	if (lic->basis == LL_BASIS_DURATION)
+		mpq_set_ui(rop, (unsigned long)w->duration_ms, 1);
+	else
+		mpq_set_ui(rop, 1, 1);
+}
+
+/* Training component: the fee over the trained works in proportion to
+ * their basis, or unallocated when the basis is zero. */
+static enum ll_status training_component(struct lic_job *j,
+					 const struct ll_training_pair *pairs,
+					 size_t n_pairs)
+{
+	struct ll_licence_total *lt = j->lt;
+	mpq_t basis;
+	size_t i;
+	enum ll_status rc = LL_OK;
+
 	mpq_init(basis);
-	mpq_init(x);
-	mpq_init(sw);
-	mpq_init(svw);
-	mpq_init(total);
-	mpq_init(works_total);
-
-	/* training: basis over the works trained under this licence */
 	for (i = 0; i < n_pairs; i++) {
-		const struct ll_work *w = &reg->works.v[pairs[i].work];
-
-		if (lic->basis == LL_BASIS_DURATION)
-			mpq_set_ui(x, (unsigned long)w->duration_ms, 1);
-		else
-			mpq_set_ui(x, 1, 1);
-		mpq_add(basis, basis, x);
+		training_basis(j->x, j->lic, &j->reg->works.v[pairs[i].work]);
+		mpq_add(basis, basis, j->x);
 	}
 	lt->n_training_works = n_pairs;
 	if (mpq_sgn(basis) > 0) {
 		for (i = 0; i < n_pairs; i++) {
-			const struct ll_work *w = &reg->works.v[pairs[i].work];
-			struct wamt *a = work_amt(b, pairs[i].work);
+			struct wamt *a = work_amt(j->b, pairs[i].work);
 
 			if (!a) {
 				rc = LL_NOMEM;
-				goto out;
+				break;
 			}
-			if (lic->basis == LL_BASIS_DURATION)
-				mpq_set_ui(x, (unsigned long)w->duration_ms, 1);
-			else
-				mpq_set_ui(x, 1, 1);
-			mpq_mul(x, x, lic->training_fee);
-			mpq_div(a->c[W_TRAINING], x, basis);
+			training_basis(j->x, j->lic,
+				       &j->reg->works.v[pairs[i].work]);
+			mpq_mul(j->x, j->x, j->lic->training_fee);
+			mpq_div(a->c[W_TRAINING], j->x, basis);
 			mpq_add(lt->component[LL_COMP_TRAINING],
 				lt->component[LL_COMP_TRAINING],
 				a->c[W_TRAINING]);
 		}
 	} else {
 		mpq_add(lt->component[LL_COMP_UNALLOCATED],
-			lt->component[LL_COMP_UNALLOCATED], lic->training_fee);
+			lt->component[LL_COMP_UNALLOCATED],
+			j->lic->training_fee);
 	}
+	mpq_clear(basis);
+	return rc;
+}
 
-	/* usage: rate × Σ value·weight + per_generation × Σ weight */
+/* Usage component: rate × Σ value·weight + per_generation × Σ weight of
+ * each eligible span's tally slot, to the span's work. */
+static enum ll_status usage_component(struct lic_job *j,
+				      const uint32_t *span_list,
+				      size_t n_spans, const struct ll_tally *u)
+{
+	const struct ll_elig *e = j->b->ctx->elig;
+	mpq_t sw, svw;
+	size_t i;
+	enum ll_status rc = LL_OK;
+
+	mpq_init(sw);
+	mpq_init(svw);
 	for (i = 0; i < n_spans; i++) {
 		const struct ll_span *sp = &e->spans[span_list[2 * i]];
 		const struct ll_mass *m = &u->slots[sp->slot];
@@ -538,41 +633,63 @@ static enum ll_status settle_licence(struct builder *b, struct ll_settlement *s,
 
 		if (m->events == 0)
 			continue;
-		a = work_amt(b, span_list[2 * i + 1]);
+		a = work_amt(j->b, span_list[2 * i + 1]);
 		if (!a) {
 			rc = LL_NOMEM;
-			goto out;
+			break;
 		}
 		ll_xsum_get(sw, &m->w, LL_XSUM_SCALE_W);
 		ll_xsum_get(svw, &m->vw, LL_XSUM_SCALE_VW);
-		mpq_mul(x, lic->usage_rate, svw);
-		mpq_add(a->c[W_USAGE], a->c[W_USAGE], x);
-		mpq_mul(x, lic->per_generation, sw);
-		mpq_add(a->c[W_USAGE], a->c[W_USAGE], x);
+		mpq_mul(j->x, j->lic->usage_rate, svw);
+		mpq_add(a->c[W_USAGE], a->c[W_USAGE], j->x);
+		mpq_mul(j->x, j->lic->per_generation, sw);
+		mpq_add(a->c[W_USAGE], a->c[W_USAGE], j->x);
 	}
+	mpq_clear(sw);
+	mpq_clear(svw);
+	return rc;
+}
+
+/* The usage component's total, the works that earned usage, and the
+ * works' total (training + usage). */
+static void total_works(struct lic_job *j)
+{
+	const struct builder *b = j->b;
+	struct ll_licence_total *lt = j->lt;
+	size_t i;
+
 	for (i = 0; i < b->n; i++) {
 		mpq_add(lt->component[LL_COMP_USAGE],
 			lt->component[LL_COMP_USAGE], b->w[i].c[W_USAGE]);
 		if (mpq_sgn(b->w[i].c[W_USAGE]) > 0)
 			lt->n_usage_works++;
-		mpq_add(works_total, works_total, b->w[i].c[W_TRAINING]);
-		mpq_add(works_total, works_total, b->w[i].c[W_USAGE]);
+		mpq_add(j->works_total, j->works_total, b->w[i].c[W_TRAINING]);
+		mpq_add(j->works_total, j->works_total, b->w[i].c[W_USAGE]);
 	}
+}
 
-	/* minimum guarantee */
-	mpq_add(total, works_total, lt->component[LL_COMP_UNALLOCATED]);
-	if (mpq_cmp(total, lic->minimum_guarantee) < 0) {
-		mpq_t shortfall;
+/* Minimum guarantee: a shortfall goes to the works in proportion to their
+ * totals, or is unallocated over a zero total.  Then the licence total is
+ * the sum of its components. */
+static void apply_minimum_guarantee(struct lic_job *j)
+{
+	struct ll_licence_total *lt = j->lt;
+	mpq_t total, shortfall;
+	size_t i;
+	int k;
 
-		mpq_init(shortfall);
-		mpq_sub(shortfall, lic->minimum_guarantee, total);
-		if (mpq_sgn(works_total) > 0) {
-			for (i = 0; i < b->n; i++) {
-				struct wamt *a = &b->w[i];
+	mpq_init(total);
+	mpq_init(shortfall);
+	mpq_add(total, j->works_total, lt->component[LL_COMP_UNALLOCATED]);
+	if (mpq_cmp(total, j->lic->minimum_guarantee) < 0) {
+		mpq_sub(shortfall, j->lic->minimum_guarantee, total);
+		if (mpq_sgn(j->works_total) > 0) {
+			for (i = 0; i < j->b->n; i++) {
+				struct wamt *a = &j->b->w[i];
 
-				mpq_add(x, a->c[W_TRAINING], a->c[W_USAGE]);
-				mpq_mul(x, x, shortfall);
-				mpq_div(a->c[W_MG], x, works_total);
+				mpq_add(j->x, a->c[W_TRAINING], a->c[W_USAGE]);
+				mpq_mul(j->x, j->x, shortfall);
+				mpq_div(a->c[W_MG], j->x, j->works_total);
 			}
 			mpq_set(lt->component[LL_COMP_MINIMUM_GUARANTEE],
 				shortfall);
@@ -580,57 +697,94 @@ static enum ll_status settle_licence(struct builder *b, struct ll_settlement *s,
 			mpq_add(lt->component[LL_COMP_UNALLOCATED],
 				lt->component[LL_COMP_UNALLOCATED], shortfall);
 		}
-		mpq_clear(shortfall);
 	}
 	for (k = 0; k < LL_COMP_COUNT; k++)
 		mpq_add(lt->exact, lt->exact, lt->component[k]);
+	mpq_clear(total);
+	mpq_clear(shortfall);
+}
 
-	/* lines */
+/* The licensor's line for what is unallocated, if anything is. */
+static enum ll_status unallocated_line(struct lic_job *j)
+{
+	struct ll_line *l;
+
+	if (mpq_sgn(j->lt->component[LL_COMP_UNALLOCATED]) <= 0)
+		return LL_OK;
+	l = new_line(j->b);
+	if (!l)
+		return LL_NOMEM;
+	l->licence = j->li;
+	l->party = party_ix(j->reg, j->lic->licensor);
+	l->work = -1;
+	l->component = LL_COMP_UNALLOCATED;
+	l->side = -1;
+	mpq_set(l->exact, j->lt->component[LL_COMP_UNALLOCATED]);
+	return LL_OK;
+}
+
+/* Work → parties: each work's components as lines, in work-id order, then
+ * the unallocated line; the licence's lines (from first) sorted by
+ * (party, tie order). */
+static enum ll_status split_to_parties(struct lic_job *j, size_t first)
+{
+	struct builder *b = j->b;
+	size_t i;
+	enum ll_status rc = LL_OK;
+
 	if (b->n > 1)
-		qsort_r(b->w, b->n, sizeof(*b->w), cmp_wamt, (void *)reg);
+		qsort_r(b->w, b->n, sizeof(*b->w), cmp_wamt, (void *)j->reg);
 	for (i = 0; i < b->n; i++)
 		b->pos[b->w[i].work] = (int32_t)i;
 	for (i = 0; i < b->n && rc == LL_OK; i++) {
 		const struct wamt *a = &b->w[i];
-		const struct ll_work *w = &reg->works.v[a->work];
+		const struct ll_work *w = &j->reg->works.v[a->work];
 
-		rc = split_work(b, li, w, (int32_t)a->work, LL_COMP_TRAINING,
-				a->c[W_TRAINING]);
+		rc = split_work(b, j->li, w, (int32_t)a->work,
+				LL_COMP_TRAINING, a->c[W_TRAINING]);
 		if (rc == LL_OK)
-			rc = split_work(b, li, w, (int32_t)a->work,
+			rc = split_work(b, j->li, w, (int32_t)a->work,
 					LL_COMP_USAGE, a->c[W_USAGE]);
 		if (rc == LL_OK)
-			rc = split_work(b, li, w, (int32_t)a->work,
+			rc = split_work(b, j->li, w, (int32_t)a->work,
 					LL_COMP_MINIMUM_GUARANTEE, a->c[W_MG]);
 	}
-	if (rc == LL_OK && mpq_sgn(lt->component[LL_COMP_UNALLOCATED]) > 0) {
-		struct ll_line *l = new_line(b);
-
-		if (!l) {
-			rc = LL_NOMEM;
-			goto out;
-		}
-		l->licence = li;
-		l->party = party_ix(reg, lic->licensor);
-		l->work = -1;
-		l->component = LL_COMP_UNALLOCATED;
-		l->side = -1;
-		mpq_set(l->exact, lt->component[LL_COMP_UNALLOCATED]);
-	}
+	if (rc == LL_OK)
+		rc = unallocated_line(j);
 	if (rc != LL_OK)
-		goto out;
+		return rc;
 	if (b->n_lines - first > 1)
 		qsort_r(b->lines + first, b->n_lines - first, sizeof(*b->lines),
-			cmp_line, (void *)reg);
-	rc = round_licence(b, s, lt, first, err);
-out:
+			cmp_line, (void *)j->reg);
+	return LL_OK;
+}
+
+/* Settle licence li into s: its components, work amounts and lines, then
+ * their rounding. */
+static enum ll_status settle_licence(struct builder *b, struct ll_settlement *s,
+				     uint32_t li,
+				     const struct ll_training_pair *pairs,
+				     size_t n_pairs, const uint32_t *span_list,
+				     size_t n_spans, const struct ll_tally *u,
+				     struct ll_error *err)
+{
+	struct lic_job j;
+	size_t first = b->n_lines;
+	enum ll_status rc;
+
+	lic_job_init(&j, b, s, li);
+	rc = training_component(&j, pairs, n_pairs);
+	if (rc == LL_OK)
+		rc = usage_component(&j, span_list, n_spans, u);
+	if (rc == LL_OK) {
+		total_works(&j);
+		apply_minimum_guarantee(&j);
+		rc = split_to_parties(&j, first);
+	}
+	if (rc == LL_OK)
+		rc = round_licence(b, s, j.lt, first, err);
 	reset_amts(b);
-	mpq_clear(basis);
-	mpq_clear(x);
-	mpq_clear(sw);
-	mpq_clear(svw);
-	mpq_clear(total);
-	mpq_clear(works_total);
+	lic_job_release(&j);
 	return rc;
 }
 
@@ -692,112 +846,184 @@ static enum ll_status build_payouts(struct ll_settlement *s,
 
 /* ---- entry point ------------------------------------------------------ */
 
+/* State of a settlement, carried through its phases. */
+struct settle_job {
+	struct builder b;
+	const struct ll_registry *reg;
+	struct ll_training_pair *pairs;	/* sorted by (licence, work), unique */
+	size_t n_pairs;
+	uint32_t *lics;			/* licences active in the period */
+	size_t n_lics;
+	uint32_t **span_lists;		/* by licence: (span, work) pairs */
+	size_t *n_span_lists;
+};
+
+/* The job's arrays and s->lic, sized by the registry; LL_NOMEM. */
+static enum ll_status settle_job_alloc(struct settle_job *j,
+				       struct ll_settlement *s,
+				       size_t n_pairs_in)
+{
+	const struct ll_registry *reg = j->reg;
+	size_t i;
+
+	j->b.pos = malloc((reg->works.n ? reg->works.n : 1) *
+			  sizeof(*j->b.pos));
+	j->lics = malloc((reg->licences.n ? reg->licences.n : 1) *
+			 sizeof(*j->lics));
+	j->span_lists = calloc(reg->licences.n ? reg->licences.n : 1,
+			       sizeof(*j->span_lists));
+	j->n_span_lists = calloc(reg->licences.n ? reg->licences.n : 1,
+				 sizeof(*j->n_span_lists));
+	j->pairs = malloc((n_pairs_in ? n_pairs_in : 1) * sizeof(*j->pairs));
+	s->lic = calloc(reg->licences.n ? reg->licences.n : 1, sizeof(*s->lic));
+	if (!j->b.pos || !j->lics || !j->span_lists || !j->n_span_lists ||
+	    !j->pairs || !s->lic)
+		return LL_NOMEM;
+	for (i = 0; i < reg->works.n; i++)
+		j->b.pos[i] = -1;
+	return LL_OK;
+}
+
+/* The training pairs sorted by (licence, work), duplicates dropped. */
+static void unique_pairs(struct settle_job *j,
+			 const struct ll_training_pair *pairs_in,
+			 size_t n_pairs_in)
+{
+	struct ll_training_pair *pairs = j->pairs;
+	size_t i;
+
+	if (n_pairs_in)
+		memcpy(pairs, pairs_in, n_pairs_in * sizeof(*pairs));
+	qsort(pairs, n_pairs_in, sizeof(*pairs), cmp_pair);
+	for (i = 0; i < n_pairs_in; i++) {
+		if (j->n_pairs == 0 ||
+		    cmp_pair(&pairs[j->n_pairs - 1], &pairs[i]))
+			pairs[j->n_pairs++] = pairs[i];
+	}
+}
+
+/* Each licence's eligible generation spans as (span index, work) pairs,
+ * in work order. */
+static enum ll_status spans_by_licence(struct settle_job *j,
+				       const struct ll_elig *e)
+{
+	size_t w, l, n;
+	uint32_t k, *nv;
+
+	for (w = 0; w < j->reg->works.n; w++) {
+		for (k = e->off[1][w]; k < e->off[1][w + 1]; k++) {
+			const struct ll_span *sp = &e->spans[k];
+
+			if (sp->reason != LL_ELIGIBLE || sp->licence < 0)
+				continue;
+			l = (size_t)sp->licence;
+			n = j->n_span_lists[l];
+			nv = realloc(j->span_lists[l],
+				     (n + 1) * 2 * sizeof(*nv));
+			if (!nv)
+				return LL_NOMEM;
+			nv[2 * n] = k;
+			nv[2 * n + 1] = (uint32_t)w;
+			j->n_span_lists[l] = n + 1;
+			j->span_lists[l] = nv;
+		}
+	}
+	return LL_OK;
+}
+
+/* The licences active in the period, in licence-id order. */
+static void active_licences(struct settle_job *j, const struct ll_run_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < j->reg->licences.n; i++) {
+		if (ll_elig_licence_active(ctx->elig, i, ctx->first_day,
+					   ctx->last_day))
+			j->lics[j->n_lics++] = (uint32_t)i;
+	}
+	qsort_r(j->lics, j->n_lics, sizeof(*j->lics), cmp_licence_ix,
+		(void *)j->reg);
+}
+
+/* Settle each active licence with its training pairs and spans. */
+static enum ll_status settle_licences(struct settle_job *j,
+				      struct ll_settlement *s,
+				      const struct ll_tally *usage,
+				      struct ll_error *err)
+{
+	size_t i;
+	enum ll_status rc = LL_OK;
+
+	for (i = 0; i < j->n_lics && rc == LL_OK; i++) {
+		uint32_t li = j->lics[i];
+		size_t p0 = 0, p1;
+
+		while (p0 < j->n_pairs && j->pairs[p0].licence < li)
+			p0++;
+		for (p1 = p0; p1 < j->n_pairs && j->pairs[p1].licence == li;
+		     p1++)
+			;
+		rc = settle_licence(&j->b, s, li, j->pairs + p0, p1 - p0,
+				    j->span_lists[li], j->n_span_lists[li],
+				    usage, err);
+	}
+	return rc;
+}
+
+/* Free what the job still holds (lines not yet moved to s included). */
+static void settle_job_release(struct settle_job *j)
+{
+	size_t i;
+
+	if (j->b.lines) {
+		for (i = 0; i < j->b.n_lines; i++)
+			mpq_clear(j->b.lines[i].exact);
+		free(j->b.lines);
+	}
+	reset_amts(&j->b);
+	free(j->b.w);
+	free(j->b.pos);
+	if (j->span_lists) {
+		for (i = 0; i < j->reg->licences.n; i++)
+			free(j->span_lists[i]);
+	}
+	free(j->span_lists);
+	free(j->n_span_lists);
+	free(j->lics);
+	free(j->pairs);
+}
+
 enum ll_status ll_settle(struct ll_settlement *s, const struct ll_run_ctx *ctx,
 			 const struct ll_training_pair *pairs_in,
 			 size_t n_pairs_in, const struct ll_tally *usage,
 			 struct ll_error *err)
 {
-	const struct ll_registry *reg = ctx->reg;
-	const struct ll_elig *e = ctx->elig;
-	struct builder b;
-	struct ll_training_pair *pairs = NULL;
-	uint32_t *lics = NULL, **span_lists = NULL;
-	size_t *n_span_lists = NULL, n_pairs = 0, n_lics = 0, i, w;
-	enum ll_status rc = LL_NOMEM;
+	struct settle_job j;
+	enum ll_status rc;
 
 	memset(s, 0, sizeof(*s));
-	memset(&b, 0, sizeof(b));
-	b.ctx = ctx;
-	b.pos = malloc((reg->works.n ? reg->works.n : 1) * sizeof(*b.pos));
-	lics = malloc((reg->licences.n ? reg->licences.n : 1) * sizeof(*lics));
-	span_lists = calloc(reg->licences.n ? reg->licences.n : 1,
-			    sizeof(*span_lists));
-	n_span_lists = calloc(reg->licences.n ? reg->licences.n : 1,
-			      sizeof(*n_span_lists));
-	pairs = malloc((n_pairs_in ? n_pairs_in : 1) * sizeof(*pairs));
-	s->lic = calloc(reg->licences.n ? reg->licences.n : 1, sizeof(*s->lic));
-	if (!b.pos || !lics || !span_lists || !n_span_lists || !pairs ||
-	    !s->lic)
-		goto out;
-	for (i = 0; i < reg->works.n; i++)
-		b.pos[i] = -1;
-
-	/* pairs sorted and unique */
-	if (n_pairs_in)
-		memcpy(pairs, pairs_in, n_pairs_in * sizeof(*pairs));
-	qsort(pairs, n_pairs_in, sizeof(*pairs), cmp_pair);
-	for (i = 0; i < n_pairs_in; i++) {
-		if (n_pairs == 0 || cmp_pair(&pairs[n_pairs - 1], &pairs[i]))
-			pairs[n_pairs++] = pairs[i];
-	}
-
-	/* eligible generation spans by licence: (span index, work) */
-	for (w = 0; w < reg->works.n; w++) {
-		uint32_t k;
-
-		for (k = e->off[1][w]; k < e->off[1][w + 1]; k++) {
-			const struct ll_span *sp = &e->spans[k];
-			uint32_t *nv;
-			size_t l;
-
-			if (sp->reason != LL_ELIGIBLE || sp->licence < 0)
-				continue;
-			l = (size_t)sp->licence;
-			nv = realloc(span_lists[l],
-				     (n_span_lists[l] + 1) * 2 * sizeof(*nv));
-			if (!nv)
-				goto out;
-			nv[2 * n_span_lists[l]] = k;
-			nv[2 * n_span_lists[l] + 1] = (uint32_t)w;
-			n_span_lists[l]++;
-			span_lists[l] = nv;
-		}
-	}
-
-	for (i = 0; i < reg->licences.n; i++) {
-		if (ll_elig_licence_active(e, i, ctx->first_day, ctx->last_day))
-			lics[n_lics++] = (uint32_t)i;
-	}
-	qsort_r(lics, n_lics, sizeof(*lics), cmp_licence_ix, (void *)reg);
-	rc = LL_OK;
-	for (i = 0; i < n_lics && rc == LL_OK; i++) {
-		uint32_t li = lics[i];
-		size_t p0 = 0, p1;
-
-		while (p0 < n_pairs && pairs[p0].licence < li)
-			p0++;
-		for (p1 = p0; p1 < n_pairs && pairs[p1].licence == li; p1++)
-			;
-		rc = settle_licence(&b, s, li, pairs + p0, p1 - p0,
-				    span_lists[li], n_span_lists[li], usage,
-				    err);
+	memset(&j, 0, sizeof(j));
+	j.b.ctx = ctx;
+	j.reg = ctx->reg;
+	rc = settle_job_alloc(&j, s, n_pairs_in);
+	if (rc == LL_OK) {
+		unique_pairs(&j, pairs_in, n_pairs_in);
+		rc = spans_by_licence(&j, ctx->elig);
 	}
 	if (rc == LL_OK) {
-		s->lines = b.lines;
-		s->n_lines = b.n_lines;
-		b.lines = NULL;
-		rc = build_payouts(s, reg, err);
+		active_licences(&j, ctx);
+		rc = settle_licences(&j, s, usage, err);
 	}
-out:
+	if (rc == LL_OK) {
+		s->lines = j.b.lines;
+		s->n_lines = j.b.n_lines;
+		j.b.lines = NULL;
+		rc = build_payouts(s, j.reg, err);
+	}
 	if (rc == LL_NOMEM)
 		ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 			     "out of memory settling the run");
-	if (b.lines) {
-		for (i = 0; i < b.n_lines; i++)
-			mpq_clear(b.lines[i].exact);
-		free(b.lines);
-	}
-	reset_amts(&b);
-	free(b.w);
-	free(b.pos);
-	if (span_lists) {
-		for (i = 0; i < reg->licences.n; i++)
-			free(span_lists[i]);
-	}
-	free(span_lists);
-	free(n_span_lists);
-	free(lics);
-	free(pairs);
+	settle_job_release(&j);
 	if (rc != LL_OK)
 		ll_settlement_release(s);
 	return rc;

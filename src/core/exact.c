@@ -133,6 +133,91 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* Where scan_exact is in its input. */
+struct scan_state {
+	enum scan_part part;
+	size_t part_digits;	/* digits in the current run */
+	size_t sig;		/* significant digits in the current number */
+	size_t frac;		/* digits after the point */
+	bool nonzero;		/* a non-zero digit seen in the current number */
+};
+
+/* Count the digit c at offset i against the digit limits. */
+static inline enum ll_status scan_digit(struct scan_state *st, char c,
+					const char *s, size_t len, size_t i,
+					struct ll_error *err)
+{
+	if (st->part == PART_FRAC && ++st->frac > LL_EXACT_FRACDIGITS_MAX)
+		return parse_fail(err, s, len,
+				  "more than %d fractional digits at offset %zu",
+				  (int)LL_EXACT_FRACDIGITS_MAX, i);
+	if (c != '0')
+		st->nonzero = true;
+	if (st->nonzero && ++st->sig > LL_EXACT_SIGDIGITS_MAX)
+		return parse_fail(err, s, len,
+				  "more than %d significant digits at offset %zu",
+				  (int)LL_EXACT_SIGDIGITS_MAX, i);
+	st->part_digits++;
+	return LL_OK;
+}
+
+/* The '.' or '/' c at offset i ends the integer part and starts the
+ * second run. */
+static inline void scan_separator(struct scan *sc, struct scan_state *st,
+				  char c, size_t i)
+{
+	sc->a_end = i;
+	sc->b_beg = i + 1;
+	st->part_digits = 0;
+	if (c == '.') {
+		st->part = PART_FRAC;	/* sig runs on */
+	} else {
+		st->part = PART_DEN;
+		sc->fraction = true;
+		st->sig = 0;
+		st->nonzero = false;
+	}
+}
+
+/* The error for the byte c at offset i, which no rule accepts there. */
+static enum ll_status scan_reject(const struct scan_state *st, char c,
+				  const char *s, size_t len, size_t i,
+				  struct ll_error *err)
+{
+	if (st->part_digits > 0 && ((c == '/' && st->part == PART_FRAC) ||
+				    (c == '.' && st->part == PART_DEN)))
+		return fail_unexpected(err, s, len, i,
+				       " (a fraction is integer/integer)");
+	if (c == '-' || c == '+')
+		return fail_unexpected(err, s, len, i, " (no sign allowed)");
+	return fail_unexpected(err, s, len, i, "");
+}
+
+/* At the end of the input: the last run must have digits, the runs'
+ * ends are set, and a denominator must not be zero. */
+static enum ll_status scan_finish(struct scan *sc, const struct scan_state *st,
+				  const char *s, size_t len,
+				  struct ll_error *err)
+{
+	if (st->part_digits == 0) {
+		/* len > 0 and a run can only be empty right after . or / */
+		assert(st->part != PART_INT);
+		return parse_fail(err, s, len, "no digits after '%c' at offset %zu",
+				  st->part == PART_FRAC ? '.' : '/', len);
+	}
+	if (st->part == PART_INT) {
+		sc->a_end = len;
+		sc->b_beg = len;
+	}
+	sc->b_end = len;
+	if (st->part == PART_DEN && !st->nonzero)
+		return parse_fail(err, s, len, "zero denominator at offset %zu",
+				  sc->b_beg);
+	assert(sc->a_beg < sc->a_end);
+	assert(sc->fraction ? sc->b_beg < sc->b_end : sc->b_beg <= sc->b_end);
+	return LL_OK;
+}
+
 /*
  * Grammar:  digits [ '.' digits ]  |  digits '/' digits,  digits = [0-9]+.
  * Leading zeros are allowed and not significant.  Errors are reported for
@@ -142,11 +227,8 @@ static bool is_digit(char c)
 static enum ll_status scan_exact(struct scan *sc, const char *s, size_t len,
 				 struct ll_error *err)
 {
-	enum scan_part part = PART_INT;
-	size_t part_digits = 0;	/* digits in the current run */
-	size_t sig = 0;		/* significant digits in the current number */
-	size_t frac = 0;	/* digits after the point */
-	bool nonzero = false;	/* a non-zero digit seen in the current number */
+	struct scan_state st = { PART_INT, 0, 0, 0, false };
+	enum ll_status rc;
 	size_t i;
 
 	assert(sc);
@@ -162,61 +244,17 @@ static enum ll_status scan_exact(struct scan *sc, const char *s, size_t len,
 		char c = s[i];
 
 		if (is_digit(c)) {
-			if (part == PART_FRAC &&
-			    ++frac > LL_EXACT_FRACDIGITS_MAX)
-				return parse_fail(err, s, len,
-						  "more than %d fractional digits at offset %zu",
-						  (int)LL_EXACT_FRACDIGITS_MAX, i);
-			if (c != '0')
-				nonzero = true;
-			if (nonzero && ++sig > LL_EXACT_SIGDIGITS_MAX)
-				return parse_fail(err, s, len,
-						  "more than %d significant digits at offset %zu",
-						  (int)LL_EXACT_SIGDIGITS_MAX, i);
-			part_digits++;
-			continue;
+			rc = scan_digit(&st, c, s, len, i, err);
+			if (rc != LL_OK)
+				return rc;
+		} else if ((c == '.' || c == '/') && st.part == PART_INT &&
+			   st.part_digits > 0) {
+			scan_separator(sc, &st, c, i);
+		} else {
+			return scan_reject(&st, c, s, len, i, err);
 		}
-		if ((c == '.' || c == '/') && part == PART_INT &&
-		    part_digits > 0) {
-			sc->a_end = i;
-			sc->b_beg = i + 1;
-			part_digits = 0;
-			if (c == '.') {
-				part = PART_FRAC;	/* sig runs on */
-			} else {
-				part = PART_DEN;
-				sc->fraction = true;
-				sig = 0;
-				nonzero = false;
-			}
-			continue;
-		}
-		if (part_digits > 0 && ((c == '/' && part == PART_FRAC) ||
-					(c == '.' && part == PART_DEN)))
-			return fail_unexpected(err, s, len, i,
-					       " (a fraction is integer/integer)");
-		if (c == '-' || c == '+')
-			return fail_unexpected(err, s, len, i,
-					       " (no sign allowed)");
-		return fail_unexpected(err, s, len, i, "");
 	}
-	if (part_digits == 0) {
-		/* len > 0 and a run can only be empty right after . or / */
-		assert(part != PART_INT);
-		return parse_fail(err, s, len, "no digits after '%c' at offset %zu",
-				  part == PART_FRAC ? '.' : '/', len);
-	}
-	if (part == PART_INT) {
-		sc->a_end = len;
-		sc->b_beg = len;
-	}
-	sc->b_end = len;
-	if (part == PART_DEN && !nonzero)
-		return parse_fail(err, s, len, "zero denominator at offset %zu",
-				  sc->b_beg);
-	assert(sc->a_beg < sc->a_end);
-	assert(sc->fraction ? sc->b_beg < sc->b_end : sc->b_beg <= sc->b_end);
-	return LL_OK;
+	return scan_finish(sc, &st, s, len, err);
 }
 
 /* ---- parsers -------------------------------------------------------------- */
@@ -729,28 +767,30 @@ static void quote_key(char *out, size_t out_size, const struct ll_alloc_part *p)
 	quote_bytes(out, out_size, p->key, p->key_len);
 }
 
-enum ll_status ll_alloc_largest_remainder(struct ll_alloc_part *parts,
-					  size_t n, const mpz_t total,
-					  struct ll_error *err)
+/* One allocation's scratch: a rank per part, sorted through order. */
+struct alloc_job {
+	struct ll_alloc_part *parts;	/* borrowed */
+	size_t n;
+	struct rank *ranks;
+	struct rank **order;
+	size_t ninit;		/* ranks[] entries with frac initialised */
+};
+
+/* Pass 1: validate the parts and set r to R = total - Σ floor(exact),
+ * which must be in 0..n; nothing is written. */
+static enum ll_status alloc_remainder(mpz_t r, const struct alloc_job *j,
+				      const mpz_t total, struct ll_error *err)
 {
 	char quoted[QUOTE_BUF_BYTES];
 	char num[64], what[64];
-	struct rank *ranks = NULL;
-	struct rank **order = NULL;
-	size_t ninit = 0;	/* ranks[] entries with frac initialised */
-	size_t units;		/* R, once known to be in 0..n */
 	enum ll_status rc = LL_OK;
-	mpz_t fl, r, sum;
+	mpz_t fl, sum;
 	size_t i;
 
-	assert(parts || n == 0);
 	mpz_init(fl);
-	mpz_init(r);
 	mpz_init(sum);
-
-	/* Pass 1: validate and find R; nothing is written. */
-	for (i = 0; i < n; i++) {
-		const struct ll_alloc_part *p = &parts[i];
+	for (i = 0; i < j->n && rc == LL_OK; i++) {
+		const struct ll_alloc_part *p = &j->parts[i];
 
 		assert(p->key || p->key_len == 0);
 		assert(mpz_sgn(mpq_denref(p->exact)) > 0);
@@ -760,93 +800,144 @@ enum ll_status ll_alloc_largest_remainder(struct ll_alloc_part *parts,
 			rc = ll_error_set(err, LL_INVALID, NULL, 0, NULL,
 					  "cannot allocate: part \"%s\" has a negative exact amount %s",
 					  quoted, num);
-			goto out;
+			break;
 		}
 		mpz_fdiv_q(fl, mpq_numref(p->exact), mpq_denref(p->exact));
 		mpz_add(sum, sum, fl);
 	}
 	mpz_sub(r, total, sum);	/* R */
-	if (mpz_sgn(r) < 0 || !mpz_fits_ulong_p(r) || mpz_get_ui(r) > n) {
+	if (rc == LL_OK &&
+	    (mpz_sgn(r) < 0 || !mpz_fits_ulong_p(r) || mpz_get_ui(r) > j->n)) {
 		gmp_snprintf(num, sizeof(num), "%Zd", total);
 		gmp_snprintf(what, sizeof(what), "%Zd", r);
 		rc = ll_error_set(err, LL_INVALID, NULL, 0, NULL,
 				  "cannot allocate total %s among %zu parts: %s units left after rounding down, need 0 to %zu",
-				  num, n, what, n);
-		goto out;
+				  num, j->n, what, j->n);
 	}
-	if (n == 0)
-		goto out;	/* total is 0: nothing to do */
+	mpz_clear(sum);
+	mpz_clear(fl);
+	return rc;
+}
 
-	/* Scratch: one rank per part, sorted through an array of pointers. */
-	if (n > SIZE_MAX / sizeof(*ranks)) {
-		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-				  "out of memory allocating among %zu parts", n);
-		goto out;
-	}
-	ranks = malloc(n * sizeof(*ranks));
-	order = malloc(n * sizeof(*order));
-	if (!ranks || !order) {
-		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-				  "out of memory allocating among %zu parts", n);
-		goto out;
-	}
+/* One rank per part (its fractional part and key), in j->order. */
+static enum ll_status rank_parts(struct alloc_job *j, struct ll_error *err)
+{
+	size_t i, n = j->n;
+
+	if (n > SIZE_MAX / sizeof(*j->ranks))
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory allocating among %zu parts",
+				    n);
+	j->ranks = malloc(n * sizeof(*j->ranks));
+	j->order = malloc(n * sizeof(*j->order));
+	if (!j->ranks || !j->order)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory allocating among %zu parts",
+				    n);
 	for (i = 0; i < n; i++) {
-		struct rank *k = &ranks[i];
+		struct rank *k = &j->ranks[i];
+		const struct ll_alloc_part *p = &j->parts[i];
 
 		mpq_init(k->frac);
-		ninit++;
+		j->ninit++;
 		/* frac = (num mod den) / den, already in lowest terms. */
-		mpz_fdiv_r(mpq_numref(k->frac), mpq_numref(parts[i].exact),
-			   mpq_denref(parts[i].exact));
-		mpz_set(mpq_denref(k->frac), mpq_denref(parts[i].exact));
-		k->key = parts[i].key;
-		k->key_len = parts[i].key_len;
+		mpz_fdiv_r(mpq_numref(k->frac), mpq_numref(p->exact),
+			   mpq_denref(p->exact));
+		mpz_set(mpq_denref(k->frac), mpq_denref(p->exact));
+		k->key = p->key;
+		k->key_len = p->key_len;
 		k->idx = i;
-		order[i] = k;
+		j->order[i] = k;
 	}
+	return LL_OK;
+}
 
-	/* Keys must be distinct, or the result would depend on input order. */
-	qsort(order, n, sizeof(*order), rank_key_cmp);
-	for (i = 1; i < n; i++) {
-		if (rank_key_cmp(&order[i - 1], &order[i]) == 0) {
-			quote_key(quoted, sizeof(quoted), &parts[order[i]->idx]);
-			rc = ll_error_set(err, LL_INVALID, NULL, 0, NULL,
-					  "cannot allocate: key \"%s\" appears more than once",
-					  quoted);
-			goto out;
+/* Keys must be distinct, or the result would depend on input order.
+ * Leaves j->order sorted by key. */
+static enum ll_status check_keys_distinct(struct alloc_job *j,
+					  struct ll_error *err)
+{
+	char quoted[QUOTE_BUF_BYTES];
+	size_t i;
+
+	qsort(j->order, j->n, sizeof(*j->order), rank_key_cmp);
+	for (i = 1; i < j->n; i++) {
+		if (rank_key_cmp(&j->order[i - 1], &j->order[i]) == 0) {
+			quote_key(quoted, sizeof(quoted),
+				  &j->parts[j->order[i]->idx]);
+			return ll_error_set(err, LL_INVALID, NULL, 0, NULL,
+					    "cannot allocate: key \"%s\" appears more than once",
+					    quoted);
 		}
 	}
-	qsort(order, n, sizeof(*order), rank_cmp);
+	return LL_OK;
+}
 
-	/* Pass 2: write floors, then one unit to each of the first R. */
-	for (i = 0; i < n; i++)
+/* Pass 2: write floors, then one unit to each of the first R parts by
+ * largest fractional part, then the smaller key. */
+static void hand_out_units(struct alloc_job *j, const mpz_t r)
+{
+	struct ll_alloc_part *parts = j->parts;
+	size_t i, units;
+
+	qsort(j->order, j->n, sizeof(*j->order), rank_cmp);
+	for (i = 0; i < j->n; i++)
 		mpz_fdiv_q(parts[i].minor, mpq_numref(parts[i].exact),
 			   mpq_denref(parts[i].exact));
 	units = (size_t)mpz_get_ui(r);
-	assert(units <= n);
+	assert(units <= j->n);
 	for (i = 0; i < units; i++)
-		mpz_add_ui(parts[order[i]->idx].minor,
-			   parts[order[i]->idx].minor, 1);
+		mpz_add_ui(parts[j->order[i]->idx].minor,
+			   parts[j->order[i]->idx].minor, 1);
+}
 
-	/* Money invariant: Σ minor == total, each minor in [floor, floor + 1]. */
-	mpz_set_ui(sum, 0);
-	for (i = 0; i < n; i++)
+/* Money invariant: Σ minor == total, each minor in [floor, floor + 1]. */
+static void ensure_allocation(const struct alloc_job *j, const mpz_t total)
+{
+	const struct ll_alloc_part *parts = j->parts;
+	mpz_t fl, sum;
+	size_t i;
+
+	mpz_init(fl);
+	mpz_init(sum);
+	for (i = 0; i < j->n; i++)
 		mpz_add(sum, sum, parts[i].minor);
 	LL_ENSURE(mpz_cmp(sum, total) == 0);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < j->n; i++) {
 		mpz_fdiv_q(fl, mpq_numref(parts[i].exact),
 			   mpq_denref(parts[i].exact));
 		mpz_sub(fl, parts[i].minor, fl);
 		LL_ENSURE(mpz_cmp_ui(fl, 0) == 0 || mpz_cmp_ui(fl, 1) == 0);
 	}
-
-out:
-	for (i = 0; i < ninit; i++)
-		mpq_clear(ranks[i].frac);
-	free(order);
-	free(ranks);
 	mpz_clear(sum);
-	mpz_clear(r);
 	mpz_clear(fl);
+}
+
+enum ll_status ll_alloc_largest_remainder(struct ll_alloc_part *parts,
+					  size_t n, const mpz_t total,
+					  struct ll_error *err)
+{
+	struct alloc_job j = { parts, n, NULL, NULL, 0 };
+	enum ll_status rc;
+	mpz_t r;
+	size_t i;
+
+	assert(parts || n == 0);
+	mpz_init(r);
+	rc = alloc_remainder(r, &j, total, err);
+	if (rc == LL_OK && n > 0) {	/* n == 0: total is 0, nothing to do */
+		rc = rank_parts(&j, err);
+		if (rc == LL_OK)
+			rc = check_keys_distinct(&j, err);
+		if (rc == LL_OK) {
+			hand_out_units(&j, r);
+			ensure_allocation(&j, total);
+		}
+	}
+	for (i = 0; i < j.ninit; i++)
+		mpq_clear(j.ranks[i].frac);
+	free(j.order);
+	free(j.ranks);
+	mpz_clear(r);
 	return rc;
 }

@@ -581,24 +581,13 @@ static const int64_t usec_per_day = INT64_C(86400) * USEC_PER_SEC;
 static const char ts_form[] =
 	"timestamp must be YYYY-MM-DDTHH:MM:SS[.ffffff]Z";
 
-bool ll_timestamp_parse(const char *in, int64_t *usec, const char **reason)
+/* The time of day after the date at in[10..19), "THH:MM:SS", as seconds
+ * into *secs. */
+static inline bool parse_time_of_day(const char *in, int64_t *secs,
+				     const char **reason)
 {
-	int32_t days;
 	int hh, mm, ss;
-	int64_t frac = 0;
-	int nfrac = 0;
-	const char *p;
-	const char *why = NULL;
 
-	assert(usec != NULL);
-	if (in == NULL) {
-		set_reason(reason, "timestamp is missing");
-		return false;
-	}
-	if (!parse_date_at(in, &days, &why)) {
-		set_reason(reason, why == date_form ? ts_form : why);
-		return false;
-	}
 	if (in[10] == 't' || in[10] == ' ') {
 		set_reason(reason,
 			   "timestamp must separate date and time with 'T'");
@@ -619,27 +608,60 @@ bool ll_timestamp_parse(const char *in, int64_t *usec, const char **reason)
 			   "timestamp second out of range (leap seconds are not accepted)");
 		return false;
 	}
-	p = in + 19;
-	if (*p == '.') {
-		p++;
-		while (is_digit(*p)) {
-			if (nfrac == FRACTION_DIGITS_MAX) {
-				set_reason(reason,
-					   "timestamp fraction must have 1 to 6 digits");
-				return false;
-			}
-			frac = frac * 10 + (*p - '0');
-			nfrac++;
-			p++;
-		}
-		if (nfrac == 0) {
-			set_reason(reason,
-				   "timestamp fraction must have 1 to 6 digits");
-			return false;
-		}
-		for (int i = nfrac; i < FRACTION_DIGITS_MAX; i++)
-			frac *= 10;
+	*secs = (int64_t)hh * 3600 + mm * 60 + ss;
+	return true;
+}
+
+static const char frac_form[] = "timestamp fraction must have 1 to 6 digits";
+
+/* An optional ".ffffff" at *p, as microseconds into *frac; *p moves past
+ * it. */
+static inline bool parse_fraction(const char **p, int64_t *frac,
+				  const char **reason)
+{
+	const char *q = *p;
+	int nfrac = 0;
+
+	*frac = 0;
+	if (*q != '.')
+		return true;
+	q++;
+	while (is_digit(*q) && nfrac < FRACTION_DIGITS_MAX) {
+		*frac = *frac * 10 + (*q - '0');
+		nfrac++;
+		q++;
 	}
+	if (nfrac == 0 || is_digit(*q)) {
+		set_reason(reason, frac_form);
+		return false;
+	}
+	for (int i = nfrac; i < FRACTION_DIGITS_MAX; i++)
+		*frac *= 10;
+	*p = q;
+	return true;
+}
+
+bool ll_timestamp_parse(const char *in, int64_t *usec, const char **reason)
+{
+	int32_t days;
+	int64_t secs, frac;
+	const char *p;
+	const char *why = NULL;
+
+	assert(usec != NULL);
+	if (in == NULL) {
+		set_reason(reason, "timestamp is missing");
+		return false;
+	}
+	if (!parse_date_at(in, &days, &why)) {
+		set_reason(reason, why == date_form ? ts_form : why);
+		return false;
+	}
+	if (!parse_time_of_day(in, &secs, reason))
+		return false;
+	p = in + 19;
+	if (!parse_fraction(&p, &frac, reason))
+		return false;
 	if (*p == '+' || *p == '-' || *p == 'z' || *p == '\0') {
 		set_reason(reason, "timestamp must be UTC with 'Z'");
 		return false;
@@ -648,8 +670,7 @@ bool ll_timestamp_parse(const char *in, int64_t *usec, const char **reason)
 		set_reason(reason, ts_form);
 		return false;
 	}
-	*usec = (int64_t)days * usec_per_day +
-		((int64_t)hh * 3600 + mm * 60 + ss) * USEC_PER_SEC + frac;
+	*usec = (int64_t)days * usec_per_day + secs * USEC_PER_SEC + frac;
 	return true;
 }
 

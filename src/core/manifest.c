@@ -66,31 +66,22 @@ static bool parse_item(const struct ll_jsrc *src, const json_t *obj,
 	return true;
 }
 
-enum ll_status ll_manifest_parse(struct ll_manifest *m, const char *source,
-				 const char *text, size_t len,
-				 struct ll_errlist *errs)
+/* Open the manifest text: its identity (size, SHA-256) and its JSON
+ * object in m->json (owned by m). */
+static enum ll_status load_manifest(struct ll_manifest *m, const char *source,
+				    const char *text, size_t len,
+				    struct ll_errlist *errs)
 {
-	static const char *const keys[] = { "model",	"training_run",
-					    "trained_at", "licensee",
-					    "items",	NULL };
-	struct ll_jsrc src = { source, text, len, 1, errs };
-	size_t before = ll_errlist_count(errs), i, n;
-	const char *reason = NULL;
+	uint8_t d[LL_SHA256_LEN];
 	json_error_t jerr;
-	json_t *items;
-	bool ok = true;
 
 	memset(m, 0, sizeof(*m));
 	m->source = source;
 	m->text = text;
 	m->text_len = len;
 	m->bytes = len;
-	{
-		uint8_t d[LL_SHA256_LEN];
-
-		ll_hash_sha256(text, len, d);
-		ll_hex(d, sizeof(d), m->sha256);
-	}
+	ll_hash_sha256(text, len, d);
+	ll_hex(d, sizeof(d), m->sha256);
 	if (ll_json_depth(text, len) > MANIFEST_DEPTH_MAX) {
 		ll_errlist_addf(errs, LL_INVALID, source, 1, NULL,
 				"JSON nested deeper than %d levels",
@@ -99,6 +90,8 @@ enum ll_status ll_manifest_parse(struct ll_manifest *m, const char *source,
 	}
 	m->json = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!m->json) {
+		struct ll_jsrc src = { source, text, len, 1, errs };
+
 		ll_jsrc_parse_error(&src, &jerr);
 		return LL_INVALID;
 	}
@@ -107,25 +100,37 @@ enum ll_status ll_manifest_parse(struct ll_manifest *m, const char *source,
 				"a manifest must be a JSON object");
 		return LL_INVALID;
 	}
-	ok &= ll_json_known_keys(&src, m->json, "", keys);
-	if (ll_json_str(&src, m->json, "", "model", true, &m->model) &&
+	return LL_OK;
+}
+
+/* The manifest's fields other than "items"; whether they are valid. */
+static bool parse_header(const struct ll_jsrc *src, struct ll_manifest *m)
+{
+	static const char *const keys[] = { "model",	"training_run",
+					    "trained_at", "licensee",
+					    "items",	NULL };
+	const char *reason = NULL;
+	bool ok = true;
+
+	ok &= ll_json_known_keys(src, m->json, "", keys);
+	if (ll_json_str(src, m->json, "", "model", true, &m->model) &&
 	    m->model) {
 		if (m->model[0] == '\0' || strlen(m->model) > MODEL_BYTES_MAX) {
-			ll_jsrc_error(&src, "model", "must be 1 to %d bytes",
+			ll_jsrc_error(src, "model", "must be 1 to %d bytes",
 				      MODEL_BYTES_MAX);
 			ok = false;
 		}
 	} else {
 		ok = false;
 	}
-	ok &= ll_json_id(&src, m->json, "", "training_run", true,
+	ok &= ll_json_id(src, m->json, "", "training_run", true,
 			 &m->training_run);
-	ok &= ll_json_id(&src, m->json, "", "licensee", true, &m->licensee);
-	if (ll_json_str(&src, m->json, "", "trained_at", true, &m->trained_at) &&
+	ok &= ll_json_id(src, m->json, "", "licensee", true, &m->licensee);
+	if (ll_json_str(src, m->json, "", "trained_at", true, &m->trained_at) &&
 	    m->trained_at) {
 		if (!ll_timestamp_parse(m->trained_at, &m->trained_at_us,
 					&reason)) {
-			ll_jsrc_error(&src, "trained_at",
+			ll_jsrc_error(src, "trained_at",
 				      "invalid timestamp \"%.40s\": %s",
 				      m->trained_at,
 				      reason ? reason : "malformed");
@@ -134,19 +139,30 @@ enum ll_status ll_manifest_parse(struct ll_manifest *m, const char *source,
 	} else {
 		ok = false;
 	}
-	items = json_object_get(m->json, "items");
+	return ok;
+}
+
+/* The manifest's "items" into m->items (owned by m), the valid ones
+ * counted; *ok cleared when one is invalid.  LL_INVALID when "items" is
+ * not an array of at most LL_MANIFEST_ITEMS_MAX; LL_NOMEM. */
+static enum ll_status parse_items(const struct ll_jsrc *src,
+				  struct ll_manifest *m, bool *ok)
+{
+	json_t *items = json_object_get(m->json, "items");
+	size_t i, n;
+
 	if (!items) {
-		ll_jsrc_error(&src, "items", "missing required field");
+		ll_jsrc_error(src, "items", "missing required field");
 		return LL_INVALID;
 	}
 	if (!json_is_array(items)) {
-		ll_jsrc_error(&src, "items", "must be an array, not %s",
+		ll_jsrc_error(src, "items", "must be an array, not %s",
 			      ll_json_type_name(items));
 		return LL_INVALID;
 	}
 	n = json_array_size(items);
 	if (n > LL_MANIFEST_ITEMS_MAX) {
-		ll_jsrc_error(&src, "items", "more than %d items",
+		ll_jsrc_error(src, "items", "more than %d items",
 			      LL_MANIFEST_ITEMS_MAX);
 		return LL_INVALID;
 	}
@@ -159,15 +175,34 @@ enum ll_status ll_manifest_parse(struct ll_manifest *m, const char *source,
 
 		ll_json_path_index(p, "items", i);
 		it->index = i;
-		if (parse_item(&src, json_array_get(items, i), p, it))
+		if (parse_item(src, json_array_get(items, i), p, it))
 			m->n_items++;
 		else
-			ok = false;
+			*ok = false;
 	}
 	for (i = 0; i < m->n_items; i++) {
 		if (m->items[i].kind == LL_REF_ISRC)
 			m->items[i].ref = m->items[i].isrc;
 	}
+	return LL_OK;
+}
+
+enum ll_status ll_manifest_parse(struct ll_manifest *m, const char *source,
+				 const char *text, size_t len,
+				 struct ll_errlist *errs)
+{
+	struct ll_jsrc src = { source, text, len, 1, errs };
+	size_t before = ll_errlist_count(errs);
+	enum ll_status rc;
+	bool ok;
+
+	rc = load_manifest(m, source, text, len, errs);
+	if (rc != LL_OK)
+		return rc;
+	ok = parse_header(&src, m);
+	rc = parse_items(&src, m, &ok);
+	if (rc != LL_OK)
+		return rc;
 	if (!ok || ll_errlist_count(errs) != before)
 		return LL_INVALID;
 	return LL_OK;

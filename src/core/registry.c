@@ -506,13 +506,12 @@ static bool parse_party(const struct ll_jsrc *src, json_t *obj,
 	return ok;
 }
 
-static bool parse_side(const struct ll_jsrc *src, const json_t *arr,
+/* The split array of one side: 1 to SPLIT_PARTIES_MAX entries, for which
+ * w->split[side] is allocated (w owns it). */
+static bool side_alloc(const struct ll_jsrc *src, const json_t *arr,
 		       const char *path, struct ll_work *w, enum ll_side side)
 {
-	static const char *const keys[] = { "party", "share", NULL };
-	size_t i, n;
-	bool ok = true;
-	mpq_t sum;
+	size_t n;
 
 	if (!expect_array(src, arr, path))
 		return false;
@@ -534,45 +533,76 @@ static bool parse_side(const struct ll_jsrc *src, const json_t *arr,
 		return false;
 	}
 	w->has_side[side] = true;
+	return true;
+}
+
+/* Whether entry i's party is already listed before it on the side
+ * (reported at ep). */
+static bool listed_twice(const struct ll_jsrc *src, const char *ep,
+			 const struct ll_work *w, enum ll_side side, size_t i)
+{
+	const char *party = w->split[side][i].party;
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		if (w->split[side][j].party &&
+		    strcmp(w->split[side][j].party, party) == 0) {
+			char pp[LL_JSON_PATH_MAX];
+
+			ll_json_path_key(pp, ep, "party");
+			ll_jsrc_error(src, pp,
+				      "party \"%s\" is listed twice on the %s "
+				      "side",
+				      party, side_names[side]);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Entry i of a side's split (e, at ep): its party and share, the share
+ * added to sum. */
+static bool parse_share(const struct ll_jsrc *src, json_t *e, const char *ep,
+			struct ll_work *w, enum ll_side side, size_t i,
+			mpq_t sum)
+{
+	static const char *const keys[] = { "party", "share", NULL };
+	struct ll_share *sh = &w->split[side][i];
+	bool ok = true;
+
+	if (!expect_object(src, e, ep))
+		return false;
+	ok &= ll_json_known_keys(src, e, ep, keys);
+	if (!ll_json_id(src, e, ep, "party", true, &sh->party))
+		ok = false;
+	else if (listed_twice(src, ep, w, side, i))
+		ok = false;
+	if (ll_json_exact(src, e, ep, "share", true, sh->share, NULL))
+		mpq_add(sum, sum, sh->share);
+	else
+		ok = false;
+	return ok;
+}
+
+static bool parse_side(const struct ll_jsrc *src, const json_t *arr,
+		       const char *path, struct ll_work *w, enum ll_side side)
+{
+	size_t i, n;
+	bool ok = true;
+	mpq_t sum;
+
+	if (!side_alloc(src, arr, path, w, side))
+		return false;
+	n = json_array_size(arr);
 	mpq_init(sum);
 	for (i = 0; i < n; i++) {
-		json_t *e = json_array_get(arr, i);
-		struct ll_share *sh = &w->split[side][i];
 		char ep[LL_JSON_PATH_MAX];
-		size_t j;
 
-		mpq_init(sh->share);
+		mpq_init(w->split[side][i].share);
 		w->n_split[side] = i + 1;
 		ll_json_path_index(ep, path, i);
-		if (!expect_object(src, e, ep)) {
-			ok = false;
-			continue;
-		}
-		ok &= ll_json_known_keys(src, e, ep, keys);
-		if (!ll_json_id(src, e, ep, "party", true, &sh->party)) {
-			ok = false;
-		} else {
-			for (j = 0; j < i; j++) {
-				if (w->split[side][j].party &&
-				    strcmp(w->split[side][j].party,
-					   sh->party) == 0) {
-					char pp[LL_JSON_PATH_MAX];
-
-					ll_json_path_key(pp, ep, "party");
-					ll_jsrc_error(src, pp,
-						      "party \"%s\" is listed "
-						      "twice on the %s side",
-						      sh->party,
-						      side_names[side]);
-					ok = false;
-					break;
-				}
-			}
-		}
-		if (ll_json_exact(src, e, ep, "share", true, sh->share, NULL))
-			mpq_add(sum, sum, sh->share);
-		else
-			ok = false;
+		ok &= parse_share(src, json_array_get(arr, i), ep, w, side, i,
+				  sum);
 	}
 	if (ok && mpq_cmp_ui(sum, 1, 1) != 0) {
 		char *s = ll_exact_fraction_str(sum);
@@ -828,6 +858,80 @@ static bool parse_terms(const struct ll_jsrc *src, const json_t *obj,
 	return ok;
 }
 
+/* The licence's "uses": a non-empty array of distinct use names, as the
+ * bit set l->uses. */
+static bool parse_uses(const struct ll_jsrc *src, const json_t *obj,
+		       const char *path, struct ll_licence *l)
+{
+	char up[LL_JSON_PATH_MAX];
+	json_t *uses;
+	bool ok = true;
+	size_t i;
+
+	ll_json_path_key(up, path, "uses");
+	uses = json_object_get(obj, "uses");
+	if (!uses) {
+		ll_jsrc_error(src, up, "missing required field");
+		return false;
+	}
+	if (!expect_array(src, uses, up))
+		return false;
+	if (json_array_size(uses) == 0) {
+		ll_jsrc_error(src, up, "must list at least one use");
+		return false;
+	}
+	for (i = 0; i < json_array_size(uses); i++) {
+		json_t *e = json_array_get(uses, i);
+		char ep[LL_JSON_PATH_MAX];
+		int u;
+
+		ll_json_path_index(ep, up, i);
+		for (u = 0; use_names[u]; u++) {
+			if (json_is_string(e) &&
+			    strcmp(json_string_value(e), use_names[u]) == 0)
+				break;
+		}
+		if (!use_names[u]) {
+			if (json_is_string(e))
+				ll_jsrc_error(src, ep,
+					      "\"%.40s\" is not one of: "
+					      "training, generation, voice",
+					      json_string_value(e));
+			else
+				ll_jsrc_error(src, ep,
+					      "must be one of: training, "
+					      "generation, voice");
+			ok = false;
+		} else if (l->uses & (1u << u)) {
+			ll_jsrc_error(src, ep, "\"%s\" is listed twice",
+				      use_names[u]);
+			ok = false;
+		} else {
+			l->uses |= 1u << u;
+		}
+	}
+	return ok;
+}
+
+/* The licence's "start" and "end" dates, end not before start. */
+static bool parse_term_dates(const struct ll_jsrc *src, const json_t *obj,
+			     const char *path, struct ll_licence *l)
+{
+	char p[LL_JSON_PATH_MAX];
+
+	if (!date_field(src, obj, path, "start", &l->start_day) ||
+	    !date_field(src, obj, path, "end", &l->end_day))
+		return false;
+	if (l->start_day > l->end_day) {
+		ll_json_path_key(p, path, "end");
+		ll_jsrc_error(src, p, "%s is before start %s",
+			      json_string_value(json_object_get(obj, "end")),
+			      json_string_value(json_object_get(obj, "start")));
+		return false;
+	}
+	return true;
+}
+
 static bool parse_licence(const struct ll_jsrc *src, json_t *obj,
 			  const char *path, struct ll_licence *l)
 {
@@ -835,75 +939,15 @@ static bool parse_licence(const struct ll_jsrc *src, json_t *obj,
 					    "scope", "uses",     "start",
 					    "end",   "currency", "terms",
 					    NULL };
-	char up[LL_JSON_PATH_MAX];
-	json_t *uses;
 	bool ok = true;
-	size_t i;
 
 	ok &= ll_json_known_keys(src, obj, path, keys);
 	ok &= ll_json_id(src, obj, path, "id", true, &l->id);
 	ok &= ll_json_id(src, obj, path, "licensee", true, &l->licensee);
 	ok &= ll_json_id(src, obj, path, "licensor", true, &l->licensor);
 	ok &= parse_scope(src, obj, path, l);
-	ll_json_path_key(up, path, "uses");
-	uses = json_object_get(obj, "uses");
-	if (!uses) {
-		ll_jsrc_error(src, up, "missing required field");
-		ok = false;
-	} else if (!expect_array(src, uses, up)) {
-		ok = false;
-	} else if (json_array_size(uses) == 0) {
-		ll_jsrc_error(src, up, "must list at least one use");
-		ok = false;
-	} else {
-		for (i = 0; i < json_array_size(uses); i++) {
-			json_t *e = json_array_get(uses, i);
-			char ep[LL_JSON_PATH_MAX];
-			int u;
-
-			ll_json_path_index(ep, up, i);
-			for (u = 0; use_names[u]; u++) {
-				if (json_is_string(e) &&
-				    strcmp(json_string_value(e),
-					   use_names[u]) == 0)
-					break;
-			}
-			if (!use_names[u]) {
-				if (json_is_string(e))
-					ll_jsrc_error(src, ep,
-						      "\"%.40s\" is not one of: "
-						      "training, generation, "
-						      "voice",
-						      json_string_value(e));
-				else
-					ll_jsrc_error(src, ep,
-						      "must be one of: training, "
-						      "generation, voice");
-				ok = false;
-			} else if (l->uses & (1u << u)) {
-				ll_jsrc_error(src, ep, "\"%s\" is listed twice",
-					      use_names[u]);
-				ok = false;
-			} else {
-				l->uses |= 1u << u;
-			}
-		}
-	}
-	if (date_field(src, obj, path, "start", &l->start_day) &&
-	    date_field(src, obj, path, "end", &l->end_day)) {
-		if (l->start_day > l->end_day) {
-			char p[LL_JSON_PATH_MAX];
-
-			ll_json_path_key(p, path, "end");
-			ll_jsrc_error(src, p, "%s is before start %s",
-				      json_string_value(json_object_get(obj, "end")),
-				      json_string_value(
-					      json_object_get(obj, "start")));
-			ok = false;
-		}
-	} else {
-		ok = false;
-	}
+	ok &= parse_uses(src, obj, path, l);
+	ok &= parse_term_dates(src, obj, path, l);
 	ok &= currency_field(src, obj, path, "currency", l->currency,
 			     &l->exponent);
 	ok &= parse_terms(src, obj, path, l);
@@ -1007,75 +1051,59 @@ static void record_path(char out[LL_JSON_PATH_MAX], enum ll_record_kind k,
 		ll_json_path_index(out, kind_arrays[k], m->index);
 }
 
-/*
- * Parse the record at obj (borrowed) into the free slot at the end of its
- * kind's array and merge it by id.
- */
-static enum ll_status add_record(struct ll_registry *reg,
-				 enum ll_record_kind k, const json_t *obj,
-				 const struct ll_jsrc *src, size_t index,
-				 bool stored, int version)
+/* The path records are reported at: "kind[index]" for a record being
+ * loaded, "kind[id=...]" for a stored one. */
+static void new_record_path(char path[LL_JSON_PATH_MAX],
+			    enum ll_record_kind k, const json_t *obj,
+			    size_t index, bool stored)
 {
-	char path[LL_JSON_PATH_MAX];
-	struct ll_record_meta *m;
-	json_t *copy;
-	enum ll_status rc;
-	size_t slot, prev;
-	char *canon;
-	uint8_t digest[LL_SHA256_LEN];
-	const char *id;
-	bool ok = false, inserted = false;
-
 	if (stored)
-		snprintf(path, sizeof(path), "%s[id=%.64s]", kind_arrays[k],
+		snprintf(path, LL_JSON_PATH_MAX, "%s[id=%.64s]",
+			 kind_arrays[k],
 			 json_is_string(json_object_get(obj, "id"))
 				 ? json_string_value(json_object_get(obj, "id"))
 				 : "?");
 	else
 		ll_json_path_index(path, kind_arrays[k], index);
-	if (!expect_object(src, obj, path))
-		return LL_INVALID;
-	rc = reserve(reg, k);
-	if (rc != LL_OK)
-		return rc;
-	copy = json_deep_copy(obj);
-	if (!copy)
-		return LL_NOMEM;
-	slot = ll_registry_count(reg, k);
-	m = meta_of(reg, k, slot);
+}
+
+/* Parse copy (the record's private JSON) into the zeroed slot of its
+ * kind's array; whether it is valid on its own. */
+static bool parse_record(struct ll_registry *reg, enum ll_record_kind k,
+			 const struct ll_jsrc *src, json_t *copy,
+			 const char *path, size_t slot)
+{
 	switch (k) {
 	case LL_REC_PARTY:
 		memset(&reg->parties.v[slot], 0, sizeof(struct ll_party));
-		ok = parse_party(src, copy, path, &reg->parties.v[slot]);
-		break;
+		return parse_party(src, copy, path, &reg->parties.v[slot]);
 	case LL_REC_WORK:
 		memset(&reg->works.v[slot], 0, sizeof(struct ll_work));
-		ok = parse_work(src, copy, path, &reg->works.v[slot]);
-		break;
+		return parse_work(src, copy, path, &reg->works.v[slot]);
 	case LL_REC_CONSENT:
 		memset(&reg->consents.v[slot], 0, sizeof(struct ll_consent));
-		ok = parse_consent(src, copy, path, &reg->consents.v[slot]);
-		break;
+		return parse_consent(src, copy, path, &reg->consents.v[slot]);
 	case LL_REC_LICENCE:
 		memset(&reg->licences.v[slot], 0, sizeof(struct ll_licence));
 		licence_init_nums(&reg->licences.v[slot]);
-		ok = parse_licence(src, copy, path, &reg->licences.v[slot]);
-		break;
+		return parse_licence(src, copy, path, &reg->licences.v[slot]);
 	case LL_REC_KIND_COUNT:
 		break;
 	}
-	if (!ok) {
-		release_fields(reg, k, slot);
-		json_decref(copy);
-		note_failed(reg, k, obj);
-		return LL_INVALID;
-	}
-	canon = ll_json_canonical(copy);
-	if (!canon) {
-		release_fields(reg, k, slot);
-		json_decref(copy);
+	return false;
+}
+
+/* Fill a parsed record's metadata; m->json takes copy (stolen) on
+ * success.  LL_NOMEM leaves copy with the caller. */
+static enum ll_status stamp_record(struct ll_record_meta *m, json_t *copy,
+				   const struct ll_jsrc *src, size_t index,
+				   bool stored, int version)
+{
+	uint8_t digest[LL_SHA256_LEN];
+	char *canon = ll_json_canonical(copy);
+
+	if (!canon)
 		return LL_NOMEM;
-	}
 	ll_hash_sha256(canon, strlen(canon), digest);
 	free(canon);
 	m->json = copy;
@@ -1088,70 +1116,232 @@ static enum ll_status add_record(struct ll_registry *reg,
 	m->version = version;
 	m->prev_version = 0;
 	m->prev_sha256[0] = '\0';
-	id = json_string_value(json_object_get(copy, "id"));
+	return LL_OK;
+}
+
+/* Drop the record parsed into slot: its fields and its JSON. */
+static void drop_record(struct ll_registry *reg, enum ll_record_kind k,
+			size_t slot)
+{
+	struct ll_record_meta *m = meta_of(reg, k, slot);
+
+	release_fields(reg, k, slot);
+	json_decref(m->json);
+	m->json = NULL;
+}
+
+/* A loaded record (at slot) over the stored one (at prev): it replaces
+ * it; the index keeps pointing at the old id string, kept alive in
+ * reg->retired. */
+static enum ll_status replace_stored(struct ll_registry *reg,
+				     enum ll_record_kind k, size_t slot,
+				     size_t prev)
+{
+	struct ll_record_meta *m = meta_of(reg, k, slot);
+	struct ll_record_meta *old = meta_of(reg, k, prev);
+
+	if (!reg->retired)
+		reg->retired = json_array();
+	if (!reg->retired || json_array_append(reg->retired, old->json) != 0)
+		return LL_NOMEM;
+	m->prev_version = old->version;
+	memcpy(m->prev_sha256, old->sha256, sizeof(m->prev_sha256));
+	release_fields(reg, k, prev);
+	json_decref(old->json);
+	move_record(reg, k, slot, prev);
+	return LL_OK;
+}
+
+/* Report a loaded record whose id an earlier one with other content has. */
+static void report_redefined(const struct ll_jsrc *src, const char *path,
+			     enum ll_record_kind k, const char *id,
+			     const struct ll_record_meta *old)
+{
+	char first[LL_JSON_PATH_MAX];
+	long line = 0;
+
+	record_path(first, k, old);
+	if (old->text)
+		line = ll_json_path_line(old->text, old->text_len, first, 1);
+	ll_jsrc_error(src, path,
+		      "%s \"%s\" is defined twice with different content "
+		      "(first at %s:%ld: %s)",
+		      kind_names[k], id, old->source, line, first);
+}
+
+/* Merge the record parsed into slot by id: counted when new, replacing a
+ * stored one, else dropped (silently when it repeats a loaded record). */
+static enum ll_status merge_record(struct ll_registry *reg,
+				   enum ll_record_kind k,
+				   const struct ll_jsrc *src, const char *path,
+				   size_t slot)
+{
+	struct ll_record_meta *m = meta_of(reg, k, slot);
+	const struct ll_record_meta *old;
+	const char *id = json_string_value(json_object_get(m->json, "id"));
+	bool inserted = false;
+	size_t prev;
+	enum ll_status rc;
 
 	rc = ll_strmap_put(index_of(reg, k), id, slot, &inserted, &prev);
-	if (rc != LL_OK)
-		goto drop;
+	if (rc != LL_OK) {
+		drop_record(reg, k, slot);
+		return rc;
+	}
 	if (inserted) {
 		bump_count(reg, k);
 		return LL_OK;
 	}
-	{
-		struct ll_record_meta *old = meta_of(reg, k, prev);
-
-		if (old->stored && !stored) {
-			/* a loaded record over the stored one: it replaces
-			 * it; the index keeps pointing at the old id string,
-			 * kept alive in reg->retired */
-			if (!reg->retired)
-				reg->retired = json_array();
-			if (!reg->retired ||
-			    json_array_append(reg->retired, old->json) != 0) {
-				rc = LL_NOMEM;
-				goto drop;
-			}
-			m->prev_version = old->version;
-			memcpy(m->prev_sha256, old->sha256,
-			       sizeof(m->prev_sha256));
-			release_fields(reg, k, prev);
-			json_decref(old->json);
-			move_record(reg, k, slot, prev);
+	old = meta_of(reg, k, prev);
+	if (old->stored && !m->stored) {
+		rc = replace_stored(reg, k, slot, prev);
+		if (rc == LL_OK)
 			return LL_OK;
-		}
-		if (!old->stored && !stored &&
-		    strcmp(old->sha256, m->sha256) == 0) {
-			rc = LL_OK; /* the same record twice: one counts */
-			goto drop;
-		}
-		if (old->stored && stored) {
-			ll_jsrc_error(src, path, "%s \"%s\" stored twice",
-				      kind_names[k], id);
-			rc = LL_INVALID;
-			goto drop;
-		}
-		{
-			char first[LL_JSON_PATH_MAX];
-			long line = 0;
-
-			record_path(first, k, old);
-			if (old->text)
-				line = ll_json_path_line(old->text,
-							 old->text_len, first,
-							 1);
-			ll_jsrc_error(src, path,
-				      "%s \"%s\" is defined twice with "
-				      "different content (first at %s:%ld: %s)",
-				      kind_names[k], id, old->source, line,
-				      first);
-		}
+	} else if (!old->stored && !m->stored &&
+		   strcmp(old->sha256, m->sha256) == 0) {
+		rc = LL_OK; /* the same record twice: one counts */
+	} else if (old->stored && m->stored) {
+		ll_jsrc_error(src, path, "%s \"%s\" stored twice",
+			      kind_names[k], id);
+		rc = LL_INVALID;
+	} else {
+		report_redefined(src, path, k, id, old);
 		rc = LL_INVALID;
 	}
-drop:
-	release_fields(reg, k, slot);
-	json_decref(m->json);
-	m->json = NULL;
+	drop_record(reg, k, slot);
 	return rc;
+}
+
+/*
+ * Parse the record at obj (borrowed) into the free slot at the end of its
+ * kind's array and merge it by id.
+ */
+static enum ll_status add_record(struct ll_registry *reg,
+				 enum ll_record_kind k, const json_t *obj,
+				 const struct ll_jsrc *src, size_t index,
+				 bool stored, int version)
+{
+	char path[LL_JSON_PATH_MAX];
+	json_t *copy;
+	enum ll_status rc;
+	size_t slot;
+
+	new_record_path(path, k, obj, index, stored);
+	if (!expect_object(src, obj, path))
+		return LL_INVALID;
+	rc = reserve(reg, k);
+	if (rc != LL_OK)
+		return rc;
+	copy = json_deep_copy(obj);
+	if (!copy)
+		return LL_NOMEM;
+	slot = ll_registry_count(reg, k);
+	if (!parse_record(reg, k, src, copy, path, slot)) {
+		release_fields(reg, k, slot);
+		json_decref(copy);
+		note_failed(reg, k, obj);
+		return LL_INVALID;
+	}
+	rc = stamp_record(meta_of(reg, k, slot), copy, src, index, stored,
+			  version);
+	if (rc != LL_OK) {
+		release_fields(reg, k, slot);
+		json_decref(copy);
+		return rc;
+	}
+	return merge_record(reg, k, src, path, slot);
+}
+
+/* The registry file's root object (new reference), or NULL with the
+ * error listed. */
+static json_t *load_registry_root(const char *source, const char *text,
+				  size_t len, struct ll_errlist *errs)
+{
+	json_error_t jerr;
+	json_t *root;
+
+	if (ll_json_depth(text, len) > REGISTRY_DEPTH_MAX) {
+		ll_errlist_addf(errs, LL_INVALID, source, 1, NULL,
+				"JSON nested deeper than %d levels",
+				REGISTRY_DEPTH_MAX);
+		return NULL;
+	}
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		struct ll_jsrc src = { source, text, len, 1, errs };
+
+		ll_jsrc_parse_error(&src, &jerr);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		ll_errlist_addf(errs, LL_INVALID, source, 1, NULL,
+				"a registry file must be a JSON object holding "
+				"\"parties\", \"works\", \"consents\" or "
+				"\"licences\"");
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* Report the root's keys that name no registry, or values that are not
+ * arrays, and a file that holds none of the registries. */
+static void check_registry_keys(const struct ll_jsrc *src, json_t *root,
+				size_t before)
+{
+	const char *key;
+	json_t *v;
+	bool any = false;
+	int k;
+
+	json_object_foreach(root, key, v) {
+		for (k = 0; k < LL_REC_KIND_COUNT; k++) {
+			if (strcmp(key, kind_arrays[k]) == 0)
+				break;
+		}
+		if (k == LL_REC_KIND_COUNT) {
+			ll_jsrc_error(src, key,
+				      "unknown registry \"%s\": expected "
+				      "parties, works, consents or licences",
+				      key);
+			continue;
+		}
+		any = true;
+		if (!expect_array(src, v, key))
+			continue;
+	}
+	if (!any && ll_errlist_count(src->errs) == before)
+		ll_errlist_addf(src->errs, LL_INVALID, src->source, 1, NULL,
+				"holds none of \"parties\", \"works\", "
+				"\"consents\", \"licences\"");
+}
+
+/* Add every record of the root's registries, in a fixed kind order, so
+ * results never depend on the order of keys in the file; LL_NOMEM stops. */
+static enum ll_status add_records(struct ll_registry *reg, json_t *root,
+				  const struct ll_jsrc *src)
+{
+	int k;
+	size_t i;
+
+	for (k = 0; k < LL_REC_KIND_COUNT; k++) {
+		json_t *arr = json_object_get(root, kind_arrays[k]);
+
+		if (!json_is_array(arr))
+			continue;
+		for (i = 0; i < json_array_size(arr); i++) {
+			enum ll_status r = add_record(
+				reg, (enum ll_record_kind)k,
+				json_array_get(arr, i), src, i, false, 0);
+			if (r == LL_NOMEM) {
+				ll_errlist_addf(src->errs, LL_NOMEM,
+						src->source, 0, NULL,
+						"out of memory");
+				return LL_NOMEM;
+			}
+		}
+	}
+	return LL_OK;
 }
 
 enum ll_status ll_registry_parse(struct ll_registry *reg, const char *source,
@@ -1160,73 +1350,14 @@ enum ll_status ll_registry_parse(struct ll_registry *reg, const char *source,
 {
 	struct ll_jsrc src = { source, text, len, 1, errs };
 	size_t before = ll_errlist_count(errs);
-	json_error_t jerr;
 	json_t *root;
-	const char *key;
-	json_t *v;
-	enum ll_status rc = LL_OK;
-	bool any = false;
-	int k;
+	enum ll_status rc;
 
-	if (ll_json_depth(text, len) > REGISTRY_DEPTH_MAX) {
-		ll_errlist_addf(errs, LL_INVALID, source, 1, NULL,
-				"JSON nested deeper than %d levels",
-				REGISTRY_DEPTH_MAX);
+	root = load_registry_root(source, text, len, errs);
+	if (!root)
 		return LL_INVALID;
-	}
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		ll_jsrc_parse_error(&src, &jerr);
-		return LL_INVALID;
-	}
-	if (!json_is_object(root)) {
-		ll_errlist_addf(errs, LL_INVALID, source, 1, NULL,
-				"a registry file must be a JSON object holding "
-				"\"parties\", \"works\", \"consents\" or "
-				"\"licences\"");
-		json_decref(root);
-		return LL_INVALID;
-	}
-	json_object_foreach(root, key, v) {
-		for (k = 0; k < LL_REC_KIND_COUNT; k++) {
-			if (strcmp(key, kind_arrays[k]) == 0)
-				break;
-		}
-		if (k == LL_REC_KIND_COUNT) {
-			ll_jsrc_error(&src, key,
-				      "unknown registry \"%s\": expected "
-				      "parties, works, consents or licences",
-				      key);
-			continue;
-		}
-		any = true;
-		if (!expect_array(&src, v, key))
-			continue;
-	}
-	if (!any && ll_errlist_count(errs) == before)
-		ll_errlist_addf(errs, LL_INVALID, source, 1, NULL,
-				"holds none of \"parties\", \"works\", "
-				"\"consents\", \"licences\"");
-	/* records in a fixed kind order, so results never depend on the
-	 * order of keys in the file */
-	for (k = 0; k < LL_REC_KIND_COUNT && rc != LL_NOMEM; k++) {
-		json_t *arr = json_object_get(root, kind_arrays[k]);
-		size_t i;
-
-		if (!json_is_array(arr))
-			continue;
-		for (i = 0; i < json_array_size(arr); i++) {
-			enum ll_status r = add_record(
-				reg, (enum ll_record_kind)k,
-				json_array_get(arr, i), &src, i, false, 0);
-			if (r == LL_NOMEM) {
-				ll_errlist_addf(errs, LL_NOMEM, source, 0,
-						NULL, "out of memory");
-				rc = LL_NOMEM;
-				break;
-			}
-		}
-	}
+	check_registry_keys(&src, root, before);
+	rc = add_records(reg, root, &src);
 	json_decref(root);
 	if (rc == LL_OK && ll_errlist_count(errs) != before)
 		rc = LL_INVALID;

@@ -194,10 +194,72 @@ static enum ll_status push_pair(struct ll_run *r, uint32_t licence,
 	return LL_OK;
 }
 
+/* ll_run_training's state: the run and its two growing arrays' room. */
+struct training_job {
+	struct ll_run *r;
+	size_t cap_ex, cap_pairs;
+};
+
+/* Report item it of manifest m naming a work two licences cover. */
+static void report_training_conflict(const struct ll_jsrc *src,
+				     const struct ll_registry *reg,
+				     const struct ll_manifest *m,
+				     const struct ll_manifest_item *it,
+				     const struct ll_span *s,
+				     const struct ll_work *w)
+{
+	char p[LL_JSON_PATH_MAX];
+
+	ll_json_path_index(p, "items", it->index);
+	ll_jsrc_error(src, p,
+		      "licences \"%s\" and \"%s\" both cover work \"%s\" for "
+		      "training at %s: the licence data must be fixed",
+		      reg->licences.v[s->licence].id,
+		      reg->licences.v[s->conflict].id, w->id, m->trained_at);
+}
+
+/* Item i of manifest mi: excluded with its reason, or a training pair of
+ * its work and the licence it is eligible under. */
+static enum ll_status train_item(struct training_job *j,
+				 const struct ll_jsrc *src, size_t mi,
+				 size_t i)
+{
+	struct ll_run *r = j->r;
+	const struct ll_registry *reg = r->reg;
+	const struct ll_manifest *m = &r->manifests[mi];
+	const struct ll_manifest_item *it = &m->items[i];
+	const struct ll_work *w;
+	const struct ll_span *s;
+	size_t wi;
+	bool found;
+
+	r->n_items++;
+	found = it->kind == LL_REF_WORK
+			? ll_strmap_get(&reg->works.ix, it->ref, &wi)
+			: ll_strmap_get(&reg->isrc_ix, it->ref, &wi);
+	if (!found)
+		return push_excluded(r, (uint32_t)mi, i,
+				     LL_REASON_UNKNOWN_WORK, &j->cap_ex);
+	w = &reg->works.v[wi];
+	if (it->content_sha256[0] && w->content_sha256[0] &&
+	    strcmp(it->content_sha256, w->content_sha256) != 0)
+		return push_excluded(r, (uint32_t)mi, i,
+				     LL_REASON_HASH_MISMATCH, &j->cap_ex);
+	s = ll_elig_at(&r->elig, wi, LL_USE_TRAINING, m->trained_at_us);
+	if (s->conflict >= 0) {
+		report_training_conflict(src, reg, m, it, s, w);
+		return LL_OK;
+	}
+	if (s->reason != LL_ELIGIBLE)
+		return push_excluded(r, (uint32_t)mi, i,
+				     (enum ll_reason)s->reason, &j->cap_ex);
+	return push_pair(r, (uint32_t)s->licence, (uint32_t)wi, &j->cap_pairs);
+}
+
 enum ll_status ll_run_training(struct ll_run *r)
 {
-	const struct ll_registry *reg = r->reg;
-	size_t cap_ex = 0, cap_pairs = 0, mi, i;
+	struct training_job j = { r, 0, 0 };
+	size_t mi, i;
 	enum ll_status rc = LL_OK;
 
 	for (mi = 0; mi < r->n_manifests && rc == LL_OK; mi++) {
@@ -212,58 +274,8 @@ enum ll_status ll_run_training(struct ll_run *r)
 				      m->licensee, r->licensee);
 			continue;
 		}
-		for (i = 0; i < m->n_items && rc == LL_OK; i++) {
-			const struct ll_manifest_item *it = &m->items[i];
-			const struct ll_work *w;
-			const struct ll_span *s;
-			size_t wi;
-			bool found;
-
-			r->n_items++;
-			found = it->kind == LL_REF_WORK
-					? ll_strmap_get(&reg->works.ix, it->ref,
-							&wi)
-					: ll_strmap_get(&reg->isrc_ix, it->ref,
-							&wi);
-			if (!found) {
-				rc = push_excluded(r, (uint32_t)mi, i,
-						   LL_REASON_UNKNOWN_WORK,
-						   &cap_ex);
-				continue;
-			}
-			w = &reg->works.v[wi];
-			if (it->content_sha256[0] && w->content_sha256[0] &&
-			    strcmp(it->content_sha256, w->content_sha256) != 0) {
-				rc = push_excluded(r, (uint32_t)mi, i,
-						   LL_REASON_HASH_MISMATCH,
-						   &cap_ex);
-				continue;
-			}
-			s = ll_elig_at(&r->elig, wi, LL_USE_TRAINING,
-				       m->trained_at_us);
-			if (s->conflict >= 0) {
-				char p[LL_JSON_PATH_MAX];
-
-				ll_json_path_index(p, "items", it->index);
-				ll_jsrc_error(&src, p,
-					      "licences \"%s\" and \"%s\" both "
-					      "cover work \"%s\" for training "
-					      "at %s: the licence data must be "
-					      "fixed",
-					      reg->licences.v[s->licence].id,
-					      reg->licences.v[s->conflict].id,
-					      w->id, m->trained_at);
-				continue;
-			}
-			if (s->reason != LL_ELIGIBLE) {
-				rc = push_excluded(r, (uint32_t)mi, i,
-						   (enum ll_reason)s->reason,
-						   &cap_ex);
-				continue;
-			}
-			rc = push_pair(r, (uint32_t)s->licence, (uint32_t)wi,
-				       &cap_pairs);
-		}
+		for (i = 0; i < m->n_items && rc == LL_OK; i++)
+			rc = train_item(&j, &src, mi, i);
 	}
 	return rc;
 }

@@ -341,20 +341,17 @@ static enum ll_status note_voice(struct ll_tally *t, const struct ll_event *ev,
 	return LL_OK;
 }
 
-enum ll_status ll_tally_event(struct ll_tally *t, const struct ll_event *ev,
-			      uint32_t file, long line)
-{
-	enum { RESOLVED_MAX = LL_EVENT_ATTRIBUTIONS_MAX };
-	const struct ll_run_ctx *ctx = t->ctx;
-	const struct ll_registry *reg = ctx->reg;
-	size_t resolved[RESOLVED_MAX], n_resolved = 0;
+/* The works of one event's attributions, as ll_tally_event resolves them. */
+struct event_works {
 	int64_t work_of[LL_EVENT_ATTRIBUTIONS_MAX];	/* -1: not catalogued */
-	int32_t day = ll_timestamp_day(ev->ts_us);
-	enum ll_status rc = LL_OK;
-	size_t i, j;
-	bool bad = false;
+	size_t resolved[LL_EVENT_ATTRIBUTIONS_MAX];	/* distinct works */
+	size_t n_resolved;
+};
 
-	t->events++;
+/* Keep the event id's hash for the duplicate check; LL_NOMEM. */
+static inline enum ll_status note_event_id(struct ll_tally *t,
+					   const struct ll_event *ev)
+{
 	if (t->n_ids == t->cap_ids) {
 		size_t ncap = t->cap_ids ? t->cap_ids * 2 : 65536;
 		uint64_t *nv = realloc(t->id_hashes, ncap * sizeof(*nv));
@@ -365,25 +362,70 @@ enum ll_status ll_tally_event(struct ll_tally *t, const struct ll_event *ev,
 		t->cap_ids = ncap;
 	}
 	t->id_hashes[t->n_ids++] = ll_event_id_hash(ev->id, strlen(ev->id));
-	if (day < ctx->first_day || day > ctx->last_day) {
-		char d[11], f[11], l[11];
+	return LL_OK;
+}
 
-		ll_date_format(day, d);
-		ll_date_format(ctx->first_day, f);
-		ll_date_format(ctx->last_day, l);
-		event_error(t, file, line, "ts",
-			    "event on %s is outside the run period %s "
-			    "(%s..%s)",
-			    d, ctx->period, f, l);
-		bad = true;
+/* Report an event dated outside the run period. */
+static void report_outside_period(struct ll_tally *t, int32_t day,
+				  uint32_t file, long line)
+{
+	const struct ll_run_ctx *ctx = t->ctx;
+	char d[11], f[11], l[11];
+
+	ll_date_format(day, d);
+	ll_date_format(ctx->first_day, f);
+	ll_date_format(ctx->last_day, l);
+	event_error(t, file, line, "ts",
+		    "event on %s is outside the run period %s (%s..%s)", d,
+		    ctx->period, f, l);
+}
+
+/* Whether the event is in the run period and its model has a training
+ * manifest in the run (each failure reported). */
+static inline bool event_admissible(struct ll_tally *t,
+				    const struct ll_event *ev, int32_t day,
+				    uint32_t file, long line)
+{
+	const struct ll_run_ctx *ctx = t->ctx;
+	bool ok = true;
+
+	if (day < ctx->first_day || day > ctx->last_day) {
+		report_outside_period(t, day, file, line);
+		ok = false;
 	}
 	if (ctx->models && !ll_strmap_get(ctx->models, ev->model, NULL)) {
 		event_error(t, file, line, "model",
 			    "model \"%.100s\" has no training manifest in "
 			    "this run",
 			    ev->model);
-		bad = true;
+		ok = false;
 	}
+	return ok;
+}
+
+/* Report attribution i naming work w a second time. */
+static void report_attributed_twice(struct ll_tally *t, size_t i, size_t w,
+				    uint32_t file, long line)
+{
+	char f[48];
+
+	snprintf(f, sizeof(f), "attribution[%zu]", i);
+	event_error(t, file, line, f,
+		    "work \"%s\" is attributed twice in one event",
+		    t->ctx->reg->works.v[w].id);
+}
+
+/* Resolve each attribution to its catalogued work (or -1); whether no
+ * work is attributed twice (each repeat reported). */
+static inline bool resolve_works(struct ll_tally *t, const struct ll_event *ev,
+				 struct event_works *ew, uint32_t file,
+				 long line)
+{
+	const struct ll_registry *reg = t->ctx->reg;
+	size_t i, j;
+	bool ok = true;
+
+	ew->n_resolved = 0;
 	for (i = 0; i < ev->n_attr; i++) {
 		const struct ll_attr *a = &ev->attr[i];
 		size_t w;
@@ -391,34 +433,59 @@ enum ll_status ll_tally_event(struct ll_tally *t, const struct ll_event *ev,
 				     ? ll_strmap_get(&reg->works.ix, a->ref, &w)
 				     : ll_strmap_get(&reg->isrc_ix, a->ref, &w);
 
-		work_of[i] = found ? (int64_t)w : -1;
+		ew->work_of[i] = found ? (int64_t)w : -1;
 		if (!found)
 			continue;
-		for (j = 0; j < n_resolved; j++) {
-			if (resolved[j] == w) {
-				char f[48];
-
-				snprintf(f, sizeof(f), "attribution[%zu]", i);
-				event_error(t, file, line, f,
-					    "work \"%s\" is attributed twice in "
-					    "one event",
-					    reg->works.v[w].id);
-				bad = true;
+		for (j = 0; j < ew->n_resolved; j++) {
+			if (ew->resolved[j] == w) {
+				report_attributed_twice(t, i, w, file, line);
+				ok = false;
 			}
 		}
-		if (n_resolved < RESOLVED_MAX)
-			resolved[n_resolved++] = w;
+		if (ew->n_resolved < LL_EVENT_ATTRIBUTIONS_MAX)
+			ew->resolved[ew->n_resolved++] = w;
 	}
-	if (bad)
-		return LL_OK;
-	t->attributions += ev->n_attr;
+	return ok;
+}
+
+/* Report two licences covering work w for generation on the event's day. */
+static void report_licence_conflict(struct ll_tally *t, const struct ll_span *s,
+				    size_t i, size_t w, int32_t day,
+				    uint32_t file, long line)
+{
+	const struct ll_registry *reg = t->ctx->reg;
+	char f[48], d[11];
+
+	snprintf(f, sizeof(f), "attribution[%zu]", i);
+	ll_date_format(day, d);
+	event_error(t, file, line, f,
+		    "licences \"%s\" and \"%s\" both cover work \"%s\" for "
+		    "generation on %s: the licence data must be fixed",
+		    reg->licences.v[s->licence].id,
+		    reg->licences.v[s->conflict].id, reg->works.v[w].id, d);
+}
+
+/* Add each attribution's mass to its slot: an unknown work's by its
+ * reference; a known work's by its eligibility at ts, or to the work's
+ * other-currency slot when its licence is in another currency. */
+static inline enum ll_status tally_attributions(struct ll_tally *t,
+						const struct ll_event *ev,
+						const struct event_works *ew,
+						int32_t day, uint32_t file,
+						long line)
+{
+	const struct ll_run_ctx *ctx = t->ctx;
+	const struct ll_registry *reg = ctx->reg;
+	enum ll_status rc = LL_OK;
+	size_t i;
+
 	for (i = 0; i < ev->n_attr && rc == LL_OK; i++) {
 		const struct ll_attr *a = &ev->attr[i];
 		const struct ll_span *s;
 		struct ll_mass *m;
-		size_t w = (size_t)work_of[i];
+		size_t w = (size_t)ew->work_of[i];
 
-		if (work_of[i] < 0) {
+		if (ew->work_of[i] < 0) {
 			m = unknown_mass(t, a);
 			if (!m)
 				return LL_NOMEM;
@@ -427,17 +494,7 @@ enum ll_status ll_tally_event(struct ll_tally *t, const struct ll_event *ev,
 		}
 		s = ll_elig_at(ctx->elig, w, LL_USE_GENERATION, ev->ts_us);
 		if (s->conflict >= 0) {
-			char f[48], d[11];
-
-			snprintf(f, sizeof(f), "attribution[%zu]", i);
-			ll_date_format(day, d);
-			event_error(t, file, line, f,
-				    "licences \"%s\" and \"%s\" both cover work "
-				    "\"%s\" for generation on %s: the licence "
-				    "data must be fixed",
-				    reg->licences.v[s->licence].id,
-				    reg->licences.v[s->conflict].id,
-				    reg->works.v[w].id, d);
+			report_licence_conflict(t, s, i, w, day, file, line);
 			continue;
 		}
 		if (s->reason == LL_ELIGIBLE &&
@@ -448,10 +505,31 @@ enum ll_status ll_tally_event(struct ll_tally *t, const struct ll_event *ev,
 			m = &t->slots[s->slot];
 		rc = add_mass(t, m, &ev->value, &a->weight, ev->ts_us);
 	}
+	return rc;
+}
+
+enum ll_status ll_tally_event(struct ll_tally *t, const struct ll_event *ev,
+			      uint32_t file, long line)
+{
+	struct event_works ew;
+	int32_t day = ll_timestamp_day(ev->ts_us);
+	enum ll_status rc;
+	bool ok;
+
+	t->events++;
+	rc = note_event_id(t, ev);
+	if (rc != LL_OK)
+		return rc;
+	ok = event_admissible(t, ev, day, file, line);
+	ok &= resolve_works(t, ev, &ew, file, line);
+	if (!ok)
+		return LL_OK;
+	t->attributions += ev->n_attr;
+	rc = tally_attributions(t, ev, &ew, day, file, line);
 	if (rc == LL_OK)
 		rc = add_unattributed(t, ev);
 	if (rc == LL_OK && ev->voice)
-		rc = note_voice(t, ev, resolved, n_resolved, file, line);
+		rc = note_voice(t, ev, ew.resolved, ew.n_resolved, file, line);
 	return rc;
 }
 

@@ -329,20 +329,113 @@ static bool keyid_matches(const json_t *v, const struct ll_key *pub)
 	       CRYPTO_memcmp(json_string_value(v), pub->keyid, n) == 0;
 }
 
-enum ll_status ll_dsse_open(const char *envelope, size_t envelope_len,
-			    const struct ll_key *pub, uint8_t **payload,
-			    size_t *len, char **type, struct ll_error *err)
+/* The whole envelope is well-formed before anything is verified: its
+ * keys, 1 to DSSE_SIGNATURES_MAX signatures, each with a base64 "sig". */
+static enum ll_status check_envelope(const json_t *env, struct ll_error *err)
 {
 	static const char *const env_keys[] = {"payload", "payloadType",
 					       "signatures", NULL};
 	static const char *const sig_keys[] = {"keyid", "sig", NULL};
 	char field[LL_ERROR_FIELD_MAX];
-	json_error_t jerr;
-	json_t *env, *sigs, *one;
-	uint8_t *body = NULL, *pae = NULL, *sig = NULL;
-	size_t body_len = 0, pae_len = 0, sig_len = 0, i, n_sigs;
-	size_t matched = 0;
+	const json_t *sigs;
+	json_t *one;
+	uint8_t *sig = NULL;
+	size_t sig_len = 0, i, n_sigs;
+	enum ll_status rc;
+
+	rc = check_object(env, "", env_keys, "signatures", err);
+	if (rc != LL_OK)
+		return rc;
+	sigs = json_object_get(env, "signatures");
+	n_sigs = json_array_size(sigs);
+	if (n_sigs == 0 || n_sigs > DSSE_SIGNATURES_MAX)
+		return ll_error_set(err, LL_INVALID, NULL, 0, "signatures",
+				    "must hold 1 to %d signatures, not %zu",
+				    DSSE_SIGNATURES_MAX, n_sigs);
+	json_array_foreach(sigs, i, one) {
+		snprintf(field, sizeof(field), "signatures[%zu]", i);
+		rc = check_object(one, field, sig_keys, NULL, err);
+		if (rc != LL_OK)
+			return rc;
+		snprintf(field, sizeof(field), "signatures[%zu].sig", i);
+		rc = decode_field(json_object_get(one, "sig"), field, &sig,
+				  &sig_len, err);
+		free(sig);
+		sig = NULL;
+		if (rc != LL_OK)
+			return rc;
+	}
+	return LL_OK;
+}
+
+/* The envelope's payload, decoded into *body (new), and its
+ * pre-authentication encoding into *pae (new). */
+static enum ll_status envelope_pae(const json_t *env, uint8_t **body,
+				   size_t *body_len, uint8_t **pae,
+				   size_t *pae_len, struct ll_error *err)
+{
+	const char *ptype = json_string_value(json_object_get(env,
+							      "payloadType"));
+	enum ll_status rc;
+
+	rc = decode_field(json_object_get(env, "payload"), "payload", body,
+			  body_len, err);
+	if (rc != LL_OK)
+		return rc;
+	*pae = ll_dsse_pae(ptype, *body, *body_len, pae_len);
+	if (!*pae)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory opening an envelope");
+	return LL_OK;
+}
+
+/* Whether a signature by pub over pae verifies: LL_FINDINGS when no
+ * signature is by pub or none of those verifies. */
+static enum ll_status verify_signatures(const json_t *sigs,
+					const struct ll_key *pub,
+					const uint8_t *pae, size_t pae_len,
+					struct ll_error *err)
+{
+	json_t *one;
+	uint8_t *sig = NULL;
+	size_t sig_len = 0, i, matched = 0;
 	bool verified = false;
+	enum ll_status rc;
+
+	json_array_foreach(sigs, i, one) {
+		if (!keyid_matches(json_object_get(one, "keyid"), pub))
+			continue;
+		matched++;
+		rc = decode_field(json_object_get(one, "sig"), "sig", &sig,
+				  &sig_len, err);
+		if (rc != LL_OK) {
+			free(sig);
+			return rc;
+		}
+		verified = sig_len == LL_ED25519_SIG_LEN &&
+			   ll_key_verify(pub, pae, pae_len, sig);
+		free(sig);
+		sig = NULL;
+		if (verified)
+			break;
+	}
+	if (matched == 0)
+		return ll_error_set(err, LL_FINDINGS, NULL, 0, "signatures",
+				    "no signature by key %s", pub->keyid);
+	if (!verified)
+		return ll_error_set(err, LL_FINDINGS, NULL, 0, "signatures",
+				    "signature does not verify");
+	return LL_OK;
+}
+
+enum ll_status ll_dsse_open(const char *envelope, size_t envelope_len,
+			    const struct ll_key *pub, uint8_t **payload,
+			    size_t *len, char **type, struct ll_error *err)
+{
+	json_error_t jerr;
+	json_t *env;
+	uint8_t *body = NULL, *pae = NULL;
+	size_t body_len = 0, pae_len = 0;
 	enum ll_status rc;
 
 	assert(envelope && pub && pub->pkey && payload && len && type);
@@ -353,79 +446,24 @@ enum ll_status ll_dsse_open(const char *envelope, size_t envelope_len,
 	if (!env)
 		return ll_error_set(err, LL_INVALID, NULL, jerr.line, NULL,
 				    "not a valid DSSE envelope: %s", jerr.text);
-	rc = check_object(env, "", env_keys, "signatures", err);
-	if (rc != LL_OK)
-		goto out;
-	sigs = json_object_get(env, "signatures");
-	n_sigs = json_array_size(sigs);
-	if (n_sigs == 0 || n_sigs > DSSE_SIGNATURES_MAX) {
-		rc = ll_error_set(err, LL_INVALID, NULL, 0, "signatures",
-				  "must hold 1 to %d signatures, not %zu",
-				  DSSE_SIGNATURES_MAX, n_sigs);
-		goto out;
+	rc = check_envelope(env, err);
+	if (rc == LL_OK)
+		rc = envelope_pae(env, &body, &body_len, &pae, &pae_len, err);
+	if (rc == LL_OK)
+		rc = verify_signatures(json_object_get(env, "signatures"), pub,
+				       pae, pae_len, err);
+	if (rc == LL_OK) {
+		*type = strdup(json_string_value(
+			json_object_get(env, "payloadType")));
+		if (!*type)
+			rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					  "out of memory opening an envelope");
 	}
-	/* the whole envelope is well-formed before anything is verified */
-	json_array_foreach(sigs, i, one) {
-		snprintf(field, sizeof(field), "signatures[%zu]", i);
-		rc = check_object(one, field, sig_keys, NULL, err);
-		if (rc != LL_OK)
-			goto out;
-		snprintf(field, sizeof(field), "signatures[%zu].sig", i);
-		rc = decode_field(json_object_get(one, "sig"), field, &sig,
-				  &sig_len, err);
-		if (rc != LL_OK)
-			goto out;
-		free(sig);
-		sig = NULL;
+	if (rc == LL_OK) {
+		*payload = body;
+		*len = body_len;
+		body = NULL;
 	}
-	rc = decode_field(json_object_get(env, "payload"), "payload", &body,
-			  &body_len, err);
-	if (rc != LL_OK)
-		goto out;
-	pae = ll_dsse_pae(json_string_value(json_object_get(env, "payloadType")),
-			  body, body_len, &pae_len);
-	if (!pae) {
-		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-				  "out of memory opening an envelope");
-		goto out;
-	}
-	json_array_foreach(sigs, i, one) {
-		if (!keyid_matches(json_object_get(one, "keyid"), pub))
-			continue;
-		matched++;
-		rc = decode_field(json_object_get(one, "sig"), "sig", &sig,
-				  &sig_len, err);
-		if (rc != LL_OK)
-			goto out;
-		verified = sig_len == LL_ED25519_SIG_LEN &&
-			   ll_key_verify(pub, pae, pae_len, sig);
-		free(sig);
-		sig = NULL;
-		if (verified)
-			break;
-	}
-	if (matched == 0) {
-		rc = ll_error_set(err, LL_FINDINGS, NULL, 0, "signatures",
-				  "no signature by key %s", pub->keyid);
-		goto out;
-	}
-	if (!verified) {
-		rc = ll_error_set(err, LL_FINDINGS, NULL, 0, "signatures",
-				  "signature does not verify");
-		goto out;
-	}
-	*type = strdup(json_string_value(json_object_get(env, "payloadType")));
-	if (!*type) {
-		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-				  "out of memory opening an envelope");
-		goto out;
-	}
-	*payload = body;
-	*len = body_len;
-	body = NULL;
-	rc = LL_OK;
-out:
-	free(sig);
 	free(body);
 	free(pae);
 	json_decref(env);

@@ -491,20 +491,26 @@ static enum ll_status run_entry(const struct ll_run *r,
 	return rc;
 }
 
-enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
-			      int64_t supersedes, const char *run_json,
-			      int64_t *posting_id_out, int64_t *entries,
-			      struct ll_error *err)
+/* One posting while it is written: the run, its row and its entries. */
+struct post_job {
+	const struct ll_run *r;
+	int64_t supersedes, posting_id;
+	char first[11], last[11];
+	char period[24];		/* "first..last" */
+	char json_sha[65];		/* SHA-256 of the run's JSON */
+	char prev[65];			/* the journal's head hash */
+	struct jentry *rev, *fwd;	/* reversals, the run's entries */
+	size_t n_rev, n_fwd;
+	struct jentry **all;		/* chain order, borrowed from rev, fwd */
+	size_t n_all;
+};
+
+/* Lock the journal (until the transaction ends) and read its head. */
+static enum ll_status journal_head(struct ll_db *db, char prev[65],
+				   struct ll_error *err)
 {
-	char first[11], last[11], prev[65], sup[32], json_sha[65], period[24];
-	const char *params[7];
-	struct jentry *rev = NULL, *fwd = NULL, **all = NULL;
-	size_t n_rev = 0, n_fwd = 0, n_all = 0, i;
-	int64_t posting_id;
-	enum ll_status rc;
 	PGresult *res;
 
-	*entries = 0;
 	res = ll_db_exec(db, "cannot lock the journal",
 			 "SELECT pg_advisory_xact_lock($1::bigint)", 1,
 			 (const char *const[]){ LOCK_JOURNAL }, PGRES_TUPLES_OK,
@@ -518,18 +524,28 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 			 0, NULL, PGRES_TUPLES_OK, 1, err);
 	if (!res)
 		return LL_DB;
-	snprintf(prev, sizeof(prev), "%s",
+	snprintf(prev, 65, "%s",
 		 PQntuples(res) ? PQgetvalue(res, 0, 0) : GENESIS);
 	PQclear(res);
+	return LL_OK;
+}
 
-	ll_date_format(r->first_day, first);
-	ll_date_format(r->last_day, last);
-	snprintf(sup, sizeof(sup), "%lld", (long long)supersedes);
-	params[0] = r->id;
-	params[1] = r->licensee;
-	params[2] = first;
-	params[3] = last;
-	params[4] = supersedes ? sup : NULL;
+/* Insert the posting row of the run; its id into j->posting_id. */
+static enum ll_status insert_posting(struct ll_db *db, struct post_job *j,
+				     const char *run_json, struct ll_error *err)
+{
+	char sup[32];
+	const char *params[7];
+	PGresult *res;
+
+	ll_date_format(j->r->first_day, j->first);
+	ll_date_format(j->r->last_day, j->last);
+	snprintf(sup, sizeof(sup), "%lld", (long long)j->supersedes);
+	params[0] = j->r->id;
+	params[1] = j->r->licensee;
+	params[2] = j->first;
+	params[3] = j->last;
+	params[4] = j->supersedes ? sup : NULL;
 	params[5] = run_json;
 	params[6] = run_json;
 	res = ll_db_exec(db, "cannot record the posting",
@@ -540,56 +556,96 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 			 7, params, PGRES_TUPLES_OK, 1, err);
 	if (!res)
 		return LL_DB;
-	posting_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	*posting_id_out = posting_id;
+	j->posting_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
+	return LL_OK;
+}
 
-	{
-		uint8_t d[LL_SHA256_LEN];
+/* The entries of the posting in chain order in j->all: the superseded
+ * posting's reversals, then one per licence with a non-zero total. */
+static enum ll_status build_entries(struct ll_db *db, struct post_job *j,
+				    struct ll_error *err)
+{
+	const struct ll_run *r = j->r;
+	enum ll_status rc;
+	size_t i;
 
-		ll_sha256(run_json, strlen(run_json), d);
-		ll_hex(d, sizeof(d), json_sha);
-	}
-	snprintf(period, sizeof(period), "%s..%s", first, last);
-	rc = supersedes ? load_entries(db, supersedes, &rev, &n_rev, err)
-			: LL_OK;
-	fwd = calloc(r->st.n_lic + 1, sizeof(*fwd));
-	all = calloc(n_rev + r->st.n_lic + 1, sizeof(*all));
-	if (rc == LL_OK && (!fwd || !all))
+	rc = j->supersedes
+		     ? load_entries(db, j->supersedes, &j->rev, &j->n_rev, err)
+		     : LL_OK;
+	j->fwd = calloc(r->st.n_lic + 1, sizeof(*j->fwd));
+	j->all = calloc(j->n_rev + r->st.n_lic + 1, sizeof(*j->all));
+	if (rc == LL_OK && (!j->fwd || !j->all))
 		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "out of memory");
-	for (i = 0; i < n_rev && rc == LL_OK; i++) {
-		rev[i].posting_id = posting_id;
-		set_posting(&rev[i], r->id, period, supersedes, json_sha);
-		all[n_all++] = &rev[i];
+	for (i = 0; i < j->n_rev && rc == LL_OK; i++) {
+		j->rev[i].posting_id = j->posting_id;
+		set_posting(&j->rev[i], r->id, j->period, j->supersedes,
+			    j->json_sha);
+		j->all[j->n_all++] = &j->rev[i];
 	}
 	for (i = 0; i < r->st.n_lic && rc == LL_OK; i++) {
-		struct jentry *e = &fwd[n_fwd];
+		struct jentry *e = &j->fwd[j->n_fwd];
 
 		if (r->st.lic[i].minor == 0)
 			continue;
-		e->posting_id = posting_id;
-		set_posting(e, r->id, period, supersedes, json_sha);
+		e->posting_id = j->posting_id;
+		set_posting(e, r->id, j->period, j->supersedes, j->json_sha);
 		rc = run_entry(r, &r->st.lic[i], e);
 		if (rc == LL_NOMEM)
 			ll_error_set(err, rc, NULL, 0, NULL, "out of memory");
-		n_fwd++;
-		all[n_all++] = e;
+		j->n_fwd++;
+		j->all[j->n_all++] = e;
 	}
+	return rc;
+}
+
+/* Free the posting's entries. */
+static void post_job_release(struct post_job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->n_rev; i++)
+		jentry_release(&j->rev[i]);
+	for (i = 0; j->fwd && i < j->n_fwd; i++)
+		jentry_release(&j->fwd[i]);
+	free(j->rev);
+	free(j->fwd);
+	free(j->all);
+}
+
+enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
+			      int64_t supersedes, const char *run_json,
+			      int64_t *posting_id_out, int64_t *entries,
+			      struct ll_error *err)
+{
+	struct post_job j;
+	uint8_t d[LL_SHA256_LEN];
+	enum ll_status rc;
+	size_t i;
+
+	*entries = 0;
+	memset(&j, 0, sizeof(j));
+	j.r = r;
+	j.supersedes = supersedes;
+	rc = journal_head(db, j.prev, err);
+	if (rc == LL_OK)
+		rc = insert_posting(db, &j, run_json, err);
+	if (rc != LL_OK)
+		return rc;
+	*posting_id_out = j.posting_id;
+	ll_sha256(run_json, strlen(run_json), d);
+	ll_hex(d, sizeof(d), j.json_sha);
+	snprintf(j.period, sizeof(j.period), "%s..%s", j.first, j.last);
+	rc = build_entries(db, &j, err);
 	/* entry rows in chain order (reversals, then the new figures), then
 	 * every line at once */
-	for (i = 0; i < n_all && rc == LL_OK; i++)
-		rc = insert_entry(db, all[i], prev, err);
+	for (i = 0; i < j.n_all && rc == LL_OK; i++)
+		rc = insert_entry(db, j.all[i], j.prev, err);
 	if (rc == LL_OK)
-		rc = copy_lines(db, all, n_all, err);
+		rc = copy_lines(db, j.all, j.n_all, err);
 	if (rc == LL_OK)
-		*entries = (int64_t)n_all;
-	for (i = 0; i < n_rev; i++)
-		jentry_release(&rev[i]);
-	for (i = 0; fwd && i < n_fwd; i++)
-		jentry_release(&fwd[i]);
-	free(rev);
-	free(fwd);
-	free(all);
+		*entries = (int64_t)j.n_all;
+	post_job_release(&j);
 	return rc;
 }
 
@@ -768,17 +824,25 @@ static void add_sum(struct csum *v, size_t *n, size_t max, const char *cur,
 	}
 }
 
-static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
-				  struct ll_error *err)
-{
-	enum { CURRENCIES_MAX = 64 };
-	PGresult *er, *lr;
-	struct csum total[CURRENCIES_MAX];
-	size_t n_total = 0, li = 0;
-	char prev[65];
-	int i, n_e, n_l;
+enum { CURRENCIES_MAX = 64 };
 
-	memcpy(prev, GENESIS, sizeof(prev));
+/* The journal as the chain audit walks it. */
+struct chain_audit {
+	struct ll_audit *a;
+	PGresult *er, *lr;		/* entries, lines: owned */
+	int n_e, n_l;
+	size_t li;			/* the next line row */
+	char prev[65];			/* the hash before the current entry */
+	struct csum total[CURRENCIES_MAX]; /* the whole ledger's, by currency */
+	size_t n_total;
+};
+
+/* Read every journal entry (with its posting) and every line, in order. */
+static enum ll_status read_journal(struct ll_db *db, struct chain_audit *c,
+				   struct ll_error *err)
+{
+	PGresult *er, *lr;
+
 	er = ll_db_exec(db, "cannot read the journal",
 			"SELECT e.entry_id, e.posting_id, e.kind, "
 			"coalesce(e.reverses, 0), e.run_id, e.licence, "
@@ -801,178 +865,229 @@ static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
 		PQclear(er);
 		return LL_DB;
 	}
-	n_e = PQntuples(er);
-	n_l = PQntuples(lr);
-	a->entries = n_e;
-	a->lines = n_l;
-	for (i = 0; i < n_e; i++) {
-		struct jentry e;
-		struct csum sums[CURRENCIES_MAX];
-		size_t n_sums = 0, k;
-		char hash[65];
-
-		memset(&e, 0, sizeof(e));
-		e.entry_id = strtoll(PQgetvalue(er, i, 0), NULL, 10);
-		e.posting_id = strtoll(PQgetvalue(er, i, 1), NULL, 10);
-		snprintf(e.kind, sizeof(e.kind), "%s", PQgetvalue(er, i, 2));
-		e.reverses = strtoll(PQgetvalue(er, i, 3), NULL, 10);
-		snprintf(e.run_id, sizeof(e.run_id), "%s", PQgetvalue(er, i, 4));
-		snprintf(e.licence, sizeof(e.licence), "%s",
-			 PQgetvalue(er, i, 5));
-		set_posting(&e, PQgetvalue(er, i, 8), PQgetvalue(er, i, 9),
-			    strtoll(PQgetvalue(er, i, 10), NULL, 10),
-			    PQgetvalue(er, i, 11));
-		while (li < (size_t)n_l &&
-		       strtoll(PQgetvalue(lr, (int)li, 0), NULL, 10) < e.entry_id)
-			li++; /* lines of no entry: the FK forbids them */
-		while (li < (size_t)n_l &&
-		       strtoll(PQgetvalue(lr, (int)li, 0), NULL, 10) ==
-			       e.entry_id) {
-			int64_t amt = strtoll(PQgetvalue(lr, (int)li, 4), NULL,
-					      10);
-
-			if (strcmp(PQgetvalue(lr, (int)li, 1),
-				   PQgetvalue(lr, (int)li, 5)) != 0)
-				finding(a, e.entry_id,
-					"journal entry %lld: a line's party "
-					"differs from its account's",
-					(long long)e.entry_id);
-			if (jentry_add(&e, PQgetvalue(lr, (int)li, 1),
-				       PQgetvalue(lr, (int)li, 2),
-				       PQgetvalue(lr, (int)li, 3),
-				       amt) != LL_OK) {
-				jentry_release(&e);
-				PQclear(er);
-				PQclear(lr);
-				return ll_error_set(err, LL_NOMEM, NULL, 0,
-						    NULL, "out of memory");
-			}
-			add_sum(sums, &n_sums, CURRENCIES_MAX,
-				PQgetvalue(lr, (int)li, 3), amt);
-			add_sum(total, &n_total, CURRENCIES_MAX,
-				PQgetvalue(lr, (int)li, 3), amt);
-			li++;
-		}
-		if (strcmp(PQgetvalue(er, i, 6), prev) != 0)
-			finding(a, e.entry_id,
-				"journal entry %lld: the chain is broken (its "
-				"previous hash is not the hash of the entry "
-				"before it)",
-				(long long)e.entry_id);
-		entry_digest(PQgetvalue(er, i, 6), &e, hash);
-		if (strcmp(hash, PQgetvalue(er, i, 7)) != 0)
-			finding(a, e.entry_id,
-				"journal entry %lld: content does not match its "
-				"hash (changed outside ledgerline)",
-				(long long)e.entry_id);
-		if (e.n == 0)
-			finding(a, e.entry_id, "journal entry %lld has no lines",
-				(long long)e.entry_id);
-		for (k = 0; k < n_sums; k++) {
-			if (sums[k].sum != 0)
-				finding(a, e.entry_id,
-					"journal entry %lld does not balance: "
-					"%lld %s",
-					(long long)e.entry_id,
-					(long long)sums[k].sum,
-					sums[k].currency);
-		}
-		snprintf(prev, sizeof(prev), "%s", PQgetvalue(er, i, 7));
-		jentry_release(&e);
-	}
-	snprintf(a->head, sizeof(a->head), "%s", prev);
-	{
-		size_t k;
-
-		for (k = 0; k < n_total; k++) {
-			if (total[k].sum != 0)
-				finding(a, 0,
-					"the ledger does not sum to zero in %s: "
-					"%lld",
-					total[k].currency,
-					(long long)total[k].sum);
-		}
-	}
-	PQclear(er);
-	PQclear(lr);
+	c->er = er;
+	c->lr = lr;
+	c->n_e = PQntuples(er);
+	c->n_l = PQntuples(lr);
+	c->a->entries = c->n_e;
+	c->a->lines = c->n_l;
 	return LL_OK;
 }
 
-/* Structural checks done in SQL: one posting in force per period;
- * reversals negate exactly; posted totals equal the run's. */
+/* Entry row i as a jentry without its lines. */
+static void entry_of_row(const PGresult *er, int i, struct jentry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->entry_id = strtoll(PQgetvalue(er, i, 0), NULL, 10);
+	e->posting_id = strtoll(PQgetvalue(er, i, 1), NULL, 10);
+	snprintf(e->kind, sizeof(e->kind), "%s", PQgetvalue(er, i, 2));
+	e->reverses = strtoll(PQgetvalue(er, i, 3), NULL, 10);
+	snprintf(e->run_id, sizeof(e->run_id), "%s", PQgetvalue(er, i, 4));
+	snprintf(e->licence, sizeof(e->licence), "%s", PQgetvalue(er, i, 5));
+	set_posting(e, PQgetvalue(er, i, 8), PQgetvalue(er, i, 9),
+		    strtoll(PQgetvalue(er, i, 10), NULL, 10),
+		    PQgetvalue(er, i, 11));
+}
+
+/* Whether line row li belongs to an entry before entry_id (sign < 0) or
+ * to it (0). */
+static int line_entry_cmp(const struct chain_audit *c, int64_t entry_id)
+{
+	int64_t id = strtoll(PQgetvalue(c->lr, (int)c->li, 0), NULL, 10);
+
+	return (id > entry_id) - (id < entry_id);
+}
+
+/* Add e's lines to it, summing them per currency into sums and the
+ * ledger's total; a line's party must be its account's.  LL_NOMEM. */
+static enum ll_status entry_lines(struct chain_audit *c, struct jentry *e,
+				  struct csum *sums, size_t *n_sums)
+{
+	PGresult *lr = c->lr;
+
+	while (c->li < (size_t)c->n_l && line_entry_cmp(c, e->entry_id) < 0)
+		c->li++; /* lines of no entry: the FK forbids them */
+	for (; c->li < (size_t)c->n_l && line_entry_cmp(c, e->entry_id) == 0;
+	     c->li++) {
+		int row = (int)c->li;
+		int64_t amt = strtoll(PQgetvalue(lr, row, 4), NULL, 10);
+
+		if (strcmp(PQgetvalue(lr, row, 1), PQgetvalue(lr, row, 5)) != 0)
+			finding(c->a, e->entry_id,
+				"journal entry %lld: a line's party differs "
+				"from its account's",
+				(long long)e->entry_id);
+		if (jentry_add(e, PQgetvalue(lr, row, 1),
+			       PQgetvalue(lr, row, 2), PQgetvalue(lr, row, 3),
+			       amt) != LL_OK)
+			return LL_NOMEM;
+		add_sum(sums, n_sums, CURRENCIES_MAX, PQgetvalue(lr, row, 3),
+			amt);
+		add_sum(c->total, &c->n_total, CURRENCIES_MAX,
+			PQgetvalue(lr, row, 3), amt);
+	}
+	return LL_OK;
+}
+
+/* Check entry row i (e, with its lines and their sums): its link to the
+ * entry before, its hash, its lines, its balance. */
+static void check_entry(struct chain_audit *c, int i, const struct jentry *e,
+			const struct csum *sums, size_t n_sums)
+{
+	const char *prev_hash = PQgetvalue(c->er, i, 6);
+	char hash[65];
+	size_t k;
+
+	if (strcmp(prev_hash, c->prev) != 0)
+		finding(c->a, e->entry_id,
+			"journal entry %lld: the chain is broken (its "
+			"previous hash is not the hash of the entry before "
+			"it)",
+			(long long)e->entry_id);
+	entry_digest(prev_hash, e, hash);
+	if (strcmp(hash, PQgetvalue(c->er, i, 7)) != 0)
+		finding(c->a, e->entry_id,
+			"journal entry %lld: content does not match its hash "
+			"(changed outside ledgerline)",
+			(long long)e->entry_id);
+	if (e->n == 0)
+		finding(c->a, e->entry_id, "journal entry %lld has no lines",
+			(long long)e->entry_id);
+	for (k = 0; k < n_sums; k++) {
+		if (sums[k].sum != 0)
+			finding(c->a, e->entry_id,
+				"journal entry %lld does not balance: %lld %s",
+				(long long)e->entry_id, (long long)sums[k].sum,
+				sums[k].currency);
+	}
+}
+
+/* Walk the journal in entry order: every entry's hash chain, content,
+ * lines and balance, then the ledger's total per currency. */
+static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
+				  struct ll_error *err)
+{
+	struct chain_audit c;
+	enum ll_status rc;
+	size_t k;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	c.a = a;
+	memcpy(c.prev, GENESIS, sizeof(c.prev));
+	rc = read_journal(db, &c, err);
+	for (i = 0; i < c.n_e && rc == LL_OK; i++) {
+		struct jentry e;
+		struct csum sums[CURRENCIES_MAX];
+		size_t n_sums = 0;
+
+		entry_of_row(c.er, i, &e);
+		if (entry_lines(&c, &e, sums, &n_sums) != LL_OK) {
+			rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					  "out of memory");
+		} else {
+			check_entry(&c, i, &e, sums, n_sums);
+			snprintf(c.prev, sizeof(c.prev), "%s",
+				 PQgetvalue(c.er, i, 7));
+		}
+		jentry_release(&e);
+	}
+	if (rc == LL_OK) {
+		snprintf(a->head, sizeof(a->head), "%s", c.prev);
+		for (k = 0; k < c.n_total; k++) {
+			if (c.total[k].sum != 0)
+				finding(a, 0,
+					"the ledger does not sum to zero in "
+					"%s: %lld",
+					c.total[k].currency,
+					(long long)c.total[k].sum);
+		}
+	}
+	PQclear(c.er);
+	PQclear(c.lr);
+	return rc;
+}
+
+/* Structural checks done in SQL, each a query giving (entry id or 0,
+ * subject) of the first problem and the finding's words: one posting in
+ * force per period; reversals negate exactly; posted totals equal the
+ * run's. */
+static const char *const structure_checks[][2] = {
+	{ "SELECT 0, licensee || ' ' || period_first || '..' || "
+	  "period_last FROM ledgerline.posting p WHERE NOT EXISTS "
+	  "(SELECT 1 FROM ledgerline.posting q WHERE q.supersedes = "
+	  "p.posting_id) GROUP BY licensee, period_first, period_last "
+	  "HAVING count(*) > 1 LIMIT 1",
+	  "more than one posting in force for" },
+	{ "SELECT e.entry_id, e.reverses::text FROM "
+	  "ledgerline.journal_entry e WHERE e.kind = 'reversal' AND "
+	  "EXISTS ((SELECT account_id, -amount_minor FROM "
+	  "ledgerline.journal_line WHERE entry_id = e.reverses EXCEPT "
+	  "ALL SELECT account_id, amount_minor FROM "
+	  "ledgerline.journal_line WHERE entry_id = e.entry_id) UNION "
+	  "ALL (SELECT account_id, amount_minor FROM "
+	  "ledgerline.journal_line WHERE entry_id = e.entry_id EXCEPT "
+	  "ALL SELECT account_id, -amount_minor FROM "
+	  "ledgerline.journal_line WHERE entry_id = e.reverses)) "
+	  "ORDER BY 1 LIMIT 1",
+	  "does not exactly reverse entry" },
+	{ "SELECT e.entry_id, e.licence FROM ledgerline.journal_entry "
+	  "e JOIN ledgerline.run_licence r USING (run_id, licence) "
+	  "WHERE e.kind = 'posting' AND r.amount_minor <> (SELECT "
+	  "-sum(l.amount_minor) FROM ledgerline.journal_line l JOIN "
+	  "ledgerline.account a USING (account_id) WHERE l.entry_id = "
+	  "e.entry_id AND a.kind = 'licensee_payable') ORDER BY 1 "
+	  "LIMIT 1",
+	  "does not post the run's total for licence" },
+	{ "SELECT e.entry_id, e.licence || ' of ' || e.run_id FROM "
+	  "ledgerline.journal_entry e JOIN ledgerline.posting p USING "
+	  "(posting_id) WHERE e.kind = 'posting' AND (e.run_id <> "
+	  "p.run_id OR NOT EXISTS (SELECT 1 FROM "
+	  "ledgerline.run_licence r WHERE r.run_id = p.run_id AND "
+	  "r.licence = e.licence AND r.amount_minor <> 0)) ORDER BY 1 "
+	  "LIMIT 1",
+	  "posts a licence its posting's run does not have:" },
+	{ "SELECT e.entry_id, x.party FROM ledgerline.journal_entry e "
+	  "JOIN ledgerline.run_party x USING (run_id, licence) WHERE "
+	  "e.kind = 'posting' AND x.amount_minor <> (SELECT "
+	  "coalesce(sum(l.amount_minor), 0) FROM "
+	  "ledgerline.journal_line l JOIN ledgerline.account a USING "
+	  "(account_id) WHERE l.entry_id = e.entry_id AND a.party = "
+	  "x.party AND a.kind <> 'licensee_payable') ORDER BY 1 LIMIT "
+	  "1",
+	  "disagrees with the run's stored total of party" },
+	{ "SELECT 0, p.posting_id || ' (run ' || p.run_id || ', "
+	  "licence ' || r.licence || ')' FROM ledgerline.posting p "
+	  "JOIN ledgerline.run_licence r USING (run_id) WHERE "
+	  "r.amount_minor <> 0 AND NOT EXISTS (SELECT 1 FROM "
+	  "ledgerline.journal_entry e WHERE e.posting_id = "
+	  "p.posting_id AND e.kind = 'posting' AND e.licence = "
+	  "r.licence) ORDER BY p.posting_id LIMIT 1",
+	  "an entry is missing from posting" },
+	{ "SELECT 0, q.posting_id || ' (entry ' || e.entry_id || ')' "
+	  "FROM ledgerline.posting q JOIN ledgerline.journal_entry e "
+	  "ON e.posting_id = q.supersedes AND e.kind = 'posting' WHERE "
+	  "NOT EXISTS (SELECT 1 FROM ledgerline.journal_entry v WHERE "
+	  "v.posting_id = q.posting_id AND v.reverses = e.entry_id) "
+	  "ORDER BY q.posting_id LIMIT 1",
+	  "a reversal is missing from posting" },
+	{ "SELECT 0, r.run_id FROM ledgerline.run r WHERE NOT EXISTS "
+	  "(SELECT 1 FROM ledgerline.posting p WHERE p.run_id = "
+	  "r.run_id) LIMIT 1",
+	  "a stored run was never posted (its posting was removed?):" },
+};
+
+/* Run the structural checks, a finding for the first problem of each. */
 static enum ll_status audit_structure(struct ll_db *db, struct ll_audit *a,
 				      struct ll_error *err)
 {
-	static const char *const checks[][2] = {
-		{ "SELECT 0, licensee || ' ' || period_first || '..' || "
-		  "period_last FROM ledgerline.posting p WHERE NOT EXISTS "
-		  "(SELECT 1 FROM ledgerline.posting q WHERE q.supersedes = "
-		  "p.posting_id) GROUP BY licensee, period_first, period_last "
-		  "HAVING count(*) > 1 LIMIT 1",
-		  "more than one posting in force for" },
-		{ "SELECT e.entry_id, e.reverses::text FROM "
-		  "ledgerline.journal_entry e WHERE e.kind = 'reversal' AND "
-		  "EXISTS ((SELECT account_id, -amount_minor FROM "
-		  "ledgerline.journal_line WHERE entry_id = e.reverses EXCEPT "
-		  "ALL SELECT account_id, amount_minor FROM "
-		  "ledgerline.journal_line WHERE entry_id = e.entry_id) UNION "
-		  "ALL (SELECT account_id, amount_minor FROM "
-		  "ledgerline.journal_line WHERE entry_id = e.entry_id EXCEPT "
-		  "ALL SELECT account_id, -amount_minor FROM "
-		  "ledgerline.journal_line WHERE entry_id = e.reverses)) "
-		  "ORDER BY 1 LIMIT 1",
-		  "does not exactly reverse entry" },
-		{ "SELECT e.entry_id, e.licence FROM ledgerline.journal_entry "
-		  "e JOIN ledgerline.run_licence r USING (run_id, licence) "
-		  "WHERE e.kind = 'posting' AND r.amount_minor <> (SELECT "
-		  "-sum(l.amount_minor) FROM ledgerline.journal_line l JOIN "
-		  "ledgerline.account a USING (account_id) WHERE l.entry_id = "
-		  "e.entry_id AND a.kind = 'licensee_payable') ORDER BY 1 "
-		  "LIMIT 1",
-		  "does not post the run's total for licence" },
-		{ "SELECT e.entry_id, e.licence || ' of ' || e.run_id FROM "
-		  "ledgerline.journal_entry e JOIN ledgerline.posting p USING "
-		  "(posting_id) WHERE e.kind = 'posting' AND (e.run_id <> "
-		  "p.run_id OR NOT EXISTS (SELECT 1 FROM "
-		  "ledgerline.run_licence r WHERE r.run_id = p.run_id AND "
-		  "r.licence = e.licence AND r.amount_minor <> 0)) ORDER BY 1 "
-		  "LIMIT 1",
-		  "posts a licence its posting's run does not have:" },
-		{ "SELECT e.entry_id, x.party FROM ledgerline.journal_entry e "
-		  "JOIN ledgerline.run_party x USING (run_id, licence) WHERE "
-		  "e.kind = 'posting' AND x.amount_minor <> (SELECT "
-		  "coalesce(sum(l.amount_minor), 0) FROM "
-		  "ledgerline.journal_line l JOIN ledgerline.account a USING "
-		  "(account_id) WHERE l.entry_id = e.entry_id AND a.party = "
-		  "x.party AND a.kind <> 'licensee_payable') ORDER BY 1 LIMIT "
-		  "1",
-		  "disagrees with the run's stored total of party" },
-		{ "SELECT 0, p.posting_id || ' (run ' || p.run_id || ', "
-		  "licence ' || r.licence || ')' FROM ledgerline.posting p "
-		  "JOIN ledgerline.run_licence r USING (run_id) WHERE "
-		  "r.amount_minor <> 0 AND NOT EXISTS (SELECT 1 FROM "
-		  "ledgerline.journal_entry e WHERE e.posting_id = "
-		  "p.posting_id AND e.kind = 'posting' AND e.licence = "
-		  "r.licence) ORDER BY p.posting_id LIMIT 1",
-		  "an entry is missing from posting" },
-		{ "SELECT 0, q.posting_id || ' (entry ' || e.entry_id || ')' "
-		  "FROM ledgerline.posting q JOIN ledgerline.journal_entry e "
-		  "ON e.posting_id = q.supersedes AND e.kind = 'posting' WHERE "
-		  "NOT EXISTS (SELECT 1 FROM ledgerline.journal_entry v WHERE "
-		  "v.posting_id = q.posting_id AND v.reverses = e.entry_id) "
-		  "ORDER BY q.posting_id LIMIT 1",
-		  "a reversal is missing from posting" },
-		{ "SELECT 0, r.run_id FROM ledgerline.run r WHERE NOT EXISTS "
-		  "(SELECT 1 FROM ledgerline.posting p WHERE p.run_id = "
-		  "r.run_id) LIMIT 1",
-		  "a stored run was never posted (its posting was removed?):" },
-	};
-	size_t i;
+	size_t i, n = sizeof(structure_checks) / sizeof(structure_checks[0]);
 
-	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+	for (i = 0; i < n; i++) {
+		const char *const *check = structure_checks[i];
 		PGresult *res = ll_db_exec(db, "cannot audit the postings",
-					   checks[i][0], 0, NULL,
-					   PGRES_TUPLES_OK, 2, err);
+					   check[0], 0, NULL, PGRES_TUPLES_OK,
+					   2, err);
 
 		if (!res)
 			return LL_DB;
@@ -980,7 +1095,7 @@ static enum ll_status audit_structure(struct ll_db *db, struct ll_audit *a,
 			int64_t id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 			char what[200];
 
-			snprintf(what, sizeof(what), "%s %s", checks[i][1],
+			snprintf(what, sizeof(what), "%s %s", check[1],
 				 PQgetvalue(res, 0, 1));
 			if (id)
 				finding(a, id, "journal entry %lld %s",
