@@ -100,11 +100,11 @@ struct ll_cluster_files {
 };
 
 /*
- * Remove the embedded cluster: stop its server (as ll_cluster_stop), then
- * delete its directory, its log (and the rotated .log.old), the <home>/pg
- * and <home>/pg.log links of the /var/lib/ledgerline fallback, and a
- * leftover <home>/pg.initializing; the data directory itself and its
- * keys are kept.  With dry_run, only check and fill files.
+ * Remove the embedded cluster: stop its server (immediate shutdown: no
+ * checkpoint for data about to go), then delete its directory, its log
+ * (and the rotated .log.old), the <home>/pg and <home>/pg.log links of
+ * the /var/lib/ledgerline fallback, and a leftover <home>/pg.initializing;
+ * the data directory itself and its keys are kept.  With dry_run, only check and fill files.
  *
  * Only a cluster ledgerline made is ever removed: c->pgdata must be a
  * directory (not a symlink) holding PG_VERSION and the ledgerline_cluster

@@ -1393,13 +1393,19 @@ static enum ll_status place_cluster(struct ll_cluster *c,
 	return LL_OK;
 }
 
+/*
+ * pg_ctl start, or stop in shutdown mode "fast" (a checkpoint first: the
+ * data is kept) or "immediate" (no checkpoint: for a cluster about to be
+ * removed, which a busy machine could otherwise take minutes to stop).
+ */
 static enum ll_status pg_ctl(const struct ll_cluster *c,
 			     const struct runas *ra, const char *action,
-			     struct ll_error *err)
+			     bool immediate, struct ll_error *err)
 {
 	char prog[PATH_MAX], pgdata[PATH_MAX], logp[PATH_MAX];
 	char d_opt[] = "-D", l_opt[] = "-l", w_opt[] = "-w", t_opt[] = "-t";
-	char t_val[] = "60", m_opt[] = "-m", m_val[] = "fast";
+	char t_val[] = "60", m_opt[] = "-m", m_fast[] = "fast";
+	char m_immediate[] = "immediate";
 	char start[] = "start", stop[] = "stop";
 	char tail[LL_ERROR_TEXT_MAX - 64];
 	char *argv[12];
@@ -1423,7 +1429,7 @@ static enum ll_status pg_ctl(const struct ll_cluster *c,
 		argv[i++] = logp;
 	} else {
 		argv[i++] = m_opt;
-		argv[i++] = m_val;
+		argv[i++] = immediate ? m_immediate : m_fast;
 	}
 	argv[i++] = w_opt;
 	argv[i++] = t_opt;
@@ -1506,7 +1512,7 @@ static enum ll_status start_server(struct ll_cluster *c,
 		if (rc != LL_OK)
 			return rc;
 	}
-	rc = pg_ctl(c, ra, "start", err);
+	rc = pg_ctl(c, ra, "start", false, err);
 	if (rc != LL_OK)
 		return rc;
 	if (ping(c) != PQPING_OK)
@@ -1748,7 +1754,7 @@ enum ll_status ll_cluster_stop(struct ll_cluster *c, struct ll_error *err)
 		return rc;
 	rc = clear_stale_pidfile(c, "postmaster.pid", &live, err);
 	if (rc == LL_OK && live)
-		rc = pg_ctl(c, &ra, "stop", err);
+		rc = pg_ctl(c, &ra, "stop", false, err);
 	if (close(lock_fd) != 0 && rc == LL_OK)
 		rc = ll_error_set(err, LL_IO, c->home, 0, NULL,
 				  "cannot release the cluster lock: %s",
@@ -1862,7 +1868,7 @@ static enum ll_status destroy_locked(struct ll_cluster *c,
 			return rc;
 		rc = clear_stale_pidfile(c, "postmaster.pid", &live, err);
 		if (rc == LL_OK && live)
-			rc = pg_ctl(c, &ra, "stop", err);
+			rc = pg_ctl(c, &ra, "stop", true, err);
 		if (rc != LL_OK)
 			return rc;
 		assert(f->dir[0] == '/' && f->dir[1] != '\0');
