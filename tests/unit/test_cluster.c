@@ -712,8 +712,8 @@ static void test_root_untraversable_home(void **state)
 	assert_int_equal(lstat(link, &st), -1);
 	snprintf(link, sizeof(link), "%s/pg.log", f->home);
 	assert_int_equal(lstat(link, &st), -1);
-	snprintf(val, sizeof(val), "%s.log", c.pgdata);
-	assert_int_equal(access(val, F_OK), -1);
+	snprintf(link, sizeof(link), "%s.log", c.pgdata);
+	assert_int_equal(access(link, F_OK), -1);
 }
 
 /* A cluster left half-made (no PG_VERSION, or the initdb marker still
