@@ -25,4 +25,15 @@ void ll_buf_add(struct ll_buf *b, const char *s, size_t n);
 /* Append a NUL-terminated string. */
 void ll_buf_str(struct ll_buf *b, const char *s);
 
+/*
+ * Copy the string src into dst of size n, always NUL-terminated.  Returns
+ * false, with dst holding the empty string, when src does not fit: a value
+ * that does not fit is an error for the caller to report, never a silently
+ * shortened copy.  For text that may visibly be cut (an error message), use
+ * ll_str_copy_cut.
+ */
+bool ll_str_copy(char *dst, size_t n, const char *src);
+/* Copy src into dst, cutting it to n - 1 bytes if it is longer. */
+void ll_str_copy_cut(char *dst, size_t n, const char *src);
+
 #endif

@@ -37,3 +37,29 @@ void ll_buf_str(struct ll_buf *b, const char *s)
 {
 	ll_buf_add(b, s, strlen(s));
 }
+
+bool ll_str_copy(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (n == 0)
+		return false;
+	if (len >= n) {
+		dst[0] = '\0';
+		return false;
+	}
+	memcpy(dst, src, len + 1);
+	return true;
+}
+
+void ll_str_copy_cut(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (n == 0)
+		return;
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
