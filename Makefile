@@ -52,6 +52,10 @@ UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CORE_UNIT_BIN = $(filter $(CORE_TESTS:%=$(BUILD)/tests/test_%),$(UNIT_BIN))
 FULL_UNIT_BIN = $(filter-out $(CORE_UNIT_BIN),$(UNIT_BIN))
+# What every unit test shares (tests/unit/fixture.h): the C library, cmocka
+# and the core's status.h only, so that core and full binaries link it.
+UNIT_FIXTURE = $(BUILD)/tests/fixture.o
+UNIT_DEPS = $(UNIT_FIXTURE) tests/unit/unit.h tests/unit/fixture.h
 VERSION   = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 .PHONY: all deps demo check test tidy unit integration sanitize bench clean
@@ -93,15 +97,21 @@ $(BUILD)/ledgerline: $(CMD_OBJ) $(FULL_LIB) $(CORE_LIB)
 $(ORACLE_TESTS): ORACLE_CFLAGS = $(shell pkg-config --cflags libcrypto 2>/dev/null)
 $(ORACLE_TESTS): ORACLE_LIBS = $(shell pkg-config --libs libcrypto 2>/dev/null)
 
-$(CORE_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) tests/unit/unit.h
+$(UNIT_FIXTURE): tests/unit/fixture.c tests/unit/fixture.h tests/unit/unit.h \
+		$(HEADERS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_CORE) $(ORACLE_CFLAGS) -Itests/unit -o $@ $< $(CORE_LIB) \
-		$(LDLIBS_CORE) $(ORACLE_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS_CORE) -Itests/unit -c -o $@ $<
 
-$(FULL_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(FULL_LIB) $(CORE_LIB) tests/unit/unit.h
+$(CORE_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) $(UNIT_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(FULL_LIB) $(CORE_LIB) \
-		$(LDLIBS_ALL) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS_CORE) $(ORACLE_CFLAGS) -Itests/unit -o $@ $< \
+		$(UNIT_FIXTURE) $(CORE_LIB) $(LDLIBS_CORE) $(ORACLE_LIBS) \
+		$(CMOCKA_LIBS)
+
+$(FULL_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(FULL_LIB) $(CORE_LIB) $(UNIT_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(UNIT_FIXTURE) $(FULL_LIB) \
+		$(CORE_LIB) $(LDLIBS_ALL) $(CMOCKA_LIBS)
 
 # Banned calls, the direction of includes between layers, function length,
 # named array sizes in headers (docs/design.md).

@@ -14,7 +14,6 @@
 #include "unit.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -33,26 +32,12 @@
 #include "ledgerline/cluster.h"
 #include "ledgerline/status.h"
 
+#include "fixture.h"
+
 static const char FALLBACK_BASE[] = "/var/lib/ledgerline";
 static const char FALLBACK_CLUSTERS[] = "/var/lib/ledgerline/clusters";
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static int rm_entry(const char *path, const struct stat *st, int type,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (type == FTW_DP)
-		return rmdir(path);
-	return unlink(path);
-}
-
-static void rm_rf(const char *path)
-{
-	if (path[0] == '/' && path[1] != '\0')
-		(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static bool is_root(void)
 {
@@ -215,7 +200,7 @@ static int group_setup(void **state)
 	ll_error_clear(&err);
 	if (ll_cluster_init(&shared, shared_tmp, NULL, NULL, &err) != LL_OK) {
 		fprintf(stderr, "init: %s\n", err.text);
-		rm_rf(shared_tmp);
+		tmp_dir_remove(shared_tmp);
 		return -1;
 	}
 	shared_ready = true;
@@ -232,7 +217,7 @@ static int group_teardown(void **state)
 		if (ll_cluster_stop(&shared, &err) != LL_OK)
 			fprintf(stderr, "stop: %s\n", err.text);
 	}
-	rm_rf(shared_tmp);
+	tmp_dir_remove(shared_tmp);
 	return 0;
 }
 
@@ -281,7 +266,7 @@ static int fresh_teardown(void **state)
 		}
 		if (strncmp(c.pgdata, FALLBACK_CLUSTERS,
 			    strlen(FALLBACK_CLUSTERS)) == 0) {
-			rm_rf(c.pgdata);
+			tmp_dir_remove(c.pgdata);
 			snprintf(logp, sizeof(logp), "%s.log", c.pgdata);
 			(void)unlink(logp);
 			if (!f->had_clusters)
@@ -291,7 +276,7 @@ static int fresh_teardown(void **state)
 		}
 	}
 	/* The untraversable test makes its tmp unsearchable; root ignores. */
-	rm_rf(f->tmp);
+	tmp_dir_remove(f->tmp);
 	free(f);
 	return 0;
 }

@@ -16,7 +16,6 @@
  */
 #include "unit.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +26,8 @@
 
 #include "ledgerline/config.h"
 #include "ledgerline/status.h"
+
+#include "fixture.h"
 
 static const char *const VARS[] = {
 	"LEDGERLINE_HOME",     "XDG_DATA_HOME",	     "HOME",
@@ -56,32 +57,11 @@ static int setup(void **state)
 	}
 	if (!getcwd(f->old_cwd, sizeof(f->old_cwd)))
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ll-test-config-XXXXXX");
-	if (!mkdtemp(f->dir) || chdir(f->dir) != 0)
+	if (!tmp_dir_make(f->dir, sizeof(f->dir), "config") ||
+	    chdir(f->dir) != 0)
 		return -1;
 	*state = f;
 	return 0;
-}
-
-static void remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-
-	if (!d) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d))) {
-		char sub[PATH_MAX];
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		remove_tree(sub);
-	}
-	closedir(d);
-	rmdir(path);
 }
 
 static int teardown(void **state)
@@ -91,7 +71,7 @@ static int teardown(void **state)
 
 	if (chdir(f->old_cwd) != 0)
 		rc = -1;
-	remove_tree(f->dir);
+	tmp_dir_remove(f->dir);
 	for (int i = 0; i < N_VARS; i++) {
 		if (f->saved[i])
 			setenv(VARS[i], f->saved[i], 1);
@@ -101,23 +81,6 @@ static int teardown(void **state)
 	}
 	free(f);
 	return rc;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_true(fputs(text, fp) >= 0);
-	assert_int_equal(fclose(fp), 0);
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle)) {
-		print_error("expected \"%s\" in \"%s\"\n", needle, hay);
-		fail();
-	}
 }
 
 static void load_ok(struct ll_config *cfg)
@@ -244,7 +207,7 @@ static void test_file_from_variable(void **state)
 	char path[PATH_MAX + 32];
 
 	snprintf(path, sizeof(path), "%s/my.conf", f->dir);
-	write_file(path,
+	write_text(path,
 		   "# a comment line\n"
 		   "\n"
 		   "   \n"
@@ -271,7 +234,7 @@ static void test_env_overrides_file(void **state)
 	char path[PATH_MAX + 32];
 
 	snprintf(path, sizeof(path), "%s/my.conf", f->dir);
-	write_file(path, "database.dsn = dbname=fromfile\n"
+	write_text(path, "database.dsn = dbname=fromfile\n"
 			 "postgres.bindir = /file/bin\n"
 			 "postgres.user = fileuser\n"
 			 "signing.key = /file/key.pem\n");
@@ -317,9 +280,9 @@ static void test_file_search_order(void **state)
 	/* neither <home>/ledgerline.conf nor ./config/ledgerline.conf (a
 	 * path relative to the working directory) is ever read */
 	snprintf(path, sizeof(path), "%s/ledgerline.conf", home);
-	write_file(path, "database.dsn = dbname=home\n");
+	write_text(path, "database.dsn = dbname=home\n");
 	assert_int_equal(mkdir("config", 0755), 0);
-	write_file("config/ledgerline.conf", "database.dsn = dbname=cwd\n");
+	write_text("config/ledgerline.conf", "database.dsn = dbname=cwd\n");
 	load_ok(&cfg);
 	assert_string_equal(cfg.file, "");
 	assert_string_equal(cfg.dsn, "");
@@ -332,7 +295,7 @@ static void test_file_search_order(void **state)
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/.config/ledgerline/ledgerline.conf",
 		 user);
-	write_file(path, "database.dsn = dbname=dotconfig\n");
+	write_text(path, "database.dsn = dbname=dotconfig\n");
 	setenv("XDG_CONFIG_HOME", "", 1);
 	load_ok(&cfg);
 	assert_string_equal(cfg.file, path);
@@ -347,7 +310,7 @@ static void test_file_search_order(void **state)
 	snprintf(path, sizeof(path), "%s/ledgerline", xdg);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/ledgerline/ledgerline.conf", xdg);
-	write_file(path, "database.dsn = dbname=xdg\n");
+	write_text(path, "database.dsn = dbname=xdg\n");
 	load_ok(&cfg);
 	assert_string_equal(cfg.file, path);
 	assert_string_equal(cfg.dsn, "dbname=xdg");
@@ -363,7 +326,7 @@ static void test_file_search_order(void **state)
 
 	/* $LEDGERLINE_CONFIG beats them all */
 	snprintf(path, sizeof(path), "%s/other.conf", f->dir);
-	write_file(path, "postgres.user = u\n");
+	write_text(path, "postgres.user = u\n");
 	setenv("LEDGERLINE_CONFIG", path, 1);
 	load_ok(&cfg);
 	assert_string_equal(cfg.file, path);
@@ -401,7 +364,7 @@ static void test_file_errors(void **state)
 		struct ll_error err;
 		enum ll_status rc;
 
-		write_file(path, cases[i].text);
+		write_text(path, cases[i].text);
 		ll_error_clear(&err);
 		rc = ll_config_load(&cfg, &err);
 		if (rc != LL_USAGE)
@@ -434,7 +397,7 @@ static void test_file_line_limit(void **state)
 	n = LL_CONFIG_LINE_BYTES_MAX - 2;
 	memset(text, '#', n);
 	memcpy(text + n, "\npostgres.user = u\n", 20);
-	write_file(path, text);
+	write_text(path, text);
 	load_ok(&cfg);
 	assert_string_equal(cfg.pg_user, "u");
 
@@ -442,7 +405,7 @@ static void test_file_line_limit(void **state)
 	n = LL_CONFIG_LINE_BYTES_MAX - 1;
 	memset(text, '#', n);
 	memcpy(text + n, "\npostgres.user = u\n", 20);
-	write_file(path, text);
+	write_text(path, text);
 	ll_error_clear(&err);
 	assert_int_equal(ll_config_load(&cfg, &err), LL_USAGE);
 	assert_int_equal(err.line, 1);
@@ -477,7 +440,7 @@ static void test_values(void **state)
 	snprintf(path, sizeof(path), "%s/v.conf", f->dir);
 	setenv("LEDGERLINE_HOME", "/nonexistent/ll-home", 1);
 	setenv("LEDGERLINE_CONFIG", path, 1);
-	write_file(path, "database.dsn = host=h port=5433 user=u\n"
+	write_text(path, "database.dsn = host=h port=5433 user=u\n"
 			 "postgres.user =\n"
 			 "signing.key = /k/a#b\n");
 	load_ok(&cfg);
@@ -486,18 +449,18 @@ static void test_values(void **state)
 	assert_string_equal(cfg.signing_key, "/k/a");
 
 	/* the longest postgres.user that fits (63 bytes) */
-	write_file(path, "postgres.user = "
+	write_text(path, "postgres.user = "
 			 "a-user-name-that-is-much-longer-than-sixty-three-bytes-in-total\n");
 	load_ok(&cfg);
 	assert_int_equal(strlen(cfg.pg_user), sizeof(cfg.pg_user) - 1);
 
 	/* a later line wins */
-	write_file(path, "database.dsn = first\ndatabase.dsn = second\n");
+	write_text(path, "database.dsn = first\ndatabase.dsn = second\n");
 	load_ok(&cfg);
 	assert_string_equal(cfg.dsn, "second");
 
 	/* an empty file */
-	write_file(path, "");
+	write_text(path, "");
 	load_ok(&cfg);
 	assert_string_equal(cfg.file, path);
 	assert_string_equal(cfg.dsn, "");

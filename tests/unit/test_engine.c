@@ -49,134 +49,13 @@
 #include "ledgerline/status.h"
 #include "ledgerline/tally.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#include "fixture.h"
 
 enum {
 	PROPERTY_SCENARIOS = 320,	/* accepted random scenarios */
 };
 
-static const int64_t US_PER_DAY = INT64_C(86400000000);
-static const int64_t US_PER_SEC = INT64_C(1000000);
-
 /* ---- small helpers -------------------------------------------------------- */
-
-struct rng {
-	uint64_t s;
-};
-
-/* xorshift64* (Vigna); the seed must be non-zero. */
-static uint64_t rng_next(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * UINT64_C(2685821657736338717);
-}
-
-static unsigned rng_below(struct rng *r, unsigned n)
-{
-	return (unsigned)(rng_next(r) % n);
-}
-
-struct sbuf {
-	char *s;
-	size_t n, cap;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	for (;;) {
-		size_t room = b->cap - b->n;
-
-		va_start(ap, fmt);
-		k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? room : 0, fmt,
-			      ap);
-		va_end(ap);
-		assert_true(k >= 0);
-		if (b->s && (size_t)k < room) {
-			b->n += (size_t)k;
-			return;
-		}
-		b->cap = (b->cap + (size_t)k + 1) * 2;
-		b->s = realloc(b->s, b->cap);
-		assert_non_null(b->s);
-	}
-}
-
-static int32_t days_from_civil(int y, unsigned m, unsigned d)
-{
-	int era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (int32_t)(era * 146097 + (int)doe - 719468);
-}
-
-static void civil_from_days(int32_t z, int *y, unsigned *m, unsigned *d)
-{
-	int era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	*y = (int)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y += *m <= 2;
-}
-
-static void fmt_date(int32_t day, char out[11])
-{
-	int y;
-	unsigned m, d;
-	char buf[40];
-
-	civil_from_days(day, &y, &m, &d);
-	assert_true(y >= 1 && y <= 9999 && m <= 12 && d <= 31);
-	snprintf(buf, sizeof(buf), "%04d-%02u-%02u", y, m, d);
-	memcpy(out, buf, 11);
-}
-
-static void fmt_ts(int64_t t, char out[40])
-{
-	int64_t day = t / US_PER_DAY, rem = t % US_PER_DAY;
-	int64_t sec = rem / US_PER_SEC, us = rem % US_PER_SEC;
-	char date[11];
-
-	assert_true(t >= 0);
-	fmt_date((int32_t)day, date);
-	if (us)
-		snprintf(out, 40, "%sT%02d:%02d:%02d.%06dZ", date,
-			 (int)(sec / 3600), (int)(sec / 60 % 60),
-			 (int)(sec % 60), (int)us);
-	else
-		snprintf(out, 40, "%sT%02d:%02d:%02dZ", date, (int)(sec / 3600),
-			 (int)(sec / 60 % 60), (int)(sec % 60));
-}
-
-static void dump_errs(const struct ll_errlist *e)
-{
-	char buf[2048];
-	size_t i;
-
-	for (i = 0; i < e->n; i++) {
-		ll_error_format(&e->v[i], buf, sizeof(buf));
-		print_message("    error: %s\n", buf);
-	}
-}
 
 /* An exact string of SPEC §2 as a rational, by this file's own reading:
  * "12.50" → 1250/100, "1/3" → 1/3. */

@@ -23,30 +23,11 @@
 #include "ledgerline/exact.h"
 #include "ledgerline/status.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#include "fixture.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 
-struct rng {
-	uint64_t s;
-};
-
-/* xorshift64* (Vigna); the seed must be non-zero. */
-static uint64_t rng_next(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * UINT64_C(2685821657736338717);
-}
-
-/* In [0, n) (n > 0); the modulo bias is irrelevant here. */
-static uint64_t below(struct rng *r, uint64_t n)
-{
-	return rng_next(r) % n;
-}
-
-static void assert_contains(const char *hay, const char *needle,
+static void assert_in_line(const char *hay, const char *needle,
 			    const char *line)
 {
 	if (!strstr(hay, needle)) {
@@ -369,7 +350,7 @@ static void test_invalid_table(void **state)
 				    i, e.field, c->field, e.text, c->line);
 			fail();
 		}
-		assert_contains(e.text, c->phrase, c->line);
+		assert_in_line(e.text, c->phrase, c->line);
 		assert_string_equal(e.source, "");
 		assert_int_equal(e.line, 0);
 		/* The slow path alone says exactly the same. */
@@ -608,7 +589,7 @@ static void test_attribution_limit(void **state)
 	line_with_attrs(&b, LL_EVENT_ATTRIBUTIONS_MAX + 1);
 	assert_int_equal(ll_event_parse(p, b.s, b.len, &ev, &e), LL_INVALID);
 	assert_string_equal(e.field, "attribution");
-	assert_contains(e.text, "has 1025 attributions, more than 1024", "");
+	assert_in_line(e.text, "has 1025 attributions, more than 1024", "");
 	free(b.s);
 	ll_event_parser_free(p);
 }
@@ -648,7 +629,7 @@ static void test_duplicate_many(void **state)
 	buf_put(&b, "]}");
 	assert_int_equal(ll_event_parse(p, b.s, b.len, &ev, &e), LL_INVALID);
 	assert_string_equal(e.field, "attribution[39].isrc");
-	assert_contains(e.text, "ISRC \"GBAYE6900007\" is attributed twice "
+	assert_in_line(e.text, "ISRC \"GBAYE6900007\" is attributed twice "
 				"(first at attribution[7])", b.s);
 
 	/* 1000 distinct works parse (no false repeats). */
@@ -705,7 +686,7 @@ static void test_line_and_model_limits(void **state)
 						sizeof(nul_line) - 1, &ev, &e),
 				 LL_INVALID);
 		assert_string_equal(e.field, "");
-		assert_contains(e.text, "invalid JSON", "NUL line");
+		assert_in_line(e.text, "invalid JSON", "NUL line");
 	}
 	free(b.s);
 	ll_event_parser_free(p);
@@ -746,11 +727,11 @@ static const char id_chars[] =
 
 static void gen_id(struct rng *r, struct buf *b, const char *prefix)
 {
-	size_t n = 1 + below(r, 12), i;
+	size_t n = 1 + rng_below64(r, 12), i;
 
 	buf_put(b, prefix);
 	for (i = 0; i < n; i++) {
-		char c = id_chars[below(r, sizeof(id_chars) - 1)];
+		char c = id_chars[rng_below64(r, sizeof(id_chars) - 1)];
 
 		buf_putn(b, &c, 1);
 	}
@@ -759,25 +740,25 @@ static void gen_id(struct rng *r, struct buf *b, const char *prefix)
 /* A decimal or (sometimes) fraction string for a value. */
 static void gen_value(struct rng *r, struct buf *b)
 {
-	if (below(r, 10) == 0) {
-		buf_putf(b, "%u/%u", (unsigned)below(r, 1000),
-			 (unsigned)(1 + below(r, 999)));
+	if (rng_below64(r, 10) == 0) {
+		buf_putf(b, "%u/%u", (unsigned)rng_below64(r, 1000),
+			 (unsigned)(1 + rng_below64(r, 999)));
 		return;
 	}
-	buf_putf(b, "%u", (unsigned)below(r, 100000));
-	if (below(r, 2)) {
-		unsigned s = 1 + (unsigned)below(r, 6), k;
+	buf_putf(b, "%u", (unsigned)rng_below64(r, 100000));
+	if (rng_below64(r, 2)) {
+		unsigned s = 1 + (unsigned)rng_below64(r, 6), k;
 
 		buf_put(b, ".");
 		for (k = 0; k < s; k++)
-			buf_putf(b, "%u", (unsigned)below(r, 10));
+			buf_putf(b, "%u", (unsigned)rng_below64(r, 10));
 	}
 }
 
 /* Optional whitespace between tokens: mostly none or a space. */
 static void gen_ws(struct rng *r, struct buf *b)
 {
-	switch (below(r, 12)) {
+	switch (rng_below64(r, 12)) {
 	case 0:
 	case 1:
 	case 2:
@@ -796,8 +777,8 @@ static void gen_ws(struct rng *r, struct buf *b)
 
 static void gen_attr(struct rng *r, struct buf *b, size_t n_attr)
 {
-	bool isrc = below(r, 4) == 0;
-	bool weight_first = below(r, 3) == 0;
+	bool isrc = rng_below64(r, 4) == 0;
+	bool weight_first = rng_below64(r, 3) == 0;
 	int part;
 
 	buf_put(b, "{");
@@ -810,14 +791,14 @@ static void gen_attr(struct rng *r, struct buf *b, size_t n_attr)
 		if (w) {
 			buf_put(b, "\"weight\":");
 			gen_ws(r, b);
-			if (below(r, 12) == 0) {
-				uint64_t den = 1 + below(r, 12);
+			if (rng_below64(r, 12) == 0) {
+				uint64_t den = 1 + rng_below64(r, 12);
 
 				buf_putf(b, "\"%u/%u\"",
-					 (unsigned)below(r, den / n_attr + 1),
+					 (unsigned)rng_below64(r, den / n_attr + 1),
 					 (unsigned)den);
 			} else {
-				unsigned s = 1 + (unsigned)below(r, 8);
+				unsigned s = 1 + (unsigned)rng_below64(r, 8);
 				uint64_t one = 1, units;
 				unsigned k;
 				char digits[32];
@@ -825,9 +806,9 @@ static void gen_attr(struct rng *r, struct buf *b, size_t n_attr)
 				for (k = 0; k < s; k++)
 					one *= 10;
 				/* Mostly within budget; sometimes a full 1. */
-				units = below(r, 40) == 0
+				units = rng_below64(r, 40) == 0
 						? one
-						: below(r, one / n_attr + 1);
+						: rng_below64(r, one / n_attr + 1);
 				snprintf(digits, sizeof(digits), "%0*llu",
 					 (int)s + 1, (unsigned long long)units);
 				buf_put(b, "\"");
@@ -837,18 +818,18 @@ static void gen_attr(struct rng *r, struct buf *b, size_t n_attr)
 				buf_put(b, "\"");
 			}
 		} else if (isrc) {
-			unsigned n = (unsigned)below(r, 300);
+			unsigned n = (unsigned)rng_below64(r, 300);
 
 			buf_put(b, "\"isrc\":");
 			gen_ws(r, b);
-			if (below(r, 3) == 0)
+			if (rng_below64(r, 3) == 0)
 				buf_putf(b, "\"gb-aye-69-%05u\"", n);
 			else
 				buf_putf(b, "\"GBAYE69%05u\"", n);
 		} else {
 			buf_put(b, "\"work\":");
 			gen_ws(r, b);
-			buf_putf(b, "\"W-%u\"", (unsigned)below(r, 5000));
+			buf_putf(b, "\"W-%u\"", (unsigned)rng_below64(r, 5000));
 		}
 		gen_ws(r, b);
 	}
@@ -878,7 +859,7 @@ static void gen_member(struct rng *r, struct buf *b, int which)
 	case 1:
 		buf_put(b, "\"");
 		gen_id(r, b, "m-");
-		switch (below(r, 40)) {
+		switch (rng_below64(r, 40)) {
 		case 0:
 			buf_put(b, "\xc3\xbc"); /* raw UTF-8: slow path */
 			break;
@@ -892,16 +873,16 @@ static void gen_member(struct rng *r, struct buf *b, int which)
 		break;
 	case 2:
 		buf_putf(b, "\"%04u-%02u-%02uT%02u:%02u:%02u",
-			 (unsigned)(2000 + below(r, 31)),
-			 (unsigned)(1 + below(r, 12)),
-			 (unsigned)(1 + below(r, 28)), (unsigned)below(r, 24),
-			 (unsigned)below(r, 60), (unsigned)below(r, 60));
-		if (below(r, 3) == 0) {
-			unsigned k, nf = 1 + (unsigned)below(r, 6);
+			 (unsigned)(2000 + rng_below64(r, 31)),
+			 (unsigned)(1 + rng_below64(r, 12)),
+			 (unsigned)(1 + rng_below64(r, 28)), (unsigned)rng_below64(r, 24),
+			 (unsigned)rng_below64(r, 60), (unsigned)rng_below64(r, 60));
+		if (rng_below64(r, 3) == 0) {
+			unsigned k, nf = 1 + (unsigned)rng_below64(r, 6);
 
 			buf_put(b, ".");
 			for (k = 0; k < nf; k++)
-				buf_putf(b, "%u", (unsigned)below(r, 10));
+				buf_putf(b, "%u", (unsigned)rng_below64(r, 10));
 		}
 		buf_put(b, "Z\"");
 		break;
@@ -911,10 +892,10 @@ static void gen_member(struct rng *r, struct buf *b, int which)
 		buf_put(b, "\"");
 		break;
 	case 4:
-		buf_putf(b, "\"%s\"", currencies[below(r, N_ELEMS(currencies))]);
+		buf_putf(b, "\"%s\"", currencies[rng_below64(r, N_ELEMS(currencies))]);
 		break;
 	case 5: {
-		size_t n = below(r, 11), i;
+		size_t n = rng_below64(r, 11), i;
 
 		buf_put(b, "[");
 		for (i = 0; i < n; i++) {
@@ -941,12 +922,12 @@ static void gen_member(struct rng *r, struct buf *b, int which)
 static void gen_event(struct rng *r, struct buf *b)
 {
 	int order[7] = { 0, 1, 2, 3, 4, 5, 6 };
-	int n = below(r, 3) == 0 ? 6 : 7, i;
+	int n = rng_below64(r, 3) == 0 ? 6 : 7, i;
 	bool first = true;
 
-	if (below(r, 2)) {
+	if (rng_below64(r, 2)) {
 		for (i = 6; i > 0; i--) {
-			int j = (int)below(r, (uint64_t)i + 1), t = order[i];
+			int j = (int)rng_below64(r, (uint64_t)i + 1), t = order[i];
 
 			order[i] = order[j];
 			order[j] = t;
@@ -991,17 +972,17 @@ static size_t find_nth(const struct buf *b, const char *needle, uint64_t n)
 static void mutate(struct rng *r, struct buf *b)
 {
 	static const char interesting[] = "\"\\{}[],: \t\n\r0a/.\0\xc3\xff\x7f";
-	size_t at = b->len ? below(r, b->len) : 0, pos;
+	size_t at = b->len ? rng_below64(r, b->len) : 0, pos;
 	char c;
 
-	switch (below(r, 13)) {
+	switch (rng_below64(r, 13)) {
 	case 0: /* flip a byte */
 		if (b->len)
-			b->s[at] = (char)below(r, 256);
+			b->s[at] = (char)rng_below64(r, 256);
 		break;
 	case 1: /* insert an interesting byte */
-		c = interesting[below(r, sizeof(interesting) - 1)];
-		buf_insert(b, below(r, b->len + 1), &c, 1);
+		c = interesting[rng_below64(r, sizeof(interesting) - 1)];
+		buf_insert(b, rng_below64(r, b->len + 1), &c, 1);
 		break;
 	case 2: /* delete a byte */
 		if (b->len)
@@ -1015,15 +996,15 @@ static void mutate(struct rng *r, struct buf *b)
 				"\"work\":\"W-1\",", "\"weight\":\"0\",",
 				"\"attribution\":[],"
 			};
-			const char *d = dups[below(r, N_ELEMS(dups))];
+			const char *d = dups[rng_below64(r, N_ELEMS(dups))];
 
-			pos = find_nth(b, "{", below(r, 8));
+			pos = find_nth(b, "{", rng_below64(r, 8));
 			buf_insert(b, pos + 1, d, strlen(d));
 		}
 		break;
 	case 4: /* a number where an exact string belongs */
-		pos = find_nth(b, below(r, 2) ? "\"weight\":\"" : "\"value\":\"",
-			       below(r, 8));
+		pos = find_nth(b, rng_below64(r, 2) ? "\"weight\":\"" : "\"value\":\"",
+			       rng_below64(r, 8));
 		if (pos != SIZE_MAX) {
 			/* q at the value's opening quote, end at its closing */
 			const char *colon = strchr(b->s + pos + 1, ':');
@@ -1042,7 +1023,7 @@ static void mutate(struct rng *r, struct buf *b)
 			char ch;
 			char esc[8];
 
-			at = below(r, b->len);
+			at = rng_below64(r, b->len);
 			ch = b->s[at];
 			if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
 			    ch == '-') {
@@ -1056,7 +1037,7 @@ static void mutate(struct rng *r, struct buf *b)
 		break;
 	}
 	case 6: { /* swap two bytes */
-		size_t j = b->len ? below(r, b->len) : 0;
+		size_t j = b->len ? rng_below64(r, b->len) : 0;
 
 		if (b->len) {
 			c = b->s[at];
@@ -1072,11 +1053,11 @@ static void mutate(struct rng *r, struct buf *b)
 	case 8: { /* trailing garbage */
 		static const char *const tails[] = { " x", "{}", ",", "\r",
 						     " \r", "\n" };
-		buf_put(b, tails[below(r, N_ELEMS(tails))]);
+		buf_put(b, tails[rng_below64(r, N_ELEMS(tails))]);
 		break;
 	}
 	case 9: /* an unknown field */
-		pos = find_nth(b, "}", below(r, 4));
+		pos = find_nth(b, "}", rng_below64(r, 4));
 		if (pos != SIZE_MAX)
 			buf_insert(b, pos, ",\"foo\":\"bar\"", 12);
 		break;
@@ -1086,12 +1067,12 @@ static void mutate(struct rng *r, struct buf *b)
 						    "\"isrc\":", "\"work\":" };
 		static const char *const vals[] = { "null", "true", "7",
 						    "\"\"", "[]", "{}" };
-		const char *k = keys[below(r, N_ELEMS(keys))];
+		const char *k = keys[rng_below64(r, N_ELEMS(keys))];
 
-		pos = find_nth(b, k, below(r, 4));
+		pos = find_nth(b, k, rng_below64(r, 4));
 		if (pos != SIZE_MAX) {
 			size_t q = pos + strlen(k), end;
-			const char *v = vals[below(r, N_ELEMS(vals))];
+			const char *v = vals[rng_below64(r, N_ELEMS(vals))];
 
 			const char *close;
 
@@ -1123,11 +1104,11 @@ static void mutate(struct rng *r, struct buf *b)
 		}
 		break;
 	default: /* a hyphen or space in an id / ISRC */
-		pos = find_nth(b, "GBAYE", below(r, 4));
+		pos = find_nth(b, "GBAYE", rng_below64(r, 4));
 		if (pos != SIZE_MAX) {
-			pos += 2 + below(r, 8);
+			pos += 2 + rng_below64(r, 8);
 			buf_insert(b, pos < b->len ? pos : b->len,
-				   below(r, 2) ? "-" : " ", 1);
+				   rng_below64(r, 2) ? "-" : " ", 1);
 		}
 		break;
 	}
@@ -1224,11 +1205,11 @@ static void test_differential_fuzz(void **state)
 		struct ll_event ev_fast, ev_slow;
 		struct ll_error e_fast, e_slow;
 		enum ll_status rc_fast, rc_slow;
-		bool mutated = below(&r, 3) == 0;
+		bool mutated = rng_below64(&r, 3) == 0;
 
 		gen_event(&r, &b);
 		if (mutated) {
-			int k, n = 1 + (int)below(&r, 3);
+			int k, n = 1 + (int)rng_below64(&r, 3);
 
 			for (k = 0; k < n; k++)
 				mutate(&r, &b);

@@ -19,36 +19,11 @@
 #include "ledgerline/exact.h"
 #include "ledgerline/status.h"
 
+#include "fixture.h"
+
 __extension__ typedef unsigned __int128 t_u128;
 
 /* ---- helpers -------------------------------------------------------------- */
-
-struct rng {
-	uint64_t s;
-};
-
-/* xorshift64* (Vigna); the seed must be non-zero. */
-static uint64_t rng_next(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * UINT64_C(2685821657736338717);
-}
-
-/* Uniform-enough in [0, n) for the small n used here (n > 0). */
-static uint64_t rng_below(struct rng *r, uint64_t n)
-{
-	return rng_next(r) % n;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle)) {
-		print_error("expected \"%s\" in \"%s\"\n", needle, hay);
-		fail();
-	}
-}
 
 /* Assert q's reduced fraction string is want. */
 static void assert_q_str(const mpq_t q, const char *want)
@@ -518,44 +493,44 @@ static size_t gen_exact(struct rng *r, char *buf, size_t cap)
 	static const char noise[] = "0123456789./-+eE x\xc3\t";
 	size_t len = 0, k, n;
 
-	switch (rng_below(r, 4)) {
+	switch (rng_below64(r, 4)) {
 	case 0:	/* pure noise */
-		n = rng_below(r, 12);
+		n = rng_below64(r, 12);
 		for (k = 0; k < n; k++)
-			buf[len++] = noise[rng_below(r, sizeof(noise))];	/* may be NUL */
+			buf[len++] = noise[rng_below64(r, sizeof(noise))];	/* may be NUL */
 		return len;
 	default:
 		break;
 	}
 	/* digits [sep digits], lengths chosen to straddle 18, 38 and 96 */
-	n = rng_below(r, 5) == 0 ? rng_below(r, 60) : rng_below(r, 6);
-	if (rng_below(r, 3) == 0) {
-		k = rng_below(r, 50);	/* leading zeros */
+	n = rng_below64(r, 5) == 0 ? rng_below64(r, 60) : rng_below64(r, 6);
+	if (rng_below64(r, 3) == 0) {
+		k = rng_below64(r, 50);	/* leading zeros */
 		while (k-- > 0 && len < cap)
 			buf[len++] = '0';
 	}
 	for (k = 0; k < n && len < cap; k++)
-		buf[len++] = (char)('0' + (rng_below(r, 3) == 0 ? 0 : rng_below(r, 10)));
-	if (rng_below(r, 3) != 0 && len < cap) {
-		buf[len++] = rng_below(r, 2) ? '.' : '/';
-		n = rng_below(r, 5) == 0 ? rng_below(r, 45) : rng_below(r, 6);
+		buf[len++] = (char)('0' + (rng_below64(r, 3) == 0 ? 0 : rng_below64(r, 10)));
+	if (rng_below64(r, 3) != 0 && len < cap) {
+		buf[len++] = rng_below64(r, 2) ? '.' : '/';
+		n = rng_below64(r, 5) == 0 ? rng_below64(r, 45) : rng_below64(r, 6);
 		for (k = 0; k < n && len < cap; k++)
-			buf[len++] = (char)('0' + (rng_below(r, 3) == 0 ? 0 : rng_below(r, 10)));
+			buf[len++] = (char)('0' + (rng_below64(r, 3) == 0 ? 0 : rng_below64(r, 10)));
 	}
 	/* mutate: insert, overwrite or drop a byte */
-	if (len > 0 && rng_below(r, 4) == 0) {
-		size_t at = rng_below(r, len);
+	if (len > 0 && rng_below64(r, 4) == 0) {
+		size_t at = rng_below64(r, len);
 
-		switch (rng_below(r, 3)) {
+		switch (rng_below64(r, 3)) {
 		case 0:
 			if (len < cap) {
 				memmove(buf + at + 1, buf + at, len - at);
-				buf[at] = noise[rng_below(r, sizeof(noise))];
+				buf[at] = noise[rng_below64(r, sizeof(noise))];
 				len++;
 			}
 			break;
 		case 1:
-			buf[at] = noise[rng_below(r, sizeof(noise))];
+			buf[at] = noise[rng_below64(r, sizeof(noise))];
 			break;
 		default:
 			memmove(buf + at, buf + at + 1, len - at - 1);
@@ -881,11 +856,11 @@ static void test_minor_str_agree_random(void **state)
 	mpz_init(z);
 	for (i = 0; i < 20000; i++) {
 		int64_t v = (int64_t)rng_next(&r);
-		int e = (int)rng_below(&r, 7);
+		int e = (int)rng_below64(&r, 7);
 		char *a, *b;
 
-		if (rng_below(&r, 2))
-			v >>= rng_below(&r, 63);	/* small values too */
+		if (rng_below64(&r, 2))
+			v >>= rng_below64(&r, 63);	/* small values too */
 		mpz_set_si(z, (long)v);
 		a = ll_exact_minor_str_i64(v, e);
 		b = ll_exact_minor_str(z, e);
@@ -999,7 +974,7 @@ static char *random_digits(struct rng *r, size_t n)
 
 	assert_non_null(s);
 	for (i = 0; i < n; i++)
-		s[i] = (char)('0' + rng_below(r, 10));
+		s[i] = (char)('0' + rng_below64(r, 10));
 	if (s[0] == '0')
 		s[0] = '7';
 	s[n] = '\0';
@@ -1022,15 +997,15 @@ static void test_figure_round_trip_long(void **state)
 	mpq_init(q);
 	mpq_init(back);
 	for (i = 0; i < 2000; i++) {
-		size_t nn = 1 + (size_t)rng_below(&r, i < 1000 ? 60 : 3000);
-		size_t nd = 1 + (size_t)rng_below(&r, i < 1000 ? 60 : 3000);
+		size_t nn = 1 + (size_t)rng_below64(&r, i < 1000 ? 60 : 3000);
+		size_t nd = 1 + (size_t)rng_below64(&r, i < 1000 ? 60 : 3000);
 		char *num = random_digits(&r, nn), *den = random_digits(&r, nd);
 		char *s;
 
 		z_set(mpq_numref(q), num);
 		z_set(mpq_denref(q), den);
 		mpq_canonicalize(q);
-		if (rng_below(&r, 2))
+		if (rng_below64(&r, 2))
 			mpq_neg(q, q);
 		s = ll_exact_fraction_str(q);
 		assert_non_null(s);
@@ -1071,8 +1046,8 @@ static void test_figure_agrees_with_input_parser(void **state)
 
 		mpz_set_ui(mpq_numref(q), (unsigned long)rng_next(&r));
 		mpz_mul_ui(mpq_numref(q), mpq_numref(q),
-			   (unsigned long)rng_below(&r, 1000000));
-		mpz_set_ui(mpq_denref(q), 1 + (unsigned long)rng_below(&r,
+			   (unsigned long)rng_below64(&r, 1000000));
+		mpz_set_ui(mpq_denref(q), 1 + (unsigned long)rng_below64(&r,
 						 UINT64_C(1) << (i % 60 + 1)));
 		mpq_canonicalize(q);
 		s = ll_exact_fraction_str(q);
@@ -1199,14 +1174,14 @@ static void test_minor_round_trip(void **state)
 	mpz_init(z);
 	mpz_init(back);
 	for (i = 0; i < 5000; i++) {
-		char *digits = random_digits(&r, 1 + (size_t)rng_below(&r, 80));
-		int e = (int)rng_below(&r, 7);
+		char *digits = random_digits(&r, 1 + (size_t)rng_below64(&r, 80));
+		int e = (int)rng_below64(&r, 7);
 		char *s;
 
 		z_set(z, digits);
-		if (rng_below(&r, 3) == 0)
-			mpz_set_ui(z, (unsigned long)rng_below(&r, 1000));
-		if (rng_below(&r, 2))
+		if (rng_below64(&r, 3) == 0)
+			mpz_set_ui(z, (unsigned long)rng_below64(&r, 1000));
+		if (rng_below64(&r, 2))
 			mpz_neg(z, z);
 		s = ll_exact_minor_str(z, e);
 		assert_non_null(s);
@@ -1302,8 +1277,8 @@ static void test_round_half_even_random(void **state)
 	mpz_init(z);
 	mpq_set_ui(half, 1, 2);
 	for (i = 0; i < 20000; i++) {
-		long num = (long)rng_below(&r, 2001) - 1000;
-		unsigned long den = 1 + (unsigned long)rng_below(&r, 12);
+		long num = (long)rng_below64(&r, 2001) - 1000;
+		unsigned long den = 1 + (unsigned long)rng_below64(&r, 12);
 		int c;
 
 		mpq_set_si(q, num, den);
@@ -1732,13 +1707,13 @@ static void random_exact(struct rng *r, mpq_t q)
 	static const unsigned long dens[] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 12,
 					     100, 1000, 3000};
 
-	switch (rng_below(r, 10)) {
+	switch (rng_below64(r, 10)) {
 	case 0: {	/* big numerator and denominator */
 		uint64_t w[3];
 
 		w[0] = rng_next(r);
 		w[1] = rng_next(r);
-		w[2] = rng_next(r) >> rng_below(r, 64);
+		w[2] = rng_next(r) >> rng_below64(r, 64);
 		mpz_import(mpq_numref(q), 3, -1, sizeof(w[0]), 0, 0, w);
 		mpz_set_ui(mpq_denref(q), 1 + rng_next(r) % 1000000007);
 		break;
@@ -1747,9 +1722,9 @@ static void random_exact(struct rng *r, mpq_t q)
 		mpq_set_ui(q, 0, 1);
 		return;
 	default: {
-		unsigned long den = dens[rng_below(r, sizeof(dens) / sizeof(dens[0]))];
+		unsigned long den = dens[rng_below64(r, sizeof(dens) / sizeof(dens[0]))];
 
-		mpq_set_ui(q, (unsigned long)rng_below(r, den * 4 + 1), den);
+		mpq_set_ui(q, (unsigned long)rng_below64(r, den * 4 + 1), den);
 		break;
 	}
 	}
@@ -1768,9 +1743,9 @@ static void random_keys(struct rng *r, struct okey *keys, size_t n)
 		do {
 			size_t k;
 
-			keys[i].len = rng_below(r, KEY_BYTES_MAX + 1);
+			keys[i].len = rng_below64(r, KEY_BYTES_MAX + 1);
 			for (k = 0; k < keys[i].len; k++)
-				keys[i].b[k] = alpha[rng_below(r, sizeof(alpha))];
+				keys[i].b[k] = alpha[rng_below64(r, sizeof(alpha))];
 			dup = false;
 			for (j = 0; j < i; j++)
 				if (keys[j].len == keys[i].len &&
@@ -1813,7 +1788,7 @@ static void oracle_one(struct rng *r, size_t ncase)
 	struct okey keys[ORACLE_N_MAX];
 	size_t perm[ORACLE_N_MAX];
 	mpz_t want[ORACLE_N_MAX];
-	size_t n = rng_below(r, ORACLE_N_MAX + 1);
+	size_t n = rng_below64(r, ORACLE_N_MAX + 1);
 	struct parts p, s;
 	mpq_t sum;
 	mpz_t totals[5];
@@ -1852,7 +1827,7 @@ static void oracle_one(struct rng *r, size_t ncase)
 	for (i = 0; i < n; i++)
 		perm[i] = i;
 	for (i = n; i > 1; i--) {
-		size_t j = rng_below(r, i), tmp = perm[i - 1];
+		size_t j = rng_below64(r, i), tmp = perm[i - 1];
 
 		perm[i - 1] = perm[j];
 		perm[j] = tmp;

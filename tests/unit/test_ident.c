@@ -18,17 +18,15 @@
 
 #include "ledgerline/ident.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#include "fixture.h"
 
-/* Deterministic xorshift generator: the same cases on every run. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+/* One generator for the whole file, in test order: the same cases on
+ * every run. */
+static struct rng cases_rng = { UINT64_C(0x9e3779b97f4a7c15) };
 
 static uint32_t rng(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 32);
+	return rng_xorshift_hi32(&cases_rng);
 }
 
 /* A normaliser under test, its canonical output size and its cases. */

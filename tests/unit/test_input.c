@@ -20,6 +20,8 @@
 #include "ledgerline/input.h"
 #include "ledgerline/status.h"
 
+#include "fixture.h"
+
 /* A FIFO in a new temporary directory, fed content by a child process. */
 struct fifo {
 	char dir[64];
@@ -29,9 +31,8 @@ struct fifo {
 
 static void fifo_feed(struct fifo *f, const char *content, size_t len)
 {
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ll-test-input-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/fifo", f->dir);
+	assert_true(tmp_dir_make(f->dir, sizeof(f->dir), "input"));
+	tmp_path(f->dir, "fifo", f->path, sizeof(f->path));
 	assert_int_equal(mkfifo(f->path, 0600), 0);
 	f->child = fork();
 	assert_true(f->child >= 0);

@@ -24,6 +24,8 @@
 #include "ledgerline/io.h"
 #include "ledgerline/status.h"
 
+#include "fixture.h"
+
 /* ---- helpers -------------------------------------------------------------- */
 
 struct tmp {
@@ -36,8 +38,7 @@ static int setup(void **state)
 
 	if (!t)
 		return -1;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/ll-test-io-XXXXXX");
-	if (!mkdtemp(t->dir)) {
+	if (!tmp_dir_make(t->dir, sizeof(t->dir), "io")) {
 		free(t);
 		return -1;
 	}
@@ -45,53 +46,13 @@ static int setup(void **state)
 	return 0;
 }
 
-/* rm -r of the test directory (files and directories only). */
-static void remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-
-	if (!d) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d))) {
-		char sub[1024];
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		remove_tree(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 static int teardown(void **state)
 {
 	struct tmp *t = *state;
 
-	remove_tree(t->dir);
+	tmp_dir_remove(t->dir);
 	free(t);
 	return 0;
-}
-
-static void path_in(const struct tmp *t, const char *name, char *out,
-		    size_t size)
-{
-	int k = snprintf(out, size, "%s/%s", t->dir, name);
-
-	assert_true(k > 0 && (size_t)k < size);
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	if (len)
-		assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
 }
 
 /* A file of len bytes with a position-dependent pattern. */
@@ -103,14 +64,6 @@ static char *pattern(size_t len)
 	for (size_t i = 0; i < len; i++)
 		p[i] = (char)(i * 31 + (i >> 8));
 	return p;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle)) {
-		print_error("expected \"%s\" in \"%s\"\n", needle, hay);
-		fail();
-	}
 }
 
 static size_t count_entries(const char *dir)
@@ -137,8 +90,8 @@ static void test_read_file(void **state)
 	size_t len = 99;
 	struct ll_error err;
 
-	path_in(t, "a.json", path, sizeof(path));
-	write_file(path, "{\"a\": 1}\n", 9);
+	tmp_path(t->dir, "a.json", path, sizeof(path));
+	write_bytes(path, "{\"a\": 1}\n", 9);
 	ll_error_clear(&err);
 	assert_int_equal(ll_read_all(path, 1024, &buf, &len, &err), LL_OK);
 	assert_int_equal(len, 9);
@@ -154,8 +107,8 @@ static void test_read_empty_file(void **state)
 	char *buf = NULL;
 	size_t len = 99;
 
-	path_in(t, "empty", path, sizeof(path));
-	write_file(path, "", 0);
+	tmp_path(t->dir, "empty", path, sizeof(path));
+	write_bytes(path, "", 0);
 	assert_int_equal(ll_read_all(path, 1024, &buf, &len, NULL), LL_OK);
 	assert_int_equal(len, 0);
 	assert_non_null(buf);
@@ -174,13 +127,13 @@ static void test_read_binary_and_large(void **state)
 	static const size_t sizes[] = { 1, 65534, 65535, 65536, 65537, 300001 };
 	char path[512];
 
-	path_in(t, "bin", path, sizeof(path));
+	tmp_path(t->dir, "bin", path, sizeof(path));
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		char *data = pattern(sizes[i]);
 		char *buf = NULL;
 		size_t len = 0;
 
-		write_file(path, data, sizes[i]);
+		write_bytes(path, data, sizes[i]);
 		assert_int_equal(ll_read_all(path, sizes[i], &buf, &len, NULL),
 				 LL_OK);
 		assert_int_equal(len, sizes[i]);
@@ -197,14 +150,14 @@ static void test_read_size_limit(void **state)
 	static const size_t sizes[] = { 1, 100, 65536, 65537, 200000 };
 	char path[512];
 
-	path_in(t, "big", path, sizeof(path));
+	tmp_path(t->dir, "big", path, sizeof(path));
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		char *data = pattern(sizes[i]);
 		char *buf = (char *)1;
 		size_t len = 99;
 		struct ll_error err;
 
-		write_file(path, data, sizes[i]);
+		write_bytes(path, data, sizes[i]);
 		/* exactly at the limit: fine */
 		assert_int_equal(ll_read_all(path, sizes[i], &buf, &len, &err),
 				 LL_OK);
@@ -241,8 +194,8 @@ static void test_bug_read_limit_size_max(void **state)
 	size_t len = 0;
 	enum ll_status rc1, rc2;
 
-	path_in(t, "small", path, sizeof(path));
-	write_file(path, "abc", 3);
+	tmp_path(t->dir, "small", path, sizeof(path));
+	write_bytes(path, "abc", 3);
 	rc1 = ll_read_all(path, SIZE_MAX, &buf, &len, NULL);
 	free(buf);
 	buf = NULL;
@@ -264,7 +217,7 @@ static void test_read_missing(void **state)
 	struct ll_error err;
 	char msg[1024];
 
-	path_in(t, "no-such-file.json", path, sizeof(path));
+	tmp_path(t->dir, "no-such-file.json", path, sizeof(path));
 	ll_error_clear(&err);
 	assert_int_equal(ll_read_all(path, 1024, &buf, &len, &err), LL_IO);
 	assert_null(buf);
@@ -302,8 +255,8 @@ static void test_read_stdin(void **state)
 	int saved, fd;
 	enum ll_status rc;
 
-	path_in(t, "stdin.txt", path, sizeof(path));
-	write_file(path, "from stdin\n", 11);
+	tmp_path(t->dir, "stdin.txt", path, sizeof(path));
+	write_bytes(path, "from stdin\n", 11);
 	saved = dup(STDIN_FILENO);
 	assert_true(saved >= 0);
 	fd = open(path, O_RDONLY);
@@ -333,7 +286,7 @@ static void test_write_atomic(void **state)
 	mode_t old = umask(022);
 	char *big = pattern(200000);
 
-	path_in(t, "out.json", path, sizeof(path));
+	tmp_path(t->dir, "out.json", path, sizeof(path));
 	assert_int_equal(ll_write_atomic(path, "hello", 5, 0, NULL), LL_OK);
 	assert_int_equal(ll_read_all(path, 100, &buf, &len, NULL), LL_OK);
 	assert_int_equal(len, 5);
@@ -375,7 +328,7 @@ static void test_write_atomic_fails_cleanly(void **state)
 	struct ll_error err;
 
 	/* the directory does not exist */
-	path_in(t, "missing-dir/out.json", path, sizeof(path));
+	tmp_path(t->dir, "missing-dir/out.json", path, sizeof(path));
 	ll_error_clear(&err);
 	assert_int_equal(ll_write_atomic(path, "x", 1, 0, &err), LL_IO);
 	assert_int_equal(err.code, LL_IO);
@@ -383,7 +336,7 @@ static void test_write_atomic_fails_cleanly(void **state)
 	assert_contains(err.text, "cannot");
 
 	/* the target is a directory: rename fails, the temporary goes */
-	path_in(t, "adir", path, sizeof(path));
+	tmp_path(t->dir, "adir", path, sizeof(path));
 	assert_int_equal(mkdir(path, 0755), 0);
 	ll_error_clear(&err);
 	assert_int_equal(ll_write_atomic(path, "x", 1, 0, &err), LL_IO);
@@ -403,7 +356,7 @@ static void test_mkdir_p(void **state)
 	struct ll_error err;
 	mode_t old = umask(022);
 
-	path_in(t, "a/b/c/d", path, sizeof(path));
+	tmp_path(t->dir, "a/b/c/d", path, sizeof(path));
 	assert_int_equal(ll_mkdir_p(path, 0700, NULL), LL_OK);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
@@ -411,9 +364,9 @@ static void test_mkdir_p(void **state)
 	/* again: already there is fine */
 	assert_int_equal(ll_mkdir_p(path, 0700, NULL), LL_OK);
 	/* trailing and repeated slashes */
-	path_in(t, "x//y/", path, sizeof(path));
+	tmp_path(t->dir, "x//y/", path, sizeof(path));
 	assert_int_equal(ll_mkdir_p(path, 0755, NULL), LL_OK);
-	path_in(t, "x/y", path, sizeof(path));
+	tmp_path(t->dir, "x/y", path, sizeof(path));
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	/* the root and an existing absolute directory */
@@ -421,9 +374,9 @@ static void test_mkdir_p(void **state)
 	assert_int_equal(ll_mkdir_p(t->dir, 0755, NULL), LL_OK);
 
 	/* a component that is a file */
-	path_in(t, "plain", file, sizeof(file));
-	write_file(file, "x", 1);
-	path_in(t, "plain/sub", path, sizeof(path));
+	tmp_path(t->dir, "plain", file, sizeof(file));
+	write_bytes(file, "x", 1);
+	tmp_path(t->dir, "plain/sub", path, sizeof(path));
 	ll_error_clear(&err);
 	assert_int_equal(ll_mkdir_p(path, 0755, &err), LL_IO);
 	assert_contains(err.text, "exists and is not a directory");
@@ -451,8 +404,8 @@ static void test_bug_mkdir_p_over_file(void **state)
 	char file[512];
 	enum ll_status rc;
 
-	path_in(t, "plain", file, sizeof(file));
-	write_file(file, "x", 1);
+	tmp_path(t->dir, "plain", file, sizeof(file));
+	write_bytes(file, "x", 1);
 	rc = ll_mkdir_p(file, 0755, NULL);
 	if (rc != LL_IO)
 		fail_msg("BUG io.c ll_mkdir_p: a path that is a regular file "

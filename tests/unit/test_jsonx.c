@@ -22,31 +22,9 @@
 #include "ledgerline/jsonx.h"
 #include "ledgerline/status.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#include "fixture.h"
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static long line_of(const char *text, const char *needle)
-{
-	const char *at = strstr(text, needle);
-	long line = 1;
-
-	if (!at) {
-		print_error("marker \"%s\" not in the test text\n", needle);
-		fail();
-	}
-	for (const char *p = text; p < at; p++)
-		line += *p == '\n';
-	return line;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle)) {
-		print_error("expected \"%s\" in \"%s\"\n", needle, hay);
-		fail();
-	}
-}
 
 static long path_line(const char *text, const char *path)
 {

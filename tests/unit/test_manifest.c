@@ -28,38 +28,13 @@
 #include "ledgerline/manifest.h"
 #include "ledgerline/status.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#include "fixture.h"
 
 /* 256 bytes of model name */
 #define M16 "mmmmmmmmmmmmmmmm"
 #define M256 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static void dump_errs(const struct ll_errlist *e)
-{
-	char buf[2048];
-	size_t i;
-
-	for (i = 0; i < e->n; i++) {
-		ll_error_format(&e->v[i], buf, sizeof(buf));
-		print_message("    error: %s\n", buf);
-	}
-}
-
-/* 1-based line of the first occurrence of needle in text. */
-static long line_of(const char *text, const char *needle)
-{
-	const char *at = strstr(text, needle);
-	long line = 1;
-	const char *p;
-
-	if (!at)
-		fail_msg("marker \"%s\" not in the test document", needle);
-	for (p = text; p < at; p++)
-		line += *p == '\n';
-	return line;
-}
 
 static void sha256_hex(const char *s, size_t n, char out[65])
 {

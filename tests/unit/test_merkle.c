@@ -26,6 +26,8 @@
 #include "ledgerline/merkle.h"
 #include "ledgerline/status.h"
 
+#include "fixture.h"
+
 enum { H = LL_MERKLE_HASH_LEN, N_MAX = 70 };
 
 /* ---- the oracle ----------------------------------------------------------- */
@@ -147,23 +149,11 @@ static bool naive_verify(const uint8_t leaf[H], size_t m, size_t n,
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static void from_hex(const char *hex, uint8_t out[H])
-{
-	size_t i;
-
-	assert_int_equal(strlen(hex), 2 * H);
-	for (i = 0; i < H; i++) {
-		char byte[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
-
-		out[i] = (uint8_t)strtoul(byte, NULL, 16);
-	}
-}
-
 static void expect_hex(const uint8_t got[H], const char *hex)
 {
 	uint8_t want[H];
 
-	from_hex(hex, want);
+	from_hex(hex, want, H);
 	assert_memory_equal(got, want, H);
 }
 

@@ -22,6 +22,8 @@
 #include "ledgerline/outdir.h"
 #include "ledgerline/status.h"
 
+#include "fixture.h"
+
 struct tmp {
 	char dir[256];
 };
@@ -32,8 +34,7 @@ static int setup(void **state)
 
 	if (!t)
 		return -1;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/ll-test-outdir-XXXXXX");
-	if (!mkdtemp(t->dir)) {
+	if (!tmp_dir_make(t->dir, sizeof(t->dir), "outdir")) {
 		free(t);
 		return -1;
 	}
@@ -41,32 +42,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static void remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-
-	if (!d) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d))) {
-		char sub[1024];
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		remove_tree(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 static int teardown(void **state)
 {
 	struct tmp *t = *state;
 
-	remove_tree(t->dir);
+	tmp_dir_remove(t->dir);
 	free(t);
 	return 0;
 }

@@ -46,7 +46,7 @@
 #include "ledgerline/payfile.h"
 #include "ledgerline/status.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#include "fixture.h"
 
 static const char xsd_path[] =
 	"tests/data/schemas/pain.001.001.09-EPC132-08_2023_SCT.xsd";
@@ -59,19 +59,6 @@ enum {
 };
 
 /* ---- helpers ------------------------------------------------------------ */
-
-struct rng {
-	uint64_t s;
-};
-
-/* xorshift64* (Vigna); the seed must be non-zero. */
-static uint64_t rng_next(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * UINT64_C(2685821657736338717);
-}
 
 /*
  * A German IBAN for bank code 37040044 and a 10-digit account, with check
@@ -362,12 +349,6 @@ static size_t parse_amounts(const char *xml, const char *ccy, int e,
 		out[n++] = v;
 	}
 	return n;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (strstr(hay, needle) == NULL)
-		fail_msg("missing in the document: %s", needle);
 }
 
 /* "<tag>value</tag>" occurs exactly `times` times. */

@@ -35,6 +35,8 @@
 #include "ledgerline/status.h"
 #include "ledgerline/tally.h"
 
+#include "fixture.h"
+
 enum {
 	LINE_MAX_ = LL_EVENT_LINE_BYTES_MAX,
 	BLOCK_DEFAULT = 4 * 1024 * 1024,	/* pipeline.c's default */
@@ -457,15 +459,6 @@ static void test_duplicate_ids_around_an_overlong_line(void **state)
 	}
 }
 
-/* xorshift64* */
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * UINT64_C(2685821657736338717);
-}
-
 /* The oracle: split the log at its newlines; count lines, over-long
  * lines and the rest (which add_* wrote as valid events). */
 static void oracle(const struct text *t, long *lines, long *over,
@@ -493,22 +486,22 @@ static void test_random_logs_against_an_oracle(void **state)
 				       LINE_MAX_, LINE_MAX_ + 1,
 				       LINE_MAX_ + 2, 5 * LINE_MAX_ / 2 };
 	struct fx *f = *state;
-	uint64_t s = UINT64_C(0x9e3779b97f4a7c15);
+	struct rng s = { UINT64_C(0x9e3779b97f4a7c15) };
 	int c;
 
 	for (c = 0; c < RANDOM_CASES; c++) {
 		struct text t = { 0 };
-		size_t block = 4096 + (size_t)(rnd(&s) % (2 * LINE_MAX_));
-		int n = 1 + (int)(rnd(&s) % 8), i;
+		size_t block = 4096 + (size_t)(rng_next(&s) % (2 * LINE_MAX_));
+		int n = 1 + (int)(rng_next(&s) % 8), i;
 		long lines, over, valid;
 
 		for (i = 0; i < n; i++) {
-			size_t len = lens[rnd(&s) % (sizeof(lens) /
+			size_t len = lens[rng_next(&s) % (sizeof(lens) /
 						      sizeof(lens[0]))];
 
 			if (len == 1000)
-				len = EVENT_MIN + (size_t)(rnd(&s) % 70000);
-			add_line(&t, len, i + 1 < n || rnd(&s) % 2);
+				len = EVENT_MIN + (size_t)(rng_next(&s) % 70000);
+			add_line(&t, len, i + 1 < n || rng_next(&s) % 2);
 		}
 		oracle(&t, &lines, &over, &valid);
 		assert_int_equal(lines, t.lines);

@@ -23,64 +23,9 @@
 #include "ledgerline/registry.h"
 #include "ledgerline/status.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#include "fixture.h"
 
 /* ---- helpers -------------------------------------------------------------- */
-
-struct rng {
-	uint64_t s;
-};
-
-/* xorshift64* (Vigna); the seed must be non-zero. */
-static uint64_t rng_next(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * UINT64_C(2685821657736338717);
-}
-
-static unsigned rng_below(struct rng *r, unsigned n)
-{
-	return (unsigned)(rng_next(r) % n);
-}
-
-static void dump_errs(const struct ll_errlist *e)
-{
-	char buf[2048];
-	size_t i;
-
-	for (i = 0; i < e->n; i++) {
-		ll_error_format(&e->v[i], buf, sizeof(buf));
-		print_message("    error: %s\n", buf);
-	}
-	if (e->dropped)
-		print_message("    (%zu more dropped)\n", e->dropped);
-}
-
-/* 1-based line of the first occurrence of needle in text. */
-static long line_of(const char *text, const char *needle)
-{
-	const char *at = strstr(text, needle);
-	long line = 1;
-	const char *p;
-
-	if (!at) {
-		print_error("marker \"%s\" not in the test document\n", needle);
-		fail();
-	}
-	for (p = text; p < at; p++)
-		line += *p == '\n';
-	return line;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle)) {
-		print_error("expected \"%s\" in \"%s\"\n", needle, hay);
-		fail();
-	}
-}
 
 /* Assert q == want ("3/4", "120000", ...). */
 static void assert_q(const mpq_t q, const char *want)

@@ -37,20 +37,9 @@
 #include "ledgerline/runfiles.h"
 #include "ledgerline/status.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#include "fixture.h"
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static void dump_errs(const struct ll_errlist *e)
-{
-	char buf[2048];
-	size_t i;
-
-	for (i = 0; i < e->n; i++) {
-		ll_error_format(&e->v[i], buf, sizeof(buf));
-		print_message("    error: %s\n", buf);
-	}
-}
 
 static void sha256_hex(const void *s, size_t n, char out[65])
 {

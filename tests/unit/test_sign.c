@@ -14,7 +14,6 @@
  */
 #include "unit.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -31,6 +30,8 @@
 #include "ledgerline/dsse.h"
 #include "ledgerline/sign.h"
 #include "ledgerline/status.h"
+
+#include "fixture.h"
 
 /* ---- fixed keys ----------------------------------------------------------- */
 
@@ -108,8 +109,7 @@ static int setup(void **state)
 
 	if (!t)
 		return -1;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/ll-test-sign-XXXXXX");
-	if (!mkdtemp(t->dir)) {
+	if (!tmp_dir_make(t->dir, sizeof(t->dir), "sign")) {
 		free(t);
 		return -1;
 	}
@@ -120,44 +120,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct tmp *t = *state;
-	DIR *d = opendir(t->dir);
-	struct dirent *e;
 
-	while (d && (e = readdir(d))) {
-		char sub[512];
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", t->dir, e->d_name);
-		unlink(sub);
-	}
-	if (d)
-		closedir(d);
-	rmdir(t->dir);
+	tmp_dir_remove(t->dir);
 	free(t);
 	return 0;
-}
-
-static void path_in(const struct tmp *t, const char *name, char *out,
-		    size_t size)
-{
-	int n = snprintf(out, size, "%s/%s", t->dir, name);
-
-	assert_true(n > 0 && (size_t)n < size);
-}
-
-static void write_bytes(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void write_text(const char *path, const char *text)
-{
-	write_bytes(path, text, strlen(text));
 }
 
 /* Whole file into buf (NUL-terminated); returns its length. */
@@ -172,18 +138,6 @@ static size_t read_text(const char *path, char *buf, size_t size)
 	buf[n] = '\0';
 	fclose(f);
 	return n;
-}
-
-static void from_hex(const char *hex, uint8_t *out, size_t n)
-{
-	size_t i;
-
-	assert_int_equal(strlen(hex), 2 * n);
-	for (i = 0; i < n; i++) {
-		char byte[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
-
-		out[i] = (uint8_t)strtoul(byte, NULL, 16);
-	}
 }
 
 static void to_hex(const uint8_t *in, size_t n, char *out)
@@ -302,8 +256,8 @@ static void test_rfc8032_vectors(void **state)
 	uint8_t sig[LL_ED25519_SIG_LEN];
 	const uint8_t msg2[1] = {0x72};
 
-	path_in(t, "t1.pem", p1, sizeof(p1));
-	path_in(t, "t2.pem", p2, sizeof(p2));
+	tmp_path(t->dir, "t1.pem", p1, sizeof(p1));
+	tmp_path(t->dir, "t2.pem", p2, sizeof(p2));
 	write_text(p1, rfc8032_test1_pem);
 	write_text(p2, rfc8032_test2_pem);
 	ll_key_init(&k);
@@ -355,8 +309,8 @@ static void test_write_load_round_trip(void **state)
 	static const uint8_t msg[] = "round trip";
 	mode_t old;
 
-	path_in(t, "signing.pem", priv, sizeof(priv));
-	path_in(t, "signing.pub.pem", pubp, sizeof(pubp));
+	tmp_path(t->dir, "signing.pem", priv, sizeof(priv));
+	tmp_path(t->dir, "signing.pub.pem", pubp, sizeof(pubp));
 	ll_key_init(&k);
 	ll_key_init(&lp);
 	ll_key_init(&lq);
@@ -421,8 +375,8 @@ static void test_write_load_round_trip(void **state)
 
 	/* a public-only key cannot be written */
 	ll_error_clear(&err);
-	path_in(t, "again.pem", priv, sizeof(priv));
-	path_in(t, "again.pub.pem", pubp, sizeof(pubp));
+	tmp_path(t->dir, "again.pem", priv, sizeof(priv));
+	tmp_path(t->dir, "again.pub.pem", pubp, sizeof(pubp));
 	assert_int_equal(ll_key_write(&lq, priv, pubp, &err), LL_INVALID);
 	assert_false(exists(priv));
 	assert_false(exists(pubp));
@@ -440,8 +394,8 @@ static void test_write_refuses_overwrite(void **state)
 	struct ll_key k;
 	struct ll_error err;
 
-	path_in(t, "k.pem", priv, sizeof(priv));
-	path_in(t, "k.pub.pem", pubp, sizeof(pubp));
+	tmp_path(t->dir, "k.pem", priv, sizeof(priv));
+	tmp_path(t->dir, "k.pub.pem", pubp, sizeof(pubp));
 	ll_key_init(&k);
 	assert_int_equal(ll_key_generate(&k, &err), LL_OK);
 
@@ -473,7 +427,7 @@ static void test_write_refuses_overwrite(void **state)
 	assert_false(exists(priv));
 
 	/* a missing directory */
-	path_in(t, "no/such/dir.pem", priv, sizeof(priv));
+	tmp_path(t->dir, "no/such/dir.pem", priv, sizeof(priv));
 	ll_error_clear(&err);
 	assert_int_equal(ll_key_write(&k, priv, pubp, &err), LL_IO);
 	assert_non_null(strstr(err.text, "cannot create"));
@@ -508,29 +462,29 @@ static void test_load_rejects(void **state)
 	int as_private;
 
 	for (as_private = 0; as_private <= 1; as_private++) {
-		path_in(t, "rsa.pem", p, sizeof(p));
+		tmp_path(t->dir, "rsa.pem", p, sizeof(p));
 		write_text(p, rsa_pem);
 		expect_load_fails(p, as_private, LL_INVALID,
 				  "not an Ed25519 key");
-		path_in(t, "x25519.pem", p, sizeof(p));
+		tmp_path(t->dir, "x25519.pem", p, sizeof(p));
 		write_text(p, x25519_pem);
 		expect_load_fails(p, as_private, LL_INVALID,
 				  "not an Ed25519 key");
-		path_in(t, "ed448.pem", p, sizeof(p));
+		tmp_path(t->dir, "ed448.pem", p, sizeof(p));
 		write_text(p, ed448_pem);
 		expect_load_fails(p, as_private, LL_INVALID,
 				  "not an Ed25519 key");
-		path_in(t, "garbage.pem", p, sizeof(p));
+		tmp_path(t->dir, "garbage.pem", p, sizeof(p));
 		write_text(p, "-----BEGIN PRIVATE KEY-----\nnot base64!\n"
 			      "-----END PRIVATE KEY-----\n");
 		expect_load_fails(p, as_private, LL_INVALID, NULL);
-		path_in(t, "empty.pem", p, sizeof(p));
+		tmp_path(t->dir, "empty.pem", p, sizeof(p));
 		write_text(p, "");
 		expect_load_fails(p, as_private, LL_INVALID, NULL);
-		path_in(t, "missing.pem", p, sizeof(p));
+		tmp_path(t->dir, "missing.pem", p, sizeof(p));
 		expect_load_fails(p, as_private, LL_IO, "cannot open");
 	}
-	path_in(t, "x25519.pub.pem", p, sizeof(p));
+	tmp_path(t->dir, "x25519.pub.pem", p, sizeof(p));
 	write_text(p, x25519_pub_pem);
 	expect_load_fails(p, false, LL_INVALID, "not an Ed25519 key");
 	expect_load_fails(p, true, LL_INVALID, "not a PEM private key");
@@ -620,11 +574,11 @@ static void test_openssl_cross_check(void **state)
 
 	if (!on_path("openssl"))
 		skip();
-	path_in(t, "k.pem", priv, sizeof(priv));
-	path_in(t, "k.pub.pem", pubp, sizeof(pubp));
-	path_in(t, "pae.bin", pae_p, sizeof(pae_p));
-	path_in(t, "sig.bin", sig_p, sizeof(sig_p));
-	path_in(t, "sig2.bin", sig2_p, sizeof(sig2_p));
+	tmp_path(t->dir, "k.pem", priv, sizeof(priv));
+	tmp_path(t->dir, "k.pub.pem", pubp, sizeof(pubp));
+	tmp_path(t->dir, "pae.bin", pae_p, sizeof(pae_p));
+	tmp_path(t->dir, "sig.bin", sig_p, sizeof(sig_p));
+	tmp_path(t->dir, "sig2.bin", sig2_p, sizeof(sig2_p));
 	ll_key_init(&k);
 	assert_int_equal(ll_key_generate(&k, &err), LL_OK);
 	assert_int_equal(ll_key_write(&k, priv, pubp, &err), LL_OK);

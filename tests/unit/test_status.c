@@ -21,19 +21,13 @@
 
 #include "ledgerline/status.h"
 
+#include "fixture.h"
+
 static const enum ll_status ALL[] = {
 	LL_OK, LL_FINDINGS, LL_USAGE,  LL_INVALID,  LL_IO,
 	LL_DB, LL_NETWORK,  LL_NOMEM, LL_INTERNAL,
 };
 enum { N_ALL = sizeof(ALL) / sizeof(ALL[0]) };
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle)) {
-		print_error("expected \"%s\" in \"%s\"\n", needle, hay);
-		fail();
-	}
-}
 
 /* ---- statuses ------------------------------------------------------------- */
 

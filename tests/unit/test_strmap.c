@@ -19,18 +19,7 @@
 
 #include "ledgerline/strmap.h"
 
-struct rng {
-	uint64_t s;
-};
-
-/* xorshift64* (Vigna); the seed must be non-zero. */
-static uint64_t rng_next(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * UINT64_C(2685821657736338717);
-}
+#include "fixture.h"
 
 static void test_empty_map(void **state)
 {

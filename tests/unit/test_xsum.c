@@ -26,7 +26,7 @@
 #include "ledgerline/status.h"
 #include "ledgerline/xsum.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#include "fixture.h"
 
 /* Unsigned 128-bit, for the oracle's own conversions. */
 __extension__ typedef unsigned __int128 u128;
@@ -39,24 +39,6 @@ enum {
 };
 
 /* ---- helpers -------------------------------------------------------------- */
-
-struct rng {
-	uint64_t s;
-};
-
-/* xorshift64* (Vigna); the seed must be non-zero. */
-static uint64_t rng_next(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * UINT64_C(2685821657736338717);
-}
-
-static unsigned rng_below(struct rng *r, unsigned n)
-{
-	return (unsigned)(rng_next(r) % n);
-}
 
 /* 10^k for 0 <= k <= 38. */
 static ll_i128 pow10_128(int k)
