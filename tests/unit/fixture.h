@@ -39,7 +39,7 @@ uint64_t rng_below64(struct rng *r, uint64_t n);
  * cases were drawn with it and stay the same. */
 uint32_t rng_xorshift_hi32(struct rng *r);
 
-/* ---- text ------------------------------------------------------------------ */
+/* ---- text ---------------------------------------------------------------- */
 
 /* A growable NUL-terminated string; { NULL, 0, 0 } is empty, free(s)
  * releases it. */
@@ -61,7 +61,7 @@ void dump_errs(const struct ll_errlist *e);
 /* 2n hex digits into n bytes. */
 void from_hex(const char *hex, uint8_t *out, size_t n);
 
-/* ---- dates ----------------------------------------------------------------- */
+/* ---- dates --------------------------------------------------------------- */
 
 /* Days since 1970-01-01 of a civil date and back (Hinnant's algorithms). */
 int32_t days_from_civil(int y, unsigned m, unsigned d);
@@ -71,7 +71,7 @@ void fmt_date(int32_t day, char out[11]);
 /* RFC 3339 UTC with a 6-digit fraction when not whole (t >= 0). */
 void fmt_ts(int64_t t, char out[40]);
 
-/* ---- files ----------------------------------------------------------------- */
+/* ---- files --------------------------------------------------------------- */
 
 /*
  * Make a fresh directory /tmp/ll-test-<tag>-XXXXXX into dir (size bytes).

@@ -51,7 +51,8 @@ static const char REGISTRY[] =
 	" {\"id\": \"W-2\", \"duration_ms\": 1000, "
 	"\"splits\": {\"master\": [{\"party\": \"P-A\", \"share\": \"1\"}]}},\n"
 	" {\"id\": \"W-3\", \"duration_ms\": 1000, "
-	"\"splits\": {\"master\": [{\"party\": \"P-L\", \"share\": \"1\"}]}}],\n"
+	"\"splits\": {\"master\": [{\"party\": \"P-L\", "
+	"\"share\": \"1\"}]}}],\n"
 	"\"licences\": [\n"
 	" {\"id\": \"L-1\", \"licensee\": \"P-AI\", \"licensor\": \"P-L\", "
 	"\"scope\": {\"catalog_of\": \"P-L\"}, \"uses\": [\"generation\"], "
@@ -245,7 +246,7 @@ static void assert_error(const struct ll_tally *t, size_t i, uint32_t file,
 	assert_string_equal(e->e.text, text);
 }
 
-/* ---- sums ------------------------------------------------------------------ */
+/* ---- sums ---------------------------------------------------------------- */
 
 /*
  * e1 0.04 EUR: W-1 by ISRC 0.25, W-2 0.5 (under L-A in USD: W-2's
@@ -320,7 +321,7 @@ static void test_currency_and_full_weight(void **state)
 	ll_tally_release(&t);
 }
 
-/* ---- rule violations --------------------------------------------------------- */
+/* ---- rule violations ----------------------------------------------------- */
 
 static void test_violations(void **state)
 {
@@ -374,7 +375,7 @@ static void test_violations(void **state)
 	ll_tally_release(&t);
 }
 
-/* ---- duplicates and merging ----------------------------------------------- */
+/* ---- duplicates and merging ---------------------------------------------- */
 
 /* The tally keeps a hash per event id (the duplicate check reads them):
  * the same id twice gives the same hash twice, and both events count. */
@@ -457,7 +458,7 @@ static void test_merge(void **state)
 	ll_tally_release(&one);
 }
 
-/* ---- the error list's bound ----------------------------------------------- */
+/* ---- the error list's bound ---------------------------------------------- */
 
 /* LL_TALLY_ERRORS_MAX + 50 errors fed last line first, in two files: the
  * first LL_TALLY_ERRORS_MAX by (file, line) are kept, all are counted. */
