@@ -262,7 +262,7 @@ static void test_built(void **state)
 	size_t i;
 
 	assert_int_equal(f->st.n, 2);
-	assert_int_equal(strlen(f->st.root), 64);
+	assert_int_equal(strlen(f->st.root), LL_SHA256_HEX_LEN);
 	for (i = 0; i < f->st.n; i++) {
 		const char *env = f->st.v[i].envelope;
 
@@ -374,7 +374,7 @@ static void test_tampered_root(void **state)
 	json_t *st = open_statement(f, of(f, "P-A")->envelope);
 	json_t *m = json_object_get(predicate(st), "merkle");
 	struct ll_verdict v;
-	char bad[65], want[160];
+	char bad[LL_SHA256_HEX_LEN + 1], want[160];
 	char *env;
 
 	snprintf(bad, sizeof(bad), "%s", f->st.root);
