@@ -795,7 +795,8 @@ static void gen_attr(struct rng *r, struct buf *b, size_t n_attr)
 				uint64_t den = 1 + rng_below64(r, 12);
 
 				buf_putf(b, "\"%u/%u\"",
-					 (unsigned)rng_below64(r, den / n_attr + 1),
+					 (unsigned)rng_below64(r,
+							       den / n_attr + 1),
 					 (unsigned)den);
 			} else {
 				unsigned s = 1 + (unsigned)rng_below64(r, 8);
@@ -808,7 +809,8 @@ static void gen_attr(struct rng *r, struct buf *b, size_t n_attr)
 				/* Mostly within budget; sometimes a full 1. */
 				units = rng_below64(r, 40) == 0
 						? one
-						: rng_below64(r, one / n_attr + 1);
+						: rng_below64(r,
+							      one / n_attr + 1);
 				snprintf(digits, sizeof(digits), "%0*llu",
 					 (int)s + 1, (unsigned long long)units);
 				buf_put(b, "\"");
@@ -875,8 +877,10 @@ static void gen_member(struct rng *r, struct buf *b, int which)
 		buf_putf(b, "\"%04u-%02u-%02uT%02u:%02u:%02u",
 			 (unsigned)(2000 + rng_below64(r, 31)),
 			 (unsigned)(1 + rng_below64(r, 12)),
-			 (unsigned)(1 + rng_below64(r, 28)), (unsigned)rng_below64(r, 24),
-			 (unsigned)rng_below64(r, 60), (unsigned)rng_below64(r, 60));
+			 (unsigned)(1 + rng_below64(r, 28)),
+			 (unsigned)rng_below64(r, 24),
+			 (unsigned)rng_below64(r, 60),
+			 (unsigned)rng_below64(r, 60));
 		if (rng_below64(r, 3) == 0) {
 			unsigned k, nf = 1 + (unsigned)rng_below64(r, 6);
 
@@ -892,7 +896,8 @@ static void gen_member(struct rng *r, struct buf *b, int which)
 		buf_put(b, "\"");
 		break;
 	case 4:
-		buf_putf(b, "\"%s\"", currencies[rng_below64(r, N_ELEMS(currencies))]);
+		buf_putf(b, "\"%s\"",
+			 currencies[rng_below64(r, N_ELEMS(currencies))]);
 		break;
 	case 5: {
 		size_t n = rng_below64(r, 11), i;
@@ -927,7 +932,8 @@ static void gen_event(struct rng *r, struct buf *b)
 
 	if (rng_below64(r, 2)) {
 		for (i = 6; i > 0; i--) {
-			int j = (int)rng_below64(r, (uint64_t)i + 1), t = order[i];
+			int j = (int)rng_below64(r, (uint64_t)i + 1);
+			int t = order[i];
 
 			order[i] = order[j];
 			order[j] = t;
@@ -1003,7 +1009,9 @@ static void mutate(struct rng *r, struct buf *b)
 		}
 		break;
 	case 4: /* a number where an exact string belongs */
-		pos = find_nth(b, rng_below64(r, 2) ? "\"weight\":\"" : "\"value\":\"",
+		pos = find_nth(b,
+			       rng_below64(r, 2) ? "\"weight\":\""
+						 : "\"value\":\"",
 			       rng_below64(r, 8));
 		if (pos != SIZE_MAX) {
 			/* q at the value's opening quote, end at its closing */

@@ -497,7 +497,8 @@ static size_t gen_exact(struct rng *r, char *buf, size_t cap)
 	case 0:	/* pure noise */
 		n = rng_below64(r, 12);
 		for (k = 0; k < n; k++)
-			buf[len++] = noise[rng_below64(r, sizeof(noise))];	/* may be NUL */
+			/* may be NUL */
+			buf[len++] = noise[rng_below64(r, sizeof(noise))];
 		return len;
 	default:
 		break;
@@ -510,12 +511,18 @@ static size_t gen_exact(struct rng *r, char *buf, size_t cap)
 			buf[len++] = '0';
 	}
 	for (k = 0; k < n && len < cap; k++)
-		buf[len++] = (char)('0' + (rng_below64(r, 3) == 0 ? 0 : rng_below64(r, 10)));
+		buf[len++] = (char)('0' + (rng_below64(r, 3) == 0
+						   ? 0
+						   : rng_below64(r, 10)));
 	if (rng_below64(r, 3) != 0 && len < cap) {
 		buf[len++] = rng_below64(r, 2) ? '.' : '/';
-		n = rng_below64(r, 5) == 0 ? rng_below64(r, 45) : rng_below64(r, 6);
+		n = rng_below64(r, 5) == 0 ? rng_below64(r, 45)
+					   : rng_below64(r, 6);
 		for (k = 0; k < n && len < cap; k++)
-			buf[len++] = (char)('0' + (rng_below64(r, 3) == 0 ? 0 : rng_below64(r, 10)));
+			buf[len++] = (char)('0' +
+					    (rng_below64(r, 3) == 0
+						     ? 0
+						     : rng_below64(r, 10)));
 	}
 	/* mutate: insert, overwrite or drop a byte */
 	if (len > 0 && rng_below64(r, 4) == 0) {
@@ -1174,7 +1181,8 @@ static void test_minor_round_trip(void **state)
 	mpz_init(z);
 	mpz_init(back);
 	for (i = 0; i < 5000; i++) {
-		char *digits = random_digits(&r, 1 + (size_t)rng_below64(&r, 80));
+		char *digits =
+			random_digits(&r, 1 + (size_t)rng_below64(&r, 80));
 		int e = (int)rng_below64(&r, 7);
 		char *s;
 
@@ -1722,7 +1730,7 @@ static void random_exact(struct rng *r, mpq_t q)
 		mpq_set_ui(q, 0, 1);
 		return;
 	default: {
-		unsigned long den = dens[rng_below64(r, sizeof(dens) / sizeof(dens[0]))];
+		unsigned long den = dens[rng_below64(r, N_ELEMS(dens))];
 
 		mpq_set_ui(q, (unsigned long)rng_below64(r, den * 4 + 1), den);
 		break;
@@ -1745,7 +1753,8 @@ static void random_keys(struct rng *r, struct okey *keys, size_t n)
 
 			keys[i].len = rng_below64(r, KEY_BYTES_MAX + 1);
 			for (k = 0; k < keys[i].len; k++)
-				keys[i].b[k] = alpha[rng_below64(r, sizeof(alpha))];
+				keys[i].b[k] =
+					alpha[rng_below64(r, sizeof(alpha))];
 			dup = false;
 			for (j = 0; j < i; j++)
 				if (keys[j].len == keys[i].len &&
