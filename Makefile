@@ -52,8 +52,8 @@ UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CORE_UNIT_BIN = $(filter $(CORE_TESTS:%=$(BUILD)/tests/test_%),$(UNIT_BIN))
 FULL_UNIT_BIN = $(filter-out $(CORE_UNIT_BIN),$(UNIT_BIN))
-# What every unit test shares (tests/unit/fixture.h): the C library, cmocka
-# and the core's status.h only, so that core and full binaries link it.
+# What every unit test shares (tests/unit/fixture.h): it uses the C
+# library and cmocka only, so that core and full binaries link it.
 UNIT_FIXTURE = $(BUILD)/tests/fixture.o
 UNIT_DEPS = $(UNIT_FIXTURE) tests/unit/unit.h tests/unit/fixture.h
 VERSION   = $(shell cat VERSION 2>/dev/null || echo 0.0.0)

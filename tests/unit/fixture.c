@@ -88,19 +88,6 @@ long line_of(const char *text, const char *needle)
 	return line;
 }
 
-void dump_errs(const struct ll_errlist *e)
-{
-	char buf[2048];
-	size_t i;
-
-	for (i = 0; i < e->n; i++) {
-		ll_error_format(&e->v[i], buf, sizeof(buf));
-		print_message("    error: %s\n", buf);
-	}
-	if (e->dropped)
-		print_message("    (%zu more dropped)\n", e->dropped);
-}
-
 void from_hex(const char *hex, uint8_t *out, size_t n)
 {
 	size_t i;

@@ -3,9 +3,9 @@
  * a growable text buffer, dates and instants as RFC 3339 text, throwaway
  * directories and files, and a few assertions with readable messages.
  *
- * Design decision: fixture.c uses the C library, cmocka and the core's
- * status.h only, so that it links into every unit binary, the core ones
- * (core library, -lgmp -ljansson) as well as the full ones.  The
+ * Design decision: fixture.c uses the C library and cmocka only, so that
+ * it links into every unit binary, the core ones (core library, -lgmp
+ * -ljansson) as well as the full ones.  Include it after "unit.h".  The
  * generator is xorshift64* with the seed each test gives, never rand(),
  * so a failure reproduces exactly.
  */
@@ -56,8 +56,23 @@ void assert_contains(const char *hay, const char *needle);
 /* 1-based line of the first occurrence of needle in text (fails when it
  * does not occur). */
 long line_of(const char *text, const char *needle);
-/* Print every error of e (the test's output on failure). */
-void dump_errs(const struct ll_errlist *e);
+/*
+ * Print every error of e (the test's output on failure).  Inline, so
+ * that fixture.c calls nothing of ledgerline's: ll_error_format is in
+ * the core library, which every unit binary links.
+ */
+static inline void dump_errs(const struct ll_errlist *e)
+{
+	char buf[2048];
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		ll_error_format(&e->v[i], buf, sizeof(buf));
+		print_message("    error: %s\n", buf);
+	}
+	if (e->dropped)
+		print_message("    (%zu more dropped)\n", e->dropped);
+}
 /* 2n hex digits into n bytes. */
 void from_hex(const char *hex, uint8_t *out, size_t n);
 
