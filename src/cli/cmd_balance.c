@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "ledgerline/cli.h"
-#include "ledgerline/config.h"
 #include "ledgerline/db.h"
 #include "ledgerline/exact.h"
 #include "ledgerline/ident.h"
@@ -29,7 +28,7 @@ static const char usage[] =
 	"\n"
 	"Exit codes: 0 ok, 2 usage, 4 database.\n";
 
-static enum ll_status run(int argc, char **argv)
+static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -40,9 +39,7 @@ static enum ll_status run(int argc, char **argv)
 	};
 	const char *party = NULL, *currency = NULL, *format = NULL;
 	struct ll_balance_row *rows = NULL;
-	struct ll_config cfg;
 	struct ll_error err;
-	struct ll_db db = { NULL };
 	enum ll_status rc;
 	size_t n = 0, i;
 	int c;
@@ -84,12 +81,10 @@ static enum ll_status run(int argc, char **argv)
 		return ll_cli_usage_error("balance", "unknown format '%s'",
 					  format);
 	ll_error_clear(&err);
-	rc = ll_config_load(&cfg, &err);
+	rc = ll_cli_open(ctx, &err);
 	if (rc == LL_OK)
-		rc = ll_db_open_ready(&db, &cfg, &err);
-	if (rc == LL_OK)
-		rc = ll_db_balances(&db, party, currency, &rows, &n, &err);
-	ll_db_close(&db);
+		rc = ll_db_balances(&ctx->db, party, currency, &rows, &n,
+				    &err);
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
 		free(rows);
@@ -116,6 +111,6 @@ static enum ll_status run(int argc, char **argv)
 	return LL_OK;
 }
 
-const struct ll_cmd ll_cmd_balance = { "balance", run,
+const struct ll_cmd ll_cmd_balance = { "balance", run, LL_CMD_DB,
 				       "account balances from the journal",
 				       usage };

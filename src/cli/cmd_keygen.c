@@ -29,7 +29,7 @@ static const char usage[] =
 	"Exit codes: 0 ok, 2 usage, 3 a key already exists or cannot be\n"
 	"written.\n";
 
-static enum ll_status run(int argc, char **argv)
+static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -38,7 +38,6 @@ static enum ll_status run(int argc, char **argv)
 	};
 	char priv[PATH_MAX], pub[PATH_MAX], dir[PATH_MAX];
 	const char *out = NULL;
-	struct ll_config cfg;
 	struct ll_error err;
 	struct ll_key key;
 	enum ll_status rc;
@@ -67,9 +66,9 @@ static enum ll_status run(int argc, char **argv)
 	} else {
 		char *slash;
 
-		rc = ll_config_load(&cfg, &err);
+		rc = ll_cli_open(ctx, &err);
 		if (rc == LL_OK)
-			rc = ll_config_key_paths(&cfg, priv, pub, &err);
+			rc = ll_config_key_paths(&ctx->cfg, priv, pub, &err);
 		if (rc != LL_OK) {
 			ll_cli_print_error(&err);
 			return rc;
@@ -98,6 +97,6 @@ static enum ll_status run(int argc, char **argv)
 	return LL_OK;
 }
 
-const struct ll_cmd ll_cmd_keygen = { "keygen", run,
+const struct ll_cmd ll_cmd_keygen = { "keygen", run, LL_CMD_CONFIG,
 				      "create the Ed25519 statement signing key",
 				      usage };

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "ledgerline/cli.h"
-#include "ledgerline/config.h"
 #include "ledgerline/db.h"
 #include "ledgerline/digest.h"
 #include "ledgerline/input.h"
@@ -145,23 +144,21 @@ static void count_only(const struct ll_registry *reg,
 	}
 }
 
-static enum ll_status run(int argc, char **argv)
+static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ll_config cfg;
 	struct ll_error err;
 	struct ll_errlist errs;
 	struct ll_registry reg;
-	struct ll_db db = { NULL };
 	struct ll_load_counts counts;
 	struct input *in = NULL;
 	struct ll_load_file *files = NULL;
 	enum ll_status rc = LL_OK;
-	bool dry_run = false, in_tx = false;
+	bool dry_run = false;
 	int c, i, n, stdin_seen = 0;
 	int64_t load_id = 0;
 
@@ -206,16 +203,11 @@ static enum ll_status run(int argc, char **argv)
 		files[i].bytes = in[i].len;
 	}
 
-	rc = ll_config_load(&cfg, &err);
+	rc = ll_cli_open(ctx, &err);
 	if (rc == LL_OK)
-		rc = ll_db_open_ready(&db, &cfg, &err);
+		rc = ll_db_lock_registry(&ctx->db, &err);
 	if (rc == LL_OK)
-		rc = ll_db_begin(&db, &err);
-	in_tx = rc == LL_OK;
-	if (rc == LL_OK)
-		rc = ll_db_lock_registry(&db, &err);
-	if (rc == LL_OK)
-		rc = ll_db_registry_read(&db, &reg, &errs, &err);
+		rc = ll_db_registry_read(&ctx->db, &reg, &errs, &err);
 	if (rc != LL_OK) {
 		ll_cli_print_errlist(&errs);
 		ll_cli_print_error(&err);
@@ -249,20 +241,16 @@ static enum ll_status run(int argc, char **argv)
 		print_counts(&reg, &counts, 0, (size_t)n, true);
 		goto out;
 	}
-	rc = ll_db_registry_store(&db, &reg, files, (size_t)n, &counts,
+	rc = ll_db_registry_store(&ctx->db, &reg, files, (size_t)n, &counts,
 				  &load_id, &err);
 	if (rc == LL_OK)
-		rc = ll_db_commit(&db, &err);
+		rc = ll_cli_commit(ctx, &err);
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
 		goto out;
 	}
-	in_tx = false;
 	print_counts(&reg, &counts, load_id, (size_t)n, false);
 out:
-	if (in_tx)
-		ll_db_rollback(&db);
-	ll_db_close(&db);
 	ll_registry_release(&reg);
 	ll_errlist_release(&errs);
 	if (in) {
@@ -274,5 +262,5 @@ out:
 	return rc;
 }
 
-const struct ll_cmd ll_cmd_load = { "load", run,
+const struct ll_cmd ll_cmd_load = { "load", run, LL_CMD_TX,
 				    "load and validate registry files", usage };

@@ -490,14 +490,13 @@ static void close_logs(struct ll_log_input *logs, size_t n)
 	}
 }
 
-static enum ll_status run(int argc, char **argv)
+static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	struct args a;
-	struct ll_config cfg;
 	struct ll_error err;
 	struct ll_errlist errs;
 	struct ll_registry reg;
-	struct ll_db db = { NULL };
+	struct ll_db *db = &ctx->db;
 	struct ll_run r;
 	struct ll_manifest *mf = NULL, *good = NULL;
 	bool *mf_ok = NULL, *log_repeat = NULL;
@@ -514,7 +513,7 @@ static enum ll_status run(int argc, char **argv)
 	int32_t d0, d1;
 	const char *reason = NULL;
 	enum ll_status rc;
-	bool in_tx = false, already = false;
+	bool already = false;
 	struct ll_current_posting cur;
 	struct ll_party_amount *prev = NULL;
 	struct ll_stored_statement *stmts = NULL;
@@ -607,11 +606,9 @@ static enum ll_status run(int argc, char **argv)
 	/* the database (an uninitialised one is the first thing to say:
 	 * init also makes the signing key), the signing key, then the
 	 * registry snapshot under the period's writer lock */
-	rc = ll_config_load(&cfg, &err);
+	rc = ll_cli_open(ctx, &err);
 	if (rc == LL_OK)
-		rc = ll_config_key_paths(&cfg, key_priv, key_pub, &err);
-	if (rc == LL_OK)
-		rc = ll_db_open_ready(&db, &cfg, &err);
+		rc = ll_config_key_paths(&ctx->cfg, key_priv, key_pub, &err);
 	if (rc == LL_OK && ll_key_load_private(&key, key_priv, &err) != LL_OK) {
 		ll_cli_print_error(&err);
 		rc = ll_cli_fail(LL_USAGE,
@@ -620,12 +617,9 @@ static enum ll_status run(int argc, char **argv)
 		goto out;
 	}
 	if (rc == LL_OK)
-		rc = ll_db_begin(&db, &err);
-	in_tx = rc == LL_OK;
+		rc = ll_db_lock_period(db, a.licensee, first, last, &err);
 	if (rc == LL_OK)
-		rc = ll_db_lock_period(&db, a.licensee, first, last, &err);
-	if (rc == LL_OK)
-		rc = ll_db_registry_read(&db, &reg, &errs, &err);
+		rc = ll_db_registry_read(db, &reg, &errs, &err);
 	if (rc == LL_OK && ll_registry_link(&reg, &errs) != LL_OK)
 		rc = ll_error_set(&err, LL_INTERNAL, NULL, 0, NULL,
 				  "the stored registries do not link");
@@ -697,7 +691,7 @@ static enum ll_status run(int argc, char **argv)
 	}
 
 	/* build: nothing new, a first posting, or a restatement */
-	rc = ll_db_current_posting(&db, a.licensee, first, last, &cur, &err);
+	rc = ll_db_current_posting(db, a.licensee, first, last, &cur, &err);
 	if (rc == LL_OK && cur.exists && strcmp(cur.run_id, r.id) == 0) {
 		/* the bytes written then, whatever key or history now */
 		already = true;
@@ -706,12 +700,12 @@ static enum ll_status run(int argc, char **argv)
 			rc = ll_error_set(&err, LL_NOMEM, NULL, 0, NULL,
 					  "out of memory");
 		if (rc == LL_OK)
-			rc = ll_db_load_statements(&db, cur.posting_id, &stmts,
+			rc = ll_db_load_statements(db, cur.posting_id, &stmts,
 						   &n_stmts, &err);
 	} else if (rc == LL_OK) {
 		if (cur.exists) {
 			rs.supersedes = cur.run_id;
-			rc = ll_db_run_party_amounts(&db, cur.run_id, &prev,
+			rc = ll_db_run_party_amounts(db, cur.run_id, &prev,
 						     &rs.n_prev, &err);
 			rs.prev = prev;
 		}
@@ -769,22 +763,21 @@ static enum ll_status run(int argc, char **argv)
 		bool stored = false;
 		int64_t posting_id = 0;
 
-		rc = ll_db_run_exists(&db, r.id, &stored, &err);
+		rc = ll_db_run_exists(db, r.id, &stored, &err);
 		if (rc == LL_OK && !stored)
-			rc = ll_db_run_store(&db, &r, runj, comp, &err);
+			rc = ll_db_run_store(db, &r, runj, comp, &err);
 		if (rc == LL_OK)
-			rc = ll_db_post_run(&db, &r,
+			rc = ll_db_post_run(db, &r,
 					    cur.exists ? cur.posting_id : 0,
 					    runj, &posting_id, &entries, &err);
 		if (rc == LL_OK)
-			rc = ll_db_store_statements(&db, posting_id, stmts,
+			rc = ll_db_store_statements(db, posting_id, stmts,
 						    n_stmts, built.root,
 						    key.keyid, &err);
 	}
 	if (rc == LL_OK)
-		rc = ll_db_commit(&db, &err);
+		rc = ll_cli_commit(ctx, &err);
 	if (rc == LL_OK) {
-		in_tx = false;
 		ll_cli_progress_phase(&prog, LL_PHASE_PUBLISHING);
 		rc = ll_outdir_commit(&od, &err);
 	}
@@ -797,11 +790,8 @@ static enum ll_status run(int argc, char **argv)
 	print_summary(&r, already, cur.exists && !already ? cur.run_id : NULL,
 		      entries, a.out);
 out:
-	if (in_tx)
-		ll_db_rollback(&db);
 	ll_outdir_release(&od);
 	ll_statements_release(&built);
-	ll_db_close(&db);
 	ll_run_release(&r);
 	ll_current_posting_release(&cur);
 	ll_stored_statements_free(stmts, n_stmts);
@@ -831,6 +821,6 @@ out:
 	return rc;
 }
 
-const struct ll_cmd ll_cmd_run = { "run", run,
+const struct ll_cmd ll_cmd_run = { "run", run, LL_CMD_TX,
 				   "compute a period's royalties and payouts",
 				   usage };

@@ -34,7 +34,7 @@ static const char usage[] =
 	"Exit codes: 0 every statement verifies, 1 one does not (named),\n"
 	"2 usage, 3 unreadable input.\n";
 
-static enum ll_status run(int argc, char **argv)
+static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -48,6 +48,8 @@ static enum ll_status run(int argc, char **argv)
 	struct ll_key key;
 	enum ll_status rc = LL_OK;
 	int c, i, bad = 0;
+
+	(void)ctx; /* no configuration, no database */
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -128,6 +130,6 @@ static enum ll_status run(int argc, char **argv)
 	return bad ? LL_FINDINGS : LL_OK;
 }
 
-const struct ll_cmd ll_cmd_verify = { "verify", run,
+const struct ll_cmd ll_cmd_verify = { "verify", run, 0,
 				      "verify signed statements (no database)",
 				      usage };
