@@ -28,6 +28,7 @@
 #include "ledgerline/run.h"
 #include "ledgerline/payfile.h"
 #include "ledgerline/pipeline.h"
+#include "ledgerline/render.h"
 #include "ledgerline/runfiles.h"
 #include "ledgerline/sign.h"
 #include "ledgerline/statement.h"
@@ -271,13 +272,60 @@ static enum ll_status logs_given_twice(const struct args *a,
 
 /* ---- summary ---------------------------------------------------------- */
 
+static const struct ll_render_col licence_cols[] = {
+	{ "licence", 24, LL_RENDER_LEFT },
+	{ "currency", 8, LL_RENDER_LEFT },
+	{ "total", 18, LL_RENDER_RIGHT },
+};
+
+static const struct ll_render_col payee_cols[] = {
+	{ "payee", 24, LL_RENDER_LEFT },
+	{ "currency", 8, LL_RENDER_LEFT },
+	{ "amount", 18, LL_RENDER_RIGHT },
+};
+
+static const struct ll_render_table licence_table = { licence_cols, 3, "  " };
+static const struct ll_render_table payee_table = { payee_cols, 3, "  " };
+
+/* The totals per licence, then the payouts per payee, as text tables. */
+static void print_amounts(const struct ll_run *r)
+{
+	const struct ll_registry *reg = r->reg;
+	const struct ll_render_backend *text = ll_render_backend("text");
+	struct ll_render t;
+	struct ll_error err; /* a FILE*'s errors are main's to see */
+	size_t i;
+
+	printf("\n");
+	ll_render_begin(&t, text, &licence_table, NULL, stdout);
+	for (i = 0; i < r->st.n_lic; i++) {
+		const struct ll_licence_total *lt = &r->st.lic[i];
+		const struct ll_licence *lic = &reg->licences.v[lt->licence];
+		char *amt = ll_exact_minor_str_i64(lt->minor, lic->exponent);
+		const char *v[] = { lic->id, lic->currency, amt ? amt : "?" };
+
+		ll_render_row(&t, v);
+		free(amt);
+	}
+	ll_render_end(&t, &err);
+	printf("\n");
+	ll_render_begin(&t, text, &payee_table, NULL, stdout);
+	for (i = 0; i < r->st.n_payouts; i++) {
+		const struct ll_payout *po = &r->st.payouts[i];
+		char *amt = ll_exact_minor_str_i64(po->minor, po->exponent);
+		const char *v[] = { reg->parties.v[po->payee].id, po->currency,
+				    amt ? amt : "?" };
+
+		ll_render_row(&t, v);
+		free(amt);
+	}
+	ll_render_end(&t, &err);
+}
+
 static void print_summary(const struct ll_run *r, bool already,
 			  const char *superseded, int64_t entries,
 			  const char *out)
 {
-	const struct ll_registry *reg = r->reg;
-	size_t i;
-
 	printf("run %s: licensee %s, period %s\n", r->id, r->licensee,
 	       r->period);
 	printf("  %llu events, %llu attributions, %zu manifest items "
@@ -285,25 +333,7 @@ static void print_summary(const struct ll_run *r, bool already,
 	       (unsigned long long)r->tally.events,
 	       (unsigned long long)r->tally.attributions, r->n_items,
 	       r->n_excluded);
-	printf("\n  %-24s %-8s %18s\n", "licence", "currency", "total");
-	for (i = 0; i < r->st.n_lic; i++) {
-		const struct ll_licence_total *lt = &r->st.lic[i];
-		const struct ll_licence *lic = &reg->licences.v[lt->licence];
-		char *amt = ll_exact_minor_str_i64(lt->minor, lic->exponent);
-
-		printf("  %-24s %-8s %18s\n", lic->id, lic->currency,
-		       amt ? amt : "?");
-		free(amt);
-	}
-	printf("\n  %-24s %-8s %18s\n", "payee", "currency", "amount");
-	for (i = 0; i < r->st.n_payouts; i++) {
-		const struct ll_payout *po = &r->st.payouts[i];
-		char *amt = ll_exact_minor_str_i64(po->minor, po->exponent);
-
-		printf("  %-24s %-8s %18s\n", reg->parties.v[po->payee].id,
-		       po->currency, amt ? amt : "?");
-		free(amt);
-	}
+	print_amounts(r);
 	if (already)
 		printf("\nalready posted: this run is the period's current "
 		       "posting; nothing new stored\n");
