@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ledgerline/buf.h"
 #include "ledgerline/cli.h"
 #include "ledgerline/config.h"
 #include "ledgerline/db.h"
@@ -51,7 +52,9 @@ static enum ll_status ensure_key(const struct ll_config *cfg,
 		ll_key_release(&key);
 		return rc;
 	}
-	snprintf(dir, sizeof(dir), "%s", priv);
+	if (!ll_str_copy(dir, sizeof(dir), priv))
+		return ll_error_set(err, LL_USAGE, NULL, 0, NULL,
+				    "signing key path too long");
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
