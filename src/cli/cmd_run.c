@@ -8,7 +8,8 @@
  * stops the run with nothing posted; the run is stored in one database
  * transaction, and only after it commits are the files renamed into
  * place.  Any invalid input ends the run with every error listed, nothing
- * stored and nothing left in --out.
+ * stored and nothing left in --out.  The command is a struct job carried
+ * through named phases, one function each; run() is their list.
  */
 #include <getopt.h>
 #include <limits.h>
