@@ -1,11 +1,15 @@
 /*
- * cli.h — what the commands share: the command table's entry type,
+ * cli.h — what the commands share: the command table's entry type and
+ * its flags, the context that carries what main opened for a command,
  * printing errors in the SPEC §6 form, and option helpers.  Used only by
  * src/cli/main.c and src/cli/cmd_*.c (the shell around the library).
  *
  * Design decision: commands return a status, never an exit code; main()
  * maps it with ll_status_exit_code(), so the exit-code contract lives in
- * one place.
+ * one place.  Likewise the configuration, the database connection and
+ * the transaction a command asks for in its flags are opened by one
+ * function (ll_cli_open) and rolled back and closed by one
+ * (ll_cli_ctx_release, called by main), never by the command itself.
  */
 #ifndef LEDGERLINE_CLI_H
 #define LEDGERLINE_CLI_H
@@ -13,15 +17,57 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ledgerline/config.h"
+#include "ledgerline/db.h"
 #include "ledgerline/progress.h"
 #include "ledgerline/status.h"
 
+/*
+ * What a command needs opened, the flags of its row in the command table
+ * (as git's RUN_SETUP).  Each implies the ones before it: a transaction
+ * needs a connection, a connection the configuration.
+ */
+enum {
+	LL_CMD_CONFIG = 1 << 0,	/* read the configuration */
+	LL_CMD_DB = 1 << 1,	/* connect; the schema must be up to date */
+	LL_CMD_DB_ADMIN = 1 << 2,	/* connect as the schema owner, whatever
+					 * the schema (init) */
+	LL_CMD_TX = 1 << 3,	/* begin a transaction */
+};
+
+/*
+ * What main hands a command: its flags and, once ll_cli_open succeeded,
+ * what they asked for.  The command opens when it is ready (after its
+ * arguments are checked, so --help and usage errors need neither a
+ * configuration nor a database) and commits when it must
+ * (ll_cli_commit); main releases the context after the command returns.
+ */
+struct ll_cli_ctx {
+	unsigned flags;		/* LL_CMD_* */
+	bool opened;		/* ll_cli_open succeeded */
+	bool in_tx;		/* a transaction is open: rolled back on release */
+	struct ll_config cfg;	/* with LL_CMD_CONFIG */
+	struct ll_db db;	/* with LL_CMD_DB or LL_CMD_DB_ADMIN */
+};
+
 struct ll_cmd {
 	const char *name;
-	enum ll_status (*fn)(int argc, char **argv);
+	enum ll_status (*fn)(struct ll_cli_ctx *ctx, int argc, char **argv);
+	unsigned flags;		/* LL_CMD_*: what main opens for it */
 	const char *summary;
 	const char *usage;	/* full --help text */
 };
+
+void ll_cli_ctx_init(struct ll_cli_ctx *ctx, unsigned flags);
+/* Open what ctx->flags ask for, in order: the configuration, the
+ * connection, the transaction.  Prints nothing: on failure err says why,
+ * and whatever was opened is closed again by ll_cli_ctx_release. */
+enum ll_status ll_cli_open(struct ll_cli_ctx *ctx, struct ll_error *err);
+/* Commit the transaction ll_cli_open began; on failure it stays open and
+ * is rolled back on release. */
+enum ll_status ll_cli_commit(struct ll_cli_ctx *ctx, struct ll_error *err);
+/* Roll back what was not committed and close the connection. */
+void ll_cli_ctx_release(struct ll_cli_ctx *ctx);
 
 /* Print "ledgerline: FILE:LINE: FIELD: message" to stderr. */
 void ll_cli_print_error(const struct ll_error *err);

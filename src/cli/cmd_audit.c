@@ -11,7 +11,6 @@
 #include <stdio.h>
 
 #include "ledgerline/cli.h"
-#include "ledgerline/config.h"
 #include "ledgerline/db.h"
 
 static const char usage[] =
@@ -26,13 +25,11 @@ static const char usage[] =
 	"Exit codes: 0 the ledger is intact, 1 a problem was found (the first\n"
 	"bad entry is named), 2 usage, 4 database.\n";
 
-static enum ll_status run(int argc, char **argv)
+static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	struct ll_config cfg;
 	struct ll_error err;
-	struct ll_db db = { NULL };
 	struct ll_audit a;
 	enum ll_status rc;
 	int c;
@@ -46,12 +43,9 @@ static enum ll_status run(int argc, char **argv)
 		return ll_cli_usage_error("audit", "unexpected argument '%s'",
 					  argv[optind]);
 	ll_error_clear(&err);
-	rc = ll_config_load(&cfg, &err);
+	rc = ll_cli_open(ctx, &err);
 	if (rc == LL_OK)
-		rc = ll_db_open_ready(&db, &cfg, &err);
-	if (rc == LL_OK)
-		rc = ll_db_audit(&db, &a, &err);
-	ll_db_close(&db);
+		rc = ll_db_audit(&ctx->db, &a, &err);
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
 		return rc;
@@ -66,6 +60,6 @@ static enum ll_status run(int argc, char **argv)
 	return LL_OK;
 }
 
-const struct ll_cmd ll_cmd_audit = { "audit", run,
+const struct ll_cmd ll_cmd_audit = { "audit", run, LL_CMD_DB,
 				     "verify the journal's hash chain and sums",
 				     usage };

@@ -1,19 +1,75 @@
 /*
- * cmd_common.c — printing helpers shared by the commands (cli.h), and the
- * progress line they draw for the library's progress reports.
+ * cmd_common.c — what the commands share (cli.h): opening and releasing
+ * what a command's flags ask for, printing helpers, and the progress line
+ * they draw for the library's progress reports.
  *
  * Design decision: only this file and main.c write diagnostics, always to
  * stderr and always prefixed "ledgerline: ", so every message a user or a
  * script sees has one shape; and because they all pass through here, a
  * progress line on the screen is cleared before any of them is printed.
+ * The configuration, connection and transaction of every command are
+ * opened in ll_cli_open and ended in ll_cli_ctx_release, the one place
+ * where what a command connects with can change.
  */
 #include "ledgerline/cli.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* ---- what a command's flags open ------------------------------------- */
+
+void ll_cli_ctx_init(struct ll_cli_ctx *ctx, unsigned flags)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->flags = flags;
+}
+
+enum ll_status ll_cli_open(struct ll_cli_ctx *ctx, struct ll_error *err)
+{
+	unsigned f = ctx->flags;
+	bool db = (f & (LL_CMD_DB | LL_CMD_TX)) != 0;
+	enum ll_status rc = LL_OK;
+
+	assert(!ctx->opened && f != 0);
+	assert(!(db && (f & LL_CMD_DB_ADMIN)));
+	rc = ll_config_load(&ctx->cfg, err);
+	if (rc == LL_OK && (f & LL_CMD_DB_ADMIN))
+		rc = ll_db_open(&ctx->db, &ctx->cfg, LL_DB_ADMIN, err);
+	else if (rc == LL_OK && db)
+		rc = ll_db_open_ready(&ctx->db, &ctx->cfg, err);
+	if (rc == LL_OK && (f & LL_CMD_TX)) {
+		rc = ll_db_begin(&ctx->db, err);
+		ctx->in_tx = rc == LL_OK;
+	}
+	ctx->opened = rc == LL_OK;
+	return rc;
+}
+
+enum ll_status ll_cli_commit(struct ll_cli_ctx *ctx, struct ll_error *err)
+{
+	enum ll_status rc;
+
+	assert(ctx->in_tx);
+	rc = ll_db_commit(&ctx->db, err);
+	if (rc == LL_OK)
+		ctx->in_tx = false;
+	return rc;
+}
+
+void ll_cli_ctx_release(struct ll_cli_ctx *ctx)
+{
+	if (ctx->in_tx)
+		ll_db_rollback(&ctx->db);
+	ctx->in_tx = false;
+	ll_db_close(&ctx->db);
+	ctx->opened = false;
+}
+
+/* ---- messages ---------------------------------------------------------- */
 
 /* The progress line now on stderr, not ended with a newline; NULL when
  * none. */

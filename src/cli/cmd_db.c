@@ -100,12 +100,12 @@ static enum ll_status destroy(struct ll_cluster *cl, bool yes)
 				     "destroy --yes' to remove them");
 }
 
-static enum ll_status run(int argc, char **argv)
+static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
 					      { "yes", no_argument, NULL, 'y' },
 					      { NULL, 0, NULL, 0 } };
-	struct ll_config cfg;
+	const struct ll_config *cfg = &ctx->cfg;
 	struct ll_cluster cl;
 	struct ll_error err;
 	enum ll_status rc;
@@ -133,20 +133,21 @@ static enum ll_status run(int argc, char **argv)
 	if (yes && strcmp(action, "destroy") != 0)
 		return ll_cli_usage_error("db", "--yes goes with destroy only");
 	ll_error_clear(&err);
-	rc = ll_config_load(&cfg, &err);
+	rc = ll_cli_open(ctx, &err);
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
 		return rc;
 	}
-	if (cfg.dsn[0]) {
+	if (cfg->dsn[0]) {
 		if (strcmp(action, "status") == 0)
-			return external_status(&cfg);
+			return external_status(cfg);
 		return ll_cli_fail(LL_USAGE,
 				   "a database is configured (LEDGERLINE_DSN or "
 				   "database.dsn): ledgerline manages only its "
 				   "embedded cluster");
 	}
-	rc = ll_cluster_init(&cl, cfg.home, cfg.pg_bindir, cfg.pg_user, &err);
+	rc = ll_cluster_init(&cl, cfg->home, cfg->pg_bindir, cfg->pg_user,
+			     &err);
 	if (rc == LL_OK && strcmp(action, "destroy") == 0)
 		return destroy(&cl, yes);
 	if (rc == LL_OK) {
@@ -168,6 +169,6 @@ static enum ll_status run(int argc, char **argv)
 	return LL_OK;
 }
 
-const struct ll_cmd ll_cmd_db = { "db", run,
+const struct ll_cmd ll_cmd_db = { "db", run, LL_CMD_CONFIG,
 				  "start, stop or inspect the embedded database",
 				  usage };

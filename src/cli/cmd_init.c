@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ledgerline/buf.h"
 #include "ledgerline/cli.h"
 #include "ledgerline/config.h"
 #include "ledgerline/db.h"
@@ -51,7 +52,9 @@ static enum ll_status ensure_key(const struct ll_config *cfg,
 		ll_key_release(&key);
 		return rc;
 	}
-	snprintf(dir, sizeof(dir), "%s", priv);
+	if (!ll_str_copy(dir, sizeof(dir), priv))
+		return ll_error_set(err, LL_USAGE, NULL, 0, NULL,
+				    "signing key path too long");
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
@@ -67,13 +70,11 @@ static enum ll_status ensure_key(const struct ll_config *cfg,
 	return rc;
 }
 
-static enum ll_status run(int argc, char **argv)
+static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	struct ll_config cfg;
 	struct ll_error err;
-	struct ll_db db;
 	enum ll_status rc;
 	int c, applied = 0;
 
@@ -86,15 +87,9 @@ static enum ll_status run(int argc, char **argv)
 		return ll_cli_usage_error("init", "unexpected argument '%s'",
 					  argv[optind]);
 	ll_error_clear(&err);
-	rc = ll_config_load(&cfg, &err);
+	rc = ll_cli_open(ctx, &err);
 	if (rc == LL_OK)
-		rc = ll_db_open(&db, &cfg, LL_DB_ADMIN, &err);
-	if (rc != LL_OK) {
-		ll_cli_print_error(&err);
-		return rc;
-	}
-	rc = ll_db_migrate(&db, &applied, &err);
-	ll_db_close(&db);
+		rc = ll_db_migrate(&ctx->db, &applied, &err);
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
 		return rc;
@@ -106,12 +101,13 @@ static enum ll_status run(int argc, char **argv)
 	else
 		printf("already initialised: schema version %d is up to date\n",
 		       ll_migrations[ll_migrations_count - 1].version);
-	rc = ensure_key(&cfg, &err);
+	rc = ensure_key(&ctx->cfg, &err);
 	if (rc != LL_OK)
 		ll_cli_print_error(&err);
 	return rc;
 }
 
 const struct ll_cmd ll_cmd_init = { "init", run,
+				    LL_CMD_CONFIG | LL_CMD_DB_ADMIN,
 				    "create or migrate the database schema",
 				    usage };

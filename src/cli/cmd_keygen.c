@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ledgerline/buf.h"
 #include "ledgerline/cli.h"
 #include "ledgerline/config.h"
 #include "ledgerline/io.h"
@@ -29,7 +30,47 @@ static const char usage[] =
 	"Exit codes: 0 ok, 2 usage, 3 a key already exists or cannot be\n"
 	"written.\n";
 
-static enum ll_status run(int argc, char **argv)
+/* Where the key goes: DIR/signing.pem and DIR/signing.pub.pem with
+ * --out DIR, else the configured key's files; dir: the directory to
+ * create.  Prints its errors. */
+static enum ll_status key_paths(struct ll_cli_ctx *ctx, const char *out,
+				char priv[PATH_MAX], char pub[PATH_MAX],
+				char dir[PATH_MAX])
+{
+	struct ll_error err;
+	enum ll_status rc;
+	char *slash;
+
+	if (out) {
+		if (snprintf(priv, PATH_MAX, "%s/signing.pem", out) >=
+			    PATH_MAX ||
+		    snprintf(pub, PATH_MAX, "%s/signing.pub.pem", out) >=
+			    PATH_MAX)
+			return ll_cli_usage_error("keygen", "path too long");
+		if (!ll_str_copy(dir, PATH_MAX, out))
+			return ll_cli_usage_error("keygen",
+						  "--out: path too long");
+		return LL_OK;
+	}
+	ll_error_clear(&err);
+	rc = ll_cli_open(ctx, &err);
+	if (rc == LL_OK)
+		rc = ll_config_key_paths(&ctx->cfg, priv, pub, &err);
+	if (rc != LL_OK) {
+		ll_cli_print_error(&err);
+		return rc;
+	}
+	if (!ll_str_copy(dir, PATH_MAX, priv))
+		return ll_cli_fail(LL_USAGE, "signing key path too long");
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		ll_str_copy(dir, PATH_MAX, ".");
+	return LL_OK;
+}
+
+static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -38,7 +79,6 @@ static enum ll_status run(int argc, char **argv)
 	};
 	char priv[PATH_MAX], pub[PATH_MAX], dir[PATH_MAX];
 	const char *out = NULL;
-	struct ll_config cfg;
 	struct ll_error err;
 	struct ll_key key;
 	enum ll_status rc;
@@ -56,31 +96,10 @@ static enum ll_status run(int argc, char **argv)
 	if (optind != argc)
 		return ll_cli_usage_error("keygen", "unexpected argument '%s'",
 					  argv[optind]);
+	rc = key_paths(ctx, out, priv, pub, dir);
+	if (rc != LL_OK)
+		return rc;
 	ll_error_clear(&err);
-	if (out) {
-		snprintf(dir, sizeof(dir), "%s", out);
-		if (snprintf(priv, sizeof(priv), "%s/signing.pem", out) >=
-			    (int)sizeof(priv) ||
-		    snprintf(pub, sizeof(pub), "%s/signing.pub.pem", out) >=
-			    (int)sizeof(pub))
-			return ll_cli_usage_error("keygen", "path too long");
-	} else {
-		char *slash;
-
-		rc = ll_config_load(&cfg, &err);
-		if (rc == LL_OK)
-			rc = ll_config_key_paths(&cfg, priv, pub, &err);
-		if (rc != LL_OK) {
-			ll_cli_print_error(&err);
-			return rc;
-		}
-		snprintf(dir, sizeof(dir), "%s", priv);
-		slash = strrchr(dir, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			snprintf(dir, sizeof(dir), ".");
-	}
 	ll_key_init(&key);
 	rc = ll_mkdir_p(dir, 0700, &err);
 	if (rc == LL_OK)
@@ -98,6 +117,6 @@ static enum ll_status run(int argc, char **argv)
 	return LL_OK;
 }
 
-const struct ll_cmd ll_cmd_keygen = { "keygen", run,
+const struct ll_cmd ll_cmd_keygen = { "keygen", run, LL_CMD_CONFIG,
 				      "create the Ed25519 statement signing key",
 				      usage };

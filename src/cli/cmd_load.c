@@ -5,6 +5,8 @@
  * Design decision: the stored registries are read and merged with the new
  * files inside the same transaction that writes, under a registry lock, so
  * validation always sees exactly the state the load commits on top of.
+ * A struct load carries the files through the steps: read them, read the
+ * stored registries, validate the whole, store and commit.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,7 +14,6 @@
 #include <string.h>
 
 #include "ledgerline/cli.h"
-#include "ledgerline/config.h"
 #include "ledgerline/db.h"
 #include "ledgerline/digest.h"
 #include "ledgerline/input.h"
@@ -145,134 +146,181 @@ static void count_only(const struct ll_registry *reg,
 	}
 }
 
-static enum ll_status run(int argc, char **argv)
+/* A load carried through its steps: the files named, their bytes, and
+ * the registry they are merged into. */
+struct load {
+	char **paths;		/* the FILE arguments, borrowed from argv */
+	int n;
+	bool dry_run;
+	struct input *in;
+	struct ll_load_file *files;
+	struct ll_registry reg;
+	struct ll_errlist errs;
+	struct ll_error err;
+	struct ll_load_counts counts;
+	int64_t load_id;
+};
+
+static enum ll_status parse_args(int argc, char **argv, struct load *l,
+				 int *help)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ll_config cfg;
-	struct ll_error err;
-	struct ll_errlist errs;
-	struct ll_registry reg;
-	struct ll_db db = { NULL };
-	struct ll_load_counts counts;
-	struct input *in = NULL;
-	struct ll_load_file *files = NULL;
-	enum ll_status rc = LL_OK;
-	bool dry_run = false, in_tx = false;
-	int c, i, n, stdin_seen = 0;
-	int64_t load_id = 0;
+	int c, i, stdin_seen = 0;
 
+	*help = 0;
 	while ((c = getopt_long(argc, argv, "+hn", opts, NULL)) != -1) {
-		if (c == 'h')
-			return ll_cli_help(usage);
+		if (c == 'h') {
+			*help = 1;
+			return LL_OK;
+		}
 		if (c == 'n')
-			dry_run = true;
+			l->dry_run = true;
 		else
 			return ll_cli_usage_error("load", "invalid option");
 	}
-	n = argc - optind;
-	if (n < 1)
+	l->paths = argv + optind;
+	l->n = argc - optind;
+	if (l->n < 1)
 		return ll_cli_usage_error("load", "no registry file given");
-	for (i = optind; i < argc; i++)
-		stdin_seen += strcmp(argv[i], "-") == 0;
+	for (i = 0; i < l->n; i++)
+		stdin_seen += strcmp(l->paths[i], "-") == 0;
 	if (stdin_seen > 1)
 		return ll_cli_usage_error("load",
 					  "standard input ('-') given twice");
+	return LL_OK;
+}
 
-	ll_error_clear(&err);
-	ll_errlist_init(&errs, 0);
-	ll_registry_init(&reg);
-	in = calloc((size_t)n, sizeof(*in));
-	files = calloc((size_t)n, sizeof(*files));
-	if (!in || !files) {
-		rc = ll_cli_fail(LL_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
+/* Read every file and note its digest, before touching the database. */
+static enum ll_status read_files(struct load *l)
+{
+	enum ll_status rc;
+	int i;
+
+	l->in = calloc((size_t)l->n, sizeof(*l->in));
+	l->files = calloc((size_t)l->n, sizeof(*l->files));
+	if (!l->in || !l->files)
+		return ll_cli_fail(LL_NOMEM, "out of memory");
+	for (i = 0; i < l->n; i++) {
 		uint8_t d[LL_SHA256_LEN];
 
-		rc = ll_read_all(argv[optind + i], LL_REGISTRY_BYTES_MAX,
-				 &in[i].text, &in[i].len, &err);
+		rc = ll_read_all(l->paths[i], LL_REGISTRY_BYTES_MAX,
+				 &l->in[i].text, &l->in[i].len, &l->err);
 		if (rc != LL_OK) {
-			ll_cli_print_error(&err);
-			goto out;
+			ll_cli_print_error(&l->err);
+			return rc;
 		}
-		ll_sha256(in[i].text, in[i].len, d);
-		ll_hex(d, sizeof(d), files[i].sha256);
-		files[i].source = argv[optind + i];
-		files[i].bytes = in[i].len;
+		ll_sha256(l->in[i].text, l->in[i].len, d);
+		ll_hex(d, sizeof(d), l->files[i].sha256);
+		l->files[i].source = l->paths[i];
+		l->files[i].bytes = l->in[i].len;
 	}
+	return LL_OK;
+}
 
-	rc = ll_config_load(&cfg, &err);
+/* The stored registries, read under the registry lock in the
+ * transaction the load will commit. */
+static enum ll_status read_stored(struct ll_cli_ctx *ctx, struct load *l)
+{
+	enum ll_status rc = ll_cli_open(ctx, &l->err);
+
 	if (rc == LL_OK)
-		rc = ll_db_open_ready(&db, &cfg, &err);
+		rc = ll_db_lock_registry(&ctx->db, &l->err);
 	if (rc == LL_OK)
-		rc = ll_db_begin(&db, &err);
-	in_tx = rc == LL_OK;
-	if (rc == LL_OK)
-		rc = ll_db_lock_registry(&db, &err);
-	if (rc == LL_OK)
-		rc = ll_db_registry_read(&db, &reg, &errs, &err);
+		rc = ll_db_registry_read(&ctx->db, &l->reg, &l->errs, &l->err);
 	if (rc != LL_OK) {
-		ll_cli_print_errlist(&errs);
-		ll_cli_print_error(&err);
-		goto out;
+		ll_cli_print_errlist(&l->errs);
+		ll_cli_print_error(&l->err);
 	}
-	for (i = 0; i < n; i++) {
-		enum ll_status r = ll_registry_parse(&reg, files[i].source,
-						     in[i].text, in[i].len,
-						     &errs);
-		if (r == LL_NOMEM) {
-			rc = ll_cli_fail(LL_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	rc = ll_registry_link(&reg, &errs);
-	if (rc == LL_NOMEM) {
-		rc = ll_cli_fail(LL_NOMEM, "out of memory");
-		goto out;
-	}
-	if (ll_errlist_count(&errs) > 0) {
-		ll_errlist_sort(&errs);
-		ll_cli_print_errlist(&errs);
-		rc = ll_cli_fail(LL_INVALID,
-				 "%zu error%s: nothing was loaded",
-				 ll_errlist_count(&errs),
-				 ll_errlist_count(&errs) == 1 ? "" : "s");
-		goto out;
-	}
-	if (dry_run) {
-		count_only(&reg, &counts);
-		print_counts(&reg, &counts, 0, (size_t)n, true);
-		goto out;
-	}
-	rc = ll_db_registry_store(&db, &reg, files, (size_t)n, &counts,
-				  &load_id, &err);
-	if (rc == LL_OK)
-		rc = ll_db_commit(&db, &err);
-	if (rc != LL_OK) {
-		ll_cli_print_error(&err);
-		goto out;
-	}
-	in_tx = false;
-	print_counts(&reg, &counts, load_id, (size_t)n, false);
-out:
-	if (in_tx)
-		ll_db_rollback(&db);
-	ll_db_close(&db);
-	ll_registry_release(&reg);
-	ll_errlist_release(&errs);
-	if (in) {
-		for (i = 0; i < n; i++)
-			free(in[i].text);
-	}
-	free(in);
-	free(files);
 	return rc;
 }
 
-const struct ll_cmd ll_cmd_load = { "load", run,
+/* The new files merged on top of the stored records, checked as a
+ * whole; every error is listed. */
+static enum ll_status validate(struct load *l)
+{
+	size_t n_errs;
+	int i;
+
+	for (i = 0; i < l->n; i++) {
+		if (ll_registry_parse(&l->reg, l->files[i].source,
+				      l->in[i].text, l->in[i].len,
+				      &l->errs) == LL_NOMEM)
+			return ll_cli_fail(LL_NOMEM, "out of memory");
+	}
+	if (ll_registry_link(&l->reg, &l->errs) == LL_NOMEM)
+		return ll_cli_fail(LL_NOMEM, "out of memory");
+	n_errs = ll_errlist_count(&l->errs);
+	if (n_errs == 0)
+		return LL_OK;
+	ll_errlist_sort(&l->errs);
+	ll_cli_print_errlist(&l->errs);
+	return ll_cli_fail(LL_INVALID, "%zu error%s: nothing was loaded",
+			   n_errs, n_errs == 1 ? "" : "s");
+}
+
+static enum ll_status store_and_commit(struct ll_cli_ctx *ctx, struct load *l)
+{
+	enum ll_status rc;
+
+	rc = ll_db_registry_store(&ctx->db, &l->reg, l->files, (size_t)l->n,
+				  &l->counts, &l->load_id, &l->err);
+	if (rc == LL_OK)
+		rc = ll_cli_commit(ctx, &l->err);
+	if (rc != LL_OK)
+		ll_cli_print_error(&l->err);
+	return rc;
+}
+
+static void load_release(struct load *l)
+{
+	int i;
+
+	ll_registry_release(&l->reg);
+	ll_errlist_release(&l->errs);
+	if (l->in) {
+		for (i = 0; i < l->n; i++)
+			free(l->in[i].text);
+	}
+	free(l->in);
+	free(l->files);
+}
+
+static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
+{
+	struct load l;
+	enum ll_status rc;
+	int help;
+
+	memset(&l, 0, sizeof(l));
+	rc = parse_args(argc, argv, &l, &help);
+	if (rc != LL_OK)
+		return rc;
+	if (help)
+		return ll_cli_help(usage);
+	ll_error_clear(&l.err);
+	ll_errlist_init(&l.errs, 0);
+	ll_registry_init(&l.reg);
+	rc = read_files(&l);
+	if (rc == LL_OK)
+		rc = read_stored(ctx, &l);
+	if (rc == LL_OK)
+		rc = validate(&l);
+	if (rc == LL_OK && l.dry_run) {
+		count_only(&l.reg, &l.counts);
+		print_counts(&l.reg, &l.counts, 0, (size_t)l.n, true);
+	} else if (rc == LL_OK) {
+		rc = store_and_commit(ctx, &l);
+		if (rc == LL_OK)
+			print_counts(&l.reg, &l.counts, l.load_id, (size_t)l.n,
+				     false);
+	}
+	load_release(&l);
+	return rc;
+}
+
+const struct ll_cmd ll_cmd_load = { "load", run, LL_CMD_TX,
 				    "load and validate registry files", usage };

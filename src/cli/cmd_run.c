@@ -8,7 +8,8 @@
  * stops the run with nothing posted; the run is stored in one database
  * transaction, and only after it commits are the files renamed into
  * place.  Any invalid input ends the run with every error listed, nothing
- * stored and nothing left in --out.
+ * stored and nothing left in --out.  The command is a struct job carried
+ * through named phases, one function each; run() is their list.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ledgerline/buf.h"
 #include "ledgerline/cli.h"
 #include "ledgerline/config.h"
 #include "ledgerline/db.h"
@@ -27,6 +29,7 @@
 #include "ledgerline/run.h"
 #include "ledgerline/payfile.h"
 #include "ledgerline/pipeline.h"
+#include "ledgerline/render.h"
 #include "ledgerline/runfiles.h"
 #include "ledgerline/sign.h"
 #include "ledgerline/statement.h"
@@ -73,6 +76,7 @@ struct args {
 	const char *logs[INPUTS_MAX];
 	size_t n_logs;
 	int threads;
+	int32_t first_day, last_day;	/* the period */
 };
 
 /* Values of a multi-valued option: argv[i+1..] up to the next "--x". */
@@ -90,10 +94,88 @@ static int take_list(int argc, char **argv, int i, const char **dst,
 	return j;
 }
 
+/* --manifest FILE... or --logs FILE... at argv[*i]; *i moves past it. */
+static enum ll_status take_inputs(int argc, char **argv, int *i,
+				  struct args *a)
+{
+	const char *o = argv[*i];
+	bool is_log = o[2] == 'l';
+	size_t *n = is_log ? &a->n_logs : &a->n_manifests;
+	size_t before = *n;
+	int j = take_list(argc, argv, *i, is_log ? a->logs : a->manifests, n);
+
+	if (j < 0)
+		return ll_cli_usage_error("run", "more than %d inputs",
+					  INPUTS_MAX);
+	if (*n == before)
+		return ll_cli_usage_error("run", "%s needs at least one FILE",
+					  o);
+	*i = j;
+	return LL_OK;
+}
+
+/* --licensee, --period, --out or --threads at argv[*i], with its value;
+ * *i moves past both. */
+static enum ll_status take_value(int argc, char **argv, int *i,
+				 struct args *a, const char **threads)
+{
+	const char *o = argv[*i];
+	const char **slot = o[2] == 'l'	  ? &a->licensee
+			    : o[2] == 'p' ? &a->period
+			    : o[2] == 'o' ? &a->out
+					  : threads;
+	enum ll_status rc;
+	char *end;
+	long t;
+
+	if (*i + 1 >= argc)
+		return ll_cli_usage_error("run", "%s needs a value", o);
+	rc = ll_cli_set_once("run", o, slot, argv[*i + 1]);
+	if (rc != LL_OK)
+		return rc;
+	*i += 2;
+	if (slot != threads)
+		return LL_OK;
+	t = strtol(*threads, &end, 10);
+	if (*end || t < 1 || t > 16)
+		return ll_cli_usage_error("run", "--threads must be 1 to 16");
+	a->threads = (int)t;
+	return LL_OK;
+}
+
+/* What the options say together: all required ones given, standard
+ * input read once at most, a period that parses. */
+static enum ll_status check_args(struct args *a)
+{
+	const char *reason = NULL;
+	size_t k, stdin_uses = 0;
+
+	if (!a->licensee || !a->period || !a->out || !a->n_manifests ||
+	    !a->n_logs)
+		return ll_cli_usage_error("run",
+					  "--licensee, --period, --manifest, "
+					  "--logs and --out are required");
+	for (k = 0; k < a->n_manifests; k++)
+		stdin_uses += strcmp(a->manifests[k], "-") == 0;
+	for (k = 0; k < a->n_logs; k++)
+		stdin_uses += strcmp(a->logs[k], "-") == 0;
+	if (stdin_uses > 1)
+		return ll_cli_usage_error("run",
+					  "standard input ('-') given twice");
+	if (!ll_period_parse(a->period, &a->first_day, &a->last_day, &reason))
+		return ll_cli_usage_error("run",
+					  "invalid period \"%s\": %s (expected "
+					  "2026-Q3, 2026-09 or "
+					  "2026-07-01..2026-09-30)",
+					  a->period, reason ? reason : "malformed");
+	return LL_OK;
+}
+
 static enum ll_status parse_args(int argc, char **argv, struct args *a,
 				 int *help)
 {
 	const char *threads = NULL;
+	enum ll_status rc;
 	int i = 1;
 
 	memset(a, 0, sizeof(*a));
@@ -105,72 +187,19 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a,
 			*help = 1;
 			return LL_OK;
 		}
-		if (strcmp(o, "--manifest") == 0 || strcmp(o, "--logs") == 0) {
-			int is_log = o[2] == 'l';
-			size_t before = is_log ? a->n_logs : a->n_manifests;
-			int j = take_list(argc, argv, i,
-					  is_log ? a->logs : a->manifests,
-					  is_log ? &a->n_logs : &a->n_manifests);
-
-			if (j < 0)
-				return ll_cli_usage_error("run",
-							  "more than %d inputs",
-							  INPUTS_MAX);
-			if ((is_log ? a->n_logs : a->n_manifests) == before)
-				return ll_cli_usage_error("run",
-							  "%s needs at least "
-							  "one FILE",
-							  o);
-			i = j;
-			continue;
-		}
-		if (strcmp(o, "--licensee") == 0 || strcmp(o, "--period") == 0 ||
-		    strcmp(o, "--out") == 0 || strcmp(o, "--threads") == 0) {
-			const char **slot = o[2] == 'l'	  ? &a->licensee
-					    : o[2] == 'p' ? &a->period
-					    : o[2] == 'o' ? &a->out
-							  : &threads;
-			enum ll_status rc;
-
-			if (i + 1 >= argc)
-				return ll_cli_usage_error("run",
-							  "%s needs a value",
-							  o);
-			rc = ll_cli_set_once("run", o, slot, argv[i + 1]);
-			if (rc != LL_OK)
-				return rc;
-			if (slot == &threads) {
-				char *end;
-				long t = strtol(threads, &end, 10);
-
-				if (*end || t < 1 || t > 16)
-					return ll_cli_usage_error(
-						"run",
-						"--threads must be 1 to 16");
-				a->threads = (int)t;
-			}
-			i += 2;
-			continue;
-		}
-		return ll_cli_usage_error("run", "unexpected argument '%s'", o);
+		if (strcmp(o, "--manifest") == 0 || strcmp(o, "--logs") == 0)
+			rc = take_inputs(argc, argv, &i, a);
+		else if (strcmp(o, "--licensee") == 0 ||
+			 strcmp(o, "--period") == 0 ||
+			 strcmp(o, "--out") == 0 || strcmp(o, "--threads") == 0)
+			rc = take_value(argc, argv, &i, a, &threads);
+		else
+			return ll_cli_usage_error("run",
+						  "unexpected argument '%s'", o);
+		if (rc != LL_OK)
+			return rc;
 	}
-	if (!a->licensee || !a->period || !a->out || !a->n_manifests ||
-	    !a->n_logs)
-		return ll_cli_usage_error("run",
-					  "--licensee, --period, --manifest, "
-					  "--logs and --out are required");
-	{
-		size_t k, stdin_uses = 0;
-
-		for (k = 0; k < a->n_manifests; k++)
-			stdin_uses += strcmp(a->manifests[k], "-") == 0;
-		for (k = 0; k < a->n_logs; k++)
-			stdin_uses += strcmp(a->logs[k], "-") == 0;
-		if (stdin_uses > 1)
-			return ll_cli_usage_error(
-				"run", "standard input ('-') given twice");
-	}
-	return LL_OK;
+	return check_args(a);
 }
 
 /* ---- inputs given twice ----------------------------------------------- */
@@ -244,13 +273,60 @@ static enum ll_status logs_given_twice(const struct args *a,
 
 /* ---- summary ---------------------------------------------------------- */
 
+static const struct ll_render_col licence_cols[] = {
+	{ "licence", 24, LL_RENDER_LEFT },
+	{ "currency", 8, LL_RENDER_LEFT },
+	{ "total", 18, LL_RENDER_RIGHT },
+};
+
+static const struct ll_render_col payee_cols[] = {
+	{ "payee", 24, LL_RENDER_LEFT },
+	{ "currency", 8, LL_RENDER_LEFT },
+	{ "amount", 18, LL_RENDER_RIGHT },
+};
+
+static const struct ll_render_table licence_table = { licence_cols, 3, "  " };
+static const struct ll_render_table payee_table = { payee_cols, 3, "  " };
+
+/* The totals per licence, then the payouts per payee, as text tables. */
+static void print_amounts(const struct ll_run *r)
+{
+	const struct ll_registry *reg = r->reg;
+	const struct ll_render_backend *text = ll_render_backend("text");
+	struct ll_render t;
+	struct ll_error err; /* a FILE*'s errors are main's to see */
+	size_t i;
+
+	printf("\n");
+	ll_render_begin(&t, text, &licence_table, NULL, stdout);
+	for (i = 0; i < r->st.n_lic; i++) {
+		const struct ll_licence_total *lt = &r->st.lic[i];
+		const struct ll_licence *lic = &reg->licences.v[lt->licence];
+		char *amt = ll_exact_minor_str_i64(lt->minor, lic->exponent);
+		const char *v[] = { lic->id, lic->currency, amt ? amt : "?" };
+
+		ll_render_row(&t, v);
+		free(amt);
+	}
+	ll_render_end(&t, &err);
+	printf("\n");
+	ll_render_begin(&t, text, &payee_table, NULL, stdout);
+	for (i = 0; i < r->st.n_payouts; i++) {
+		const struct ll_payout *po = &r->st.payouts[i];
+		char *amt = ll_exact_minor_str_i64(po->minor, po->exponent);
+		const char *v[] = { reg->parties.v[po->payee].id, po->currency,
+				    amt ? amt : "?" };
+
+		ll_render_row(&t, v);
+		free(amt);
+	}
+	ll_render_end(&t, &err);
+}
+
 static void print_summary(const struct ll_run *r, bool already,
 			  const char *superseded, int64_t entries,
 			  const char *out)
 {
-	const struct ll_registry *reg = r->reg;
-	size_t i;
-
 	printf("run %s: licensee %s, period %s\n", r->id, r->licensee,
 	       r->period);
 	printf("  %llu events, %llu attributions, %zu manifest items "
@@ -258,25 +334,7 @@ static void print_summary(const struct ll_run *r, bool already,
 	       (unsigned long long)r->tally.events,
 	       (unsigned long long)r->tally.attributions, r->n_items,
 	       r->n_excluded);
-	printf("\n  %-24s %-8s %18s\n", "licence", "currency", "total");
-	for (i = 0; i < r->st.n_lic; i++) {
-		const struct ll_licence_total *lt = &r->st.lic[i];
-		const struct ll_licence *lic = &reg->licences.v[lt->licence];
-		char *amt = ll_exact_minor_str_i64(lt->minor, lic->exponent);
-
-		printf("  %-24s %-8s %18s\n", lic->id, lic->currency,
-		       amt ? amt : "?");
-		free(amt);
-	}
-	printf("\n  %-24s %-8s %18s\n", "payee", "currency", "amount");
-	for (i = 0; i < r->st.n_payouts; i++) {
-		const struct ll_payout *po = &r->st.payouts[i];
-		char *amt = ll_exact_minor_str_i64(po->minor, po->exponent);
-
-		printf("  %-24s %-8s %18s\n", reg->parties.v[po->payee].id,
-		       po->currency, amt ? amt : "?");
-		free(amt);
-	}
+	print_amounts(r);
 	if (already)
 		printf("\nalready posted: this run is the period's current "
 		       "posting; nothing new stored\n");
@@ -308,9 +366,11 @@ static enum ll_status own_statements(const struct ll_statements *b,
 				    "out of memory");
 	for (i = 0; i < b->n; i++) {
 		struct ll_stored_statement *s = &(*out)[i];
+		const char *party = r->reg->parties.v[b->v[i].party].id;
 
-		snprintf(s->party, sizeof(s->party), "%s",
-			 r->reg->parties.v[b->v[i].party].id);
+		if (!ll_str_copy(s->party, sizeof(s->party), party))
+			return ll_error_set(err, LL_INTERNAL, party, 0, NULL,
+					    "party id too long");
 		memcpy(s->sha256, b->v[i].sha256, sizeof(s->sha256));
 		s->envelope = strdup(b->v[i].envelope);
 		if (!s->envelope)
@@ -365,37 +425,106 @@ static enum ll_status stage_statements(struct ll_outdir *od,
 	return rc;
 }
 
+enum {
+	E2E_BYTES = 35,		/* an end-to-end id, NUL included */
+	REMIT_BYTES = 160,	/* a remittance text, NUL included */
+};
+
+/* The transfers of one payment file, and what all its files share. */
+struct pay_batch {
+	const struct ll_party *debtor;
+	struct ll_pay_tx *tx;	/* one per payout at most */
+	char *e2e;		/* E2E_BYTES per transfer */
+	char *remit;		/* REMIT_BYTES per transfer */
+	size_t n;
+	char created[32], exec[11];
+};
+
+/* The transfers in currency ccy, from payout first on: every payee with
+ * an account and an amount one transfer may carry. */
+static void collect_transfers(const struct ll_run *r, const char *ccy,
+			      size_t first, struct pay_batch *pb)
+{
+	size_t j;
+
+	pb->n = 0;
+	for (j = first; j < r->st.n_payouts; j++) {
+		const struct ll_payout *po = &r->st.payouts[j];
+		const struct ll_party *p = &r->reg->parties.v[po->payee];
+		struct ll_pay_tx *tx = &pb->tx[pb->n];
+
+		if (strcmp(po->currency, ccy) != 0 || !p->has_payout ||
+		    !ll_payfile_amount_ok(ccy, po->minor))
+			continue;
+		ll_end_to_end_id(r->id, p->id, ccy, pb->e2e + E2E_BYTES * pb->n);
+		snprintf(pb->remit + REMIT_BYTES * pb->n, REMIT_BYTES,
+			 "royalties %s %s payee %s", r->period, r->id, p->id);
+		tx->end_to_end_id = pb->e2e + E2E_BYTES * pb->n;
+		tx->minor = po->minor;
+		tx->creditor_name = p->name;
+		tx->iban = p->iban;
+		tx->bic = p->bic;
+		tx->remittance = pb->remit + REMIT_BYTES * pb->n;
+		pb->n++;
+	}
+}
+
+/* payouts-<CUR>.xml of the transfers collected in pb; po is the first
+ * payout in that currency. */
+static enum ll_status stage_payfile(struct ll_outdir *od,
+				    const struct ll_run *r,
+				    const struct ll_payout *po,
+				    const struct pay_batch *pb,
+				    struct ll_error *err)
+{
+	struct ll_pay_batch b;
+	char msg[35], name[32], *xml = NULL;
+	enum ll_status rc;
+
+	ll_payfile_msg_id(r->id, po->currency, msg);
+	b.msg_id = msg;
+	b.created = pb->created;
+	b.execution_date = pb->exec;
+	b.initiator_name = pb->debtor->name;
+	b.debtor_name = pb->debtor->name;
+	b.debtor_iban = pb->debtor->iban;
+	b.debtor_bic = pb->debtor->bic;
+	b.currency = po->currency;
+	b.exponent = po->exponent;
+	b.tx = pb->tx;
+	b.n_tx = pb->n;
+	rc = ll_payfile_pain001(&b, &xml, err);
+	if (rc == LL_OK) {
+		snprintf(name, sizeof(name), "payouts-%s.xml", po->currency);
+		rc = ll_outdir_add(od, name, xml, strlen(xml), err);
+	}
+	free(xml);
+	return rc;
+}
+
 /* payouts-<CUR>.xml for every currency with a transferable payout. */
 static enum ll_status stage_payfiles(struct ll_outdir *od, const struct ll_run *r,
 				     struct ll_error *err)
 {
-	const struct ll_registry *reg = r->reg;
-	const struct ll_party *debtor = ll_registry_party(reg, r->licensee);
-	struct ll_pay_tx *tx;
-	char created[32], exec[11], *e2e, *remit;
+	struct pay_batch pb;
 	size_t i, j;
 	enum ll_status rc = LL_OK;
 
-	if (!debtor || !debtor->has_payout)
+	memset(&pb, 0, sizeof(pb));
+	pb.debtor = ll_registry_party(r->reg, r->licensee);
+	if (!pb.debtor || !pb.debtor->has_payout)
 		return LL_OK; /* reported by warn_not_transferable */
-	tx = calloc(r->st.n_payouts + 1, sizeof(*tx));
-	e2e = calloc(r->st.n_payouts + 1, 35);
-	remit = calloc(r->st.n_payouts + 1, 160);
-	if (!tx || !e2e || !remit) {
-		free(tx);
-		free(e2e);
-		free(remit);
-		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-				    "out of memory");
-	}
+	pb.tx = calloc(r->st.n_payouts + 1, sizeof(*pb.tx));
+	pb.e2e = calloc(r->st.n_payouts + 1, E2E_BYTES);
+	pb.remit = calloc(r->st.n_payouts + 1, REMIT_BYTES);
+	if (!pb.tx || !pb.e2e || !pb.remit)
+		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				  "out of memory");
 	/* deterministic dates: the day after the period */
-	ll_date_format(r->last_day + 1, exec);
-	snprintf(created, sizeof(created), "%sT00:00:00", exec);
+	ll_date_format(r->last_day + 1, pb.exec);
+	snprintf(pb.created, sizeof(pb.created), "%sT00:00:00", pb.exec);
 	for (i = 0; i < r->st.n_payouts && rc == LL_OK; i++) {
 		const char *ccy = r->st.payouts[i].currency;
-		struct ll_pay_batch b;
-		char msg[35], name[32], *xml = NULL;
-		size_t n = 0;
 
 		for (j = 0; j < i; j++) {
 			if (strcmp(r->st.payouts[j].currency, ccy) == 0)
@@ -403,49 +532,13 @@ static enum ll_status stage_payfiles(struct ll_outdir *od, const struct ll_run *
 		}
 		if (j < i)
 			continue; /* currency done */
-		for (j = i; j < r->st.n_payouts; j++) {
-			const struct ll_payout *po = &r->st.payouts[j];
-			const struct ll_party *p = &reg->parties.v[po->payee];
-
-			if (strcmp(po->currency, ccy) != 0 || !p->has_payout ||
-			    !ll_payfile_amount_ok(ccy, po->minor))
-				continue;
-			ll_end_to_end_id(r->id, p->id, ccy, e2e + 35 * n);
-			snprintf(remit + 160 * n, 160,
-				 "royalties %s %s payee %s", r->period, r->id,
-				 p->id);
-			tx[n].end_to_end_id = e2e + 35 * n;
-			tx[n].minor = po->minor;
-			tx[n].creditor_name = p->name;
-			tx[n].iban = p->iban;
-			tx[n].bic = p->bic;
-			tx[n].remittance = remit + 160 * n;
-			n++;
-		}
-		if (n == 0)
-			continue;
-		ll_payfile_msg_id(r->id, ccy, msg);
-		b.msg_id = msg;
-		b.created = created;
-		b.execution_date = exec;
-		b.initiator_name = debtor->name;
-		b.debtor_name = debtor->name;
-		b.debtor_iban = debtor->iban;
-		b.debtor_bic = debtor->bic;
-		b.currency = ccy;
-		b.exponent = r->st.payouts[i].exponent;
-		b.tx = tx;
-		b.n_tx = n;
-		rc = ll_payfile_pain001(&b, &xml, err);
-		if (rc == LL_OK) {
-			snprintf(name, sizeof(name), "payouts-%s.xml", ccy);
-			rc = ll_outdir_add(od, name, xml, strlen(xml), err);
-		}
-		free(xml);
+		collect_transfers(r, ccy, i, &pb);
+		if (pb.n > 0)
+			rc = stage_payfile(od, r, &r->st.payouts[i], &pb, err);
 	}
-	free(tx);
-	free(e2e);
-	free(remit);
+	free(pb.tx);
+	free(pb.e2e);
+	free(pb.remit);
 	return rc;
 }
 
@@ -478,7 +571,62 @@ static void warn_not_transferable(const struct ll_run *r)
 	}
 }
 
-/* ---- the command ------------------------------------------------------ */
+/* ---- the job and its phases ------------------------------------------ */
+
+/*
+ * One run, carried through its phases in order: read the inputs,
+ * snapshot the registry, compute, build the outputs, stage them, post to
+ * the ledger, commit and publish, summarise.  Each phase prints its own
+ * errors and returns a status; job_release frees what any of them made.
+ */
+struct job {
+	const struct args *a;
+	struct ll_cli_ctx *ctx;		/* configuration, connection, transaction */
+	char first[11], last[11];	/* the period's first and last day */
+	struct ll_error err;
+	struct ll_errlist errs;		/* input errors, all listed at once */
+	struct ll_cli_progress prog;
+	/* the inputs */
+	struct ll_manifest *mf, *good;	/* good: copies of mf's that parsed */
+	bool *mf_ok;
+	size_t n_good;
+	char **mtext;
+	struct ll_log_input *logs;
+	bool *log_repeat;		/* log i repeats an earlier one */
+	size_t logs_twice;
+	/* the snapshot */
+	struct ll_key key;
+	struct ll_registry reg;
+	/* the results */
+	struct ll_run r;
+	struct ll_current_posting cur;
+	bool already;			/* this run is the period's posting */
+	struct ll_restatement rs;
+	struct ll_party_amount *prev;
+	struct ll_statements built;
+	struct ll_stored_statement *stmts;
+	size_t n_stmts;
+	char *csv, *comp, *runj;
+	int64_t entries;
+	/* the output staging */
+	struct ll_outdir od;
+};
+
+static void job_init(struct job *j, struct ll_cli_ctx *ctx,
+		     const struct args *a)
+{
+	memset(j, 0, sizeof(*j));
+	j->a = a;
+	j->ctx = ctx;
+	ll_date_format(a->first_day, j->first);
+	ll_date_format(a->last_day, j->last);
+	ll_error_clear(&j->err);
+	ll_errlist_init(&j->errs, 0);
+	ll_cli_progress_init(&j->prog);
+	ll_key_init(&j->key);
+	ll_registry_init(&j->reg);
+	ll_outdir_init(&j->od);
+}
 
 static void close_logs(struct ll_log_input *logs, size_t n)
 {
@@ -490,347 +638,401 @@ static void close_logs(struct ll_log_input *logs, size_t n)
 	}
 }
 
-static enum ll_status run(int argc, char **argv)
+static void job_release(struct job *j)
+{
+	size_t i;
+
+	ll_outdir_release(&j->od);
+	ll_statements_release(&j->built);
+	ll_run_release(&j->r);
+	ll_current_posting_release(&j->cur);
+	ll_stored_statements_free(j->stmts, j->n_stmts);
+	ll_key_release(&j->key);
+	free(j->prev);
+	free(j->csv);
+	free(j->comp);
+	free(j->runj);
+	for (i = 0; j->mf && i < j->a->n_manifests; i++)
+		ll_manifest_release(&j->mf[i]);
+	for (i = 0; j->mtext && i < j->a->n_manifests; i++)
+		free(j->mtext[i]);
+	free(j->mf);
+	free(j->good); /* copies of mf's entries: released through mf */
+	free(j->mf_ok);
+	free(j->log_repeat);
+	free(j->mtext);
+	if (j->logs)
+		close_logs(j->logs, j->a->n_logs);
+	free(j->logs);
+	ll_registry_release(&j->reg);
+	ll_errlist_release(&j->errs);
+}
+
+/* Read and parse the manifests; their errors go to j->errs. */
+static enum ll_status read_manifests(struct job *j)
+{
+	const struct args *a = j->a;
+	enum ll_status rc;
+	size_t i, len;
+
+	for (i = 0; i < a->n_manifests; i++) {
+		rc = ll_input_read_all(a->manifests[i], LL_MANIFEST_BYTES_MAX,
+				       &j->mtext[i], &len, &j->err);
+		if (rc != LL_OK) {
+			ll_cli_print_error(&j->err);
+			return rc;
+		}
+		rc = ll_manifest_parse(&j->mf[i], a->manifests[i],
+				       j->mtext[i], len, &j->errs);
+		if (rc == LL_NOMEM)
+			return ll_cli_fail(LL_NOMEM, "out of memory");
+		j->mf_ok[i] = rc == LL_OK;
+	}
+	return LL_OK;
+}
+
+/* Phase: read and check the inputs, before touching the database. */
+static enum ll_status read_inputs(struct job *j)
+{
+	const struct args *a = j->a;
+	enum ll_status rc;
+	size_t i;
+
+	j->mf = calloc(a->n_manifests, sizeof(*j->mf));
+	j->good = calloc(a->n_manifests, sizeof(*j->good));
+	j->mf_ok = calloc(a->n_manifests, sizeof(*j->mf_ok));
+	j->mtext = calloc(a->n_manifests, sizeof(*j->mtext));
+	j->logs = calloc(a->n_logs, sizeof(*j->logs));
+	j->log_repeat = calloc(a->n_logs, sizeof(*j->log_repeat));
+	for (i = 0; j->logs && i < a->n_logs; i++)
+		j->logs[i].fd = -1;
+	if (!j->mf || !j->mtext || !j->logs || !j->good || !j->mf_ok ||
+	    !j->log_repeat)
+		return ll_cli_fail(LL_NOMEM, "out of memory");
+	rc = read_manifests(j);
+	for (i = 0; i < a->n_logs && rc == LL_OK; i++) {
+		j->logs[i].name = a->logs[i];
+		rc = ll_input_open(a->logs[i], LL_LOG_SPOOL_BYTES_MAX,
+				   LL_EVENT_LINE_BYTES_MAX, &j->logs[i].fd,
+				   &j->err);
+		if (rc != LL_OK)
+			ll_cli_print_error(&j->err);
+	}
+	if (rc != LL_OK)
+		return rc;
+	if (manifests_given_twice(a, j->mf, &j->errs) != LL_OK)
+		return ll_cli_fail(LL_NOMEM, "out of memory");
+	/* a broken manifest does not stop the logs from being checked: every
+	 * error is listed at the end; the run uses the manifests that
+	 * parsed (and then cannot judge which models lack one) */
+	for (i = 0; i < a->n_manifests; i++) {
+		if (j->mf[i].json && j->mf_ok[i])
+			j->good[j->n_good++] = j->mf[i];
+	}
+	return LL_OK;
+}
+
+/*
+ * Phase: the database (an uninitialised one is the first thing to say:
+ * init also makes the signing key), the signing key, then the registry
+ * snapshot under the period's writer lock, in the transaction that will
+ * post the run.
+ */
+static enum ll_status snapshot_registry(struct job *j)
+{
+	char key_priv[PATH_MAX], key_pub[PATH_MAX];
+	struct ll_db *db = &j->ctx->db;
+	enum ll_status rc;
+
+	rc = ll_cli_open(j->ctx, &j->err);
+	if (rc == LL_OK)
+		rc = ll_config_key_paths(&j->ctx->cfg, key_priv, key_pub,
+					 &j->err);
+	if (rc == LL_OK &&
+	    ll_key_load_private(&j->key, key_priv, &j->err) != LL_OK) {
+		ll_cli_print_error(&j->err);
+		return ll_cli_fail(LL_USAGE,
+				   "no usable signing key: create one with "
+				   "'ledgerline keygen' or set signing.key");
+	}
+	if (rc == LL_OK)
+		rc = ll_db_lock_period(db, j->a->licensee, j->first, j->last,
+				       &j->err);
+	if (rc == LL_OK)
+		rc = ll_db_registry_read(db, &j->reg, &j->errs, &j->err);
+	if (rc == LL_OK && ll_registry_link(&j->reg, &j->errs) != LL_OK)
+		rc = ll_error_set(&j->err, LL_INTERNAL, NULL, 0, NULL,
+				  "the stored registries do not link");
+	if (rc != LL_OK) {
+		ll_cli_print_errlist(&j->errs);
+		ll_cli_print_error(&j->err);
+	}
+	return rc;
+}
+
+/*
+ * Every error of the inputs, sorted, and LL_INVALID.  A log given twice
+ * repeats every error of the first copy and makes each of its events a
+ * duplicate: its repeat is named once, and what the tally says of the
+ * copy is left out.
+ */
+static enum ll_status report_input_errors(struct job *j)
+{
+	const struct ll_tally *t = &j->r.tally;
+	uint64_t more = j->logs_twice ? 0 : t->errors_total - t->n_errors;
+	size_t i, n, n_log = 0;
+
+	for (i = 0; i < t->n_errors; i++)
+		n_log += !j->log_repeat[t->errors[i].file];
+	n = ll_errlist_count(&j->errs) + ll_errlist_count(&j->r.errs) + n_log +
+	    (size_t)more;
+	ll_errlist_sort(&j->errs);
+	ll_cli_print_errlist(&j->errs);
+	ll_errlist_sort(&j->r.errs);
+	ll_cli_print_errlist(&j->r.errs);
+	for (i = 0; i < t->n_errors; i++) {
+		if (!j->log_repeat[t->errors[i].file])
+			ll_cli_print_error(&t->errors[i].e);
+	}
+	if (more)
+		fprintf(stderr,
+			"ledgerline: ... and %llu more errors in the logs\n",
+			(unsigned long long)more);
+	return ll_cli_fail(LL_INVALID, "%zu error%s: nothing was run", n,
+			   n == 1 ? "" : "s");
+}
+
+/* Phase: eligibility, the logs read and tallied, settlement; nothing
+ * here touches the database or a file. */
+static enum ll_status compute(struct job *j)
+{
+	const struct args *a = j->a;
+	struct ll_pipeline_opts popts = { a->threads, 0, ll_cli_progress_cb,
+					  &j->prog };
+	enum ll_status rc;
+
+	rc = ll_run_prepare(&j->r, &j->reg, a->licensee, a->period, j->good,
+			    j->n_good, j->logs, a->n_logs, &j->err);
+	if (rc == LL_OK && j->n_good < a->n_manifests)
+		j->r.ctx.models = NULL;
+	if (rc == LL_OK)
+		rc = ll_run_training(&j->r);
+	if (rc == LL_OK)
+		rc = ll_pipeline_run(j->logs, a->n_logs, &popts, &j->r.tally,
+				     &j->err);
+	if (rc == LL_OK)
+		rc = logs_given_twice(a, j->logs, j->log_repeat, &j->errs,
+				      &j->logs_twice);
+	if (rc != LL_OK) {
+		if (rc == LL_NOMEM && !j->err.text[0])
+			ll_error_set(&j->err, rc, NULL, 0, NULL,
+				     "out of memory");
+		ll_cli_print_error(&j->err);
+		return rc;
+	}
+	if (ll_errlist_count(&j->errs) || ll_errlist_count(&j->r.errs) ||
+	    j->r.tally.errors_total)
+		return report_input_errors(j);
+	ll_cli_progress_phase(&j->prog, LL_PHASE_SETTLING);
+	rc = ll_run_settle(&j->r, &j->err);
+	if (rc != LL_OK) {
+		ll_cli_print_error(&j->err);
+		return rc;
+	}
+	j->comp = ll_runfile_compliance(&j->r);
+	if (!j->comp)
+		return ll_cli_fail(LL_NOMEM,
+				   "out of memory writing the outputs");
+	return LL_OK;
+}
+
+/* This run is already the period's posting: the bytes written then,
+ * whatever key or history now. */
+static enum ll_status reuse_posting(struct job *j)
+{
+	j->already = true;
+	j->runj = strdup(j->cur.run_json);
+	if (!j->runj)
+		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	return ll_db_load_statements(&j->ctx->db, j->cur.posting_id,
+				     &j->stmts, &j->n_stmts, &j->err);
+}
+
+/* A first posting, or a restatement of the period's current one: the
+ * statements signed, run.json built. */
+static enum ll_status build_posting(struct job *j)
+{
+	const struct ll_restatement *rs = j->cur.exists ? &j->rs : NULL;
+	enum ll_status rc = LL_OK;
+
+	if (j->cur.exists) {
+		j->rs.supersedes = j->cur.run_id;
+		rc = ll_db_run_party_amounts(&j->ctx->db, j->cur.run_id,
+					     &j->prev, &j->rs.n_prev, &j->err);
+		j->rs.prev = j->prev;
+	}
+	ll_cli_progress_phase(&j->prog, LL_PHASE_SIGNING);
+	if (rc == LL_OK)
+		rc = ll_statements_build(&j->built, &j->r, rs, &j->key,
+					 &j->err);
+	if (rc == LL_OK)
+		rc = own_statements(&j->built, &j->r, &j->stmts, &j->n_stmts,
+				    &j->err);
+	if (rc != LL_OK)
+		return rc;
+	j->runj = ll_runfile_run_json(&j->r, rs, j->built.root, j->key.keyid,
+				      j->built.n);
+	if (!j->runj)
+		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	return LL_OK;
+}
+
+/* Phase: the outputs in memory: nothing new, a first posting, or a
+ * restatement. */
+static enum ll_status build_outputs(struct job *j)
+{
+	enum ll_status rc;
+
+	rc = ll_db_current_posting(&j->ctx->db, j->a->licensee, j->first,
+				   j->last, &j->cur, &j->err);
+	if (rc == LL_OK && j->cur.exists &&
+	    strcmp(j->cur.run_id, j->r.id) == 0)
+		rc = reuse_posting(j);
+	else if (rc == LL_OK)
+		rc = build_posting(j);
+	if (rc != LL_OK) {
+		ll_cli_print_error(&j->err);
+		return rc;
+	}
+	j->csv = payouts_csv(&j->r, j->stmts, j->n_stmts);
+	if (!j->csv)
+		return ll_cli_fail(LL_NOMEM,
+				   "out of memory writing the outputs");
+	return LL_OK;
+}
+
+/* Phase: every file staged in --out before anything is stored: a file
+ * of the user's where an output must go stops the run here, with
+ * nothing posted. */
+static enum ll_status stage_outputs(struct job *j)
+{
+	struct ll_outdir *od = &j->od;
+	struct ll_error *err = &j->err;
+	enum ll_status rc;
+
+	ll_cli_progress_phase(&j->prog, LL_PHASE_STORING);
+	rc = ll_outdir_open(od, j->a->out, err);
+	if (rc == LL_OK)
+		rc = ll_outdir_add(od, "payouts.csv", j->csv, strlen(j->csv),
+				   err);
+	if (rc == LL_OK)
+		rc = ll_outdir_add(od, "compliance.json", j->comp,
+				   strlen(j->comp), err);
+	if (rc == LL_OK)
+		rc = ll_outdir_add(od, "run.json", j->runj, strlen(j->runj),
+				   err);
+	if (rc == LL_OK)
+		rc = stage_statements(od, j->stmts, j->n_stmts, err);
+	if (rc == LL_OK)
+		rc = stage_payfiles(od, &j->r, err);
+	if (rc != LL_OK) {
+		ll_cli_print_error(err);
+		if (rc == LL_USAGE)
+			fprintf(stderr, "ledgerline: nothing was stored and "
+					"nothing written\n");
+	}
+	return rc;
+}
+
+/* Phase: the run, its journal entries and its statements, inside the
+ * transaction; a run already posted posts nothing. */
+static enum ll_status post_to_ledger(struct job *j)
+{
+	struct ll_db *db = &j->ctx->db;
+	bool stored = false;
+	int64_t posting_id = 0;
+	enum ll_status rc;
+
+	if (j->already)
+		return LL_OK;
+	rc = ll_db_run_exists(db, j->r.id, &stored, &j->err);
+	if (rc == LL_OK && !stored)
+		rc = ll_db_run_store(db, &j->r, j->runj, j->comp, &j->err);
+	if (rc == LL_OK)
+		rc = ll_db_post_run(db, &j->r,
+				    j->cur.exists ? j->cur.posting_id : 0,
+				    j->runj, &posting_id, &j->entries, &j->err);
+	if (rc == LL_OK)
+		rc = ll_db_store_statements(db, posting_id, j->stmts,
+					    j->n_stmts, j->built.root,
+					    j->key.keyid, &j->err);
+	if (rc != LL_OK)
+		ll_cli_print_error(&j->err);
+	return rc;
+}
+
+/* Phase: commit, and only then move the staged files into place. */
+static enum ll_status commit_and_publish(struct job *j)
+{
+	enum ll_status rc;
+
+	rc = ll_cli_commit(j->ctx, &j->err);
+	if (rc == LL_OK) {
+		ll_cli_progress_phase(&j->prog, LL_PHASE_PUBLISHING);
+		rc = ll_outdir_commit(&j->od, &j->err);
+	}
+	if (rc != LL_OK)
+		ll_cli_print_error(&j->err);
+	return rc;
+}
+
+/* Phase: the warnings and the summary on stdout. */
+static void summarise(struct job *j)
+{
+	bool restated = j->cur.exists && !j->already;
+
+	ll_cli_progress_end(&j->prog);
+	warn_not_transferable(&j->r);
+	print_summary(&j->r, j->already, restated ? j->cur.run_id : NULL,
+		      j->entries, j->a->out);
+}
+
+/* ---- the command ------------------------------------------------------ */
+
+static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	struct args a;
-	struct ll_config cfg;
-	struct ll_error err;
-	struct ll_errlist errs;
-	struct ll_registry reg;
-	struct ll_db db = { NULL };
-	struct ll_run r;
-	struct ll_manifest *mf = NULL, *good = NULL;
-	bool *mf_ok = NULL, *log_repeat = NULL;
-	size_t n_good = 0;
-	char **mtext = NULL;
-	struct ll_log_input *logs = NULL;
-	struct ll_pipeline_opts popts = { 0, 0, NULL, NULL };
-	struct ll_cli_progress prog;
-	struct ll_outdir od;
-	struct ll_restatement rs = { NULL, NULL, 0 };
-	struct ll_statements built;
-	char *csv = NULL, *comp = NULL, *runj = NULL;
-	char first[11], last[11];
-	int32_t d0, d1;
-	const char *reason = NULL;
+	struct job j;
 	enum ll_status rc;
-	bool in_tx = false, already = false;
-	struct ll_current_posting cur;
-	struct ll_party_amount *prev = NULL;
-	struct ll_stored_statement *stmts = NULL;
-	size_t n_stmts = 0;
-	struct ll_key key;
-	char key_priv[PATH_MAX], key_pub[PATH_MAX];
-	int64_t entries = 0;
 	int help;
-	size_t i, logs_twice = 0;
 
 	rc = parse_args(argc, argv, &a, &help);
 	if (rc != LL_OK)
 		return rc;
 	if (help)
 		return ll_cli_help(usage);
-	if (!ll_period_parse(a.period, &d0, &d1, &reason))
-		return ll_cli_usage_error("run",
-					  "invalid period \"%s\": %s (expected "
-					  "2026-Q3, 2026-09 or "
-					  "2026-07-01..2026-09-30)",
-					  a.period, reason ? reason : "malformed");
-	ll_date_format(d0, first);
-	ll_date_format(d1, last);
-	popts.threads = a.threads;
-	ll_cli_progress_init(&prog);
-	popts.progress = ll_cli_progress_cb;
-	popts.progress_user = &prog;
-
-	memset(&r, 0, sizeof(r));
-	ll_outdir_init(&od);
-	memset(&built, 0, sizeof(built));
-	memset(&cur, 0, sizeof(cur));
-	ll_key_init(&key);
-	ll_error_clear(&err);
-	ll_errlist_init(&errs, 0);
-	ll_registry_init(&reg);
-	mf = calloc(a.n_manifests, sizeof(*mf));
-	good = calloc(a.n_manifests, sizeof(*good));
-	mf_ok = calloc(a.n_manifests, sizeof(*mf_ok));
-	mtext = calloc(a.n_manifests, sizeof(*mtext));
-	logs = calloc(a.n_logs, sizeof(*logs));
-	log_repeat = calloc(a.n_logs, sizeof(*log_repeat));
-	if (!mf || !mtext || !logs || !good || !mf_ok || !log_repeat) {
-		rc = ll_cli_fail(LL_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < a.n_logs; i++)
-		logs[i].fd = -1;
-
-	/* inputs: read and check before touching the database */
-	for (i = 0; i < a.n_manifests; i++) {
-		size_t len;
-
-		rc = ll_input_read_all(a.manifests[i], LL_MANIFEST_BYTES_MAX,
-				       &mtext[i], &len, &err);
-		if (rc != LL_OK) {
-			ll_cli_print_error(&err);
-			goto out;
-		}
-		rc = ll_manifest_parse(&mf[i], a.manifests[i], mtext[i], len,
-				       &errs);
-		if (rc == LL_NOMEM) {
-			rc = ll_cli_fail(LL_NOMEM, "out of memory");
-			goto out;
-		}
-		mf_ok[i] = rc == LL_OK;
-		rc = LL_OK;
-	}
-	for (i = 0; i < a.n_logs; i++) {
-		logs[i].name = a.logs[i];
-		rc = ll_input_open(a.logs[i], LL_LOG_SPOOL_BYTES_MAX,
-				   LL_EVENT_LINE_BYTES_MAX, &logs[i].fd, &err);
-		if (rc != LL_OK) {
-			ll_cli_print_error(&err);
-			goto out;
-		}
-	}
-	if (manifests_given_twice(&a, mf, &errs) != LL_OK) {
-		rc = ll_cli_fail(LL_NOMEM, "out of memory");
-		goto out;
-	}
-	/* a broken manifest does not stop the logs from being checked: every
-	 * error is listed at the end; the run uses the manifests that
-	 * parsed (and then cannot judge which models lack one) */
-	for (i = 0; i < a.n_manifests; i++) {
-		if (mf[i].json && mf_ok[i])
-			good[n_good++] = mf[i];
-	}
-
-	/* the database (an uninitialised one is the first thing to say:
-	 * init also makes the signing key), the signing key, then the
-	 * registry snapshot under the period's writer lock */
-	rc = ll_config_load(&cfg, &err);
+	job_init(&j, ctx, &a);
+	rc = read_inputs(&j);
 	if (rc == LL_OK)
-		rc = ll_config_key_paths(&cfg, key_priv, key_pub, &err);
+		rc = snapshot_registry(&j);
 	if (rc == LL_OK)
-		rc = ll_db_open_ready(&db, &cfg, &err);
-	if (rc == LL_OK && ll_key_load_private(&key, key_priv, &err) != LL_OK) {
-		ll_cli_print_error(&err);
-		rc = ll_cli_fail(LL_USAGE,
-				 "no usable signing key: create one with "
-				 "'ledgerline keygen' or set signing.key");
-		goto out;
-	}
+		rc = compute(&j);
 	if (rc == LL_OK)
-		rc = ll_db_begin(&db, &err);
-	in_tx = rc == LL_OK;
+		rc = build_outputs(&j);
 	if (rc == LL_OK)
-		rc = ll_db_lock_period(&db, a.licensee, first, last, &err);
+		rc = stage_outputs(&j);
 	if (rc == LL_OK)
-		rc = ll_db_registry_read(&db, &reg, &errs, &err);
-	if (rc == LL_OK && ll_registry_link(&reg, &errs) != LL_OK)
-		rc = ll_error_set(&err, LL_INTERNAL, NULL, 0, NULL,
-				  "the stored registries do not link");
-	if (rc != LL_OK) {
-		ll_cli_print_errlist(&errs);
-		ll_cli_print_error(&err);
-		goto out;
-	}
-
-	/* compute */
-	rc = ll_run_prepare(&r, &reg, a.licensee, a.period, good, n_good, logs,
-			    a.n_logs, &err);
-	if (rc == LL_OK && n_good < a.n_manifests)
-		r.ctx.models = NULL;
+		rc = post_to_ledger(&j);
 	if (rc == LL_OK)
-		rc = ll_run_training(&r);
+		rc = commit_and_publish(&j);
 	if (rc == LL_OK)
-		rc = ll_pipeline_run(logs, a.n_logs, &popts, &r.tally, &err);
-	if (rc == LL_OK)
-		rc = logs_given_twice(&a, logs, log_repeat, &errs, &logs_twice);
-	if (rc != LL_OK) {
-		if (rc == LL_NOMEM && !err.text[0])
-			ll_error_set(&err, rc, NULL, 0, NULL, "out of memory");
-		ll_cli_print_error(&err);
-		goto out;
-	}
-	if (ll_errlist_count(&errs) || ll_errlist_count(&r.errs) ||
-	    r.tally.errors_total) {
-		/* a log given twice repeats every error of the first copy and
-		 * makes each of its events a duplicate: its repeat is named
-		 * once, and what the tally says of the copy is left out */
-		size_t n_log = 0;
-		uint64_t more = logs_twice ? 0
-					   : r.tally.errors_total -
-						     r.tally.n_errors;
-		size_t n;
-
-		for (i = 0; i < r.tally.n_errors; i++)
-			n_log += !log_repeat[r.tally.errors[i].file];
-		n = ll_errlist_count(&errs) + ll_errlist_count(&r.errs) +
-		    n_log + (size_t)more;
-		ll_errlist_sort(&errs);
-		ll_cli_print_errlist(&errs);
-		ll_errlist_sort(&r.errs);
-		ll_cli_print_errlist(&r.errs);
-		for (i = 0; i < r.tally.n_errors; i++) {
-			if (!log_repeat[r.tally.errors[i].file])
-				ll_cli_print_error(&r.tally.errors[i].e);
-		}
-		if (more)
-			fprintf(stderr,
-				"ledgerline: ... and %llu more errors in the "
-				"logs\n",
-				(unsigned long long)more);
-		rc = ll_cli_fail(LL_INVALID, "%zu error%s: nothing was run", n,
-				 n == 1 ? "" : "s");
-		goto out;
-	}
-	ll_cli_progress_phase(&prog, LL_PHASE_SETTLING);
-	rc = ll_run_settle(&r, &err);
-	if (rc != LL_OK) {
-		ll_cli_print_error(&err);
-		goto out;
-	}
-	comp = ll_runfile_compliance(&r);
-	if (!comp) {
-		rc = ll_cli_fail(LL_NOMEM, "out of memory writing the outputs");
-		goto out;
-	}
-
-	/* build: nothing new, a first posting, or a restatement */
-	rc = ll_db_current_posting(&db, a.licensee, first, last, &cur, &err);
-	if (rc == LL_OK && cur.exists && strcmp(cur.run_id, r.id) == 0) {
-		/* the bytes written then, whatever key or history now */
-		already = true;
-		runj = strdup(cur.run_json);
-		if (!runj)
-			rc = ll_error_set(&err, LL_NOMEM, NULL, 0, NULL,
-					  "out of memory");
-		if (rc == LL_OK)
-			rc = ll_db_load_statements(&db, cur.posting_id, &stmts,
-						   &n_stmts, &err);
-	} else if (rc == LL_OK) {
-		if (cur.exists) {
-			rs.supersedes = cur.run_id;
-			rc = ll_db_run_party_amounts(&db, cur.run_id, &prev,
-						     &rs.n_prev, &err);
-			rs.prev = prev;
-		}
-		ll_cli_progress_phase(&prog, LL_PHASE_SIGNING);
-		if (rc == LL_OK)
-			rc = ll_statements_build(&built, &r,
-						 cur.exists ? &rs : NULL, &key,
-						 &err);
-		if (rc == LL_OK)
-			rc = own_statements(&built, &r, &stmts, &n_stmts, &err);
-		if (rc == LL_OK) {
-			runj = ll_runfile_run_json(&r, cur.exists ? &rs : NULL,
-						   built.root, key.keyid,
-						   built.n);
-			if (!runj)
-				rc = ll_error_set(&err, LL_NOMEM, NULL, 0,
-						  NULL, "out of memory");
-		}
-	}
-	if (rc != LL_OK) {
-		ll_cli_print_error(&err);
-		goto out;
-	}
-	csv = payouts_csv(&r, stmts, n_stmts);
-	if (!csv) {
-		rc = ll_cli_fail(LL_NOMEM, "out of memory writing the outputs");
-		goto out;
-	}
-
-	/* stage every file before storing anything: a file of the user's
-	 * where an output must go stops the run here, with nothing posted */
-	ll_cli_progress_phase(&prog, LL_PHASE_STORING);
-	rc = ll_outdir_open(&od, a.out, &err);
-	if (rc == LL_OK)
-		rc = ll_outdir_add(&od, "payouts.csv", csv, strlen(csv), &err);
-	if (rc == LL_OK)
-		rc = ll_outdir_add(&od, "compliance.json", comp, strlen(comp),
-				   &err);
-	if (rc == LL_OK)
-		rc = ll_outdir_add(&od, "run.json", runj, strlen(runj), &err);
-	if (rc == LL_OK)
-		rc = stage_statements(&od, stmts, n_stmts, &err);
-	if (rc == LL_OK)
-		rc = stage_payfiles(&od, &r, &err);
-	if (rc != LL_OK) {
-		ll_cli_print_error(&err);
-		if (rc == LL_USAGE)
-			fprintf(stderr, "ledgerline: nothing was stored and "
-					"nothing written\n");
-		goto out;
-	}
-
-	/* store, commit, publish */
-	if (!already) {
-		bool stored = false;
-		int64_t posting_id = 0;
-
-		rc = ll_db_run_exists(&db, r.id, &stored, &err);
-		if (rc == LL_OK && !stored)
-			rc = ll_db_run_store(&db, &r, runj, comp, &err);
-		if (rc == LL_OK)
-			rc = ll_db_post_run(&db, &r,
-					    cur.exists ? cur.posting_id : 0,
-					    runj, &posting_id, &entries, &err);
-		if (rc == LL_OK)
-			rc = ll_db_store_statements(&db, posting_id, stmts,
-						    n_stmts, built.root,
-						    key.keyid, &err);
-	}
-	if (rc == LL_OK)
-		rc = ll_db_commit(&db, &err);
-	if (rc == LL_OK) {
-		in_tx = false;
-		ll_cli_progress_phase(&prog, LL_PHASE_PUBLISHING);
-		rc = ll_outdir_commit(&od, &err);
-	}
-	if (rc != LL_OK) {
-		ll_cli_print_error(&err);
-		goto out;
-	}
-	ll_cli_progress_end(&prog);
-	warn_not_transferable(&r);
-	print_summary(&r, already, cur.exists && !already ? cur.run_id : NULL,
-		      entries, a.out);
-out:
-	if (in_tx)
-		ll_db_rollback(&db);
-	ll_outdir_release(&od);
-	ll_statements_release(&built);
-	ll_db_close(&db);
-	ll_run_release(&r);
-	ll_current_posting_release(&cur);
-	ll_stored_statements_free(stmts, n_stmts);
-	ll_key_release(&key);
-	free(prev);
-	free(csv);
-	free(comp);
-	free(runj);
-	if (mf) {
-		for (i = 0; i < a.n_manifests; i++)
-			ll_manifest_release(&mf[i]);
-	}
-	if (mtext) {
-		for (i = 0; i < a.n_manifests; i++)
-			free(mtext[i]);
-	}
-	free(mf);
-	free(good); /* copies of mf's entries: released through mf */
-	free(mf_ok);
-	free(log_repeat);
-	free(mtext);
-	if (logs)
-		close_logs(logs, a.n_logs);
-	free(logs);
-	ll_registry_release(&reg);
-	ll_errlist_release(&errs);
+		summarise(&j);
+	job_release(&j);
 	return rc;
 }
 
-const struct ll_cmd ll_cmd_run = { "run", run,
+const struct ll_cmd ll_cmd_run = { "run", run, LL_CMD_TX,
 				   "compute a period's royalties and payouts",
 				   usage };

@@ -1,10 +1,13 @@
 /*
  * main.c — ledgerline's entry point: global options and the command table.
  *
- * Design decision: commands are rows of a table ({name, fn, summary,
- * usage}); adding a command is one file src/cmd_<name>.c and one row here.
- * The exit code comes only from the status a command returns, and a
- * failed flush of stdout (a full disk, a closed pipe) is itself an error.
+ * Design decision: commands are rows of a table ({name, fn, flags,
+ * summary, usage}, in cmd_<name>.c); adding a command is one file
+ * src/cli/cmd_<name>.c and one row here.  The flags say what the command
+ * needs opened (cli.h); main hands it a context and releases the context
+ * when the command returns, rolling back what it did not commit.  The
+ * exit code comes only from the status a command returns, and a failed
+ * flush of stdout (a full disk, a closed pipe) is itself an error.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -75,6 +78,19 @@ static int finish(enum ll_status rc)
 	return code;
 }
 
+/* Run cmd with what its flags ask for, and end that in one place. */
+static enum ll_status run_command(const struct ll_cmd *cmd, int argc,
+				  char **argv)
+{
+	struct ll_cli_ctx ctx;
+	enum ll_status rc;
+
+	ll_cli_ctx_init(&ctx, cmd->flags);
+	rc = cmd->fn(&ctx, argc, argv);
+	ll_cli_ctx_release(&ctx);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const struct ll_cmd *cmd;
@@ -108,5 +124,5 @@ int main(int argc, char **argv)
 		return finish(ll_cli_fail(
 			LL_USAGE, "unknown command '%s' (see 'ledgerline --help')",
 			argv[1]));
-	return finish(cmd->fn(argc - 1, argv + 1));
+	return finish(run_command(cmd, argc - 1, argv + 1));
 }
