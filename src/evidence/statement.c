@@ -107,7 +107,7 @@ static json_t *inputs(const struct ll_run *r, int *fail)
 }
 
 struct ccy_total {
-	char currency[4];
+	char currency[LL_CURRENCY_LEN + 1];
 	int exponent;
 	mpq_t exact;
 	int64_t minor;
@@ -123,7 +123,7 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 	json_t *lines = json_array(), *totals = json_array();
 	struct ccy_total *tot = NULL;
 	size_t n_tot = 0, cap_tot = 0, i, k;
-	char d[11];
+	char d[LL_DATE_LEN + 1];
 
 	put(o, "run_id", json_string(r->id), fail);
 	put(o, "licensee", json_string(r->licensee), fail);
@@ -259,7 +259,7 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 	return o;
 }
 
-static void hex_of(const uint8_t *h, char out[65])
+static void hex_of(const uint8_t *h, char out[LL_SHA256_HEX_LEN + 1])
 {
 	ll_hex(h, LL_MERKLE_HASH_LEN, out);
 }
@@ -325,7 +325,7 @@ enum ll_status ll_statements_build(struct ll_statements *s,
 		uint8_t proof[LL_MERKLE_PROOF_MAX][LL_MERKLE_HASH_LEN];
 		size_t plen = 0, k;
 		json_t *m = json_object(), *path = json_array(), *st, *subj;
-		char hex[65], *b, *payload;
+		char hex[LL_SHA256_HEX_LEN + 1], *b, *payload;
 		uint8_t digest[LL_SHA256_LEN];
 
 		b = ll_json_jcs(preds[i]);
@@ -453,7 +453,7 @@ static bool hex32(const char *s, uint8_t out[32])
  * a party may be paid under licences in any number of currencies.
  */
 struct vsum {
-	char currency[4];
+	char currency[LL_CURRENCY_LEN + 1];
 	int exponent;
 	mpq_t exact;
 	mpz_t minor;
@@ -711,7 +711,7 @@ enum ll_status ll_statement_verify(const char *name, const char *envelope,
 	json_error_t jerr;
 	enum ll_status rc;
 	uint8_t digest[32], leaf[32];
-	char hex[65];
+	char hex[LL_SHA256_HEX_LEN + 1];
 
 	memset(v, 0, sizeof(*v));
 	rc = ll_dsse_open(envelope, len, pub, &payload, &plen, &type, err);

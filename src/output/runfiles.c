@@ -34,7 +34,7 @@ static json_t *jxsum(const struct ll_xsum *x, int scale)
 
 static json_t *jts(int64_t us)
 {
-	char buf[32];
+	char buf[LL_TIMESTAMP_SIZE];
 
 	ll_timestamp_format(us, buf);
 	return json_string(buf);
@@ -42,7 +42,7 @@ static json_t *jts(int64_t us)
 
 static json_t *jday(int32_t day)
 {
-	char buf[11];
+	char buf[LL_DATE_LEN + 1];
 
 	ll_date_format(day, buf);
 	return json_string(buf);
@@ -100,11 +100,11 @@ static json_t *period_obj(const struct ll_run *r, int *fail)
  * SHA-256(domain "\n" part "\n" part ...).  Deterministic, 34 characters.
  */
 static void derived_id(const char *domain, const char *const *parts,
-		       size_t n, char out[35])
+		       size_t n, char out[LL_DERIVED_ID_SIZE])
 {
 	struct ll_sha256_ctx c;
 	uint8_t d[LL_SHA256_LEN];
-	char hex[65];
+	char hex[LL_SHA256_HEX_LEN + 1];
 	size_t i;
 
 	LL_ENSURE(ll_sha256_init(&c) == LL_OK);
@@ -115,11 +115,11 @@ static void derived_id(const char *domain, const char *const *parts,
 	}
 	ll_sha256_final(&c, d);
 	ll_hex(d, sizeof(d), hex);
-	snprintf(out, 35, "LL%.32s", hex);
+	snprintf(out, LL_DERIVED_ID_SIZE, "LL%.32s", hex);
 }
 
 void ll_end_to_end_id(const char *run_id, const char *payee,
-		      const char *currency, char out[35])
+		      const char *currency, char out[LL_DERIVED_ID_SIZE])
 {
 	const char *parts[3] = { run_id, payee, currency };
 
@@ -155,7 +155,7 @@ char *ll_runfile_payouts_csv(const struct ll_run *r,
 		const struct ll_payout *po = &r->st.payouts[i];
 		const struct ll_party *p = &r->reg->parties.v[po->payee];
 		char *amount = ll_exact_minor_str_i64(po->minor, po->exponent);
-		char e2e[35];
+		char e2e[LL_DERIVED_ID_SIZE];
 
 		if (!amount) {
 			b.fail = true;
@@ -606,7 +606,7 @@ static json_t *payouts(const struct ll_run *r, int *fail)
 	for (i = 0; i < r->st.n_payouts; i++) {
 		const struct ll_payout *po = &r->st.payouts[i];
 		json_t *o = json_object();
-		char e2e[35];
+		char e2e[LL_DERIVED_ID_SIZE];
 
 		ll_end_to_end_id(r->id, r->reg->parties.v[po->payee].id,
 				 po->currency, e2e);
@@ -695,7 +695,7 @@ static json_t *restatement(const struct ll_run *r,
 }
 
 void ll_payfile_msg_id(const char *run_id, const char *currency,
-		       char out[35])
+		       char out[LL_DERIVED_ID_SIZE])
 {
 	const char *parts[2] = { run_id, currency };
 
