@@ -235,8 +235,9 @@ static void scan_container(struct scan *s, char *path, size_t plen, char open)
 				/* the key the parser stopped at */
 				memcpy(s->key_path, path, nlen);
 				s->key_path[nlen] = '\0';
-				snprintf(s->key_name, LL_JSON_PATH_MAX, "%s",
-					 key);
+				/* key was read into a buffer of this size */
+				LL_ENSURE(ll_str_copy(s->key_name,
+						      LL_JSON_PATH_MAX, key));
 				s->key_line = s->line;
 				s->key_found = true;
 				path[plen] = '\0';
@@ -344,11 +345,12 @@ void ll_jsrc_parse_error(const struct ll_jsrc *src, const json_error_t *jerr)
 
 	ll_error_clear(&e);
 	e.code = LL_INVALID;
-	snprintf(e.source, sizeof(e.source), "%s", src->source ? src->source : "");
+	ll_str_copy_cut(e.source, sizeof(e.source),
+			src->source ? src->source : "");
 	if (ll_json_duplicate_key(src->text, src->len, jerr, base, path, key,
 				  &line)) {
 		e.line = line;
-		snprintf(e.field, sizeof(e.field), "%s", path);
+		ll_str_copy_cut(e.field, sizeof(e.field), path);
 		snprintf(e.text, sizeof(e.text), "duplicate key \"%s\"", key);
 	} else {
 		e.line = base + jerr->line - 1;
@@ -395,9 +397,10 @@ void ll_jsrc_error(const struct ll_jsrc *src, const char *path,
 					 src->line_base ? src->line_base : 1);
 	ll_error_clear(&e);
 	e.code = LL_INVALID;
-	snprintf(e.source, sizeof(e.source), "%s", src->source ? src->source : "");
+	ll_str_copy_cut(e.source, sizeof(e.source),
+			src->source ? src->source : "");
 	e.line = line;
-	snprintf(e.field, sizeof(e.field), "%s", path ? path : "");
+	ll_str_copy_cut(e.field, sizeof(e.field), path ? path : "");
 	va_start(ap, fmt);
 	vsnprintf(e.text, sizeof(e.text), fmt, ap);
 	va_end(ap);
@@ -410,7 +413,7 @@ void ll_json_path_key(char out[LL_JSON_PATH_MAX], const char *prefix,
 	if (prefix && prefix[0])
 		snprintf(out, LL_JSON_PATH_MAX, "%s.%s", prefix, key);
 	else
-		snprintf(out, LL_JSON_PATH_MAX, "%s", key);
+		ll_str_copy_cut(out, LL_JSON_PATH_MAX, key); /* a cut path still locates */
 }
 
 void ll_json_path_index(char out[LL_JSON_PATH_MAX], const char *prefix,
