@@ -10,19 +10,20 @@
 #ifndef LEDGERLINE_RUNFILES_H
 #define LEDGERLINE_RUNFILES_H
 
+#include "ledgerline/hash.h"
 #include "ledgerline/run.h"
 
-/* The ids derived from a run: "LL" + 32 hex digits of a digest. */
+/* The ids derived from a run: "LL" + the first 32 hex digits (half) of a
+ * SHA-256. */
 enum {
-	LL_DERIVED_ID_LEN = 2 + 32,
+	LL_DERIVED_ID_LEN = 2 + LL_SHA256_HEX_LEN / 2,
 	LL_DERIVED_ID_SIZE = LL_DERIVED_ID_LEN + 1,
 };
 
 /* SEPA-safe end-to-end id of a payout row: "LL" + 32 hex digits of a
  * digest of the run id, payee id and currency (34 characters). */
 void ll_end_to_end_id(const char *run_id, const char *payee,
-		      const char *currency,
-		      char out[LL_DERIVED_ID_SIZE]);
+		      const char *currency, char out[LL_DERIVED_ID_SIZE]);
 
 /*
  * payouts.csv: header and one row per (payee, currency) in payee-id,
