@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ledgerline/config.h"
 #include "ledgerline/status.h"
 
 enum { LL_CLUSTER_DSN_MAX = PATH_MAX + 128 };
@@ -26,7 +27,7 @@ struct ll_cluster {
 				 * that symlink (see ll_cluster_init) */
 	char sockdir[PATH_MAX];	/* Unix socket directory (== pgdata) */
 	char bindir[PATH_MAX];	/* directory holding initdb, pg_ctl, postgres */
-	char run_as[64];	/* server user when invoked as root, else "" */
+	char run_as[LL_CONFIG_USER_MAX];	/* server user when invoked as root, else "" */
 	/* libpq connection string: database "postgres" after init, then
 	 * the dbname of the last successful ll_cluster_ensure. */
 	char dsn[LL_CLUSTER_DSN_MAX];

@@ -13,7 +13,11 @@
 
 #include "ledgerline/status.h"
 
-enum { LL_CONFIG_VALUE_MAX = 1024, LL_CONFIG_LINE_BYTES_MAX = 4096 };
+enum {
+	LL_CONFIG_VALUE_MAX = 1024,
+	LL_CONFIG_LINE_BYTES_MAX = 4096,
+	LL_CONFIG_USER_MAX = 64,	/* a server user name and its NUL */
+};
 
 /* The system-wide configuration file, the last place looked at. */
 #define LL_CONFIG_SYSTEM_FILE "/etc/ledgerline/ledgerline.conf"
@@ -25,7 +29,7 @@ struct ll_config {
 	char admin_dsn[LL_CONFIG_VALUE_MAX];	/* schema owner, for init; ""
 						 * = dsn */
 	char pg_bindir[PATH_MAX];	/* "" = discover */
-	char pg_user[64];	/* server user when root, "" = default */
+	char pg_user[LL_CONFIG_USER_MAX];	/* server user when root, "" = default */
 	char signing_key[PATH_MAX];	/* "" = <home>/keys/signing.pem */
 };
 

@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #include "ledgerline/config.h"
+#include "ledgerline/hash.h"
+#include "ledgerline/ident.h"
 #include "ledgerline/registry.h"
 #include "ledgerline/run.h"
 #include "ledgerline/status.h"
@@ -30,7 +32,11 @@ struct ll_migration {
 extern const struct ll_migration ll_migrations[];
 extern const size_t ll_migrations_count;
 
-enum { LL_DB_WHERE_MAX = 320 };
+enum {
+	LL_DB_WHERE_MAX = 320,
+	LL_DB_ACCOUNT_KIND_MAX = 32,	/* an account's kind and its NUL */
+	LL_DB_AUDIT_PROBLEM_MAX = 256,	/* what an audit found wrong */
+};
 
 struct ll_db {
 	void *conn;	/* PGconn */
@@ -101,7 +107,7 @@ enum ll_status ll_db_registry_read(struct ll_db *db, struct ll_registry *reg,
 /* One input file of a load, for the load's record. */
 struct ll_load_file {
 	const char *source;
-	char sha256[65];
+	char sha256[LL_SHA256_HEX_LEN + 1];
 	size_t bytes;
 };
 
@@ -159,7 +165,7 @@ enum ll_status ll_db_run_store(struct ll_db *db, const struct ll_run *r,
 struct ll_current_posting {
 	bool exists;
 	int64_t posting_id;
-	char run_id[64];
+	char run_id[LL_RUN_ID_SIZE];
 	char *run_json;		/* the run.json written with it (owned) */
 };
 void ll_current_posting_release(struct ll_current_posting *c);
@@ -190,8 +196,8 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 
 /* A signed statement as stored with its posting. */
 struct ll_stored_statement {
-	char party[72];
-	char sha256[65];
+	char party[LL_PARTY_ID_SIZE];
+	char sha256[LL_SHA256_HEX_LEN + 1];
 	char *envelope;		/* owned */
 };
 void ll_stored_statements_free(struct ll_stored_statement *v, size_t n);
@@ -209,9 +215,9 @@ enum ll_status ll_db_load_statements(struct ll_db *db, int64_t posting_id,
 
 /* One line of "ledgerline balance". */
 struct ll_balance_row {
-	char party[72];
-	char kind[32];
-	char currency[4];
+	char party[LL_PARTY_ID_SIZE];
+	char kind[LL_DB_ACCOUNT_KIND_MAX];
+	char currency[LL_CURRENCY_LEN + 1];
 	int64_t minor;
 };
 enum ll_status ll_db_balances(struct ll_db *db, const char *party,
@@ -222,8 +228,8 @@ enum ll_status ll_db_balances(struct ll_db *db, const char *party,
 struct ll_audit {
 	int64_t entries, lines;
 	int64_t first_bad_entry;	/* 0 when the chain holds */
-	char problem[256];		/* what is wrong, "" when nothing */
-	char head[65];			/* hash of the last entry */
+	char problem[LL_DB_AUDIT_PROBLEM_MAX];	/* "" when nothing is wrong */
+	char head[LL_SHA256_HEX_LEN + 1];	/* hash of the last entry */
 };
 
 /*

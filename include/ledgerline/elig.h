@@ -55,7 +55,8 @@ struct ll_elig {
 	const char *licensee;
 	struct ll_span *spans;
 	/* spans of work w for use u: spans[off[u][w] .. off[u][w + 1]) */
-	uint32_t *off[2];	/* [0] training, [1] generation */
+	uint32_t *off[LL_USE_GENERATION + 1];	/* [LL_USE_TRAINING],
+						 * [LL_USE_GENERATION] */
 	size_t n_spans;
 	/* slots: every generation span has one; work w's other-currency
 	 * usage goes to slot currency_slot0 + w */

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ledgerline/ident.h"
 #include "ledgerline/tally.h"
 
 /* In byte order of their names, which is also the tie order of lines. */
@@ -67,7 +68,7 @@ struct ll_licence_total {
 /* What a payee receives in one currency. */
 struct ll_payout {
 	uint32_t payee;		/* party index */
-	char currency[4];
+	char currency[LL_CURRENCY_LEN + 1];
 	int exponent;
 	int64_t minor;
 	size_t n_parties;	/* parties paid through this payee */

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "ledgerline/exact.h"
+#include "ledgerline/ident.h"
 #include "ledgerline/status.h"
 
 enum {
@@ -57,7 +58,7 @@ struct ll_event {
 	const char *model;	/* NUL-terminated */
 	int64_t ts_us;		/* microseconds since the epoch, UTC */
 	struct ll_num value;
-	char currency[4];
+	char currency[LL_CURRENCY_LEN + 1];
 	int currency_exponent;
 	struct ll_attr *attr;
 	size_t n_attr;

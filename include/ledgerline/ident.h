@@ -15,7 +15,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { LL_ID_LEN_MAX = 64 };
+#include "ledgerline/hash.h"
+
+enum {
+	LL_ID_LEN_MAX = 64,
+	/* a buffer for a party id: the id and its NUL, rounded up to a
+	 * multiple of 8 bytes */
+	LL_PARTY_ID_SIZE = (LL_ID_LEN_MAX + 1 + 7) / 8 * 8,
+};
+
+/* Lengths of the canonical forms below, without the NUL. */
+enum {
+	LL_ISRC_LEN = 12,
+	LL_ISWC_LEN = 15,		/* "T-ddd.ddd.ddd-c" */
+	LL_IBAN_LEN_MAX = 34,
+	LL_BIC_LEN_MAX = 11,
+	LL_ISNI_LEN = 16,
+	LL_DATE_LEN = 10,		/* "YYYY-MM-DD" */
+	LL_TIMESTAMP_LEN_MAX = 27,	/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" */
+	/* a buffer for a timestamp: rounded up to a multiple of 8 bytes */
+	LL_TIMESTAMP_SIZE = (LL_TIMESTAMP_LEN_MAX + 1 + 7) / 8 * 8,
+	LL_CURRENCY_LEN = 3,		/* ISO 4217 alphabetic code */
+};
 
 /* 1..64 characters of [A-Za-z0-9._:-]. */
 bool ll_id_valid(const char *s);
@@ -30,32 +51,38 @@ bool ll_id_valid(const char *s);
 /* ISRC: hyphens and spaces stripped, letters upper-cased; then exactly 12
  * characters CC XXX YY NNNNN: 2 letters, 3 letters/digits, 2 digits,
  * 5 digits.  No check digit. */
-bool ll_isrc_normalise(const char *in, char out[13], const char **reason);
+bool ll_isrc_normalise(const char *in, char out[LL_ISRC_LEN + 1],
+		       const char **reason);
 
 /* ISWC: accepts "T-034.524.680-1", "T0345246801" and forms with '-', '.'
  * or ' ' separators after the leading 'T' (or 't'); 'T' + 9 digits d_i +
  * check digit C where S = 1 + Σ i·d_i (i = 1..9), C = (10 - S mod 10) mod 10.
  * Canonical "T-ddd.ddd.ddd-c".  A wrong check digit has its own reason
  * ("iswc check digit does not match"), distinct from malformed input. */
-bool ll_iswc_normalise(const char *in, char out[16], const char **reason);
+bool ll_iswc_normalise(const char *in, char out[LL_ISWC_LEN + 1],
+		       const char **reason);
 
 /* IBAN (ISO 13616): spaces stripped, upper-cased; 2 letters country,
  * 2 check digits (02..98), 11..30 alphanumerics of BBAN (total 15..34),
  * the exact length of the SWIFT IBAN registry for known countries, and the
  * mod-97 check == 1.  Canonical: no spaces, upper case. */
-bool ll_iban_normalise(const char *in, char out[35], const char **reason);
+bool ll_iban_normalise(const char *in, char out[LL_IBAN_LEN_MAX + 1],
+		       const char **reason);
 
 /* BIC (ISO 9362): spaces stripped, upper-cased; then 8 or 11 characters:
  * 4 letters, 2 letters, 2 alnum, optional 3 alnum. */
-bool ll_bic_normalise(const char *in, char out[12], const char **reason);
+bool ll_bic_normalise(const char *in, char out[LL_BIC_LEN_MAX + 1],
+		      const char **reason);
 
 /* ISNI (ISO 27729): spaces and hyphens stripped; 15 digits + check
  * character (digit or 'X'/'x', ISO 7064 MOD 11-2).  Canonical: 16 characters,
  * no spaces, upper-case X. */
-bool ll_isni_normalise(const char *in, char out[17], const char **reason);
+bool ll_isni_normalise(const char *in, char out[LL_ISNI_LEN + 1],
+		       const char **reason);
 
 /* SHA-256 hex: exactly 64 hex digits; canonical lower case. */
-bool ll_sha256_hex_normalise(const char *in, char out[65],
+bool ll_sha256_hex_normalise(const char *in,
+			     char out[LL_SHA256_HEX_LEN + 1],
 			     const char **reason);
 
 /* Days since 1970-01-01 of 0001-01-01 and 9999-12-31: the range of
@@ -69,7 +96,7 @@ bool ll_date_parse(const char *in, int32_t *days, const char **reason);
 /* Format days since 1970-01-01 as "YYYY-MM-DD" into out.  days must be
  * in [LL_DATE_DAYS_MIN, LL_DATE_DAYS_MAX] (asserted; clamped to that range
  * when assertions are off, so out is always 10 characters and a NUL). */
-void ll_date_format(int32_t days, char out[11]);
+void ll_date_format(int32_t days, char out[LL_DATE_LEN + 1]);
 
 /*
  * RFC 3339 timestamp in UTC: "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (upper-case
@@ -85,7 +112,7 @@ bool ll_timestamp_parse(const char *in, int64_t *usec, const char **reason);
  * "2026-09-01T12:00:00Z", with ".ffffff" only when the fraction is not
  * zero (trailing zeros dropped: ".5", ".000125").
  */
-void ll_timestamp_format(int64_t usec, char out[32]);
+void ll_timestamp_format(int64_t usec, char out[LL_TIMESTAMP_SIZE]);
 
 /* Days since epoch of a timestamp in microseconds (floor division). */
 int32_t ll_timestamp_day(int64_t usec);

@@ -16,6 +16,7 @@
 
 #include "ledgerline/hash.h"
 #include "ledgerline/event.h"
+#include "ledgerline/ident.h"
 #include "ledgerline/status.h"
 
 enum { LL_MANIFEST_ITEMS_MAX = 10000000 };
@@ -24,7 +25,7 @@ struct ll_manifest_item {
 	enum ll_ref_kind kind;
 	const char *ref;	/* work id or canonical ISRC (borrowed from
 				 * the manifest's JSON / isrc buffer) */
-	char isrc[13];
+	char isrc[LL_ISRC_LEN + 1];
 	int64_t duration_ms;	/* 0 when absent */
 	char content_sha256[LL_SHA256_HEX_LEN + 1];	/* "" when absent */
 	size_t index;		/* position in "items" */

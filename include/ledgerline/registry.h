@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "ledgerline/hash.h"
+#include "ledgerline/ident.h"
 #include "ledgerline/status.h"
 #include "ledgerline/strmap.h"
 
@@ -75,12 +76,12 @@ struct ll_party {
 	const char *id;
 	const char *name;
 	enum ll_party_kind kind;
-	char isni[17];		/* "" when absent */
+	char isni[LL_ISNI_LEN + 1];		/* "" when absent */
 	const char *payee;	/* NULL when absent */
 	bool has_payout;
-	char iban[35];
-	char bic[12];		/* "" when absent */
-	char currency[4];
+	char iban[LL_IBAN_LEN_MAX + 1];
+	char bic[LL_BIC_LEN_MAX + 1];		/* "" when absent */
+	char currency[LL_CURRENCY_LEN + 1];
 	const char *webhook;	/* NULL when absent */
 };
 
@@ -93,8 +94,8 @@ struct ll_work {
 	struct ll_record_meta meta;
 	const char *id;
 	const char *title;	/* "" when absent */
-	char isrc[13];		/* "" when absent */
-	char iswc[16];		/* "" when absent */
+	char isrc[LL_ISRC_LEN + 1];		/* "" when absent */
+	char iswc[LL_ISWC_LEN + 1];		/* "" when absent */
 	char content_sha256[LL_SHA256_HEX_LEN + 1];	/* "" when absent */
 	int64_t duration_ms;
 	bool has_side[LL_SIDE_COUNT];
@@ -122,7 +123,7 @@ struct ll_licence {
 	size_t n_scope_works;
 	unsigned uses;		/* bit (1u << ll_use) */
 	int32_t start_day, end_day;	/* inclusive, days since the epoch */
-	char currency[4];
+	char currency[LL_CURRENCY_LEN + 1];
 	int exponent;		/* ISO 4217 minor-unit exponent */
 	mpq_t training_fee, usage_rate, per_generation, minimum_guarantee,
 		master_share;

@@ -15,12 +15,18 @@
 
 #include "ledgerline/elig.h"
 #include "ledgerline/engine.h"
+#include "ledgerline/ident.h"
 #include "ledgerline/manifest.h"
 #include "ledgerline/registry.h"
 #include "ledgerline/strmap.h"
 #include "ledgerline/tally.h"
 
-enum { LL_RUN_ID_LEN = 36 };	/* "run-" + 32 hex */
+enum {
+	LL_RUN_ID_LEN = 36,	/* "run-" + 32 hex */
+	/* a buffer for a run id read back (the ledger, a statement):
+	 * 64 bytes, more than LL_RUN_ID_LEN + 1 needs */
+	LL_RUN_ID_SIZE = 64,
+};
 
 /* One log: a name for messages and a readable, seekable descriptor
  * positioned at its start.  The edge opens, reads (pipeline.h) and closes
@@ -105,8 +111,8 @@ enum ll_status ll_run_settle(struct ll_run *r, struct ll_error *err);
 
 /* A party's total in one currency under some run. */
 struct ll_party_amount {
-	char party[72];
-	char currency[4];
+	char party[LL_PARTY_ID_SIZE];
+	char currency[LL_CURRENCY_LEN + 1];
 	int64_t minor;
 };
 

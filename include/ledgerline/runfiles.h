@@ -10,12 +10,20 @@
 #ifndef LEDGERLINE_RUNFILES_H
 #define LEDGERLINE_RUNFILES_H
 
+#include "ledgerline/hash.h"
 #include "ledgerline/run.h"
+
+/* The ids derived from a run: "LL" + the first 32 hex digits (half) of a
+ * SHA-256. */
+enum {
+	LL_DERIVED_ID_LEN = 2 + LL_SHA256_HEX_LEN / 2,
+	LL_DERIVED_ID_SIZE = LL_DERIVED_ID_LEN + 1,
+};
 
 /* SEPA-safe end-to-end id of a payout row: "LL" + 32 hex digits of a
  * digest of the run id, payee id and currency (34 characters). */
 void ll_end_to_end_id(const char *run_id, const char *payee,
-		      const char *currency, char out[35]);
+		      const char *currency, char out[LL_DERIVED_ID_SIZE]);
 
 /*
  * payouts.csv: header and one row per (payee, currency) in payee-id,
@@ -43,6 +51,6 @@ char *ll_runfile_run_json(const struct ll_run *r,
 /* SEPA-safe message id of the payment file of one currency: "LL" + 32
  * hex digits of a digest of the run id and currency. */
 void ll_payfile_msg_id(const char *run_id, const char *currency,
-		       char out[35]);
+		       char out[LL_DERIVED_ID_SIZE]);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ledgerline/hash.h"
 #include "ledgerline/status.h"
 
 enum { LL_ED25519_PUB_LEN = 32, LL_ED25519_SIG_LEN = 64 };
@@ -22,7 +23,7 @@ struct ll_key {
 	void *pkey;			/* EVP_PKEY (opaque here) */
 	bool has_private;
 	uint8_t pub[LL_ED25519_PUB_LEN];
-	char keyid[65];			/* hex SHA-256 of pub */
+	char keyid[LL_SHA256_HEX_LEN + 1];	/* hex SHA-256 of pub */
 };
 
 void ll_key_init(struct ll_key *k);

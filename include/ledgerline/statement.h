@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ledgerline/hash.h"
+#include "ledgerline/ident.h"
 #include "ledgerline/run.h"
 #include "ledgerline/sign.h"
 
@@ -33,13 +35,13 @@
 struct ll_statement {
 	uint32_t party;		/* party index */
 	char *envelope;		/* the .dsse.json file's bytes (owned) */
-	char sha256[65];	/* of those bytes */
+	char sha256[LL_SHA256_HEX_LEN + 1];	/* of those bytes */
 };
 
 struct ll_statements {
 	struct ll_statement *v;	/* in party-id order */
 	size_t n;
-	char root[65];		/* the run's Merkle root, hex */
+	char root[LL_SHA256_HEX_LEN + 1];	/* the run's Merkle root, hex */
 };
 
 /*
@@ -57,12 +59,15 @@ void ll_statements_release(struct ll_statements *s);
 const struct ll_statement *ll_statements_of(const struct ll_statements *s,
 					    uint32_t p);
 
-/* What verifying one statement found. */
+/* What verifying one statement found.  A problem may carry the text of an
+ * error (struct ll_error), so it has the same room. */
+enum { LL_VERDICT_PROBLEM_MAX = LL_ERROR_TEXT_MAX };
+
 struct ll_verdict {
-	char party[72];
-	char run_id[64];
-	char root[65];
-	char problem[512];	/* "" when everything holds */
+	char party[LL_PARTY_ID_SIZE];
+	char run_id[LL_RUN_ID_SIZE];
+	char root[LL_SHA256_HEX_LEN + 1];
+	char problem[LL_VERDICT_PROBLEM_MAX];	/* "" when everything holds */
 };
 
 /*

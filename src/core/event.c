@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledgerline/buf.h"
 #include "ledgerline/ident.h"
 #include "ledgerline/jsonx.h"
 
@@ -239,7 +240,7 @@ static bool fail(struct ll_error *err, size_t idx, const char *name,
 	if (!err)
 		return false;
 	if (idx == NO_INDEX)
-		snprintf(field, sizeof(field), "%s", name ? name : "");
+		ll_str_copy_cut(field, sizeof(field), name ? name : "");
 	else if (name)
 		snprintf(field, sizeof(field), "attribution[%zu].%s", idx, name);
 	else

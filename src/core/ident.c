@@ -127,9 +127,10 @@ bool ll_id_valid(const char *s)
 
 /* ---- ISRC ---- */
 
-bool ll_isrc_normalise(const char *in, char out[13], const char **reason)
+bool ll_isrc_normalise(const char *in, char out[LL_ISRC_LEN + 1],
+		       const char **reason)
 {
-	char buf[13];
+	char buf[LL_ISRC_LEN + 1];
 	int n;
 
 	assert(out != NULL);
@@ -168,7 +169,8 @@ bool ll_isrc_normalise(const char *in, char out[13], const char **reason)
 
 /* ---- ISWC ---- */
 
-bool ll_iswc_normalise(const char *in, char out[16], const char **reason)
+bool ll_iswc_normalise(const char *in, char out[LL_ISWC_LEN + 1],
+		       const char **reason)
 {
 	int d[10];
 	int nd = 0;
@@ -281,9 +283,10 @@ static unsigned iban_mod97(const char *iban, size_t len)
 	return r;
 }
 
-bool ll_iban_normalise(const char *in, char out[35], const char **reason)
+bool ll_iban_normalise(const char *in, char out[LL_IBAN_LEN_MAX + 1],
+		       const char **reason)
 {
-	char buf[35];
+	char buf[LL_IBAN_LEN_MAX + 1];
 	int n;
 	const struct iban_country *cc;
 
@@ -337,9 +340,10 @@ bool ll_iban_normalise(const char *in, char out[35], const char **reason)
 
 /* ---- BIC ---- */
 
-bool ll_bic_normalise(const char *in, char out[12], const char **reason)
+bool ll_bic_normalise(const char *in, char out[LL_BIC_LEN_MAX + 1],
+		      const char **reason)
 {
-	char buf[12];
+	char buf[LL_BIC_LEN_MAX + 1];
 	int n;
 
 	assert(out != NULL);
@@ -376,9 +380,10 @@ bool ll_bic_normalise(const char *in, char out[12], const char **reason)
 
 /* ---- ISNI ---- */
 
-bool ll_isni_normalise(const char *in, char out[17], const char **reason)
+bool ll_isni_normalise(const char *in, char out[LL_ISNI_LEN + 1],
+		       const char **reason)
 {
-	char buf[17];
+	char buf[LL_ISNI_LEN + 1];
 	int n;
 	int sum = 0;
 	int check;
@@ -420,10 +425,11 @@ bool ll_isni_normalise(const char *in, char out[17], const char **reason)
 
 /* ---- SHA-256 ---- */
 
-bool ll_sha256_hex_normalise(const char *in, char out[65],
+bool ll_sha256_hex_normalise(const char *in,
+			     char out[LL_SHA256_HEX_LEN + 1],
 			     const char **reason)
 {
-	char buf[65];
+	char buf[LL_SHA256_HEX_LEN + 1];
 	int i;
 
 	assert(out != NULL);
@@ -545,7 +551,7 @@ bool ll_date_parse(const char *in, int32_t *days, const char **reason)
 	return true;
 }
 
-void ll_date_format(int32_t days, char out[11])
+void ll_date_format(int32_t days, char out[LL_DATE_LEN + 1])
 {
 	int64_t y;
 	int m, d;
@@ -818,7 +824,7 @@ int ll_currency_exponent(const char *code)
 	return c != NULL ? c->exponent : -1;
 }
 
-void ll_timestamp_format(int64_t usec, char out[32])
+void ll_timestamp_format(int64_t usec, char out[LL_TIMESTAMP_SIZE])
 {
 	int32_t day = ll_timestamp_day(usec);
 	int64_t rem = usec - (int64_t)day * INT64_C(86400000000);

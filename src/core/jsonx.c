@@ -235,8 +235,9 @@ static void scan_container(struct scan *s, char *path, size_t plen, char open)
 				/* the key the parser stopped at */
 				memcpy(s->key_path, path, nlen);
 				s->key_path[nlen] = '\0';
-				snprintf(s->key_name, LL_JSON_PATH_MAX, "%s",
-					 key);
+				/* key was read into a buffer of this size */
+				LL_ENSURE(ll_str_copy(s->key_name,
+						      LL_JSON_PATH_MAX, key));
 				s->key_line = s->line;
 				s->key_found = true;
 				path[plen] = '\0';
@@ -344,11 +345,12 @@ void ll_jsrc_parse_error(const struct ll_jsrc *src, const json_error_t *jerr)
 
 	ll_error_clear(&e);
 	e.code = LL_INVALID;
-	snprintf(e.source, sizeof(e.source), "%s", src->source ? src->source : "");
+	ll_str_copy_cut(e.source, sizeof(e.source),
+			src->source ? src->source : "");
 	if (ll_json_duplicate_key(src->text, src->len, jerr, base, path, key,
 				  &line)) {
 		e.line = line;
-		snprintf(e.field, sizeof(e.field), "%s", path);
+		ll_str_copy_cut(e.field, sizeof(e.field), path);
 		snprintf(e.text, sizeof(e.text), "duplicate key \"%s\"", key);
 	} else {
 		e.line = base + jerr->line - 1;
@@ -395,9 +397,10 @@ void ll_jsrc_error(const struct ll_jsrc *src, const char *path,
 					 src->line_base ? src->line_base : 1);
 	ll_error_clear(&e);
 	e.code = LL_INVALID;
-	snprintf(e.source, sizeof(e.source), "%s", src->source ? src->source : "");
+	ll_str_copy_cut(e.source, sizeof(e.source),
+			src->source ? src->source : "");
 	e.line = line;
-	snprintf(e.field, sizeof(e.field), "%s", path ? path : "");
+	ll_str_copy_cut(e.field, sizeof(e.field), path ? path : "");
 	va_start(ap, fmt);
 	vsnprintf(e.text, sizeof(e.text), fmt, ap);
 	va_end(ap);
@@ -410,7 +413,7 @@ void ll_json_path_key(char out[LL_JSON_PATH_MAX], const char *prefix,
 	if (prefix && prefix[0])
 		snprintf(out, LL_JSON_PATH_MAX, "%s.%s", prefix, key);
 	else
-		snprintf(out, LL_JSON_PATH_MAX, "%s", key);
+		ll_str_copy_cut(out, LL_JSON_PATH_MAX, key); /* a cut path still locates */
 }
 
 void ll_json_path_index(char out[LL_JSON_PATH_MAX], const char *prefix,
@@ -756,64 +759,80 @@ static int cmp_utf16(const void *a, const void *b)
 	}
 }
 
-static void jcs_value(struct ll_buf *b, const json_t *v, int depth)
+static void jcs_value(struct ll_buf *b, const json_t *v, int depth);
+
+/* An object: members in UTF-16 order of their keys (RFC 8785 §3.2.3). */
+static void jcs_object(struct ll_buf *b, const json_t *v, int depth)
+{
+	size_t i, n = json_object_size(v);
+	const char **keys = malloc((n ? n : 1) * sizeof(*keys));
+	const char *key;
+	json_t *val;
+
+	if (!keys) {
+		b->fail = true;
+		return;
+	}
+	i = 0;
+	json_object_foreach((json_t *)v, key, val) keys[i++] = key;
+	qsort(keys, n, sizeof(*keys), cmp_utf16);
+	ll_buf_add(b, "{", 1);
+	for (i = 0; i < n; i++) {
+		if (i)
+			ll_buf_add(b, ",", 1);
+		jcs_string(b, keys[i], strlen(keys[i]));
+		ll_buf_add(b, ":", 1);
+		jcs_value(b, json_object_get(v, keys[i]), depth + 1);
+	}
+	ll_buf_add(b, "}", 1);
+	free(keys);
+}
+
+static void jcs_array(struct ll_buf *b, const json_t *v, int depth)
+{
+	size_t i;
+
+	ll_buf_add(b, "[", 1);
+	for (i = 0; i < json_array_size(v); i++) {
+		if (i)
+			ll_buf_add(b, ",", 1);
+		jcs_value(b, json_array_get(v, i), depth + 1);
+	}
+	ll_buf_add(b, "]", 1);
+}
+
+/* An integer; one beyond 2^53 fails, as it is not exact in other JSON
+ * readers. */
+static void jcs_integer(struct ll_buf *b, json_int_t x)
 {
 	char num[32];
-	size_t i, n;
 
+	if (x > 9007199254740991LL || x < -9007199254740991LL) {
+		b->fail = true;
+		return;
+	}
+	snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, x);
+	ll_buf_add(b, num, strlen(num));
+}
+
+static void jcs_value(struct ll_buf *b, const json_t *v, int depth)
+{
 	if (depth > LL_JSON_DEPTH_MAX) {
 		b->fail = true;
 		return;
 	}
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		const char **keys;
-		const char *key;
-		json_t *val;
-
-		n = json_object_size(v);
-		keys = malloc((n ? n : 1) * sizeof(*keys));
-		if (!keys) {
-			b->fail = true;
-			return;
-		}
-		i = 0;
-		json_object_foreach((json_t *)v, key, val) keys[i++] = key;
-		qsort(keys, n, sizeof(*keys), cmp_utf16);
-		ll_buf_add(b, "{", 1);
-		for (i = 0; i < n; i++) {
-			if (i)
-				ll_buf_add(b, ",", 1);
-			jcs_string(b, keys[i], strlen(keys[i]));
-			ll_buf_add(b, ":", 1);
-			jcs_value(b, json_object_get(v, keys[i]), depth + 1);
-		}
-		ll_buf_add(b, "}", 1);
-		free(keys);
+	case JSON_OBJECT:
+		jcs_object(b, v, depth);
 		break;
-	}
 	case JSON_ARRAY:
-		ll_buf_add(b, "[", 1);
-		for (i = 0; i < json_array_size(v); i++) {
-			if (i)
-				ll_buf_add(b, ",", 1);
-			jcs_value(b, json_array_get(v, i), depth + 1);
-		}
-		ll_buf_add(b, "]", 1);
+		jcs_array(b, v, depth);
 		break;
 	case JSON_STRING:
 		jcs_string(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		/* integers beyond 2^53 are not exact in other JSON readers */
-		if (json_integer_value(v) > 9007199254740991LL ||
-		    json_integer_value(v) < -9007199254740991LL) {
-			b->fail = true;
-			return;
-		}
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(v));
-		ll_buf_add(b, num, strlen(num));
+		jcs_integer(b, json_integer_value(v));
 		break;
 	case JSON_TRUE:
 		ll_buf_add(b, "true", 4);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledgerline/buf.h"
 #include "ledgerline/exact.h"
 #include "ledgerline/ident.h"
 #include "ledgerline/jsonx.h"
@@ -1414,9 +1415,9 @@ static void link_error(struct linker *lk, enum ll_record_kind k,
 		full[sizeof(full) - 1] = '\0'; /* a cut path still locates */
 	ll_error_clear(&e);
 	e.code = LL_INVALID;
-	snprintf(e.source, sizeof(e.source), "%s", m->source);
+	ll_str_copy_cut(e.source, sizeof(e.source), m->source);
 	e.line = m->text ? ll_json_path_line(m->text, m->text_len, full, 1) : 0;
-	snprintf(e.field, sizeof(e.field), "%s", full);
+	ll_str_copy_cut(e.field, sizeof(e.field), full);
 	va_start(ap, fmt);
 	vsnprintf(e.text, sizeof(e.text), fmt, ap);
 	va_end(ap);

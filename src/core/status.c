@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledgerline/buf.h"
+
 const char *ll_strerror(enum ll_status s)
 {
 	switch (s) {
@@ -62,7 +64,7 @@ static void copy_str(char *dst, size_t dst_size, const char *src)
 {
 	if (!src)
 		src = "";
-	snprintf(dst, dst_size, "%s", src);
+	ll_str_copy_cut(dst, dst_size, src);
 }
 
 void ll_error_clear(struct ll_error *err)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledgerline/buf.h"
 #include "ledgerline/ident.h"
 
 static const ll_i128 ONE18 = (ll_i128)1000000000000000000LL;
@@ -168,9 +169,9 @@ static void event_error(struct ll_tally *t, uint32_t file, long line,
 
 	ll_error_clear(&e);
 	e.code = LL_INVALID;
-	snprintf(e.source, sizeof(e.source), "%s", t->ctx->sources[file]);
+	ll_str_copy_cut(e.source, sizeof(e.source), t->ctx->sources[file]);
 	e.line = line;
-	snprintf(e.field, sizeof(e.field), "%s", field);
+	ll_str_copy_cut(e.field, sizeof(e.field), field);
 	va_start(ap, fmt);
 	vsnprintf(e.text, sizeof(e.text), fmt, ap);
 	va_end(ap);

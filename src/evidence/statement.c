@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledgerline/buf.h"
 #include "ledgerline/digest.h"
 #include "ledgerline/dsse.h"
 #include "ledgerline/ident.h"
@@ -106,24 +107,109 @@ static json_t *inputs(const struct ll_run *r, int *fail)
 	return o;
 }
 
+/*
+ * A party's totals per currency, grown as currencies appear: a party may
+ * be paid under licences in any number of currencies.  lines_exact and
+ * lines_minor sum the lines written, to be held equal to the totals.
+ */
 struct ccy_total {
-	char currency[4];
+	char currency[LL_CURRENCY_LEN + 1];
 	int exponent;
 	mpq_t exact;
 	int64_t minor;
+	mpq_t lines_exact;
+	int64_t lines_minor;
 };
 
-/* The predicate of party p, without "merkle". */
-static json_t *predicate(const struct ll_run *r, uint32_t p,
-			 const struct ll_restatement *rs, int *fail)
+struct ccy_totals {
+	struct ccy_total *v;
+	size_t n, cap;
+};
+
+static struct ccy_total *ccy_totals_find(const struct ccy_totals *t,
+					 const char *cur)
 {
-	const struct ll_registry *reg = r->reg;
-	const struct ll_party *party = &reg->parties.v[p];
-	json_t *o = json_object(), *per = json_object(), *po = json_object();
-	json_t *lines = json_array(), *totals = json_array();
-	struct ccy_total *tot = NULL;
-	size_t n_tot = 0, cap_tot = 0, i, k;
-	char d[11];
+	size_t k;
+
+	for (k = 0; k < t->n; k++) {
+		if (strcmp(t->v[k].currency, cur) == 0)
+			return &t->v[k];
+	}
+	return NULL;
+}
+
+/* A new, zero total in the currency of lic; NULL when out of memory. */
+static struct ccy_total *ccy_totals_add(struct ccy_totals *t,
+					const struct ll_licence *lic)
+{
+	struct ccy_total *c;
+
+	if (t->n == t->cap) {
+		size_t ncap = t->cap ? 2 * t->cap : 4;
+		struct ccy_total *nv = realloc(t->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		t->v = nv;
+		t->cap = ncap;
+	}
+	c = &t->v[t->n++];
+	memcpy(c->currency, lic->currency, sizeof(c->currency));
+	c->exponent = lic->exponent;
+	mpq_init(c->exact);
+	c->minor = 0;
+	mpq_init(c->lines_exact);
+	c->lines_minor = 0;
+	return c;
+}
+
+/* In currency order (insertion sort: a party has few currencies). */
+static void ccy_totals_sort(struct ccy_totals *t)
+{
+	size_t i, k;
+
+	for (i = 1; i < t->n; i++) {
+		for (k = i; k > 0 && strcmp(t->v[k - 1].currency,
+					    t->v[k].currency) > 0;
+		     k--) {
+			struct ccy_total c = t->v[k];
+
+			t->v[k] = t->v[k - 1];
+			t->v[k - 1] = c;
+		}
+	}
+}
+
+static void ccy_totals_release(struct ccy_totals *t)
+{
+	size_t k;
+
+	for (k = 0; k < t->n; k++) {
+		mpq_clear(t->v[k].exact);
+		mpq_clear(t->v[k].lines_exact);
+	}
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The money invariant of a statement: Σ lines = totals, per currency,
+ * exact and rounded.  The settlement makes it so; a break is a bug. */
+static void ensure_totals(const struct ccy_totals *t)
+{
+	size_t k;
+
+	for (k = 0; k < t->n; k++) {
+		LL_ENSURE(mpq_equal(t->v[k].lines_exact, t->v[k].exact));
+		LL_ENSURE(t->v[k].lines_minor == t->v[k].minor);
+	}
+}
+
+/* run_id, licensee, period and party of the predicate of party. */
+static void put_head(json_t *o, const struct ll_run *r,
+		     const struct ll_party *party, int *fail)
+{
+	json_t *per = json_object(), *po = json_object();
+	char d[LL_DATE_LEN + 1];
 
 	put(o, "run_id", json_string(r->id), fail);
 	put(o, "licensee", json_string(r->licensee), fail);
@@ -140,150 +226,166 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 	if (party->payee)
 		put(po, "payee", json_string(party->payee), fail);
 	put(o, "party", po, fail);
+}
+
+/* One line of the predicate, paid under licence lic: a new object. */
+static json_t *line_obj(const struct ll_registry *reg,
+			const struct ll_licence *lic, const struct ll_line *l,
+			int *fail)
+{
+	const struct ll_work *w = l->work >= 0 ? &reg->works.v[l->work] : NULL;
+	json_t *lo = json_object();
+
+	put(lo, "licence", json_string(lic->id), fail);
+	put(lo, "currency", json_string(lic->currency), fail);
+	put(lo, "work", w ? json_string(w->id) : json_null(), fail);
+	put(lo, "isrc", jstr_or_null(w ? w->isrc : NULL), fail);
+	put(lo, "iswc", jstr_or_null(w ? w->iswc : NULL), fail);
+	put(lo, "title", jstr_or_null(w ? w->title : NULL), fail);
+	put(lo, "component",
+	    json_string(ll_component_name((enum ll_component)l->component)),
+	    fail);
+	put(lo, "side",
+	    l->side >= 0 ? json_string(ll_side_name((enum ll_side)l->side))
+			 : json_null(),
+	    fail);
+	put(lo, "exact", ll_json_fraction(l->exact), fail);
+	put(lo, "amount", ll_json_minor(l->minor, lic->exponent), fail);
+	return lo;
+}
+
+/*
+ * The lines of party p into lines, in settlement order (by licence, then
+ * tie order), and its totals per currency into tot, from the party
+ * totals; the lines' own sums go beside them.
+ */
+static void party_lines(const struct ll_run *r, uint32_t p, json_t *lines,
+			struct ccy_totals *tot, int *fail)
+{
+	const struct ll_registry *reg = r->reg;
+	size_t i, k;
+
 	for (i = 0; i < r->st.n_parties; i++) {
 		const struct ll_party_total *pt = &r->st.parties[i];
 		const struct ll_licence *lic = &reg->licences.v[pt->licence];
-		struct ccy_total *t = NULL;
+		struct ccy_total *t;
 
 		if (pt->party != p)
 			continue;
-		for (k = 0; k < n_tot; k++) {
-			if (strcmp(tot[k].currency, lic->currency) == 0)
-				t = &tot[k];
-		}
-		if (!t) {
-			if (n_tot == cap_tot) {
-				size_t ncap = cap_tot ? 2 * cap_tot : 4;
-				struct ccy_total *nt =
-					realloc(tot, ncap * sizeof(*nt));
-
-				if (!nt) {
-					*fail = 1;
-					break;
-				}
-				tot = nt;
-				cap_tot = ncap;
-			}
-			t = &tot[n_tot++];
-			memcpy(t->currency, lic->currency, 4);
-			t->exponent = lic->exponent;
-			mpq_init(t->exact);
-			t->minor = 0;
+		t = ccy_totals_find(tot, lic->currency);
+		if (!t && !(t = ccy_totals_add(tot, lic))) {
+			*fail = 1;
+			break;
 		}
 		mpq_add(t->exact, t->exact, pt->exact);
 		t->minor += pt->minor;
 		for (k = 0; k < pt->n_lines; k++) {
 			const struct ll_line *l = &r->st.lines[pt->first_line + k];
-			const struct ll_work *w =
-				l->work >= 0 ? &reg->works.v[l->work] : NULL;
-			json_t *lo = json_object();
 
-			put(lo, "licence", json_string(lic->id), fail);
-			put(lo, "currency", json_string(lic->currency), fail);
-			put(lo, "work", w ? json_string(w->id) : json_null(),
-			    fail);
-			put(lo, "isrc", jstr_or_null(w ? w->isrc : NULL), fail);
-			put(lo, "iswc", jstr_or_null(w ? w->iswc : NULL), fail);
-			put(lo, "title", jstr_or_null(w ? w->title : NULL),
-			    fail);
-			put(lo, "component",
-			    json_string(ll_component_name(
-				    (enum ll_component)l->component)),
-			    fail);
-			put(lo, "side",
-			    l->side >= 0 ? json_string(ll_side_name(
-						   (enum ll_side)l->side))
-					 : json_null(),
-			    fail);
-			put(lo, "exact", ll_json_fraction(l->exact), fail);
-			put(lo, "amount", ll_json_minor(l->minor, lic->exponent), fail);
-			push(lines, lo, fail);
+			push(lines, line_obj(reg, lic, l, fail), fail);
+			mpq_add(t->lines_exact, t->lines_exact, l->exact);
+			t->lines_minor += l->minor;
 		}
 	}
-	/* totals in currency order */
-	for (i = 1; i < n_tot; i++) {
-		for (k = i; k > 0 && strcmp(tot[k - 1].currency,
-					    tot[k].currency) > 0;
-		     k--) {
-			struct ccy_total t = tot[k];
+}
 
-			tot[k] = tot[k - 1];
-			tot[k - 1] = t;
-		}
-	}
-	for (i = 0; i < n_tot; i++) {
+static json_t *totals_arr(const struct ccy_totals *tot, int *fail)
+{
+	json_t *totals = json_array();
+	size_t i;
+
+	for (i = 0; i < tot->n; i++) {
+		const struct ccy_total *t = &tot->v[i];
 		json_t *to = json_object();
 
-		put(to, "currency", json_string(tot[i].currency), fail);
-		put(to, "exact", ll_json_fraction(tot[i].exact), fail);
-		put(to, "amount", ll_json_minor(tot[i].minor, tot[i].exponent), fail);
+		put(to, "currency", json_string(t->currency), fail);
+		put(to, "exact", ll_json_fraction(t->exact), fail);
+		put(to, "amount", ll_json_minor(t->minor, t->exponent), fail);
 		push(totals, to, fail);
 	}
-	put(o, "totals", totals, fail);
+	return totals;
+}
+
+/* {currency, amount}: a new object. */
+static json_t *amount_obj(const char *currency, int64_t minor, int e,
+			  int *fail)
+{
+	json_t *x = json_object();
+
+	put(x, "currency", json_string(currency), fail);
+	put(x, "amount", ll_json_minor(minor, e), fail);
+	return x;
+}
+
+/* What party_id had under the run rs supersedes, and the adjustment to
+ * its totals now (tot). */
+static json_t *restatement_obj(const struct ll_restatement *rs,
+			       const char *party_id,
+			       const struct ccy_totals *tot, int *fail)
+{
+	json_t *ro = json_object(), *prev = json_array(), *adj = json_array();
+	size_t i;
+
+	put(ro, "supersedes", json_string(rs->supersedes), fail);
+	for (i = 0; i < rs->n_prev; i++) {
+		const struct ll_party_amount *pa = &rs->prev[i];
+		int e = ll_currency_exponent(pa->currency);
+		const struct ccy_total *t;
+		int64_t now;
+
+		if (strcmp(pa->party, party_id) != 0)
+			continue;
+		t = ccy_totals_find(tot, pa->currency);
+		now = t ? t->minor : 0;
+		push(prev, amount_obj(pa->currency, pa->minor, e, fail), fail);
+		push(adj, amount_obj(pa->currency, now - pa->minor, e, fail),
+		     fail);
+	}
+	put(ro, "previous", prev, fail);
+	put(ro, "adjustment", adj, fail);
+	return ro;
+}
+
+/* The predicate of party p, without "merkle". */
+static json_t *predicate(const struct ll_run *r, uint32_t p,
+			 const struct ll_restatement *rs, int *fail)
+{
+	const struct ll_party *party = &r->reg->parties.v[p];
+	json_t *o = json_object(), *lines = json_array();
+	struct ccy_totals tot = { NULL, 0, 0 };
+
+	put_head(o, r, party, fail);
+	party_lines(r, p, lines, &tot, fail);
+	ensure_totals(&tot);
+	ccy_totals_sort(&tot);
+	put(o, "totals", totals_arr(&tot, fail), fail);
 	put(o, "lines", lines, fail);
 	put(o, "inputs", inputs(r, fail), fail);
 	put(o, "rounding", json_string(ROUNDING), fail);
-	if (rs) {
-		json_t *ro = json_object(), *prev = json_array(),
-		       *adj = json_array();
-
-		put(ro, "supersedes", json_string(rs->supersedes), fail);
-		for (i = 0; i < rs->n_prev; i++) {
-			const struct ll_party_amount *pa = &rs->prev[i];
-			int e = ll_currency_exponent(pa->currency);
-			int64_t now = 0;
-			json_t *x;
-
-			if (strcmp(pa->party, party->id) != 0)
-				continue;
-			for (k = 0; k < n_tot; k++) {
-				if (strcmp(tot[k].currency, pa->currency) == 0)
-					now = tot[k].minor;
-			}
-			x = json_object();
-			put(x, "currency", json_string(pa->currency), fail);
-			put(x, "amount", ll_json_minor(pa->minor, e), fail);
-			push(prev, x, fail);
-			x = json_object();
-			put(x, "currency", json_string(pa->currency), fail);
-			put(x, "amount", ll_json_minor(now - pa->minor, e), fail);
-			push(adj, x, fail);
-		}
-		put(ro, "previous", prev, fail);
-		put(ro, "adjustment", adj, fail);
-		put(o, "restatement", ro, fail);
-	}
-	for (i = 0; i < n_tot; i++)
-		mpq_clear(tot[i].exact);
-	free(tot);
+	if (rs)
+		put(o, "restatement", restatement_obj(rs, party->id, &tot, fail),
+		    fail);
+	ccy_totals_release(&tot);
 	return o;
 }
 
-static void hex_of(const uint8_t *h, char out[65])
+static void hex_of(const uint8_t *h, char out[LL_SHA256_HEX_LEN + 1])
 {
 	ll_hex(h, LL_MERKLE_HASH_LEN, out);
 }
 
-enum ll_status ll_statements_build(struct ll_statements *s,
-				   const struct ll_run *r,
-				   const struct ll_restatement *rs,
-				   const struct ll_key *key,
-				   struct ll_error *err)
+/*
+ * s->v: one statement per party with a line, in party-id order
+ * (st.parties is by licence, then party id).  false: out of memory.
+ */
+static bool order_parties(struct ll_statements *s, const struct ll_run *r)
 {
 	const struct ll_registry *reg = r->reg;
-	json_t **preds = NULL;
-	uint8_t (*leaves)[LL_MERKLE_HASH_LEN] = NULL;
-	uint8_t root[LL_MERKLE_HASH_LEN];
-	enum ll_status rc = LL_NOMEM;
 	size_t i, j;
-	int fail = 0;
 
-	memset(s, 0, sizeof(*s));
 	s->v = calloc(r->st.n_parties + 1, sizeof(*s->v));
 	if (!s->v)
-		goto out;
-	/* parties with a line, in party-id order (st.parties is by
-	 * licence, then party id) */
+		return false;
 	for (i = 0; i < r->st.n_parties; i++) {
 		uint32_t p = r->st.parties[i].party;
 
@@ -303,73 +405,138 @@ enum ll_status ll_statements_build(struct ll_statements *s,
 			s->v[j - 1] = t;
 		}
 	}
-	preds = calloc(s->n + 1, sizeof(*preds));
-	leaves = calloc(s->n + 1, sizeof(*leaves));
-	if (!preds || !leaves)
-		goto out;
+	return true;
+}
+
+/*
+ * The predicates of s's parties (without "merkle") into preds, and their
+ * Merkle leaves, the hashes of their JCS bytes.  false: out of memory.
+ */
+static bool predicates(const struct ll_statements *s, const struct ll_run *r,
+		       const struct ll_restatement *rs, json_t **preds,
+		       uint8_t (*leaves)[LL_MERKLE_HASH_LEN])
+{
+	int fail = 0;
+	size_t i;
+
 	for (i = 0; i < s->n; i++) {
 		char *b;
 
 		preds[i] = predicate(r, s->v[i].party, rs, &fail);
 		b = fail ? NULL : ll_json_jcs(preds[i]);
 		if (!b)
-			goto out;
+			return false;
 		ll_merkle_leaf_hash((const uint8_t *)b, strlen(b), leaves[i]);
 		free(b);
 	}
+	return true;
+}
+
+/* predicate.merkle of leaf i: a new object, NULL when out of memory. */
+static json_t *merkle_obj(const struct ll_statements *s,
+			  const uint8_t (*leaves)[LL_MERKLE_HASH_LEN], size_t i,
+			  int *fail)
+{
+	uint8_t proof[LL_MERKLE_PROOF_MAX][LL_MERKLE_HASH_LEN];
+	char hex[LL_SHA256_HEX_LEN + 1];
+	size_t plen = 0, k;
+	json_t *m = json_object(), *path = json_array();
+
+	if (!m || !path ||
+	    ll_merkle_proof(leaves, s->n, i, proof, &plen) != LL_OK) {
+		json_decref(m);
+		json_decref(path);
+		return NULL;
+	}
+	for (k = 0; k < plen; k++) {
+		hex_of(proof[k], hex);
+		push(path, json_string(hex), fail);
+	}
+	put(m, "root", json_string(s->root), fail);
+	hex_of(leaves[i], hex);
+	put(m, "leaf_hash", json_string(hex), fail);
+	put(m, "leaf_index", json_integer((json_int_t)i), fail);
+	put(m, "tree_size", json_integer((json_int_t)s->n), fail);
+	put(m, "audit_path", path, fail);
+	return m;
+}
+
+/*
+ * Statement i of s: pred (borrowed) gets its merkle proof, the in-toto
+ * statement its subject (party_id, the digest of pred without the proof),
+ * and the signed envelope and its digest go to s->v[i].  LL_NOMEM, or a
+ * signing failure with err.
+ */
+static enum ll_status sign_statement(struct ll_statements *s, size_t i,
+				     json_t *pred,
+				     const uint8_t (*leaves)[LL_MERKLE_HASH_LEN],
+				     const char *party_id,
+				     const struct ll_key *key,
+				     struct ll_error *err)
+{
+	uint8_t digest[LL_SHA256_LEN];
+	char hex[LL_SHA256_HEX_LEN + 1], *b, *payload;
+	json_t *st, *subj;
+	int fail = 0;
+
+	b = ll_json_jcs(pred);
+	if (!b)
+		return LL_NOMEM;
+	ll_sha256(b, strlen(b), digest);
+	free(b);
+	put(pred, "merkle", merkle_obj(s, leaves, i, &fail), &fail);
+	ll_hex(digest, sizeof(digest), hex);
+	subj = json_pack("[{s:s, s:{s:s}}]", "name", party_id, "digest",
+			 "sha256", hex);
+	st = json_pack("{s:s, s:o, s:s, s:O}", "_type",
+		       LL_INTOTO_STATEMENT_TYPE, "subject", subj,
+		       "predicateType", LL_STATEMENT_PREDICATE_TYPE,
+		       "predicate", pred);
+	payload = !fail && st ? ll_json_jcs(st) : NULL;
+	json_decref(st);
+	if (!payload)
+		return LL_NOMEM;
+	s->v[i].envelope = ll_dsse_sign(key, LL_DSSE_INTOTO_TYPE,
+					(const uint8_t *)payload,
+					strlen(payload), err);
+	free(payload);
+	if (!s->v[i].envelope)
+		return err && err->code != LL_OK ? err->code : LL_NOMEM;
+	ll_sha256(s->v[i].envelope, strlen(s->v[i].envelope), digest);
+	ll_hex(digest, sizeof(digest), s->v[i].sha256);
+	return LL_OK;
+}
+
+enum ll_status ll_statements_build(struct ll_statements *s,
+				   const struct ll_run *r,
+				   const struct ll_restatement *rs,
+				   const struct ll_key *key,
+				   struct ll_error *err)
+{
+	json_t **preds = NULL;
+	uint8_t (*leaves)[LL_MERKLE_HASH_LEN] = NULL;
+	uint8_t root[LL_MERKLE_HASH_LEN];
+	enum ll_status rc = LL_NOMEM;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	if (!order_parties(s, r))
+		goto out;
+	preds = calloc(s->n + 1, sizeof(*preds));
+	leaves = calloc(s->n + 1, sizeof(*leaves));
+	if (!preds || !leaves || !predicates(s, r, rs, preds, leaves))
+		goto out;
 	if (ll_merkle_root((const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves, s->n,
 			   root) != LL_OK)
 		goto out;
 	hex_of(root, s->root);
 	for (i = 0; i < s->n; i++) {
-		uint8_t proof[LL_MERKLE_PROOF_MAX][LL_MERKLE_HASH_LEN];
-		size_t plen = 0, k;
-		json_t *m = json_object(), *path = json_array(), *st, *subj;
-		char hex[65], *b, *payload;
-		uint8_t digest[LL_SHA256_LEN];
-
-		b = ll_json_jcs(preds[i]);
-		if (!b || !m || !path)
+		rc = sign_statement(s, i, preds[i],
+				    (const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves,
+				    r->reg->parties.v[s->v[i].party].id, key,
+				    err);
+		if (rc != LL_OK)
 			goto out;
-		ll_sha256(b, strlen(b), digest);
-		free(b);
-		if (ll_merkle_proof((const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves,
-				    s->n, i, proof, &plen) != LL_OK)
-			goto out;
-		for (k = 0; k < plen; k++) {
-			hex_of(proof[k], hex);
-			push(path, json_string(hex), &fail);
-		}
-		put(m, "root", json_string(s->root), &fail);
-		hex_of(leaves[i], hex);
-		put(m, "leaf_hash", json_string(hex), &fail);
-		put(m, "leaf_index", json_integer((json_int_t)i), &fail);
-		put(m, "tree_size", json_integer((json_int_t)s->n), &fail);
-		put(m, "audit_path", path, &fail);
-		put(preds[i], "merkle", m, &fail);
-		ll_hex(digest, sizeof(digest), hex);
-		subj = json_pack("[{s:s, s:{s:s}}]", "name",
-				 reg->parties.v[s->v[i].party].id, "digest",
-				 "sha256", hex);
-		st = json_pack("{s:s, s:o, s:s, s:O}", "_type",
-			       LL_INTOTO_STATEMENT_TYPE, "subject", subj,
-			       "predicateType", LL_STATEMENT_PREDICATE_TYPE,
-			       "predicate", preds[i]);
-		payload = !fail && st ? ll_json_jcs(st) : NULL;
-		json_decref(st);
-		if (!payload)
-			goto out;
-		s->v[i].envelope =
-			ll_dsse_sign(key, LL_DSSE_INTOTO_TYPE,
-				     (const uint8_t *)payload, strlen(payload),
-				     err);
-		free(payload);
-		if (!s->v[i].envelope) {
-			rc = err && err->code != LL_OK ? err->code : LL_NOMEM;
-			goto out;
-		}
-		ll_sha256(s->v[i].envelope, strlen(s->v[i].envelope), digest);
-		ll_hex(digest, sizeof(digest), s->v[i].sha256);
 	}
 	rc = LL_OK;
 out:
@@ -453,7 +620,7 @@ static bool hex32(const char *s, uint8_t out[32])
  * a party may be paid under licences in any number of currencies.
  */
 struct vsum {
-	char currency[4];
+	char currency[LL_CURRENCY_LEN + 1];
 	int exponent;
 	mpq_t exact;
 	mpz_t minor;
@@ -490,7 +657,8 @@ static struct vsum *vsums_add(struct vsums *s, const char *cur, int e)
 		s->cap = ncap;
 	}
 	t = &s->v[s->n++];
-	snprintf(t->currency, sizeof(t->currency), "%s", cur);
+	/* cur has a known exponent: three letters, so it fits */
+	LL_ENSURE(ll_str_copy(t->currency, sizeof(t->currency), cur));
 	t->exponent = e;
 	mpq_init(t->exact);
 	mpz_init(t->minor);
@@ -550,30 +718,48 @@ static bool read_figures(const json_t *o, const char *what, int e, mpq_t q,
 }
 
 /*
- * Σ lines = totals per currency (exact and rounded), and each amount is
- * its exact value rounded by largest remainder.  Problems go to v; the
- * status is LL_NOMEM (err filled) or LL_OK.
+ * The amount of line l (what: "line 3") is its exact value q rounded by
+ * largest remainder to e decimals: floor(x) or floor(x) + 1, and exactly x
+ * when x is a whole number of minor units.  A problem goes to v.
  */
-static enum ll_status check_arithmetic(const json_t *pred,
-				       struct ll_verdict *v,
-				       struct ll_error *err)
+static void check_rounding(const json_t *l, const char *what, int e,
+			   const mpq_t q, const mpz_t minor,
+			   struct ll_verdict *v)
 {
-	const json_t *lines = json_object_get(pred, "lines");
-	const json_t *totals = json_object_get(pred, "totals");
-	struct vsums sums = { NULL, 0, 0 };
+	mpq_t scaled;
+	mpz_t fl;
+
+	mpq_init(scaled);
+	mpz_init(fl);
+	ll_exact_scale10(scaled, q, e);
+	mpz_fdiv_q(fl, mpq_numref(scaled), mpq_denref(scaled));
+	if (mpz_cmp(fl, minor) != 0) {
+		mpz_add_ui(fl, fl, 1);
+		if (mpz_cmp(fl, minor) != 0 ||
+		    mpz_cmp_ui(mpq_denref(scaled), 1) == 0)
+			problem(v, "%s: amount %s is not %s rounded "
+				   "to minor units", what,
+				json_string_value(json_object_get(l, "amount")),
+				json_string_value(json_object_get(l, "exact")));
+	}
+	mpz_clear(fl);
+	mpq_clear(scaled);
+}
+
+/*
+ * Each line's rounding, and the lines' sums per currency into sums.
+ * Problems go to v; the status is LL_NOMEM (err filled) or LL_OK.
+ */
+static enum ll_status check_lines(const json_t *lines, struct vsums *sums,
+				  struct ll_verdict *v, struct ll_error *err)
+{
 	enum ll_status rc = LL_OK;
 	char what[48];
 	size_t i;
-	mpq_t q, scaled;
-	mpz_t fl, minor;
+	mpq_t q;
+	mpz_t minor;
 
-	if (!json_is_array(lines) || !json_is_array(totals)) {
-		problem(v, "predicate has no lines or totals");
-		return LL_OK;
-	}
 	mpq_init(q);
-	mpq_init(scaled);
-	mpz_init(fl);
 	mpz_init(minor);
 	for (i = 0; i < json_array_size(lines) && !v->problem[0]; i++) {
 		const json_t *l = json_array_get(lines, i);
@@ -588,23 +774,9 @@ static enum ll_status check_arithmetic(const json_t *pred,
 		}
 		if (!read_figures(l, what, e, q, minor, v, &rc, err))
 			break;
-		/* largest remainder: floor(x) or floor(x) + 1, and exactly
-		 * x when x is a whole number of minor units */
-		ll_exact_scale10(scaled, q, e);
-		mpz_fdiv_q(fl, mpq_numref(scaled), mpq_denref(scaled));
-		if (mpz_cmp(fl, minor) != 0) {
-			mpz_add_ui(fl, fl, 1);
-			if (mpz_cmp(fl, minor) != 0 ||
-			    mpz_cmp_ui(mpq_denref(scaled), 1) == 0)
-				problem(v, "%s: amount %s is not %s rounded "
-					   "to minor units", what,
-					json_string_value(json_object_get(
-						l, "amount")),
-					json_string_value(json_object_get(
-						l, "exact")));
-		}
-		s = vsums_find(&sums, cur);
-		if (!s && !(s = vsums_add(&sums, cur, e))) {
+		check_rounding(l, what, e, q, minor, v);
+		s = vsums_find(sums, cur);
+		if (!s && !(s = vsums_add(sums, cur, e))) {
 			rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 					  "out of memory verifying a "
 					  "statement");
@@ -613,16 +785,34 @@ static enum ll_status check_arithmetic(const json_t *pred,
 		mpq_add(s->exact, s->exact, q);
 		mpz_add(s->minor, s->minor, minor);
 	}
-	if (rc == LL_OK && !v->problem[0] &&
-	    json_array_size(totals) != sums.n)
-		problem(v, "totals name %zu currencies, lines have %zu",
-			json_array_size(totals), sums.n);
+	mpz_clear(minor);
+	mpq_clear(q);
+	return rc;
+}
+
+/*
+ * Each entry of totals equals the sums of its currency's lines (sums),
+ * exact and rounded.  Problems go to v; the status is LL_NOMEM (err
+ * filled) or LL_OK.
+ */
+static enum ll_status check_totals(const json_t *totals,
+				   const struct vsums *sums,
+				   struct ll_verdict *v, struct ll_error *err)
+{
+	enum ll_status rc = LL_OK;
+	char what[48];
+	size_t i;
+	mpq_t q;
+	mpz_t minor;
+
+	mpq_init(q);
+	mpz_init(minor);
 	for (i = 0; rc == LL_OK && i < json_array_size(totals) &&
 		    !v->problem[0];
 	     i++) {
 		const json_t *t = json_array_get(totals, i);
 		const char *cur = json_string_value(json_object_get(t, "currency"));
-		const struct vsum *s = cur ? vsums_find(&sums, cur) : NULL;
+		const struct vsum *s = cur ? vsums_find(sums, cur) : NULL;
 
 		snprintf(what, sizeof(what), "totals entry %zu", i);
 		if (!s) {
@@ -641,11 +831,37 @@ static enum ll_status check_arithmetic(const json_t *pred,
 				   "its lines",
 				cur, json_string_value(json_object_get(t, "amount")));
 	}
-	vsums_release(&sums);
 	mpz_clear(minor);
-	mpz_clear(fl);
-	mpq_clear(scaled);
 	mpq_clear(q);
+	return rc;
+}
+
+/*
+ * Σ lines = totals per currency (exact and rounded), and each amount is
+ * its exact value rounded by largest remainder.  Problems go to v; the
+ * status is LL_NOMEM (err filled) or LL_OK.
+ */
+static enum ll_status check_arithmetic(const json_t *pred,
+				       struct ll_verdict *v,
+				       struct ll_error *err)
+{
+	const json_t *lines = json_object_get(pred, "lines");
+	const json_t *totals = json_object_get(pred, "totals");
+	struct vsums sums = { NULL, 0, 0 };
+	enum ll_status rc;
+
+	if (!json_is_array(lines) || !json_is_array(totals)) {
+		problem(v, "predicate has no lines or totals");
+		return LL_OK;
+	}
+	rc = check_lines(lines, &sums, v, err);
+	if (rc == LL_OK && !v->problem[0] &&
+	    json_array_size(totals) != sums.n)
+		problem(v, "totals name %zu currencies, lines have %zu",
+			json_array_size(totals), sums.n);
+	if (rc == LL_OK)
+		rc = check_totals(totals, &sums, v, err);
+	vsums_release(&sums);
 	return rc;
 }
 
@@ -669,7 +885,8 @@ static void check_merkle(const json_t *m, const uint8_t leaf[32],
 		problem(v, "malformed merkle proof");
 		return;
 	}
-	snprintf(v->root, sizeof(v->root), "%s", root_hex);
+	/* hex32 took exactly 64 digits */
+	LL_ENSURE(ll_str_copy(v->root, sizeof(v->root), root_hex));
 	n = json_array_size(path);
 	if (idx < 0 || size < 1 || idx >= size || n > LL_MERKLE_PROOF_MAX) {
 		problem(v, "malformed merkle proof");
@@ -698,6 +915,91 @@ static void check_merkle(const json_t *m, const uint8_t leaf[32],
 			expected_root);
 }
 
+/*
+ * The predicate of the in-toto statement st (borrowed from it), its party
+ * id and run id copied to v; NULL, with the problem in v, when st is not a
+ * ledgerline statement.
+ */
+static const json_t *statement_predicate(const json_t *st,
+					 struct ll_verdict *v)
+{
+	const json_t *pred, *subj;
+
+	if (!st || !json_is_object(st)) {
+		problem(v, "payload is not a JSON object");
+		return NULL;
+	}
+	pred = json_object_get(st, "predicate");
+	subj = json_object_get(st, "subject");
+	if (strcmp(jsv(json_object_get(st, "_type")),
+		   LL_INTOTO_STATEMENT_TYPE) != 0 ||
+	    strcmp(jsv(json_object_get(st, "predicateType")),
+		   LL_STATEMENT_PREDICATE_TYPE) != 0 ||
+	    !json_is_object(pred) || !json_is_array(subj) ||
+	    json_array_size(subj) != 1) {
+		problem(v, "not a ledgerline in-toto statement");
+		return NULL;
+	}
+	if (!ll_str_copy(v->party, sizeof(v->party),
+			 jsv(json_object_get(json_object_get(pred, "party"),
+					     "id"))))
+		problem(v, "party id is longer than %zu bytes",
+			sizeof(v->party) - 1);
+	if (!ll_str_copy(v->run_id, sizeof(v->run_id),
+			 jsv(json_object_get(pred, "run_id"))))
+		problem(v, "run id is longer than %zu bytes",
+			sizeof(v->run_id) - 1);
+	return pred;
+}
+
+/*
+ * The subject digest of st is SHA-256 of the JCS bytes of pred without
+ * "merkle", and leaf the Merkle leaf hash of those bytes.  false, with the
+ * problem in v, when pred has no proof to take away.
+ */
+static bool check_subject(const json_t *st, const json_t *pred,
+			  uint8_t leaf[LL_MERKLE_HASH_LEN],
+			  struct ll_verdict *v)
+{
+	const json_t *subj = json_array_get(json_object_get(st, "subject"), 0);
+	json_t *bare = json_deep_copy(pred);
+	uint8_t digest[LL_SHA256_LEN];
+	char hex[LL_SHA256_HEX_LEN + 1], *b = NULL;
+
+	if (!bare || json_object_del(bare, "merkle") != 0 ||
+	    !(b = ll_json_jcs(bare))) {
+		json_decref(bare);
+		problem(v, "predicate has no merkle proof");
+		return false;
+	}
+	json_decref(bare);
+	ll_sha256(b, strlen(b), digest);
+	ll_hex(digest, sizeof(digest), hex);
+	if (strcmp(jsv(json_object_get(json_object_get(subj, "digest"),
+				       "sha256")),
+		   hex) != 0)
+		problem(v, "subject digest does not match the predicate");
+	ll_merkle_leaf_hash((const uint8_t *)b, strlen(b), leaf);
+	free(b);
+	return true;
+}
+
+/* The file name, when it is <party>.dsse.json, must match v->party. */
+static void check_file_name(const char *name, struct ll_verdict *v)
+{
+	const char *base = strrchr(name, '/');
+	size_t bl;
+
+	base = base ? base + 1 : name;
+	bl = strlen(base);
+	if (bl > 10 && strcmp(base + bl - 10, ".dsse.json") == 0 &&
+	    (strlen(v->party) != bl - 10 ||
+	     strncmp(base, v->party, bl - 10) != 0))
+		problem(v, "file is named for party \"%.*s\" but the "
+			   "statement is for \"%s\"",
+			(int)(bl - 10), base, v->party);
+}
+
 enum ll_status ll_statement_verify(const char *name, const char *envelope,
 				   size_t len, const struct ll_key *pub,
 				   const char *expected_root,
@@ -705,13 +1007,12 @@ enum ll_status ll_statement_verify(const char *name, const char *envelope,
 {
 	uint8_t *payload = NULL;
 	size_t plen = 0;
-	char *type = NULL, *b = NULL;
-	json_t *st = NULL, *pred = NULL, *bare = NULL;
-	const json_t *subj;
+	char *type = NULL;
+	json_t *st = NULL;
+	const json_t *pred;
 	json_error_t jerr;
 	enum ll_status rc;
-	uint8_t digest[32], leaf[32];
-	char hex[65];
+	uint8_t leaf[LL_MERKLE_HASH_LEN];
 
 	memset(v, 0, sizeof(*v));
 	rc = ll_dsse_open(envelope, len, pub, &payload, &plen, &type, err);
@@ -727,61 +1028,15 @@ enum ll_status ll_statement_verify(const char *name, const char *envelope,
 			LL_DSSE_INTOTO_TYPE);
 	st = json_loadb((const char *)payload, plen, JSON_REJECT_DUPLICATES,
 			&jerr);
-	if (!st || !json_is_object(st)) {
-		problem(v, "payload is not a JSON object");
+	pred = statement_predicate(st, v);
+	if (!pred || !check_subject(st, pred, leaf, v))
 		goto out;
-	}
-	pred = json_object_get(st, "predicate");
-	subj = json_object_get(st, "subject");
-	if (strcmp(jsv(json_object_get(st, "_type")),
-		   LL_INTOTO_STATEMENT_TYPE) != 0 ||
-	    strcmp(jsv(json_object_get(st, "predicateType")),
-		   LL_STATEMENT_PREDICATE_TYPE) != 0 ||
-	    !json_is_object(pred) || !json_is_array(subj) ||
-	    json_array_size(subj) != 1) {
-		problem(v, "not a ledgerline in-toto statement");
-		goto out;
-	}
-	snprintf(v->party, sizeof(v->party), "%s",
-		 jsv(json_object_get(
-			 json_object_get(pred, "party"), "id")));
-	snprintf(v->run_id, sizeof(v->run_id), "%s",
-		 jsv(json_object_get(pred, "run_id")));
-	bare = json_deep_copy(pred);
-	if (!bare || json_object_del(bare, "merkle") != 0 ||
-	    !(b = ll_json_jcs(bare))) {
-		problem(v, "predicate has no merkle proof");
-		goto out;
-	}
-	ll_sha256(b, strlen(b), digest);
-	ll_hex(digest, sizeof(digest), hex);
-	if (strcmp(jsv(json_object_get(
-			   json_object_get(json_array_get(subj, 0), "digest"),
-			   "sha256")),
-		   hex) != 0)
-		problem(v, "subject digest does not match the predicate");
-	ll_merkle_leaf_hash((const uint8_t *)b, strlen(b), leaf);
-	{
-		/* the file name, when it is <party>.dsse.json, must match */
-		const char *base = strrchr(name, '/');
-		size_t bl;
-
-		base = base ? base + 1 : name;
-		bl = strlen(base);
-		if (bl > 10 && strcmp(base + bl - 10, ".dsse.json") == 0 &&
-		    (strlen(v->party) != bl - 10 ||
-		     strncmp(base, v->party, bl - 10) != 0))
-			problem(v, "file is named for party \"%.*s\" but the "
-				   "statement is for \"%s\"",
-				(int)(bl - 10), base, v->party);
-	}
+	check_file_name(name, v);
 	rc = check_arithmetic(pred, v, err);
 	if (rc != LL_OK)
 		goto out;
 	check_merkle(json_object_get(pred, "merkle"), leaf, expected_root, v);
 out:
-	free(b);
-	json_decref(bare);
 	json_decref(st);
 	free(payload);
 	free(type);

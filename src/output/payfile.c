@@ -315,7 +315,7 @@ static bool two_digits(const char *s, int max, int *out)
  */
 static bool datetime_valid(const char *s, const char **reason)
 {
-	char date[11];
+	char date[LL_DATE_LEN + 1];
 	int32_t days;
 	size_t frac = 0;
 	int tzh, tzm;
@@ -368,7 +368,8 @@ static enum ll_status check_text(const char *s, bool required,
 	return LL_OK;
 }
 
-static enum ll_status check_iban(const char *s, char out[35],
+static enum ll_status check_iban(const char *s,
+				 char out[LL_IBAN_LEN_MAX + 1],
 				 const char *field, struct ll_error *err)
 {
 	const char *why = "malformed";
@@ -383,7 +384,8 @@ static enum ll_status check_iban(const char *s, char out[35],
 }
 
 /* An optional BIC: "" stays "", anything else must be a valid BIC. */
-static enum ll_status check_bic(const char *s, char out[12],
+static enum ll_status check_bic(const char *s,
+				char out[LL_BIC_LEN_MAX + 1],
 				const char *field, struct ll_error *err)
 {
 	const char *why = "malformed";
@@ -446,8 +448,8 @@ static enum ll_status check_unique_ids(const struct ll_pay_batch *b,
 
 /* What the validation pass hands to the writer. */
 struct checked {
-	char debtor_iban[35];
-	char debtor_bic[12];
+	char debtor_iban[LL_IBAN_LEN_MAX + 1];
+	char debtor_bic[LL_BIC_LEN_MAX + 1];
 	int64_t ctrl_sum;
 	bool sepa;
 };
@@ -456,7 +458,8 @@ static enum ll_status check_tx(const struct ll_pay_batch *b, size_t i,
 			       struct checked *c, struct ll_error *err)
 {
 	const struct ll_pay_tx *t = &b->tx[i];
-	char field[64], iban[35], bic[12], amount[32];
+	char field[64], iban[LL_IBAN_LEN_MAX + 1], bic[LL_BIC_LEN_MAX + 1];
+	char amount[32];
 	enum ll_status rc;
 
 #define TX_FIELD(name) (snprintf(field, sizeof(field), "tx[%zu]." name, i), field)
@@ -603,7 +606,7 @@ static void put_counts(struct ll_buf *o, int depth, const struct ll_pay_batch *b
 static void put_tx(struct ll_buf *o, int depth, const struct ll_pay_batch *b,
 		   const struct ll_pay_tx *t)
 {
-	char iban[35], bic[12], amount[32];
+	char iban[LL_IBAN_LEN_MAX + 1], bic[LL_BIC_LEN_MAX + 1], amount[32];
 	const char *remittance = str_or_empty(t->remittance);
 
 	/* normalised again: both were checked, so both succeed */

@@ -34,7 +34,7 @@ static json_t *jxsum(const struct ll_xsum *x, int scale)
 
 static json_t *jts(int64_t us)
 {
-	char buf[32];
+	char buf[LL_TIMESTAMP_SIZE];
 
 	ll_timestamp_format(us, buf);
 	return json_string(buf);
@@ -42,7 +42,7 @@ static json_t *jts(int64_t us)
 
 static json_t *jday(int32_t day)
 {
-	char buf[11];
+	char buf[LL_DATE_LEN + 1];
 
 	ll_date_format(day, buf);
 	return json_string(buf);
@@ -100,11 +100,11 @@ static json_t *period_obj(const struct ll_run *r, int *fail)
  * SHA-256(domain "\n" part "\n" part ...).  Deterministic, 34 characters.
  */
 static void derived_id(const char *domain, const char *const *parts,
-		       size_t n, char out[35])
+		       size_t n, char out[LL_DERIVED_ID_SIZE])
 {
 	struct ll_sha256_ctx c;
 	uint8_t d[LL_SHA256_LEN];
-	char hex[65];
+	char hex[LL_SHA256_HEX_LEN + 1];
 	size_t i;
 
 	LL_ENSURE(ll_sha256_init(&c) == LL_OK);
@@ -115,11 +115,11 @@ static void derived_id(const char *domain, const char *const *parts,
 	}
 	ll_sha256_final(&c, d);
 	ll_hex(d, sizeof(d), hex);
-	snprintf(out, 35, "LL%.32s", hex);
+	snprintf(out, LL_DERIVED_ID_SIZE, "LL%.32s", hex);
 }
 
 void ll_end_to_end_id(const char *run_id, const char *payee,
-		      const char *currency, char out[35])
+		      const char *currency, char out[LL_DERIVED_ID_SIZE])
 {
 	const char *parts[3] = { run_id, payee, currency };
 
@@ -155,7 +155,7 @@ char *ll_runfile_payouts_csv(const struct ll_run *r,
 		const struct ll_payout *po = &r->st.payouts[i];
 		const struct ll_party *p = &r->reg->parties.v[po->payee];
 		char *amount = ll_exact_minor_str_i64(po->minor, po->exponent);
-		char e2e[35];
+		char e2e[LL_DERIVED_ID_SIZE];
 
 		if (!amount) {
 			b.fail = true;
@@ -217,9 +217,91 @@ static json_t *mass_obj(const struct ll_mass *m, int *fail)
 	return o;
 }
 
-static json_t *ineligible(const struct ll_run *r, int *fail)
+/*
+ * Work w's ineligible mass into v[*n..]: one entry per reason its spans
+ * were ineligible for (with events), then one for usage in another
+ * currency than its licence's.
+ */
+static void inelig_work(const struct ll_run *r, size_t w, struct inelig *v,
+			size_t *n, int *fail)
 {
 	const struct ll_elig *e = &r->elig;
+	const struct ll_mass *cm = &r->tally.slots[e->currency_slot0 + w];
+	const char *id = r->reg->works.v[w].id;
+	size_t first = *n;
+	uint32_t k;
+
+	for (k = e->off[LL_USE_GENERATION][w];
+	     k < e->off[LL_USE_GENERATION][w + 1]; k++) {
+		const struct ll_span *s = &e->spans[k];
+		const struct ll_mass *m = &r->tally.slots[s->slot];
+		size_t j;
+
+		if (s->reason == LL_ELIGIBLE || m->events == 0)
+			continue;
+		for (j = first; j < *n; j++) {
+			if (v[j].reason == s->reason)
+				break;
+		}
+		if (j == *n) {
+			v[j].ref = id;
+			v[j].reason = (enum ll_reason)s->reason;
+			ll_mass_init(&v[j].mass);
+			(*n)++;
+		}
+		if (ll_mass_merge(&v[j].mass, m) != LL_OK)
+			*fail = 1;
+	}
+	if (cm->events) {
+		v[*n].ref = id;
+		v[*n].reason = LL_REASON_CURRENCY;
+		ll_mass_init(&v[*n].mass);
+		if (ll_mass_merge(&v[*n].mass, cm) != LL_OK)
+			*fail = 1;
+		(*n)++;
+	}
+}
+
+/* The logs' mass for works the registry does not know, into v[*n..]. */
+static void inelig_unknown(const struct ll_run *r, struct inelig *v,
+			   size_t *n, int *fail)
+{
+	size_t i;
+
+	for (i = 0; i < r->tally.n_unknown; i++) {
+		struct inelig *x = &v[(*n)++];
+
+		x->ref = r->tally.unknown[i].key;
+		x->unknown = 1;
+		x->reason = LL_REASON_UNKNOWN_WORK;
+		ll_mass_init(&x->mass);
+		if (ll_mass_merge(&x->mass, &r->tally.unknown[i].mass) != LL_OK)
+			*fail = 1;
+	}
+}
+
+/* One entry of "ineligible_attribution": a new object. */
+static json_t *inelig_obj(const struct inelig *x, int *fail)
+{
+	json_t *o = json_object();
+
+	if (x->unknown) {
+		const char *colon = strchr(x->ref, ':');
+
+		put(o, x->ref[0] == 'w' ? "work" : "isrc",
+		    json_string(colon ? colon + 1 : x->ref), fail);
+	} else {
+		put(o, "work", json_string(x->ref), fail);
+	}
+	put(o, "reason", json_string(ll_reason_name(x->reason)), fail);
+	put(o, "weight", jxsum(&x->mass.w, LL_XSUM_SCALE_W), fail);
+	put(o, "value_weight", jxsum(&x->mass.vw, LL_XSUM_SCALE_VW), fail);
+	put(o, "events", json_integer((json_int_t)x->mass.events), fail);
+	return o;
+}
+
+static json_t *ineligible(const struct ll_run *r, int *fail)
+{
 	const struct ll_registry *reg = r->reg;
 	struct inelig *v;
 	size_t n = 0, cap = reg->works.n * (LL_REASON_COUNT) +
@@ -232,74 +314,12 @@ static json_t *ineligible(const struct ll_run *r, int *fail)
 		*fail = 1;
 		return arr;
 	}
-	for (w = 0; w < reg->works.n; w++) {
-		size_t first = n;
-		uint32_t k;
-
-		for (k = e->off[1][w]; k < e->off[1][w + 1]; k++) {
-			const struct ll_span *s = &e->spans[k];
-			const struct ll_mass *m = &r->tally.slots[s->slot];
-			size_t j;
-
-			if (s->reason == LL_ELIGIBLE || m->events == 0)
-				continue;
-			for (j = first; j < n; j++) {
-				if (v[j].reason == s->reason)
-					break;
-			}
-			if (j == n) {
-				v[n].ref = reg->works.v[w].id;
-				v[n].reason = (enum ll_reason)s->reason;
-				ll_mass_init(&v[n].mass);
-				n++;
-			}
-			if (ll_mass_merge(&v[j].mass, m) != LL_OK)
-				*fail = 1;
-		}
-		{
-			const struct ll_mass *m =
-				&r->tally.slots[e->currency_slot0 + w];
-
-			if (m->events) {
-				v[n].ref = reg->works.v[w].id;
-				v[n].reason = LL_REASON_CURRENCY;
-				ll_mass_init(&v[n].mass);
-				if (ll_mass_merge(&v[n].mass, m) != LL_OK)
-					*fail = 1;
-				n++;
-			}
-		}
-	}
-	for (i = 0; i < r->tally.n_unknown; i++) {
-		v[n].ref = r->tally.unknown[i].key;
-		v[n].unknown = 1;
-		v[n].reason = LL_REASON_UNKNOWN_WORK;
-		ll_mass_init(&v[n].mass);
-		if (ll_mass_merge(&v[n].mass, &r->tally.unknown[i].mass) !=
-		    LL_OK)
-			*fail = 1;
-		n++;
-	}
+	for (w = 0; w < reg->works.n; w++)
+		inelig_work(r, w, v, &n, fail);
+	inelig_unknown(r, v, &n, fail);
 	qsort(v, n, sizeof(*v), cmp_inelig);
 	for (i = 0; i < n; i++) {
-		json_t *o = json_object();
-
-		if (v[i].unknown) {
-			const char *colon = strchr(v[i].ref, ':');
-
-			put(o, v[i].ref[0] == 'w' ? "work" : "isrc",
-			    json_string(colon ? colon + 1 : v[i].ref), fail);
-		} else {
-			put(o, "work", json_string(v[i].ref), fail);
-		}
-		put(o, "reason", json_string(ll_reason_name(v[i].reason)),
-		    fail);
-		put(o, "weight", jxsum(&v[i].mass.w, LL_XSUM_SCALE_W), fail);
-		put(o, "value_weight", jxsum(&v[i].mass.vw, LL_XSUM_SCALE_VW),
-		    fail);
-		put(o, "events", json_integer((json_int_t)v[i].mass.events),
-		    fail);
-		append(arr, o, fail);
+		append(arr, inelig_obj(&v[i], fail), fail);
 		ll_mass_release(&v[i].mass);
 	}
 	free(v);
@@ -606,7 +626,7 @@ static json_t *payouts(const struct ll_run *r, int *fail)
 	for (i = 0; i < r->st.n_payouts; i++) {
 		const struct ll_payout *po = &r->st.payouts[i];
 		json_t *o = json_object();
-		char e2e[35];
+		char e2e[LL_DERIVED_ID_SIZE];
 
 		ll_end_to_end_id(r->id, r->reg->parties.v[po->payee].id,
 				 po->currency, e2e);
@@ -654,9 +674,12 @@ static json_t *restatement(const struct ll_run *r,
 				break;
 		}
 		if (j == n_cur) {
-			snprintf(cur[j].party, sizeof(cur[j].party), "%s", id);
-			snprintf(cur[j].currency, sizeof(cur[j].currency), "%s",
-				 ccy);
+			/* a registry id and a licence's currency: both
+			 * were checked at load, so both fit */
+			LL_ENSURE(ll_str_copy(cur[j].party,
+					      sizeof(cur[j].party), id));
+			LL_ENSURE(ll_str_copy(cur[j].currency,
+					      sizeof(cur[j].currency), ccy));
 			n_cur++;
 		}
 		cur[j].minor += pt->minor;
@@ -695,7 +718,7 @@ static json_t *restatement(const struct ll_run *r,
 }
 
 void ll_payfile_msg_id(const char *run_id, const char *currency,
-		       char out[35])
+		       char out[LL_DERIVED_ID_SIZE])
 {
 	const char *parts[2] = { run_id, currency };
 
