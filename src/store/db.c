@@ -47,17 +47,23 @@ enum ll_status ll_db_error(struct ll_error *err, const char *what,
 			    n ? buf : "unknown database error");
 }
 
+enum ll_status ll_db_field(char *dst, size_t dst_size, const char *value,
+			   const char *column, struct ll_error *err)
+{
+	if (ll_str_copy(dst, dst_size, value))
+		return LL_OK;
+	return ll_error_set(err, LL_DB, NULL, 0, NULL,
+			    "stored %s is %zu bytes, more than the %zu "
+			    "it may have", column, strlen(value),
+			    dst_size - 1);
+}
+
 enum ll_status ll_db_value(const PGresult *res, int row, int col,
 			   const char *column, char *dst, size_t dst_size,
 			   struct ll_error *err)
 {
-	const char *v = PQgetvalue(res, row, col);
-
-	if (ll_str_copy(dst, dst_size, v))
-		return LL_OK;
-	return ll_error_set(err, LL_DB, NULL, 0, NULL,
-			    "stored %s is %zu bytes, more than the %zu "
-			    "it may have", column, strlen(v), dst_size - 1);
+	return ll_db_field(dst, dst_size, PQgetvalue(res, row, col), column,
+			   err);
 }
 
 /*
@@ -164,10 +170,11 @@ enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
 	db->conn = NULL;
 	db->where[0] = '\0';
 	if (cfg->dsn[0]) {
-		snprintf(dsn, sizeof(dsn), "%s",
-			 role == LL_DB_ADMIN && cfg->admin_dsn[0]
-				 ? cfg->admin_dsn
-				 : cfg->dsn);
+		/* a configuration value always fits (LL_CONFIG_VALUE_MAX) */
+		LL_ENSURE(ll_str_copy(dsn, sizeof(dsn),
+				      role == LL_DB_ADMIN && cfg->admin_dsn[0]
+					      ? cfg->admin_dsn
+					      : cfg->dsn));
 		ll_db_describe_dsn(dsn, db->where, sizeof(db->where));
 	} else {
 		struct ll_cluster c;
