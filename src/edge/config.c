@@ -16,13 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ledgerline/buf.h"
+
 static enum ll_status set_field(char *dst, size_t size, const char *value,
 				struct ll_error *err, const char *source,
 				long line, const char *key)
 {
-	int k = snprintf(dst, size, "%s", value);
-
-	if (k < 0 || (size_t)k >= size)
+	if (!ll_str_copy(dst, size, value))
 		return ll_error_set(err, LL_USAGE, source, line, key,
 				    "value too long");
 	return LL_OK;
@@ -131,7 +131,7 @@ static enum ll_status resolve_home(struct ll_config *cfg, struct ll_error *err)
 	int k;
 
 	if ((v = env("LEDGERLINE_HOME")))
-		k = snprintf(cfg->home, sizeof(cfg->home), "%s", v);
+		k = ll_str_copy(cfg->home, sizeof(cfg->home), v) ? 0 : -1;
 	else if ((v = env("XDG_DATA_HOME")))
 		k = snprintf(cfg->home, sizeof(cfg->home), "%s/ledgerline", v);
 	else {
@@ -175,8 +175,7 @@ static enum ll_status resolve_file(struct ll_config *cfg, struct ll_error *err)
 	int k = -1;
 
 	if ((v = env("LEDGERLINE_CONFIG"))) {
-		k = snprintf(cfg->file, sizeof(cfg->file), "%s", v);
-		if (k < 0 || (size_t)k >= sizeof(cfg->file))
+		if (!ll_str_copy(cfg->file, sizeof(cfg->file), v))
 			return ll_error_set(err, LL_USAGE, "LEDGERLINE_CONFIG",
 					    0, NULL, "path too long");
 		return LL_OK;
@@ -192,9 +191,9 @@ static enum ll_status resolve_file(struct ll_config *cfg, struct ll_error *err)
 		memcpy(cfg->file, path, (size_t)k + 1);
 		return LL_OK;
 	}
-	if (access(LL_CONFIG_SYSTEM_FILE, F_OK) == 0)
-		snprintf(cfg->file, sizeof(cfg->file), "%s",
-			 LL_CONFIG_SYSTEM_FILE);
+	if (access(LL_CONFIG_SYSTEM_FILE, F_OK) == 0)	/* a short constant */
+		LL_ENSURE(ll_str_copy(cfg->file, sizeof(cfg->file),
+				      LL_CONFIG_SYSTEM_FILE));
 	return LL_OK;
 }
 
@@ -242,7 +241,8 @@ enum ll_status ll_config_key_paths(const struct ll_config *cfg,
 	int k;
 
 	if (cfg->signing_key[0])
-		k = snprintf(private_path, PATH_MAX, "%s", cfg->signing_key);
+		k = ll_str_copy(private_path, PATH_MAX, cfg->signing_key)
+			    ? 0 : -1;
 	else
 		k = snprintf(private_path, PATH_MAX, "%s/keys/signing.pem",
 			     cfg->home);

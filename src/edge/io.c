@@ -16,14 +16,77 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* What ll_read_all has read so far: n bytes in buf of cap. */
+struct readbuf {
+	char *buf;	/* owned; NULL until the first read */
+	size_t cap, n;
+};
+
+/*
+ * Make room for more than rb->n bytes and a NUL: double the buffer, but
+ * never past max_bytes + 1 (to see that it is too much) + the NUL,
+ * without overflowing.  LL_INVALID when no more room is allowed.
+ */
+static enum ll_status readbuf_grow(struct readbuf *rb, size_t max_bytes,
+				   const char *spec, struct ll_error *err)
+{
+	size_t ncap = rb->cap ? rb->cap * 2 : 65536;
+	char *nb;
+
+	if (max_bytes < SIZE_MAX - 2 && ncap > max_bytes + 2)
+		ncap = max_bytes + 2;
+	if (ncap <= rb->n + 1)
+		return ll_error_set(err, LL_INVALID, spec, 0, NULL,
+				    "larger than the limit of %zu bytes",
+				    max_bytes);
+	nb = realloc(rb->buf, ncap);
+	if (!nb)
+		return ll_error_set(err, LL_NOMEM, spec, 0, NULL,
+				    "out of memory reading");
+	rb->buf = nb;
+	rb->cap = ncap;
+	return LL_OK;
+}
+
+/* Read fd to its end into rb, at most max_bytes. */
+static enum ll_status readbuf_fill(struct readbuf *rb, int fd,
+				   size_t max_bytes, const char *spec,
+				   struct ll_error *err)
+{
+	enum ll_status rc;
+
+	for (;;) {
+		ssize_t k;
+
+		if (rb->n + 1 >= rb->cap) {
+			rc = readbuf_grow(rb, max_bytes, spec, err);
+			if (rc != LL_OK)
+				return rc;
+		}
+		k = read(fd, rb->buf + rb->n, rb->cap - 1 - rb->n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return ll_error_set(err, LL_IO, spec, 0, NULL,
+					    "cannot read: %s", strerror(errno));
+		}
+		if (k == 0)
+			return LL_OK;
+		rb->n += (size_t)k;
+		if (rb->n > max_bytes)
+			return ll_error_set(err, LL_INVALID, spec, 0, NULL,
+					    "larger than the limit of %zu bytes",
+					    max_bytes);
+	}
+}
+
 enum ll_status ll_read_all(const char *spec, size_t max_bytes, char **out,
 			   size_t *len, struct ll_error *err)
 {
-	int fd;
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	enum ll_status rc = LL_OK;
+	struct readbuf rb = { NULL, 0, 0 };
+	enum ll_status rc;
 	int is_stdin = strcmp(spec, "-") == 0;
+	int fd;
 
 	*out = NULL;
 	*len = 0;
@@ -31,65 +94,20 @@ enum ll_status ll_read_all(const char *spec, size_t max_bytes, char **out,
 	if (fd < 0)
 		return ll_error_set(err, LL_IO, spec, 0, NULL,
 				    "cannot open: %s", strerror(errno));
-	for (;;) {
-		ssize_t k;
-
-		if (n + 1 >= cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *nb;
-
-			/* room for max_bytes + 1 (to see that it is too
-			 * much) + the NUL, without overflowing */
-			if (max_bytes < SIZE_MAX - 2 && ncap > max_bytes + 2)
-				ncap = max_bytes + 2;
-			if (ncap <= n + 1) {
-				rc = ll_error_set(err, LL_INVALID, spec, 0,
-						  NULL,
-						  "larger than the limit of %zu bytes",
-						  max_bytes);
-				goto out;
-			}
-			nb = realloc(buf, ncap);
-			if (!nb) {
-				rc = ll_error_set(err, LL_NOMEM, spec, 0, NULL,
-						  "out of memory reading");
-				goto out;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		k = read(fd, buf + n, cap - 1 - n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = ll_error_set(err, LL_IO, spec, 0, NULL,
-					  "cannot read: %s", strerror(errno));
-			goto out;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (n > max_bytes) {
-			rc = ll_error_set(err, LL_INVALID, spec, 0, NULL,
-					  "larger than the limit of %zu bytes",
-					  max_bytes);
-			goto out;
-		}
-	}
-	if (!buf) {
-		buf = malloc(1);
-		if (!buf) {
+	rc = readbuf_fill(&rb, fd, max_bytes, spec, err);
+	if (rc == LL_OK && !rb.buf) {
+		rb.buf = malloc(1);
+		if (!rb.buf)
 			rc = ll_error_set(err, LL_NOMEM, spec, 0, NULL,
 					  "out of memory reading");
-			goto out;
-		}
 	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	buf = NULL;
-out:
-	free(buf);
+	if (rc == LL_OK) {
+		rb.buf[rb.n] = '\0';
+		*out = rb.buf;
+		*len = rb.n;
+		rb.buf = NULL;
+	}
+	free(rb.buf);
 	if (!is_stdin)
 		close(fd);
 	return rc;

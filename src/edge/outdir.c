@@ -479,8 +479,7 @@ enum ll_status ll_outdir_open(struct ll_outdir *od, const char *dir,
 {
 	enum ll_status rc;
 
-	if (snprintf(od->dir, sizeof(od->dir), "%s", dir) >=
-	    (int)sizeof(od->dir))
+	if (!ll_str_copy(od->dir, sizeof(od->dir), dir))
 		return ll_error_set(err, LL_IO, dir, 0, NULL, "path too long");
 	rc = ll_mkdir_p(dir, 0755, err);
 	if (rc != LL_OK)
@@ -518,7 +517,7 @@ static enum ll_status conflict(const struct ll_outdir *od, const char *rel,
 	char path[PATH_MAX];
 
 	if (!join(path, sizeof(path), od->dir, rel))
-		snprintf(path, sizeof(path), "%s", rel);
+		ll_str_copy_cut(path, sizeof(path), rel); /* error text only */
 	return ll_error_set(err, LL_USAGE, path, 0, NULL,
 			    "not written by ledgerline, or changed since: "
 			    "ledgerline will not replace it (move it away or "
@@ -642,6 +641,88 @@ static enum ll_status place(const struct ll_outdir *od, const char *rel,
 }
 
 /*
+ * Carry the user's entries of the live subdirectory name into the staged
+ * one as hard links; *whole stays 1 only when every one of them could be
+ * (ledgerline's own files, of this run or an earlier one, are not
+ * carried).
+ */
+static enum ll_status carry_user_files(const struct ll_outdir *od,
+				       const char *name, const char *live,
+				       const char *staged, int *whole,
+				       struct ll_error *err)
+{
+	enum ll_status rc = LL_OK;
+	struct dirent *e;
+	DIR *d = opendir(live);
+
+	if (!d)
+		return ll_error_set(err, LL_IO, live, 0, NULL,
+				    "cannot read: %s", strerror(errno));
+	while (*whole && (e = readdir(d))) {
+		char rel[PATH_MAX], from[PATH_MAX], to[PATH_MAX];
+		struct stat est;
+		enum kind k;
+		int mine;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (!join(rel, sizeof(rel), name, e->d_name) ||
+		    !join(from, sizeof(from), live, e->d_name) ||
+		    !join(to, sizeof(to), staged, e->d_name)) {
+			*whole = 0;
+			break;
+		}
+		if (find(od->add, od->n_add, rel))
+			continue; /* ours, replaced (checked) */
+		rc = is_ours(od, rel, &k, &mine, err);
+		if (rc != LL_OK)
+			break;
+		if (mine || k == K_ABSENT)
+			continue; /* ours of an earlier run: not carried */
+		if (lstat(from, &est) != 0 || S_ISDIR(est.st_mode) ||
+		    linkat(AT_FDCWD, from, AT_FDCWD, to, 0) != 0)
+			*whole = 0;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Swap the staged subdirectory for the live one (mode: the live one's),
+ * which goes to old and is swept; put back when the swap fails. */
+static enum ll_status swap_subdir(const struct ll_outdir *od,
+				  const char *name, const char *live,
+				  const char *staged, const char *old,
+				  mode_t mode, struct ll_error *err)
+{
+	(void)chmod(staged, mode & 07777);
+	if (rename(live, old) != 0)
+		return ll_error_set(err, LL_IO, live, 0, NULL,
+				    "cannot replace: %s", strerror(errno));
+	if (rename(staged, live) != 0) {
+		int en = errno;
+
+		(void)rename(old, live);
+		return ll_error_set(err, LL_IO, live, 0, NULL,
+				    "cannot write: %s", strerror(en));
+	}
+	sweep_old(od, old, name);
+	return LL_OK;
+}
+
+/* out = prefix name; 0 when it does not fit. */
+static int prefixed(char *out, size_t size, const char *prefix,
+		    const char *name)
+{
+	size_t np = strlen(prefix), nn = strlen(name);
+
+	if (np + nn >= size)
+		return 0;
+	memcpy(out, prefix, np);
+	memcpy(out + np, name, nn + 1);
+	return 1;
+}
+
+/*
  * Publish the staged subdirectory name.  When the live one is a real
  * directory whose other entries (the user's) can all be hard-linked, it
  * is swapped whole, the user's files carried over as links, so readers
@@ -654,14 +735,12 @@ static enum ll_status publish_subdir(const struct ll_outdir *od,
 	char live[PATH_MAX], staged[PATH_MAX], old[PATH_MAX];
 	char oldname[LL_OUTDIR_PATH_BYTES_MAX + 8];
 	struct stat st;
-	struct dirent *e;
-	DIR *d;
 	int whole;
 	size_t i, n = strlen(name);
 	enum ll_status rc = LL_OK;
 
-	snprintf(oldname, sizeof(oldname), OLD_PREFIX "%s", name);
-	if (!join(live, sizeof(live), od->dir, name) ||
+	if (!prefixed(oldname, sizeof(oldname), OLD_PREFIX, name) ||
+	    !join(live, sizeof(live), od->dir, name) ||
 	    !join(staged, sizeof(staged), od->stage, name) ||
 	    !join(old, sizeof(old), od->stage, oldname))
 		return ll_error_set(err, LL_IO, od->dir, 0, NULL,
@@ -673,55 +752,14 @@ static enum ll_status publish_subdir(const struct ll_outdir *od,
 				    "cannot write: %s", strerror(errno));
 	}
 	whole = S_ISDIR(st.st_mode);
-	d = whole ? opendir(live) : NULL;
-	if (whole && !d)
-		return ll_error_set(err, LL_IO, live, 0, NULL,
-				    "cannot read: %s", strerror(errno));
-	while (d && whole && (e = readdir(d))) {
-		char rel[PATH_MAX], from[PATH_MAX], to[PATH_MAX];
-		struct stat est;
-		enum kind k;
-		int mine;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (!join(rel, sizeof(rel), name, e->d_name) ||
-		    !join(from, sizeof(from), live, e->d_name) ||
-		    !join(to, sizeof(to), staged, e->d_name)) {
-			whole = 0;
-			break;
-		}
-		if (find(od->add, od->n_add, rel))
-			continue; /* ours, replaced (checked) */
-		rc = is_ours(od, rel, &k, &mine, err);
-		if (rc != LL_OK)
-			break;
-		if (mine || k == K_ABSENT)
-			continue; /* ours of an earlier run: not carried */
-		if (lstat(from, &est) != 0 || S_ISDIR(est.st_mode) ||
-		    linkat(AT_FDCWD, from, AT_FDCWD, to, 0) != 0)
-			whole = 0;
-	}
-	if (d)
-		closedir(d);
-	if (rc != LL_OK)
-		return rc;
 	if (whole) {
-		(void)chmod(staged, st.st_mode & 07777);
-		if (rename(live, old) != 0)
-			return ll_error_set(err, LL_IO, live, 0, NULL,
-					    "cannot replace: %s",
-					    strerror(errno));
-		if (rename(staged, live) != 0) {
-			int en = errno;
-
-			(void)rename(old, live);
-			return ll_error_set(err, LL_IO, live, 0, NULL,
-					    "cannot write: %s", strerror(en));
-		}
-		sweep_old(od, old, name);
-		return LL_OK;
+		rc = carry_user_files(od, name, live, staged, &whole, err);
+		if (rc != LL_OK)
+			return rc;
 	}
+	if (whole)
+		return swap_subdir(od, name, live, staged, old, st.st_mode,
+				   err);
 	for (i = 0; i < od->n_add && rc == LL_OK; i++) {
 		if (strncmp(od->add[i].path, name, n) == 0 &&
 		    od->add[i].path[n] == '/')
@@ -744,28 +782,21 @@ static int subdir_seen(const struct ll_outdir_file *v, size_t i)
 	return 0;
 }
 
-enum ll_status ll_outdir_commit(struct ll_outdir *od, struct ll_error *err)
+/*
+ * Before anything moves: every target still ours or free (absent[i] for
+ * od->add[i]), and in keep the record's files that still hold what
+ * ledgerline wrote.
+ */
+static enum ll_status commit_check(struct ll_outdir *od, int *absent,
+				   struct ll_outdir_file *keep,
+				   size_t *n_keep, struct ll_error *err)
 {
-	struct ll_outdir_file *keep, *all;
-	size_t n_keep = 0, i;
-	int *absent;
 	enum ll_status rc = LL_OK;
+	size_t i;
 
-	if (!od->stage[0])
-		return ll_error_set(err, LL_INTERNAL, od->dir, 0, NULL,
-				    "output directory not open");
-	absent = calloc(od->n_add + 1, sizeof(*absent));
-	keep = calloc(od->n_rec + 1, sizeof(*keep));
-	all = calloc(od->n_rec + od->n_add + 1, sizeof(*all));
-	if (!absent || !keep || !all) {
-		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-				  "out of memory");
-		goto out;
-	}
-	/* every target still ours or free: before anything moves */
+	*n_keep = 0;
 	for (i = 0; i < od->n_add && rc == LL_OK; i++)
 		rc = check_target(od, od->add[i].path, &absent[i], err);
-	/* the record's files that still hold what ledgerline wrote */
 	for (i = 0; i < od->n_rec && rc == LL_OK; i++) {
 		char hex[LL_SHA256_HEX_LEN + 1];
 		enum kind k;
@@ -773,15 +804,19 @@ enum ll_status ll_outdir_commit(struct ll_outdir *od, struct ll_error *err)
 
 		rc = is_ours_hex(od, od->rec[i].path, &k, &mine, hex, err);
 		if (rc == LL_OK && mine && strcmp(hex, od->rec[i].sha256) == 0)
-			keep[n_keep++] = od->rec[i];
+			keep[(*n_keep)++] = od->rec[i];
 	}
-	if (rc != LL_OK)
-		goto out;
-	/* while files move, the record names both the old and the new */
-	memcpy(all, keep, n_keep * sizeof(*all));
-	if (od->n_add)
-		memcpy(all + n_keep, od->add, od->n_add * sizeof(*all));
-	rc = record_write(od, all, n_keep + od->n_add, err);
+	return rc;
+}
+
+/* Move the staged files into place: each subdirectory, then the files at
+ * the top. */
+static enum ll_status commit_publish(struct ll_outdir *od, const int *absent,
+				     struct ll_error *err)
+{
+	enum ll_status rc = LL_OK;
+	size_t i;
+
 	for (i = 0; i < od->n_add && rc == LL_OK; i++) {
 		char name[LL_OUTDIR_PATH_BYTES_MAX + 1];
 		const char *slash = strchr(od->add[i].path, '/');
@@ -796,7 +831,18 @@ enum ll_status ll_outdir_commit(struct ll_outdir *od, struct ll_error *err)
 		if (!strchr(od->add[i].path, '/'))
 			rc = place(od, od->add[i].path, absent[i], err);
 	}
-	/* ledgerline's files of an earlier run that this one did not write */
+	return rc;
+}
+
+/* Remove ledgerline's files of an earlier run (keep) that this one did
+ * not write, when they are still ours. */
+static enum ll_status commit_sweep(struct ll_outdir *od,
+				   const struct ll_outdir_file *keep,
+				   size_t n_keep, struct ll_error *err)
+{
+	enum ll_status rc = LL_OK;
+	size_t i;
+
 	for (i = 0; i < n_keep && rc == LL_OK; i++) {
 		char path[PATH_MAX];
 		enum kind k;
@@ -809,6 +855,39 @@ enum ll_status ll_outdir_commit(struct ll_outdir *od, struct ll_error *err)
 		    join(path, sizeof(path), od->dir, keep[i].path))
 			unlink(path);
 	}
+	return rc;
+}
+
+enum ll_status ll_outdir_commit(struct ll_outdir *od, struct ll_error *err)
+{
+	struct ll_outdir_file *keep, *all;
+	size_t n_keep = 0;
+	int *absent;
+	enum ll_status rc = LL_OK;
+
+	if (!od->stage[0])
+		return ll_error_set(err, LL_INTERNAL, od->dir, 0, NULL,
+				    "output directory not open");
+	absent = calloc(od->n_add + 1, sizeof(*absent));
+	keep = calloc(od->n_rec + 1, sizeof(*keep));
+	all = calloc(od->n_rec + od->n_add + 1, sizeof(*all));
+	if (!absent || !keep || !all) {
+		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				  "out of memory");
+		goto out;
+	}
+	rc = commit_check(od, absent, keep, &n_keep, err);
+	if (rc != LL_OK)
+		goto out;
+	/* while files move, the record names both the old and the new */
+	memcpy(all, keep, n_keep * sizeof(*all));
+	if (od->n_add)
+		memcpy(all + n_keep, od->add, od->n_add * sizeof(*all));
+	rc = record_write(od, all, n_keep + od->n_add, err);
+	if (rc == LL_OK)
+		rc = commit_publish(od, absent, err);
+	if (rc == LL_OK)
+		rc = commit_sweep(od, keep, n_keep, err);
 	if (rc == LL_OK)
 		rc = record_write(od, od->add, od->n_add, err);
 	if (rc == LL_OK)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ledgerline/buf.h"
 #include "ledgerline/event.h"
 
 enum {
@@ -102,7 +103,8 @@ static enum ll_status overlong(struct ll_tally *t, uint32_t file,
 
 	ll_error_clear(&e);
 	e.code = LL_INVALID;
-	snprintf(e.source, sizeof(e.source), "%s", name);
+	/* Where the error is, in its message: a cut name still reads. */
+	ll_str_copy_cut(e.source, sizeof(e.source), name);
 	e.line = line;
 	snprintf(e.text, sizeof(e.text), "line longer than %d bytes",
 		 LL_EVENT_LINE_BYTES_MAX);
@@ -128,8 +130,8 @@ static enum ll_status process_block(struct worker *w, const struct block *b)
 			ll_error_clear(&e);
 			rc = ll_event_parse(w->parser, p, len, &ev, &e);
 			if (rc == LL_INVALID) {
-				snprintf(e.source, sizeof(e.source), "%s",
-					 w->logs[b->file].name);
+				ll_str_copy_cut(e.source, sizeof(e.source),
+						w->logs[b->file].name);
 				e.line = line;
 				rc = ll_tally_error(&w->tally, b->file, &e);
 			} else if (rc == LL_OK) {
@@ -285,6 +287,86 @@ static int skip_overlong(struct reader *r, char *buf, size_t *len)
 }
 
 /*
+ * Read once: *buf_out is a new buffer (caller frees) holding the carried
+ * start of a line, then up to block_bytes more of the log (hashed as they
+ * arrive), *n_out bytes in all.
+ */
+static enum ll_status reader_fill(struct reader *r, char **buf_out,
+				  size_t *n_out, struct ll_error *err)
+{
+	size_t cap = (size_t)LL_EVENT_LINE_BYTES_MAX + r->block_bytes;
+	size_t got, n;
+	enum ll_status rc;
+	char *buf;
+
+	*buf_out = NULL;
+	*n_out = 0;
+	LL_ENSURE(r->carry_len <= LL_EVENT_LINE_BYTES_MAX);
+	LL_ENSURE(!r->skipping || r->carry_len == 0);
+	buf = malloc(cap);
+	if (!buf)
+		return ll_error_set(err, LL_NOMEM, r->name, 0, NULL,
+				    "out of memory reading");
+	if (r->carry_len)
+		memcpy(buf, r->carry, r->carry_len);
+	n = r->carry_len;
+	reader_release(r);
+	rc = read_some(r->fd, buf + n, r->block_bytes, &got, r->name, err);
+	if (rc != LL_OK) {
+		free(buf);
+		return rc;
+	}
+	if (r->sha)
+		ll_sha256_update(r->sha, buf + n, got);
+	r->bytes += got;
+	r->eof = got < r->block_bytes;
+	*buf_out = buf;
+	*n_out = n + got;
+	return LL_OK;
+}
+
+/*
+ * Cut buf[0, n) after its last newline (at the end of the log, at n):
+ * *cut_out bytes of whole lines, *lines_out lines.  What follows the cut
+ * is carried to the next read, or, when it is already over the limit,
+ * reported in *overlong_line and skipped up to its newline.
+ */
+static enum ll_status reader_cut(struct reader *r, const char *buf,
+				 size_t n, size_t *cut_out, size_t *lines_out,
+				 long *overlong_line, struct ll_error *err)
+{
+	const char *nl;
+	size_t cut, tail, lines;
+
+	*cut_out = 0;
+	*lines_out = 0;
+	if (r->eof) {
+		cut = n;
+	} else {
+		nl = n ? memrchr(buf, '\n', n) : NULL;
+		cut = nl ? (size_t)(nl + 1 - buf) : 0;
+	}
+	tail = n - cut;
+	lines = count_lines(buf, cut);
+	if (cut && buf[cut - 1] != '\n')
+		lines++;	/* the last line, without a newline */
+	if (tail > LL_EVENT_LINE_BYTES_MAX) {
+		*overlong_line = r->line + (long)lines;
+		r->skipping = 1;
+	} else if (tail) {
+		r->carry = malloc(tail);
+		if (!r->carry)
+			return ll_error_set(err, LL_NOMEM, r->name, 0, NULL,
+					    "out of memory reading");
+		memcpy(r->carry, buf + cut, tail);
+		r->carry_len = tail;
+	}
+	*cut_out = cut;
+	*lines_out = lines;
+	return LL_OK;
+}
+
+/*
  * Read the next block: on LL_OK, *out is a new buffer (caller frees) of
  * *len bytes of whole lines, the first numbered *first_line (*out NULL at
  * the end of the log); *overlong_line is the number of a line that was
@@ -294,38 +376,18 @@ static enum ll_status reader_next(struct reader *r, char **out, size_t *len,
 				  long *first_line, long *overlong_line,
 				  struct ll_error *err)
 {
-	size_t cap = (size_t)LL_EVENT_LINE_BYTES_MAX + r->block_bytes;
-
 	*out = NULL;
 	*len = 0;
 	*first_line = 0;
 	*overlong_line = 0;
 	while (!r->eof) {
-		char *buf, *nl;
-		size_t got, n, cut, tail, lines;
+		char *buf;
+		size_t n, cut, lines;
 		enum ll_status rc;
 
-		LL_ENSURE(r->carry_len <= LL_EVENT_LINE_BYTES_MAX);
-		LL_ENSURE(!r->skipping || r->carry_len == 0);
-		buf = malloc(cap);
-		if (!buf)
-			return ll_error_set(err, LL_NOMEM, r->name, 0, NULL,
-					    "out of memory reading");
-		if (r->carry_len)
-			memcpy(buf, r->carry, r->carry_len);
-		n = r->carry_len;
-		reader_release(r);
-		rc = read_some(r->fd, buf + n, r->block_bytes, &got, r->name,
-			       err);
-		if (rc != LL_OK) {
-			free(buf);
+		rc = reader_fill(r, &buf, &n, err);
+		if (rc != LL_OK)
 			return rc;
-		}
-		if (r->sha)
-			ll_sha256_update(r->sha, buf + n, got);
-		r->bytes += got;
-		r->eof = got < r->block_bytes;
-		n += got;
 		if (r->skipping && !skip_overlong(r, buf, &n)) {
 			/* a log ending inside an over-long line: one more
 			 * line all the same */
@@ -334,29 +396,10 @@ static enum ll_status reader_next(struct reader *r, char **out, size_t *len,
 			free(buf);
 			continue;
 		}
-		if (r->eof) {
-			cut = n;
-		} else {
-			nl = n ? memrchr(buf, '\n', n) : NULL;
-			cut = nl ? (size_t)(nl + 1 - buf) : 0;
-		}
-		tail = n - cut;
-		lines = count_lines(buf, cut);
-		if (cut && buf[cut - 1] != '\n')
-			lines++;	/* the last line, without a newline */
-		if (tail > LL_EVENT_LINE_BYTES_MAX) {
-			*overlong_line = r->line + (long)lines;
-			r->skipping = 1;
-		} else if (tail) {
-			r->carry = malloc(tail);
-			if (!r->carry) {
-				free(buf);
-				return ll_error_set(err, LL_NOMEM, r->name, 0,
-						    NULL,
-						    "out of memory reading");
-			}
-			memcpy(r->carry, buf + cut, tail);
-			r->carry_len = tail;
+		rc = reader_cut(r, buf, n, &cut, &lines, overlong_line, err);
+		if (rc != LL_OK) {
+			free(buf);
+			return rc;
 		}
 		if (cut == 0) {
 			free(buf);
@@ -507,6 +550,108 @@ static enum ll_status seen_add(struct seen **seen, size_t *n, size_t *cap,
 	return LL_OK;
 }
 
+/* The second pass of the duplicate check: the candidates and the lines
+ * found carrying one of them. */
+struct dup_scan {
+	struct ll_event_parser *parser;	/* owned */
+	const uint64_t *cand;		/* sorted id hashes seen twice */
+	size_t n_cand;
+	struct seen *seen;		/* owned, with each id */
+	size_t n_seen, cap_seen;
+};
+
+/* Note each line of one block whose id hash is a candidate. */
+static enum ll_status dup_scan_block(struct dup_scan *ds, const char *data,
+				     size_t len, long first, uint32_t file)
+{
+	const char *p = data, *end = data ? data + len : NULL;
+	enum ll_status rc = LL_OK;
+	long line;
+
+	for (line = first; p < end && rc == LL_OK; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		struct ll_event ev;
+		uint64_t h;
+
+		if (n > 0 && n <= LL_EVENT_LINE_BYTES_MAX &&
+		    ll_event_parse(ds->parser, p, n, &ev, NULL) == LL_OK) {
+			h = ll_event_id_hash(ev.id, strlen(ev.id));
+			if (bsearch(&h, ds->cand, ds->n_cand,
+				    sizeof(*ds->cand), cmp_u64))
+				rc = seen_add(&ds->seen, &ds->n_seen,
+					      &ds->cap_seen, ev.id, file,
+					      line);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return rc;
+}
+
+/* Re-read one log from its start, block by block, noting candidates. */
+static enum ll_status dup_scan_log(struct dup_scan *ds,
+				   const struct ll_log_input *log,
+				   uint32_t file, size_t block_bytes,
+				   struct ll_error *err)
+{
+	enum ll_status rc = LL_OK;
+	struct reader r;
+
+	if (lseek(log->fd, 0, SEEK_SET) != 0)
+		return ll_error_set(err, LL_IO, log->name, 0, NULL,
+				    "cannot re-read for the duplicate "
+				    "check: %s",
+				    strerror(errno));
+	reader_init(&r, log->fd, log->name, block_bytes, NULL);
+	while (rc == LL_OK) {
+		char *data;
+		size_t len;
+		long first, over;
+
+		rc = reader_next(&r, &data, &len, &first, &over, err);
+		if (rc != LL_OK || (!data && !over))
+			break;
+		rc = dup_scan_block(ds, data, len, first, file);
+		free(data);
+	}
+	reader_release(&r);
+	return rc;
+}
+
+/* Report every noted line whose id an earlier one already had. */
+static void dup_report(struct dup_scan *ds,
+		       const struct ll_log_input *logs, struct ll_tally *out)
+{
+	struct seen *seen = ds->seen;
+	size_t i;
+
+	if (ds->n_seen > 1)
+		qsort(seen, ds->n_seen, sizeof(*seen), cmp_seen);
+	for (i = 1; i < ds->n_seen; i++) {
+		struct ll_error e;
+		size_t first = i - 1;
+
+		if (strcmp(seen[i].id, seen[i - 1].id) != 0)
+			continue;
+		while (first > 0 &&
+		       strcmp(seen[first - 1].id, seen[i].id) == 0)
+			first--;
+		ll_error_clear(&e);
+		e.code = LL_INVALID;
+		/* Where the error is, in its message: a cut name still reads. */
+		ll_str_copy_cut(e.source, sizeof(e.source),
+				logs[seen[i].file].name);
+		e.line = seen[i].line;
+		snprintf(e.field, sizeof(e.field), "id");
+		snprintf(e.text, sizeof(e.text),
+			 "duplicate event id \"%.64s\" (first at "
+			 "%.200s:%ld)",
+			 seen[i].id, logs[seen[first].file].name,
+			 seen[first].line);
+		ll_tally_error(out, seen[i].file, &e);
+	}
+}
+
 /*
  * Second pass: re-read the logs with the same reader as the first (so
  * lines are cut and numbered identically, over-long ones skipped), find
@@ -518,96 +663,25 @@ static enum ll_status verify_duplicates(struct ll_log_input *logs,
 					struct ll_tally *out,
 					struct ll_error *err)
 {
-	struct ll_event_parser *parser = ll_event_parser_new();
-	struct seen *seen = NULL;
-	size_t n_seen = 0, cap_seen = 0, f, i;
+	struct dup_scan ds = { ll_event_parser_new(), cand, n_cand,
+			       NULL, 0, 0 };
 	enum ll_status rc = LL_OK;
+	size_t f, i;
 
-	if (!parser) {
+	if (!ds.parser)
 		rc = LL_NOMEM;
-		goto out;
-	}
-	for (f = 0; f < n_logs && rc == LL_OK; f++) {
-		struct reader r;
-
-		if (lseek(logs[f].fd, 0, SEEK_SET) != 0) {
-			rc = ll_error_set(err, LL_IO, logs[f].name, 0, NULL,
-					  "cannot re-read for the duplicate "
-					  "check: %s",
-					  strerror(errno));
-			break;
-		}
-		reader_init(&r, logs[f].fd, logs[f].name, block_bytes, NULL);
-		while (rc == LL_OK) {
-			char *data;
-			const char *p, *end;
-			size_t len;
-			long first, over, line;
-
-			rc = reader_next(&r, &data, &len, &first, &over, err);
-			if (rc != LL_OK || (!data && !over))
-				break;
-			p = data;
-			end = data ? data + len : NULL;
-			for (line = first; p < end && rc == LL_OK; line++) {
-				const char *nl = memchr(p, '\n',
-							(size_t)(end - p));
-				size_t n = (size_t)((nl ? nl : end) - p);
-				struct ll_event ev;
-				uint64_t h;
-
-				if (n > 0 && n <= LL_EVENT_LINE_BYTES_MAX &&
-				    ll_event_parse(parser, p, n, &ev, NULL) ==
-					    LL_OK) {
-					h = ll_event_id_hash(ev.id,
-							     strlen(ev.id));
-					if (bsearch(&h, cand, n_cand,
-						    sizeof(*cand), cmp_u64))
-						rc = seen_add(&seen, &n_seen,
-							      &cap_seen, ev.id,
-							      (uint32_t)f,
-							      line);
-				}
-				p = nl ? nl + 1 : end;
-			}
-			free(data);
-		}
-		reader_release(&r);
-	}
-	if (rc == LL_OK) {
-		if (n_seen > 1)
-			qsort(seen, n_seen, sizeof(*seen), cmp_seen);
-		for (i = 1; i < n_seen; i++) {
-			struct ll_error e;
-			size_t first = i - 1;
-
-			if (strcmp(seen[i].id, seen[i - 1].id) != 0)
-				continue;
-			while (first > 0 &&
-			       strcmp(seen[first - 1].id, seen[i].id) == 0)
-				first--;
-			ll_error_clear(&e);
-			e.code = LL_INVALID;
-			snprintf(e.source, sizeof(e.source), "%s",
-				 logs[seen[i].file].name);
-			e.line = seen[i].line;
-			snprintf(e.field, sizeof(e.field), "id");
-			snprintf(e.text, sizeof(e.text),
-				 "duplicate event id \"%.64s\" (first at "
-				 "%.200s:%ld)",
-				 seen[i].id, logs[seen[first].file].name,
-				 seen[first].line);
-			ll_tally_error(out, seen[i].file, &e);
-		}
-	}
-out:
+	for (f = 0; f < n_logs && rc == LL_OK; f++)
+		rc = dup_scan_log(&ds, &logs[f], (uint32_t)f, block_bytes,
+				  err);
+	if (rc == LL_OK)
+		dup_report(&ds, logs, out);
 	if (rc == LL_NOMEM)
 		ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 			     "out of memory in the duplicate check");
-	for (i = 0; i < n_seen; i++)
-		free(seen[i].id);
-	free(seen);
-	ll_event_parser_free(parser);
+	for (i = 0; i < ds.n_seen; i++)
+		free(ds.seen[i].id);
+	free(ds.seen);
+	ll_event_parser_free(ds.parser);
 	return rc;
 }
 
@@ -642,6 +716,74 @@ static enum ll_status check_duplicates(struct ll_log_input *logs,
 
 /* ---- entry point ------------------------------------------------------ */
 
+static void queue_init(struct queue *q)
+{
+	memset(q, 0, sizeof(*q));
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->not_empty, NULL);
+	pthread_cond_init(&q->not_full, NULL);
+}
+
+static void queue_destroy(struct queue *q)
+{
+	pthread_cond_destroy(&q->not_empty);
+	pthread_cond_destroy(&q->not_full);
+	pthread_mutex_destroy(&q->mu);
+}
+
+/*
+ * Start nthreads workers on q, each with its own parser and tally;
+ * *started says how many threads run (to be joined) even on failure.
+ */
+static enum ll_status workers_start(struct worker *w, int nthreads,
+				    struct queue *q,
+				    const struct ll_log_input *logs,
+				    const struct ll_tally *out, int *started)
+{
+	int i;
+
+	*started = 0;
+	for (i = 0; i < nthreads; i++) {
+		w[i].q = q;
+		w[i].logs = logs;
+		w[i].parser = ll_event_parser_new();
+		if (!w[i].parser ||
+		    ll_tally_init(&w[i].tally, out->ctx) != LL_OK)
+			return LL_NOMEM;
+		if (pthread_create(&w[i].th, NULL, worker_main, &w[i]) != 0) {
+			ll_tally_release(&w[i].tally);
+			return LL_INTERNAL;
+		}
+		(*started)++;
+	}
+	return LL_OK;
+}
+
+/*
+ * Merge the tallies of the started (and joined) workers into out while
+ * rc is LL_OK, and release every worker.  Returns the status of the run.
+ */
+static enum ll_status workers_finish(struct worker *w, int nthreads,
+				     int started, enum ll_status rc,
+				     struct ll_tally *out,
+				     struct ll_error *err)
+{
+	int i;
+
+	for (i = 0; i < started; i++) {
+		if (rc == LL_OK && w[i].rc != LL_OK)
+			rc = ll_error_set(err, w[i].rc, NULL, 0, NULL,
+					  "cannot tally the logs: %s",
+					  ll_strerror(w[i].rc));
+		if (rc == LL_OK)
+			rc = ll_tally_merge(out, &w[i].tally);
+		ll_tally_release(&w[i].tally);
+	}
+	for (i = 0; i < nthreads; i++)
+		ll_event_parser_free(w[i].parser);
+	return rc;
+}
+
 enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 			       const struct ll_pipeline_opts *opts,
 			       struct ll_tally *out, struct ll_error *err)
@@ -654,60 +796,34 @@ enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 						 : (ncpu > 0 ? (int)ncpu : 1);
 	size_t block = opts && opts->block_bytes ? opts->block_bytes
 						 : BLOCK_BYTES_DEFAULT;
-	enum ll_status rc = LL_OK;
-	int i, started = 0;
+	enum ll_status rc;
+	int i, started;
 	size_t f;
 
 	if (nthreads > THREADS_MAX)
 		nthreads = THREADS_MAX;
 	if (block > BLOCK_BYTES_MAX)
 		block = BLOCK_BYTES_MAX;
-	memset(&q, 0, sizeof(q));
-	pthread_mutex_init(&q.mu, NULL);
-	pthread_cond_init(&q.not_empty, NULL);
-	pthread_cond_init(&q.not_full, NULL);
+	queue_init(&q);
 	memset(&pr, 0, sizeof(pr));
 	pr.fn = opts ? opts->progress : NULL;
 	pr.user = opts ? opts->progress_user : NULL;
 	pr.total = pr.fn ? bytes_total(logs, n_logs) : 0;
 	progress_draw(&pr, 0);
 	w = calloc((size_t)nthreads, sizeof(*w));
-	if (!w)
+	if (!w) {
+		queue_destroy(&q);
 		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 				    "out of memory");
-	for (i = 0; i < nthreads; i++) {
-		w[i].q = &q;
-		w[i].logs = logs;
-		w[i].parser = ll_event_parser_new();
-		if (!w[i].parser ||
-		    ll_tally_init(&w[i].tally, out->ctx) != LL_OK) {
-			rc = LL_NOMEM;
-			break;
-		}
-		if (pthread_create(&w[i].th, NULL, worker_main, &w[i]) != 0) {
-			ll_tally_release(&w[i].tally);
-			rc = LL_INTERNAL;
-			break;
-		}
-		started++;
 	}
+	rc = workers_start(w, nthreads, &q, logs, out, &started);
 	for (f = 0; f < n_logs && rc == LL_OK; f++)
 		rc = read_log(&logs[f], (uint32_t)f, block, &q, out, &pr, err);
 	queue_close(&q);
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].th, NULL);
 	progress_draw(&pr, 1);
-	for (i = 0; i < started; i++) {
-		if (rc == LL_OK && w[i].rc != LL_OK)
-			rc = ll_error_set(err, w[i].rc, NULL, 0, NULL,
-					  "cannot tally the logs: %s",
-					  ll_strerror(w[i].rc));
-		if (rc == LL_OK)
-			rc = ll_tally_merge(out, &w[i].tally);
-		ll_tally_release(&w[i].tally);
-	}
-	for (i = 0; i < nthreads; i++)
-		ll_event_parser_free(w[i].parser);
+	rc = workers_finish(w, nthreads, started, rc, out, err);
 	free(w);
 	if (rc == LL_NOMEM || (rc != LL_OK && !err->text[0]))
 		ll_error_set(err, rc, NULL, 0, NULL, "%s", ll_strerror(rc));
@@ -715,8 +831,6 @@ enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 		rc = check_duplicates(logs, n_logs, block, out, err);
 	if (rc == LL_OK)
 		ll_tally_finish(out);
-	pthread_cond_destroy(&q.not_empty);
-	pthread_cond_destroy(&q.not_full);
-	pthread_mutex_destroy(&q.mu);
+	queue_destroy(&q);
 	return rc;
 }

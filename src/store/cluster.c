@@ -348,18 +348,13 @@ static bool discover_bindir(char *out, size_t out_size)
 
 /* ---- init ------------------------------------------------------------- */
 
-enum ll_status ll_cluster_init(struct ll_cluster *c, const char *home,
-			       const char *bindir, const char *run_as,
-			       struct ll_error *err)
+/* c->home: home made absolute, trailing slashes dropped, characters checked. */
+static enum ll_status init_home(struct ll_cluster *c, const char *home,
+				struct ll_error *err)
 {
-	char pg[PATH_MAX], target[PATH_MAX], cwd[PATH_MAX];
-	const char *env;
-	struct stat st;
-	ssize_t n;
+	char cwd[PATH_MAX];
 	size_t len;
 
-	assert(c && home);
-	memset(c, 0, sizeof(*c));
 	if (!home[0])
 		return ll_error_set(err, LL_IO, NULL, 0, NULL,
 				    "no data directory given");
@@ -385,8 +380,17 @@ enum ll_status ll_cluster_init(struct ll_cluster *c, const char *home,
 				    "(quotes, backslash, '$', '`', ',' or "
 				    "control characters); set LEDGERLINE_HOME "
 				    "to another directory");
+	return LL_OK;
+}
 
-	/* <home>/pg, or the real directory behind that symlink. */
+/* c->pgdata and what follows from it: <home>/pg, or the real directory
+ * behind that symlink. */
+static enum ll_status init_pgdata(struct ll_cluster *c, struct ll_error *err)
+{
+	char pg[PATH_MAX], target[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
 	if (!fmt_path(pg, sizeof(pg), "%s/pg", strcmp(c->home, "/") ? c->home
 								     : ""))
 		return ll_error_set(err, LL_IO, c->home, 0, NULL,
@@ -411,9 +415,15 @@ enum ll_status ll_cluster_init(struct ll_cluster *c, const char *home,
 	}
 	if (set_pgdata(c, pg, err) != LL_OK)
 		return err ? err->code : LL_IO;
+	return LL_OK;
+}
 
-	/* The binaries. */
-	env = getenv("LEDGERLINE_PG_BINDIR");
+/* c->bindir: the argument, else $LEDGERLINE_PG_BINDIR, else discovered. */
+static enum ll_status init_bindir(struct ll_cluster *c, const char *bindir,
+				  struct ll_error *err)
+{
+	const char *env = getenv("LEDGERLINE_PG_BINDIR");
+
 	if (bindir && bindir[0]) {
 		if (!fmt_path(c->bindir, sizeof(c->bindir), "%s", bindir))
 			return ll_error_set(err, LL_IO, bindir, 0, NULL,
@@ -435,20 +445,46 @@ enum ll_status ll_cluster_init(struct ll_cluster *c, const char *home,
 				    "no executable initdb and pg_ctl in "
 				    "'%s' (an absolute directory is needed)",
 				    c->bindir);
-
-	/* The server user, only meaningful as root. */
-	if (is_root()) {
-		env = getenv("LEDGERLINE_PG_USER");
-		if (run_as && run_as[0])
-			env = run_as;
-		else if (!env || !env[0])
-			env = getpwnam("postgres") ? "postgres" : "nobody";
-		if (!fmt_path(c->run_as, sizeof(c->run_as), "%s", env))
-			return ll_error_set(err, LL_IO, NULL, 0, NULL,
-					    "server user name '%s' too long",
-					    env);
-	}
 	return LL_OK;
+}
+
+/* c->run_as: the server user, only meaningful as root. */
+static enum ll_status init_run_as(struct ll_cluster *c, const char *run_as,
+				  struct ll_error *err)
+{
+	const char *env;
+
+	if (!is_root())
+		return LL_OK;
+	env = getenv("LEDGERLINE_PG_USER");
+	if (run_as && run_as[0])
+		env = run_as;
+	else if (!env || !env[0])
+		env = getpwnam("postgres") ? "postgres" : "nobody";
+	if (!fmt_path(c->run_as, sizeof(c->run_as), "%s", env))
+		return ll_error_set(err, LL_IO, NULL, 0, NULL,
+				    "server user name '%s' too long", env);
+	return LL_OK;
+}
+
+enum ll_status ll_cluster_init(struct ll_cluster *c, const char *home,
+			       const char *bindir, const char *run_as,
+			       struct ll_error *err)
+{
+	enum ll_status rc;
+
+	assert(c && home);
+	memset(c, 0, sizeof(*c));
+	rc = init_home(c, home, err);
+	if (rc != LL_OK)
+		return rc;
+	rc = init_pgdata(c, err);
+	if (rc != LL_OK)
+		return rc;
+	rc = init_bindir(c, bindir, err);
+	if (rc != LL_OK)
+		return rc;
+	return init_run_as(c, run_as, err);
 }
 
 /* ---- running programs ------------------------------------------------- */
@@ -826,41 +862,36 @@ static const char *log_line_core(const char *line)
 }
 
 /*
- * The last lines of the server log (at most LOG_TAIL_LINES, newest kept
- * first when they do not all fit), joined with " | ", for an error
- * message; only what was written from offset since on, when the log is
- * at least that long.  out is "" when there is no log.
+ * The end of the server log into buf (at most LOG_TAIL_BYTES, from offset
+ * since when the log is at least that long), one NUL-terminated string
+ * per line with control characters blanked.  Returns the bytes read (0
+ * when there is no log) and the offset they start at in *from.
  */
-static void log_tail(const struct ll_cluster *c, off_t since, char *out,
-		     size_t out_size)
+static size_t log_read_end(const struct ll_cluster *c, off_t since,
+			   char buf[LOG_TAIL_BYTES + 1], off_t *from)
 {
-	char path[PATH_MAX], buf[LOG_TAIL_BYTES + 1];
-	const char *lines[LOG_TAIL_LINES];
+	char path[PATH_MAX];
 	struct stat st;
-	size_t len, i, o, n_lines = 0, used = 0, need, first;
+	size_t len, i;
 	ssize_t n;
-	off_t from;
-	char *p;
 	int fd;
 
-	assert(out_size > 0);
-	out[0] = '\0';
 	if (log_path(c, path, sizeof(path), NULL) != LL_OK)
-		return;
+		return 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return 0;
 	if (fstat(fd, &st) != 0) {
 		(void)close(fd);
-		return;
+		return 0;
 	}
-	from = st.st_size > LOG_TAIL_BYTES ? st.st_size - LOG_TAIL_BYTES : 0;
-	if (since > from && since <= st.st_size)
-		from = since;	/* only what this attempt wrote */
-	n = pread(fd, buf, LOG_TAIL_BYTES, from);
+	*from = st.st_size > LOG_TAIL_BYTES ? st.st_size - LOG_TAIL_BYTES : 0;
+	if (since > *from && since <= st.st_size)
+		*from = since;	/* only what this attempt wrote */
+	n = pread(fd, buf, LOG_TAIL_BYTES, *from);
 	(void)close(fd);
 	if (n <= 0)
-		return;
+		return 0;
 	len = (size_t)n;
 	buf[len] = '\0';
 	for (i = 0; i < len; i++)	/* one string per line, no controls */
@@ -868,9 +899,21 @@ static void log_tail(const struct ll_cluster *c, off_t since, char *out,
 			buf[i] = '\0';
 		else if ((unsigned char)buf[i] < 0x20)
 			buf[i] = ' ';
-	/* Walk back over complete lines (the first may be cut: skip it). */
-	first = from > 0 && from != since ? strlen(buf) + 1 : 0;
-	p = buf + len;
+	return len;
+}
+
+/*
+ * Walk back from buf + len over the complete lines starting at or after
+ * buf + first, keeping (newest first) the cores of at most LOG_TAIL_LINES
+ * non-blank ones that fit, joined, in out_size bytes.  Returns how many.
+ */
+static size_t log_pick_lines(char *buf, size_t len, size_t first,
+			     const char *lines[LOG_TAIL_LINES],
+			     size_t out_size)
+{
+	size_t n_lines = 0, used = 0, need;
+	char *p = buf + len;
+
 	while (p > buf + first && n_lines < LOG_TAIL_LINES) {
 		char *start = p - 1;
 
@@ -890,6 +933,31 @@ static void log_tail(const struct ll_cluster *c, off_t since, char *out,
 		if (start == buf + first)
 			break;
 	}
+	return n_lines;
+}
+
+/*
+ * The last lines of the server log (at most LOG_TAIL_LINES, newest kept
+ * first when they do not all fit), joined with " | ", for an error
+ * message; only what was written from offset since on, when the log is
+ * at least that long.  out is "" when there is no log.
+ */
+static void log_tail(const struct ll_cluster *c, off_t since, char *out,
+		     size_t out_size)
+{
+	char buf[LOG_TAIL_BYTES + 1];
+	const char *lines[LOG_TAIL_LINES];
+	size_t len, i, o, n_lines, first;
+	off_t from = 0;
+
+	assert(out_size > 0);
+	out[0] = '\0';
+	len = log_read_end(c, since, buf, &from);
+	if (len == 0)
+		return;
+	/* Walk back over complete lines (the first may be cut: skip it). */
+	first = from > 0 && from != since ? strlen(buf) + 1 : 0;
+	n_lines = log_pick_lines(buf, len, first, lines, out_size);
 	/* Oldest first. */
 	for (o = 0, i = n_lines; i > 0; i--) {
 		const char *q = lines[i - 1];
@@ -1168,19 +1236,19 @@ static enum ll_status short_hash(const char *s, char out[17],
 }
 
 /*
- * The server user cannot reach <home>: put the cluster under
- * /var/lib/ledgerline/clusters and link <home>/pg and <home>/pg.log to it.
+ * The fallback directory for c->home, /var/lib/ledgerline/clusters/<hash>,
+ * made (parents passable, the directory the server user's, 0700) and
+ * checked reachable by the server user; its path in target.
  */
-static enum ll_status place_fallback(struct ll_cluster *c,
-				     const struct runas *ra,
-				     struct ll_error *err)
+static enum ll_status fallback_dir(const struct ll_cluster *c,
+				   const struct runas *ra,
+				   char target[PATH_MAX],
+				   struct ll_error *err)
 {
-	char real[PATH_MAX], hash[17], target[PATH_MAX], link[PATH_MAX];
-	char logp[PATH_MAX];
+	char real[PATH_MAX], hash[17];
 	struct stat st;
 	enum ll_status rc;
 	bool ok;
-	int fd;
 
 	if (!realpath(c->home, real))
 		return ll_error_set(err, LL_IO, c->home, 0, NULL,
@@ -1188,8 +1256,7 @@ static enum ll_status place_fallback(struct ll_cluster *c,
 	rc = short_hash(real, hash, err);
 	if (rc != LL_OK)
 		return rc;
-	if (!fmt_path(target, sizeof(target), "%s/%s", FALLBACK_CLUSTERS,
-		      hash))
+	if (!fmt_path(target, PATH_MAX, "%s/%s", FALLBACK_CLUSTERS, hash))
 		return ll_error_set(err, LL_INTERNAL, NULL, 0, NULL,
 				    "path too long");
 	rc = mkdir_p(FALLBACK_CLUSTERS, 0711, err);
@@ -1217,6 +1284,19 @@ static enum ll_status place_fallback(struct ll_cluster *c,
 		return ll_error_set(err, LL_IO, target, 0, NULL,
 				    "server user '%s' cannot reach its "
 				    "cluster directory", c->run_as);
+	return LL_OK;
+}
+
+/*
+ * <home>/pg linked to target, and "<target>.log" created (the server
+ * user's) with <home>/pg.log linked to it.
+ */
+static enum ll_status fallback_links(const struct ll_cluster *c,
+				     const struct runas *ra,
+				     const char *target, struct ll_error *err)
+{
+	char link[PATH_MAX], logp[PATH_MAX];
+	int fd;
 
 	if (!fmt_path(link, sizeof(link), "%s/pg", c->home) ||
 	    !fmt_path(logp, sizeof(logp), "%s.log", target))
@@ -1248,6 +1328,26 @@ static enum ll_status place_fallback(struct ll_cluster *c,
 		return ll_error_set(err, LL_IO, link, 0, NULL,
 				    "cannot link to '%s': %s", logp,
 				    strerror(errno));
+	return LL_OK;
+}
+
+/*
+ * The server user cannot reach <home>: put the cluster under
+ * /var/lib/ledgerline/clusters and link <home>/pg and <home>/pg.log to it.
+ */
+static enum ll_status place_fallback(struct ll_cluster *c,
+				     const struct runas *ra,
+				     struct ll_error *err)
+{
+	char target[PATH_MAX];
+	enum ll_status rc;
+
+	rc = fallback_dir(c, ra, target, err);
+	if (rc != LL_OK)
+		return rc;
+	rc = fallback_links(c, ra, target, err);
+	if (rc != LL_OK)
+		return rc;
 	return set_pgdata(c, target, err);
 }
 
@@ -1276,35 +1376,27 @@ static enum ll_status fallback_reuse(const struct ll_cluster *c,
 }
 
 /*
- * Make sure an initialised cluster exists (under the lock): follow or
- * create <home>/pg, wipe a half-made one, initdb.
+ * Follow <home>/pg as it is now (another process may have made it since
+ * ll_cluster_init) and point c at it; *is_link says it was a symlink.
  */
-static enum ll_status place_cluster(struct ll_cluster *c,
-				    const struct runas *ra,
-				    struct ll_error *err)
+static enum ll_status follow_pg(struct ll_cluster *c, bool *is_link,
+				struct ll_error *err)
 {
-	char pg[PATH_MAX], target[PATH_MAX], marker[PATH_MAX];
-	char version[PATH_MAX];
+	char pg[PATH_MAX], target[PATH_MAX];
 	struct stat st;
-	char parent[PATH_MAX], *slash;
-	bool have_pg, is_link, marked, reach, reused;
-	enum ll_status rc;
+	bool have_pg;
 	ssize_t n;
-	int fd;
 
-	if (!fmt_path(pg, sizeof(pg), "%s/pg", c->home) ||
-	    !fmt_path(marker, sizeof(marker), "%s/%s", c->home, MARKER_NAME))
+	*is_link = false;
+	if (!fmt_path(pg, sizeof(pg), "%s/pg", c->home))
 		return ll_error_set(err, LL_IO, c->home, 0, NULL,
 				    "path too long");
-
-	/* Follow <home>/pg as it is now (another process may have made it
-	 * since ll_cluster_init). */
 	have_pg = lstat(pg, &st) == 0;
 	if (!have_pg && errno != ENOENT)
 		return ll_error_set(err, LL_IO, pg, 0, NULL, "cannot stat: %s",
 				    strerror(errno));
-	is_link = have_pg && S_ISLNK(st.st_mode);
-	if (is_link) {
+	*is_link = have_pg && S_ISLNK(st.st_mode);
+	if (*is_link) {
 		n = readlink(pg, target, sizeof(target) - 1);
 		if (n < 0 || (size_t)n >= sizeof(target) - 1)
 			return ll_error_set(err, LL_IO, pg, 0, NULL,
@@ -1321,42 +1413,46 @@ static enum ll_status place_cluster(struct ll_cluster *c,
 		return ll_error_set(err, LL_IO, pg, 0, NULL,
 				    "is neither a directory nor a symlink");
 	}
-	rc = set_pgdata(c, pg, err);
+	return set_pgdata(c, pg, err);
+}
+
+/*
+ * A fresh cluster, as root, at <home>/pg itself: when the server user
+ * cannot reach it, move to the fallback location; *reused when a cluster
+ * made for this home was already there.
+ */
+static enum ll_status place_reachable(struct ll_cluster *c,
+				      const struct runas *ra,
+				      const char *marker, bool *reused,
+				      struct ll_error *err)
+{
+	enum ll_status rc;
+	bool reach;
+
+	*reused = false;
+	rc = server_can_reach(ra, c->home, &reach, err);
+	if (rc != LL_OK || reach)
+		return rc;
+	if (rmdir(c->pgdata) != 0 && errno != ENOENT)
+		return ll_error_set(err, LL_IO, c->pgdata, 0, NULL,
+				    "cannot remove: %s", strerror(errno));
+	rc = place_fallback(c, ra, err);
 	if (rc != LL_OK)
 		return rc;
+	return fallback_reuse(c, marker, reused, err);
+}
 
-	if (!fmt_path(version, sizeof(version), "%s/PG_VERSION", c->pgdata))
-		return ll_error_set(err, LL_IO, c->pgdata, 0, NULL,
-				    "path too long");
-	marked = path_exists(marker);
-	if (path_exists(version) && !marked)
-		return LL_OK;	/* made before */
-
-	/* Half-made by a process that died: start over. */
-	if (stat(c->pgdata, &st) == 0 && S_ISDIR(st.st_mode)) {
-		rc = clear_dir(c->pgdata, err);
-		if (rc != LL_OK)
-			return rc;
-	}
-
-	/* A fresh cluster: can the server user reach <home>/pg? */
-	if (ra->drop && !is_link) {
-		rc = server_can_reach(ra, c->home, &reach, err);
-		if (rc != LL_OK)
-			return rc;
-		if (!reach) {
-			if (rmdir(c->pgdata) != 0 && errno != ENOENT)
-				return ll_error_set(err, LL_IO, c->pgdata, 0,
-						    NULL, "cannot remove: %s",
-						    strerror(errno));
-			rc = place_fallback(c, ra, err);
-			if (rc != LL_OK)
-				return rc;
-			rc = fallback_reuse(c, marker, &reused, err);
-			if (rc != LL_OK || reused)
-				return rc;
-		}
-	}
+/*
+ * The marker, the directories above pgdata (passable by the server user
+ * when root makes them) and pgdata itself, the server user's when root.
+ */
+static enum ll_status make_pgdata(const struct ll_cluster *c,
+				  const struct runas *ra, const char *marker,
+				  struct ll_error *err)
+{
+	char parent[PATH_MAX], *slash;
+	enum ll_status rc;
+	int fd;
 
 	fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 || close(fd) != 0)
@@ -1384,6 +1480,53 @@ static enum ll_status place_cluster(struct ll_cluster *c,
 		return ll_error_set(err, LL_IO, c->pgdata, 0, NULL,
 				    "cannot hand to server user '%s': %s",
 				    c->run_as, strerror(errno));
+	return LL_OK;
+}
+
+/*
+ * Make sure an initialised cluster exists (under the lock): follow or
+ * create <home>/pg, wipe a half-made one, initdb.
+ */
+static enum ll_status place_cluster(struct ll_cluster *c,
+				    const struct runas *ra,
+				    struct ll_error *err)
+{
+	char marker[PATH_MAX], version[PATH_MAX];
+	struct stat st;
+	bool is_link, marked, reused;
+	enum ll_status rc;
+
+	if (!fmt_path(marker, sizeof(marker), "%s/%s", c->home, MARKER_NAME))
+		return ll_error_set(err, LL_IO, c->home, 0, NULL,
+				    "path too long");
+	rc = follow_pg(c, &is_link, err);
+	if (rc != LL_OK)
+		return rc;
+
+	if (!fmt_path(version, sizeof(version), "%s/PG_VERSION", c->pgdata))
+		return ll_error_set(err, LL_IO, c->pgdata, 0, NULL,
+				    "path too long");
+	marked = path_exists(marker);
+	if (path_exists(version) && !marked)
+		return LL_OK;	/* made before */
+
+	/* Half-made by a process that died: start over. */
+	if (stat(c->pgdata, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = clear_dir(c->pgdata, err);
+		if (rc != LL_OK)
+			return rc;
+	}
+
+	/* A fresh cluster: can the server user reach <home>/pg? */
+	if (ra->drop && !is_link) {
+		rc = place_reachable(c, ra, marker, &reused, err);
+		if (rc != LL_OK || reused)
+			return rc;
+	}
+
+	rc = make_pgdata(c, ra, marker, err);
+	if (rc != LL_OK)
+		return rc;
 	rc = make_cluster(c, ra, err);
 	if (rc != LL_OK)
 		return rc;

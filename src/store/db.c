@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledgerline/buf.h"
 #include "ledgerline/cluster.h"
 #include "ledgerline/digest.h"
 #include "ledgerline/jsonx.h"
@@ -38,12 +39,31 @@ enum ll_status ll_db_error(struct ll_error *err, const char *what,
 	char buf[LL_ERROR_TEXT_MAX];
 	size_t n;
 
-	snprintf(buf, sizeof(buf), "%s", msg ? msg : "");
+	ll_str_copy_cut(buf, sizeof(buf), msg ? msg : "");
 	n = strlen(buf);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
 	return ll_error_set(err, LL_DB, NULL, 0, NULL, "%s: %s", what,
 			    n ? buf : "unknown database error");
+}
+
+enum ll_status ll_db_field(char *dst, size_t dst_size, const char *value,
+			   const char *column, struct ll_error *err)
+{
+	if (ll_str_copy(dst, dst_size, value))
+		return LL_OK;
+	return ll_error_set(err, LL_DB, NULL, 0, NULL,
+			    "stored %s is %zu bytes, more than the %zu "
+			    "it may have", column, strlen(value),
+			    dst_size - 1);
+}
+
+enum ll_status ll_db_value(const PGresult *res, int row, int col,
+			   const char *column, char *dst, size_t dst_size,
+			   struct ll_error *err)
+{
+	return ll_db_field(dst, dst_size, PQgetvalue(res, row, col), column,
+			   err);
 }
 
 /*
@@ -150,10 +170,11 @@ enum ll_status ll_db_open(struct ll_db *db, const struct ll_config *cfg,
 	db->conn = NULL;
 	db->where[0] = '\0';
 	if (cfg->dsn[0]) {
-		snprintf(dsn, sizeof(dsn), "%s",
-			 role == LL_DB_ADMIN && cfg->admin_dsn[0]
-				 ? cfg->admin_dsn
-				 : cfg->dsn);
+		/* a configuration value always fits (LL_CONFIG_VALUE_MAX) */
+		LL_ENSURE(ll_str_copy(dsn, sizeof(dsn),
+				      role == LL_DB_ADMIN && cfg->admin_dsn[0]
+					      ? cfg->admin_dsn
+					      : cfg->dsn));
 		ll_db_describe_dsn(dsn, db->where, sizeof(db->where));
 	} else {
 		struct ll_cluster c;
@@ -501,24 +522,14 @@ out:
 	return s;
 }
 
-enum ll_status ll_db_registry_store(struct ll_db *db,
-				    const struct ll_registry *reg,
-				    const struct ll_load_file *files,
-				    size_t n_files,
-				    struct ll_load_counts *counts,
-				    int64_t *load_id, struct ll_error *err)
+/* Count what reg holds that is not stored yet; returns how many records
+ * to write (added or changed). */
+static size_t count_changes(const struct ll_registry *reg,
+			    struct ll_load_counts *counts)
 {
-	static const char SQL_INSERT[] =
-		"INSERT INTO ledgerline.registry_record "
-		"(kind, id, version, sha256, body, load_id) "
-		"VALUES ($1, $2, $3::integer, $4, $5::jsonb, $6::bigint)";
-	char load_id_s[32] = "";
 	size_t i, todo = 0;
 	int k;
-	enum ll_status rc = LL_OK;
 
-	memset(counts, 0, sizeof(*counts));
-	*load_id = 0;
 	for (k = 0; k < LL_REC_KIND_COUNT; k++) {
 		enum ll_record_kind kind = (enum ll_record_kind)k;
 
@@ -537,28 +548,52 @@ enum ll_status ll_db_registry_store(struct ll_db *db,
 		}
 		todo += counts->added[k] + counts->changed[k];
 	}
-	if (todo == 0)
-		return LL_OK;
-	{
-		char *fj = files_json(files, n_files);
-		const char *params[1] = { fj };
-		PGresult *res;
+	return todo;
+}
 
-		if (!fj)
-			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-					    "out of memory");
-		res = ll_db_exec(db, "cannot record the load",
-				  "INSERT INTO ledgerline.load (files) "
-				  "VALUES ($1::jsonb) RETURNING load_id",
-				  1, params, PGRES_TUPLES_OK, 1, err);
-		free(fj);
-		if (!res)
-			return LL_DB;
-		snprintf(load_id_s, sizeof(load_id_s), "%s",
-			 PQgetvalue(res, 0, 0));
+/* Record the load and its files; its id as text in load_id_s. */
+static enum ll_status record_load(struct ll_db *db,
+				  const struct ll_load_file *files,
+				  size_t n_files, char *load_id_s,
+				  size_t load_id_size, int64_t *load_id,
+				  struct ll_error *err)
+{
+	char *fj = files_json(files, n_files);
+	const char *params[1] = { fj };
+	enum ll_status rc;
+	PGresult *res;
+
+	if (!fj)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	res = ll_db_exec(db, "cannot record the load",
+			  "INSERT INTO ledgerline.load (files) "
+			  "VALUES ($1::jsonb) RETURNING load_id",
+			  1, params, PGRES_TUPLES_OK, 1, err);
+	free(fj);
+	if (!res)
+		return LL_DB;
+	rc = ll_db_value(res, 0, 0, "load_id", load_id_s, load_id_size, err);
+	if (rc == LL_OK)
 		*load_id = strtoll(load_id_s, NULL, 10);
-		PQclear(res);
-	}
+	PQclear(res);
+	return rc;
+}
+
+/* Insert each added or changed record of reg as its next version. */
+static enum ll_status store_records(struct ll_db *db,
+				    const struct ll_registry *reg,
+				    const char *load_id_s,
+				    struct ll_error *err)
+{
+	static const char SQL_INSERT[] =
+		"INSERT INTO ledgerline.registry_record "
+		"(kind, id, version, sha256, body, load_id) "
+		"VALUES ($1, $2, $3::integer, $4, $5::jsonb, $6::bigint)";
+	enum ll_status rc = LL_OK;
+	size_t i;
+	int k;
+
 	for (k = 0; k < LL_REC_KIND_COUNT && rc == LL_OK; k++) {
 		enum ll_record_kind kind = (enum ll_record_kind)k;
 
@@ -591,6 +626,27 @@ enum ll_status ll_db_registry_store(struct ll_db *db,
 		}
 	}
 	return rc;
+}
+
+enum ll_status ll_db_registry_store(struct ll_db *db,
+				    const struct ll_registry *reg,
+				    const struct ll_load_file *files,
+				    size_t n_files,
+				    struct ll_load_counts *counts,
+				    int64_t *load_id, struct ll_error *err)
+{
+	char load_id_s[32] = "";
+	enum ll_status rc;
+
+	memset(counts, 0, sizeof(*counts));
+	*load_id = 0;
+	if (count_changes(reg, counts) == 0)
+		return LL_OK;
+	rc = record_load(db, files, n_files, load_id_s, sizeof(load_id_s),
+			 load_id, err);
+	if (rc != LL_OK)
+		return rc;
+	return store_records(db, reg, load_id_s, err);
 }
 
 /* ---- COPY ------------------------------------------------------------- */

@@ -16,6 +16,19 @@ enum ll_status ll_db_error(struct ll_error *err, const char *what,
 			   const char *msg);
 
 /*
+ * Copy value, read from (or bound for) column, into dst of dst_size
+ * bytes.  A value that does not fit is an LL_DB error naming column (the
+ * database holds what ledgerline never writes), never a shortened copy.
+ */
+enum ll_status ll_db_field(char *dst, size_t dst_size, const char *value,
+			   const char *column, struct ll_error *err);
+
+/* ll_db_field of the value at (row, col) of res. */
+enum ll_status ll_db_value(const PGresult *res, int row, int col,
+			   const char *column, char *dst, size_t dst_size,
+			   struct ll_error *err);
+
+/*
  * Run sql with text parameters (NULL entries are SQL NULLs).  expect is
  * PGRES_COMMAND_OK or PGRES_TUPLES_OK; for tuples, ncols is the expected
  * column count.  Returns the result (caller PQclear's) or NULL with err

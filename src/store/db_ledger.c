@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledgerline/buf.h"
 #include "ledgerline/digest.h"
 #include "ledgerline/ident.h"
 #include "ledgerline/run.h"
@@ -54,7 +55,7 @@ static void jentry_release(struct jentry *e)
 
 static enum ll_status jentry_add(struct jentry *e, const char *party,
 				 const char *kind, const char *currency,
-				 int64_t amount)
+				 int64_t amount, struct ll_error *err)
 {
 	struct jline *l;
 
@@ -63,15 +64,21 @@ static enum ll_status jentry_add(struct jentry *e, const char *party,
 		struct jline *nv = realloc(e->lines, ncap * sizeof(*nv));
 
 		if (!nv)
-			return LL_NOMEM;
+			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					    "out of memory");
 		e->lines = nv;
 		e->cap = ncap;
 	}
-	l = &e->lines[e->n++];
-	snprintf(l->party, sizeof(l->party), "%s", party);
-	snprintf(l->kind, sizeof(l->kind), "%s", kind);
-	snprintf(l->currency, sizeof(l->currency), "%s", currency);
+	l = &e->lines[e->n];
+	if (ll_db_field(l->party, sizeof(l->party), party, "party", err) !=
+		    LL_OK ||
+	    ll_db_field(l->kind, sizeof(l->kind), kind, "kind", err) !=
+		    LL_OK ||
+	    ll_db_field(l->currency, sizeof(l->currency), currency,
+			"currency", err) != LL_OK)
+		return LL_DB;
 	l->amount = amount;
+	e->n++;
 	return LL_OK;
 }
 
@@ -120,6 +127,7 @@ enum ll_status ll_db_current_posting(struct ll_db *db, const char *licensee,
 				     struct ll_error *err)
 {
 	const char *params[3] = { licensee, first, last };
+	enum ll_status rc;
 	PGresult *res;
 
 	memset(cur, 0, sizeof(*cur));
@@ -143,8 +151,12 @@ enum ll_status ll_db_current_posting(struct ll_db *db, const char *licensee,
 	if (PQntuples(res) == 1) {
 		cur->exists = true;
 		cur->posting_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		snprintf(cur->run_id, sizeof(cur->run_id), "%s",
-			 PQgetvalue(res, 0, 1));
+		rc = ll_db_value(res, 0, 1, "run_id", cur->run_id,
+				 sizeof(cur->run_id), err);
+		if (rc != LL_OK) {
+			PQclear(res);
+			return rc;
+		}
 		cur->run_json = strdup(PQgetvalue(res, 0, 2));
 		if (!cur->run_json) {
 			PQclear(res);
@@ -183,10 +195,15 @@ enum ll_status ll_db_run_party_amounts(struct ll_db *db, const char *run_id,
 				    "out of memory");
 	}
 	for (i = 0; i < rows; i++) {
-		snprintf((*out)[i].party, sizeof((*out)[i].party), "%s",
-			 PQgetvalue(res, i, 0));
-		snprintf((*out)[i].currency, sizeof((*out)[i].currency), "%s",
-			 PQgetvalue(res, i, 1));
+		if (ll_db_value(res, i, 0, "party", (*out)[i].party,
+				sizeof((*out)[i].party), err) != LL_OK ||
+		    ll_db_value(res, i, 1, "currency", (*out)[i].currency,
+				sizeof((*out)[i].currency), err) != LL_OK) {
+			PQclear(res);
+			free(*out);
+			*out = NULL;
+			return LL_DB;
+		}
 		(*out)[i].minor = strtoll(PQgetvalue(res, i, 2), NULL, 10);
 	}
 	*n = (size_t)rows;
@@ -225,6 +242,7 @@ static enum ll_status account_id(struct ll_db *db, struct acct_cache *cache,
 	char key[160];
 	size_t i;
 	PGresult *res;
+	enum ll_status rc;
 
 	snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", party, kind, currency);
 	if (ll_strmap_get(&cache->ix, key, &i)) {
@@ -249,8 +267,10 @@ static enum ll_status account_id(struct ll_db *db, struct acct_cache *cache,
 				    "account for %s %s %s not found", party,
 				    kind, currency);
 	}
-	snprintf(out, 32, "%s", PQgetvalue(res, 0, 0));
+	rc = ll_db_value(res, 0, 0, "account_id", out, 32, err);
 	PQclear(res);
+	if (rc != LL_OK)
+		return rc;
 	if (cache->n == cache->cap) {
 		size_t ncap = cache->cap ? cache->cap * 2 : 64;
 		char **nk = realloc(cache->keys, ncap * sizeof(*nk));
@@ -282,15 +302,19 @@ static enum ll_status account_id(struct ll_db *db, struct acct_cache *cache,
 	return LL_OK;
 }
 
-static void set_posting(struct jentry *e, const char *run_id,
-			const char *period, int64_t supersedes,
-			const char *json_sha)
+static enum ll_status set_posting(struct jentry *e, const char *run_id,
+				  const char *period, int64_t supersedes,
+				  const char *json_sha, struct ll_error *err)
 {
-	snprintf(e->posting_run, sizeof(e->posting_run), "%s", run_id);
-	snprintf(e->period, sizeof(e->period), "%s", period);
 	e->supersedes = supersedes;
-	snprintf(e->run_json_sha256, sizeof(e->run_json_sha256), "%s",
-		 json_sha);
+	if (ll_db_field(e->posting_run, sizeof(e->posting_run), run_id,
+			"run_id", err) != LL_OK ||
+	    ll_db_field(e->period, sizeof(e->period), period, "period",
+			err) != LL_OK ||
+	    ll_db_field(e->run_json_sha256, sizeof(e->run_json_sha256),
+			json_sha, "run_json_sha256", err) != LL_OK)
+		return LL_DB;
+	return LL_OK;
 }
 
 /* Insert e's row (entry_id assigned here) chained after *prev; *prev
@@ -398,6 +422,7 @@ static enum ll_status load_entries(struct ll_db *db, int64_t posting_id,
 {
 	char pid[32];
 	const char *params[1] = { pid };
+	enum ll_status rc = LL_OK;
 	PGresult *res;
 	int i, rows;
 
@@ -430,19 +455,24 @@ static enum ll_status load_entries(struct ll_db *db, int64_t posting_id,
 			e = &(*out)[(*n)++];
 			e->reverses = id;
 			snprintf(e->kind, sizeof(e->kind), "reversal");
-			snprintf(e->run_id, sizeof(e->run_id), "%s",
-				 PQgetvalue(res, i, 1));
-			snprintf(e->licence, sizeof(e->licence), "%s",
-				 PQgetvalue(res, i, 2));
+			rc = ll_db_value(res, i, 1, "run_id", e->run_id,
+					 sizeof(e->run_id), err);
+			if (rc == LL_OK)
+				rc = ll_db_value(res, i, 2, "licence",
+						 e->licence,
+						 sizeof(e->licence), err);
 		}
 		e = &(*out)[*n - 1];
-		if (jentry_add(e, PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
-			       PQgetvalue(res, i, 5),
-			       -strtoll(PQgetvalue(res, i, 6), NULL, 10)) !=
-		    LL_OK) {
+		if (rc == LL_OK)
+			rc = jentry_add(e, PQgetvalue(res, i, 3),
+					PQgetvalue(res, i, 4),
+					PQgetvalue(res, i, 5),
+					-strtoll(PQgetvalue(res, i, 6), NULL,
+						 10),
+					err);
+		if (rc != LL_OK) {
 			PQclear(res);
-			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-					    "out of memory");
+			return rc;
 		}
 	}
 	PQclear(res);
@@ -452,7 +482,7 @@ static enum ll_status load_entries(struct ll_db *db, int64_t posting_id,
 /* The entry posting licence total lt of run r. */
 static enum ll_status run_entry(const struct ll_run *r,
 				const struct ll_licence_total *lt,
-				struct jentry *e)
+				struct jentry *e, struct ll_error *err)
 {
 	const struct ll_registry *reg = r->reg;
 	const struct ll_licence *lic = &reg->licences.v[lt->licence];
@@ -460,10 +490,13 @@ static enum ll_status run_entry(const struct ll_run *r,
 	size_t i, k;
 
 	snprintf(e->kind, sizeof(e->kind), "posting");
-	snprintf(e->run_id, sizeof(e->run_id), "%s", r->id);
-	snprintf(e->licence, sizeof(e->licence), "%s", lic->id);
+	if (ll_db_field(e->run_id, sizeof(e->run_id), r->id, "run_id", err) !=
+		    LL_OK ||
+	    ll_db_field(e->licence, sizeof(e->licence), lic->id, "licence",
+			err) != LL_OK)
+		return LL_DB;
 	rc = jentry_add(e, lic->licensee, "licensee_payable", lic->currency,
-			-lt->minor);
+			-lt->minor, err);
 	for (i = 0; i < r->st.n_parties && rc == LL_OK; i++) {
 		const struct ll_party_total *pt = &r->st.parties[i];
 		int64_t receivable = 0, unallocated = 0;
@@ -482,11 +515,11 @@ static enum ll_status run_entry(const struct ll_run *r,
 		if (receivable)
 			rc = jentry_add(e, reg->parties.v[pt->party].id,
 					"party_receivable", lic->currency,
-					receivable);
+					receivable, err);
 		if (rc == LL_OK && unallocated)
 			rc = jentry_add(e, reg->parties.v[pt->party].id,
 					"unallocated_receivable", lic->currency,
-					unallocated);
+					unallocated, err);
 	}
 	return rc;
 }
@@ -509,6 +542,7 @@ struct post_job {
 static enum ll_status journal_head(struct ll_db *db, char prev[65],
 				   struct ll_error *err)
 {
+	enum ll_status rc;
 	PGresult *res;
 
 	res = ll_db_exec(db, "cannot lock the journal",
@@ -524,10 +558,11 @@ static enum ll_status journal_head(struct ll_db *db, char prev[65],
 			 0, NULL, PGRES_TUPLES_OK, 1, err);
 	if (!res)
 		return LL_DB;
-	snprintf(prev, 65, "%s",
-		 PQntuples(res) ? PQgetvalue(res, 0, 0) : GENESIS);
+	rc = ll_db_field(prev, 65,
+			 PQntuples(res) ? PQgetvalue(res, 0, 0) : GENESIS,
+			 "hash", err);
 	PQclear(res);
-	return LL_OK;
+	return rc;
 }
 
 /* Insert the posting row of the run; its id into j->posting_id. */
@@ -579,8 +614,8 @@ static enum ll_status build_entries(struct ll_db *db, struct post_job *j,
 		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "out of memory");
 	for (i = 0; i < j->n_rev && rc == LL_OK; i++) {
 		j->rev[i].posting_id = j->posting_id;
-		set_posting(&j->rev[i], r->id, j->period, j->supersedes,
-			    j->json_sha);
+		rc = set_posting(&j->rev[i], r->id, j->period, j->supersedes,
+				 j->json_sha, err);
 		j->all[j->n_all++] = &j->rev[i];
 	}
 	for (i = 0; i < r->st.n_lic && rc == LL_OK; i++) {
@@ -589,10 +624,10 @@ static enum ll_status build_entries(struct ll_db *db, struct post_job *j,
 		if (r->st.lic[i].minor == 0)
 			continue;
 		e->posting_id = j->posting_id;
-		set_posting(e, r->id, j->period, j->supersedes, j->json_sha);
-		rc = run_entry(r, &r->st.lic[i], e);
-		if (rc == LL_NOMEM)
-			ll_error_set(err, rc, NULL, 0, NULL, "out of memory");
+		rc = set_posting(e, r->id, j->period, j->supersedes,
+				 j->json_sha, err);
+		if (rc == LL_OK)
+			rc = run_entry(r, &r->st.lic[i], e, err);
 		j->n_fwd++;
 		j->all[j->n_all++] = e;
 	}
@@ -721,9 +756,14 @@ enum ll_status ll_db_load_statements(struct ll_db *db, int64_t posting_id,
 	for (i = 0; i < rows; i++) {
 		struct ll_stored_statement *s = &(*v)[i];
 
-		snprintf(s->party, sizeof(s->party), "%s", PQgetvalue(res, i, 0));
-		snprintf(s->sha256, sizeof(s->sha256), "%s",
-			 PQgetvalue(res, i, 1));
+		if (ll_db_value(res, i, 0, "party", s->party,
+				sizeof(s->party), err) != LL_OK ||
+		    ll_db_value(res, i, 1, "sha256", s->sha256,
+				sizeof(s->sha256), err) != LL_OK) {
+			*n = (size_t)i;
+			PQclear(res);
+			return LL_DB;
+		}
 		s->envelope = strdup(PQgetvalue(res, i, 2));
 		if (!s->envelope) {
 			*n = (size_t)i;
@@ -768,10 +808,17 @@ enum ll_status ll_db_balances(struct ll_db *db, const char *party,
 	for (i = 0; i < rows; i++) {
 		struct ll_balance_row *b = &(*out)[i];
 
-		snprintf(b->party, sizeof(b->party), "%s", PQgetvalue(res, i, 0));
-		snprintf(b->kind, sizeof(b->kind), "%s", PQgetvalue(res, i, 1));
-		snprintf(b->currency, sizeof(b->currency), "%s",
-			 PQgetvalue(res, i, 2));
+		if (ll_db_value(res, i, 0, "party", b->party,
+				sizeof(b->party), err) != LL_OK ||
+		    ll_db_value(res, i, 1, "kind", b->kind, sizeof(b->kind),
+				err) != LL_OK ||
+		    ll_db_value(res, i, 2, "currency", b->currency,
+				sizeof(b->currency), err) != LL_OK) {
+			PQclear(res);
+			free(*out);
+			*out = NULL;
+			return LL_DB;
+		}
 		b->minor = strtoll(PQgetvalue(res, i, 3), NULL, 10);
 	}
 	*n = (size_t)rows;
@@ -819,7 +866,9 @@ static void add_sum(struct csum *v, size_t *n, size_t max, const char *cur,
 		}
 	}
 	if (*n < max) {
-		snprintf(v[*n].currency, sizeof(v[*n].currency), "%s", cur);
+		/* jentry_add has checked the line's currency fits */
+		LL_ENSURE(ll_str_copy(v[*n].currency, sizeof(v[*n].currency),
+				      cur));
 		v[(*n)++].sum = amount;
 	}
 }
@@ -875,18 +924,23 @@ static enum ll_status read_journal(struct ll_db *db, struct chain_audit *c,
 }
 
 /* Entry row i as a jentry without its lines. */
-static void entry_of_row(const PGresult *er, int i, struct jentry *e)
+static enum ll_status entry_of_row(const PGresult *er, int i,
+				   struct jentry *e, struct ll_error *err)
 {
 	memset(e, 0, sizeof(*e));
 	e->entry_id = strtoll(PQgetvalue(er, i, 0), NULL, 10);
 	e->posting_id = strtoll(PQgetvalue(er, i, 1), NULL, 10);
-	snprintf(e->kind, sizeof(e->kind), "%s", PQgetvalue(er, i, 2));
 	e->reverses = strtoll(PQgetvalue(er, i, 3), NULL, 10);
-	snprintf(e->run_id, sizeof(e->run_id), "%s", PQgetvalue(er, i, 4));
-	snprintf(e->licence, sizeof(e->licence), "%s", PQgetvalue(er, i, 5));
-	set_posting(e, PQgetvalue(er, i, 8), PQgetvalue(er, i, 9),
-		    strtoll(PQgetvalue(er, i, 10), NULL, 10),
-		    PQgetvalue(er, i, 11));
+	if (ll_db_value(er, i, 2, "kind", e->kind, sizeof(e->kind), err) !=
+		    LL_OK ||
+	    ll_db_value(er, i, 4, "run_id", e->run_id, sizeof(e->run_id),
+			err) != LL_OK ||
+	    ll_db_value(er, i, 5, "licence", e->licence, sizeof(e->licence),
+			err) != LL_OK)
+		return LL_DB;
+	return set_posting(e, PQgetvalue(er, i, 8), PQgetvalue(er, i, 9),
+			   strtoll(PQgetvalue(er, i, 10), NULL, 10),
+			   PQgetvalue(er, i, 11), err);
 }
 
 /* Whether line row li belongs to an entry before entry_id (sign < 0) or
@@ -899,10 +953,13 @@ static int line_entry_cmp(const struct chain_audit *c, int64_t entry_id)
 }
 
 /* Add e's lines to it, summing them per currency into sums and the
- * ledger's total; a line's party must be its account's.  LL_NOMEM. */
+ * ledger's total; a line's party must be its account's.  LL_NOMEM, or
+ * LL_DB for a value longer than its field. */
 static enum ll_status entry_lines(struct chain_audit *c, struct jentry *e,
-				  struct csum *sums, size_t *n_sums)
+				  struct csum *sums, size_t *n_sums,
+				  struct ll_error *err)
 {
+	enum ll_status rc;
 	PGresult *lr = c->lr;
 
 	while (c->li < (size_t)c->n_l && line_entry_cmp(c, e->entry_id) < 0)
@@ -917,10 +974,11 @@ static enum ll_status entry_lines(struct chain_audit *c, struct jentry *e,
 				"journal entry %lld: a line's party differs "
 				"from its account's",
 				(long long)e->entry_id);
-		if (jentry_add(e, PQgetvalue(lr, row, 1),
-			       PQgetvalue(lr, row, 2), PQgetvalue(lr, row, 3),
-			       amt) != LL_OK)
-			return LL_NOMEM;
+		rc = jentry_add(e, PQgetvalue(lr, row, 1),
+				PQgetvalue(lr, row, 2), PQgetvalue(lr, row, 3),
+				amt, err);
+		if (rc != LL_OK)
+			return rc;
 		add_sum(sums, n_sums, CURRENCIES_MAX, PQgetvalue(lr, row, 3),
 			amt);
 		add_sum(c->total, &c->n_total, CURRENCIES_MAX,
@@ -981,19 +1039,18 @@ static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
 		struct csum sums[CURRENCIES_MAX];
 		size_t n_sums = 0;
 
-		entry_of_row(c.er, i, &e);
-		if (entry_lines(&c, &e, sums, &n_sums) != LL_OK) {
-			rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-					  "out of memory");
-		} else {
+		rc = entry_of_row(c.er, i, &e, err);
+		if (rc == LL_OK)
+			rc = entry_lines(&c, &e, sums, &n_sums, err);
+		if (rc == LL_OK) {
 			check_entry(&c, i, &e, sums, n_sums);
-			snprintf(c.prev, sizeof(c.prev), "%s",
-				 PQgetvalue(c.er, i, 7));
+			rc = ll_db_value(c.er, i, 7, "hash", c.prev,
+					 sizeof(c.prev), err);
 		}
 		jentry_release(&e);
 	}
 	if (rc == LL_OK) {
-		snprintf(a->head, sizeof(a->head), "%s", c.prev);
+		LL_ENSURE(ll_str_copy(a->head, sizeof(a->head), c.prev));
 		for (k = 0; k < c.n_total; k++) {
 			if (c.total[k].sum != 0)
 				finding(a, 0,
