@@ -93,7 +93,9 @@ void ll_db_rollback(struct ll_db *db);
  * ll_db_begin. */
 enum ll_status ll_db_lock_registry(struct ll_db *db, struct ll_error *err);
 
-/* Read every record version in force into reg (as stored records). */
+/* Read every record version in force into reg (as stored records).  A
+ * record whose recomputed digest is not the one stored with it (edited
+ * behind ledgerline's back) is LL_DB, named in errs. */
 enum ll_status ll_db_registry_read(struct ll_db *db, struct ll_registry *reg,
 				   struct ll_errlist *errs,
 				   struct ll_error *err);
