@@ -179,13 +179,16 @@ enum ll_status ll_registry_parse(struct ll_registry *reg, const char *source,
 
 /*
  * Add one record read back from the database: kind, its stored version,
- * its canonical JSON text.  Errors (a stored record that no longer
- * validates) go to errs.
+ * the digest stored with it (hex) and its JSON text.  Errors (a stored
+ * record that no longer validates) go to errs.  The record's canonical
+ * digest, recomputed, must equal sha256: a record edited behind
+ * ledgerline's back is LL_DB, "KIND ID version N: stored record does not
+ * match its digest" in errs.
  */
 enum ll_status ll_registry_add_stored(struct ll_registry *reg,
 				      enum ll_record_kind kind, int version,
-				      const char *body, size_t len,
-				      struct ll_errlist *errs);
+				      const char *sha256, const char *body,
+				      size_t len, struct ll_errlist *errs);
 
 /*
  * Check everything that spans records (also after ll_registry_parse found

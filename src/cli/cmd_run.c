@@ -19,9 +19,11 @@
 #include <unistd.h>
 
 #include "ledgerline/buf.h"
+#include "ledgerline/checkpoint.h"
 #include "ledgerline/cli.h"
 #include "ledgerline/config.h"
 #include "ledgerline/db.h"
+#include "ledgerline/digest.h"
 #include "ledgerline/ident.h"
 #include "ledgerline/input.h"
 #include "ledgerline/io.h"
@@ -49,7 +51,11 @@ static const char usage[] =
 	"  payouts.csv       one row per payee and currency\n"
 	"  compliance.json   excluded items, ineligible and unattributed use,\n"
 	"                    voice imitation without consent, withdrawn consent\n"
-	"  run.json          run id, inputs and digests, totals per licence\n"
+	"  run.json          run id, inputs and digests, totals per licence,\n"
+	"                    the statements' root and the checkpoint\n"
+	"  statements/       a signed statement per party the posting touches\n"
+	"  checkpoint.dsse.json  the ledger after this posting (posting number,\n"
+	"                    journal entries and chain head, root), signed\n"
 	"\n"
 	"  --licensee PARTY  the licensee (a party of kind licensee)\n"
 	"  --period PERIOD   2026-Q3, 2026-09 or 2026-07-01..2026-09-30\n"
@@ -571,6 +577,127 @@ static void warn_not_transferable(const struct ll_run *r)
 	}
 }
 
+/* ---- the checkpoint ---------------------------------------------------- */
+
+/* What the checkpoint phase needs and makes. */
+struct cp_job {
+	struct ll_db *db;
+	const struct ll_run *r;
+	const struct ll_key *key;
+	const struct ll_current_posting *cur;	/* before this run */
+	int64_t posting_id;			/* this run's posting */
+	char *envelope;				/* owned */
+	char sha256[LL_SHA256_HEX_LEN + 1];
+	struct ll_checkpoint cp;
+};
+
+/* Sign and store the checkpoint of the posting just made (statements'
+ * root: root), inside its transaction. */
+static enum ll_status checkpoint_new(struct cp_job *j, const char *root,
+				     struct ll_error *err)
+{
+	struct ll_checkpoint *cp = &j->cp;
+	uint8_t d[LL_SHA256_LEN];
+	enum ll_status rc;
+
+	memset(cp, 0, sizeof(*cp));
+	if (!ll_str_copy(cp->licensee, sizeof(cp->licensee), j->r->licensee) ||
+	    !ll_str_copy(cp->label, sizeof(cp->label), j->r->period) ||
+	    !ll_str_copy(cp->run_id, sizeof(cp->run_id), j->r->id) ||
+	    !ll_str_copy(cp->merkle_root, sizeof(cp->merkle_root), root))
+		return ll_error_set(err, LL_INTERNAL, NULL, 0, NULL,
+				    "run %s: a checkpoint field is too long",
+				    j->r->id);
+	ll_date_format(j->r->first_day, cp->first);
+	ll_date_format(j->r->last_day, cp->last);
+	rc = ll_db_checkpoint_figures(j->db, j->posting_id, &cp->posting,
+				      &cp->entries, cp->head, err);
+	if (rc != LL_OK)
+		return rc;
+	j->envelope = ll_checkpoint_sign(cp, j->key, err);
+	if (!j->envelope)
+		return err->code != LL_OK ? err->code : LL_NOMEM;
+	ll_sha256(j->envelope, strlen(j->envelope), d);
+	ll_hex(d, sizeof(d), j->sha256);
+	return ll_db_store_checkpoint(j->db, j->posting_id, j->sha256,
+				      j->envelope, err);
+}
+
+/* The checkpoint stored with a posting already made (none when it was
+ * posted before checkpoints were kept). */
+static enum ll_status checkpoint_stored(struct cp_job *j,
+					struct ll_error *err)
+{
+	enum ll_status rc;
+
+	j->posting_id = j->cur->posting_id;
+	rc = ll_db_load_checkpoint(j->db, j->posting_id, &j->envelope,
+				   j->sha256, err);
+
+	if (rc == LL_OK && j->envelope)
+		rc = ll_checkpoint_read(&j->cp, j->envelope,
+					strlen(j->envelope), err);
+	return rc;
+}
+
+/*
+ * Stage checkpoint.dsse.json and run.json: runj, the run.json stored with
+ * the posting, with the checkpoint's digest and figures added (as it is
+ * when the posting has no checkpoint).
+ */
+static enum ll_status stage_checkpoint(struct ll_outdir *od,
+				       const struct cp_job *j,
+				       const char *runj, struct ll_error *err)
+{
+	enum ll_status rc;
+	char *published;
+
+	if (!j->envelope)
+		return ll_outdir_add(od, "run.json", runj, strlen(runj), err);
+	rc = ll_outdir_add(od, "checkpoint.dsse.json", j->envelope,
+			   strlen(j->envelope), err);
+	if (rc != LL_OK)
+		return rc;
+	published = ll_runfile_with_checkpoint(runj, j->sha256, j->cp.entries,
+					       j->cp.head);
+	if (!published)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory writing run.json");
+	rc = ll_outdir_add(od, "run.json", published, strlen(published), err);
+	free(published);
+	return rc;
+}
+
+/* Open --out, and before anything is stored make sure that the two files
+ * staged only after the posting may go there. */
+static enum ll_status open_out(struct ll_outdir *od, const char *dir,
+			       struct ll_error *err)
+{
+	enum ll_status rc = ll_outdir_open(od, dir, err);
+
+	if (rc == LL_OK)
+		rc = ll_outdir_check(od, "checkpoint.dsse.json", err);
+	return rc == LL_OK ? ll_outdir_check(od, "run.json", err) : rc;
+}
+
+/* The checkpoint phase: after the posting (or finding that this run is
+ * the posting already made), before the commit. */
+static enum ll_status checkpoint_phase(struct cp_job *j, const char *root,
+				       struct ll_outdir *od, const char *runj,
+				       struct ll_error *err)
+{
+	bool already = j->cur->exists && strcmp(j->cur->run_id, j->r->id) == 0;
+	enum ll_status rc = already ? checkpoint_stored(j, err)
+				    : checkpoint_new(j, root, err);
+
+	if (rc == LL_OK)
+		rc = stage_checkpoint(od, j, runj, err);
+	free(j->envelope); /* staged: the outdir holds a copy */
+	j->envelope = NULL;
+	return rc;
+}
+
+
 /* ---- the job and its phases ------------------------------------------ */
 
 /*
@@ -608,6 +735,7 @@ struct job {
 	size_t n_stmts;
 	char *csv, *comp, *runj;
 	int64_t entries;
+	struct cp_job cpj;		/* the posting's checkpoint */
 	/* the output staging */
 	struct ll_outdir od;
 };
@@ -626,6 +754,10 @@ static void job_init(struct job *j, struct ll_cli_ctx *ctx,
 	ll_key_init(&j->key);
 	ll_registry_init(&j->reg);
 	ll_outdir_init(&j->od);
+	j->cpj.db = &ctx->db;
+	j->cpj.r = &j->r;
+	j->cpj.key = &j->key;
+	j->cpj.cur = &j->cur;
 }
 
 static void close_logs(struct ll_log_input *logs, size_t n)
@@ -923,16 +1055,13 @@ static enum ll_status stage_outputs(struct job *j)
 	enum ll_status rc;
 
 	ll_cli_progress_phase(&j->prog, LL_PHASE_STORING);
-	rc = ll_outdir_open(od, j->a->out, err);
+	rc = open_out(od, j->a->out, err);
 	if (rc == LL_OK)
 		rc = ll_outdir_add(od, "payouts.csv", j->csv, strlen(j->csv),
 				   err);
 	if (rc == LL_OK)
 		rc = ll_outdir_add(od, "compliance.json", j->comp,
 				   strlen(j->comp), err);
-	if (rc == LL_OK)
-		rc = ll_outdir_add(od, "run.json", j->runj, strlen(j->runj),
-				   err);
 	if (rc == LL_OK)
 		rc = stage_statements(od, j->stmts, j->n_stmts, err);
 	if (rc == LL_OK)
@@ -946,28 +1075,33 @@ static enum ll_status stage_outputs(struct job *j)
 	return rc;
 }
 
-/* Phase: the run, its journal entries and its statements, inside the
- * transaction; a run already posted posts nothing. */
+/* Phase: the run, its journal entries, its statements and its signed
+ * checkpoint, inside the transaction; a run already posted posts nothing
+ * and stages the checkpoint stored with it. */
 static enum ll_status post_to_ledger(struct job *j)
 {
 	struct ll_db *db = &j->ctx->db;
 	bool stored = false;
-	int64_t posting_id = 0;
-	enum ll_status rc;
+	enum ll_status rc = LL_OK;
 
-	if (j->already)
-		return LL_OK;
-	rc = ll_db_run_exists(db, j->r.id, &stored, &j->err);
-	if (rc == LL_OK && !stored)
-		rc = ll_db_run_store(db, &j->r, j->runj, j->comp, &j->err);
+	if (!j->already) {
+		rc = ll_db_run_exists(db, j->r.id, &stored, &j->err);
+		if (rc == LL_OK && !stored)
+			rc = ll_db_run_store(db, &j->r, j->runj, j->comp,
+					     &j->err);
+		if (rc == LL_OK)
+			rc = ll_db_post_run(db, &j->r, j->cur.posting_id,
+					    j->runj, &j->cpj.posting_id,
+					    &j->entries, &j->err);
+		if (rc == LL_OK)
+			rc = ll_db_store_statements(db, j->cpj.posting_id,
+						    j->stmts, j->n_stmts,
+						    j->built.root, j->key.keyid,
+						    &j->err);
+	}
 	if (rc == LL_OK)
-		rc = ll_db_post_run(db, &j->r,
-				    j->cur.exists ? j->cur.posting_id : 0,
-				    j->runj, &posting_id, &j->entries, &j->err);
-	if (rc == LL_OK)
-		rc = ll_db_store_statements(db, posting_id, j->stmts,
-					    j->n_stmts, j->built.root,
-					    j->key.keyid, &j->err);
+		rc = checkpoint_phase(&j->cpj, j->built.root, &j->od, j->runj,
+				      &j->err);
 	if (rc != LL_OK)
 		ll_cli_print_error(&j->err);
 	return rc;

@@ -1,11 +1,14 @@
 /*
- * cmd_verify.c — "ledgerline verify": check signed statements with no
- * database, as a licensor or an artist would.
+ * cmd_verify.c — "ledgerline verify": check signed statements and
+ * checkpoints with no database, as a licensor or an artist would.
  *
  * Design decision: every statement is checked on its own (signature,
  * shape, arithmetic, Merkle inclusion) and then all of them against each
  * other (one run, one root), so a statement lifted from another run or
- * party is caught even without a published root.
+ * party is caught even without a published root.  A checkpoint is told
+ * apart by its predicateType and checked on its own (signature, shape,
+ * subject digest, --root), since checkpoints of several postings may
+ * rightly be verified together.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "ledgerline/buf.h"
+#include "ledgerline/checkpoint.h"
 #include "ledgerline/cli.h"
 #include "ledgerline/io.h"
 #include "ledgerline/sign.h"
@@ -21,26 +25,112 @@
 enum { STATEMENT_BYTES_MAX = 256 * 1024 * 1024 };
 
 static const char usage[] =
-	"usage: ledgerline verify STATEMENT... --key PUB.pem [--root HEX]\n"
+	"usage: ledgerline verify FILE... --key PUB.pem [--root HEX]\n"
 	"\n"
-	"Verify signed statements (statements/<party>.dsse.json) without any\n"
-	"database: the Ed25519 signature over the DSSE envelope by the given\n"
-	"public key, the in-toto statement and its subject digest, the\n"
-	"arithmetic (lines sum to the totals, exact and rounded; every amount\n"
-	"is its exact fraction rounded by largest remainder), the Merkle\n"
-	"inclusion proof, that the file name matches the party, and that all\n"
-	"statements given belong to one run.  --root checks the run's Merkle\n"
-	"root against a published one.\n"
+	"Verify signed statements (statements/<party>.dsse.json) and\n"
+	"checkpoints (checkpoint.dsse.json) without any database: the Ed25519\n"
+	"signature over the DSSE envelope by the given public key, the in-toto\n"
+	"statement and its subject digest; for a statement, the arithmetic\n"
+	"(lines sum to the totals, exact and rounded; every amount is its\n"
+	"exact fraction rounded by largest remainder; share × work_exact =\n"
+	"exact on every line), the Merkle inclusion proof, that the file name\n"
+	"matches the party, and that all statements given belong to one run.\n"
+	"Each file's line says whether it was a statement or a checkpoint.\n"
+	"--root checks the run's Merkle root (a checkpoint's merkle_root)\n"
+	"against a published one.\n"
 	"\n"
-	"Exit codes: 0 every statement verifies, 1 one does not (named),\n"
+	"Exit codes: 0 every file verifies, 1 one does not (named),\n"
 	"2 usage, 3 unreadable input.\n";
 
-/* The statements checked so far: the run and root of the first one that
- * verified, which every later one must share, and how many failed. */
-struct seen {
-	char root[65], run_id[64];
-	int bad;
+/* Files verified so far, and the run the statements belong to. */
+struct tally {
+	int statements, checkpoints, bad;
+	char first_root[LL_SHA256_HEX_LEN + 1], first_run[LL_RUN_ID_SIZE];
 };
+
+/* Verify checkpoint file name (its bytes: text, len); print the verdict. */
+static enum ll_status check_checkpoint(const char *name, const char *text,
+				       size_t len, const struct ll_key *key,
+				       const char *root, struct tally *t,
+				       struct ll_error *err)
+{
+	struct ll_checkpoint_verdict v;
+	enum ll_status rc = ll_checkpoint_verify(text, len, key, root, &v, err);
+
+	if (rc != LL_OK)
+		return rc;
+	t->checkpoints++;
+	if (v.problem[0]) {
+		t->bad++;
+		fprintf(stderr, "ledgerline: %s: FAILED: checkpoint: %s\n",
+			name, v.problem);
+		return LL_OK;
+	}
+	printf("%s: OK: checkpoint of %s %s posting %lld, %s, %lld journal "
+	       "entries, head %s, root %s\n",
+	       name, v.cp.licensee, v.cp.label, (long long)v.cp.posting,
+	       v.cp.run_id, (long long)v.cp.entries, v.cp.head,
+	       v.cp.merkle_root);
+	return LL_OK;
+}
+
+/* Verify statement file name; print the verdict. */
+static enum ll_status check_statement(const char *name, const char *text,
+				      size_t len, const struct ll_key *key,
+				      const char *root, struct tally *t,
+				      struct ll_error *err)
+{
+	struct ll_verdict v;
+	enum ll_status rc = ll_statement_verify(name, text, len, key, root, &v,
+						err);
+
+	if (rc != LL_OK)
+		return rc;
+	t->statements++;
+	if (!v.problem[0] && t->first_root[0] &&
+	    (strcmp(t->first_root, v.root) != 0 ||
+	     strcmp(t->first_run, v.run_id) != 0))
+		snprintf(v.problem, sizeof(v.problem),
+			 "belongs to run %s (root %.16s...), not to "
+			 "run %s of the statements before it",
+			 v.run_id, v.root, t->first_run);
+	if (v.problem[0]) {
+		t->bad++;
+		fprintf(stderr, "ledgerline: %s: FAILED: %s\n", name,
+			v.problem);
+		return LL_OK;
+	}
+	if (!t->first_root[0] &&
+	    (!ll_str_copy(t->first_root, sizeof(t->first_root), v.root) ||
+	     !ll_str_copy(t->first_run, sizeof(t->first_run), v.run_id)))
+		return ll_error_set(err, LL_INVALID, name, 0, NULL,
+				    "run id or root too long");
+	printf("%s: OK: statement of party %s, %s, root %s\n", name, v.party,
+	       v.run_id, v.root);
+	return LL_OK;
+}
+
+/* The closing line: what was verified, or how many failed. */
+static void summary(const struct tally *t, const struct ll_key *key)
+{
+	int n = t->statements + t->checkpoints;
+
+	if (t->bad && t->checkpoints)
+		fprintf(stderr, "ledgerline: %d of %d file%s failed\n", t->bad,
+			n, n == 1 ? "" : "s");
+	else if (t->bad)
+		fprintf(stderr, "ledgerline: %d of %d statement%s failed\n",
+			t->bad, n, n == 1 ? "" : "s");
+	else if (t->checkpoints)
+		printf("%d statement%s and %d checkpoint%s verified with key "
+		       "%s\n",
+		       t->statements, t->statements == 1 ? "" : "s",
+		       t->checkpoints, t->checkpoints == 1 ? "" : "s",
+		       key->keyid);
+	else
+		printf("%d statement%s verified with key %s\n", n,
+		       n == 1 ? "" : "s", key->keyid);
+}
 
 static enum ll_status parse_args(int argc, char **argv, const char **key_path,
 				 const char **root, int *help)
@@ -76,62 +166,41 @@ static enum ll_status parse_args(int argc, char **argv, const char **key_path,
 	if (!*key_path)
 		return ll_cli_usage_error("verify", "--key PUB.pem is required");
 	if (optind >= argc)
-		return ll_cli_usage_error("verify", "no statement given");
+		return ll_cli_usage_error("verify", "no file given");
 	if (*root && strlen(*root) != 64)
 		return ll_cli_usage_error("verify",
 					  "--root must be 64 hex digits");
 	return LL_OK;
 }
 
-/* Check the statement in file path and say so: "OK" on stdout, "FAILED"
- * on stderr (counted in seen->bad).  Returns LL_OK unless the file could
- * not be read or checked at all (then err says why). */
+/* Read file path and check it as what it is: a checkpoint or a
+ * statement.  Returns LL_OK unless it could not be read or checked at
+ * all (then err says why). */
 static enum ll_status verify_one(const char *path, const struct ll_key *key,
-				 const char *root, struct seen *seen,
+				 const char *root, struct tally *t,
 				 struct ll_error *err)
 {
-	struct ll_verdict v;
 	char *text = NULL;
 	size_t len = 0;
 	enum ll_status rc;
 
 	rc = ll_read_all(path, STATEMENT_BYTES_MAX, &text, &len, err);
-	if (rc == LL_OK)
-		rc = ll_statement_verify(path, text, len, key, root, &v, err);
+	if (rc == LL_OK && ll_checkpoint_envelope_is(text, len))
+		rc = check_checkpoint(path, text, len, key, root, t, err);
+	else if (rc == LL_OK)
+		rc = check_statement(path, text, len, key, root, t, err);
 	free(text);
-	if (rc != LL_OK)
-		return rc;
-	if (!v.problem[0] && seen->root[0] &&
-	    (strcmp(seen->root, v.root) != 0 ||
-	     strcmp(seen->run_id, v.run_id) != 0))
-		snprintf(v.problem, sizeof(v.problem),
-			 "belongs to run %s (root %.16s...), not to "
-			 "run %s of the statements before it",
-			 v.run_id, v.root, seen->run_id);
-	if (v.problem[0]) {
-		seen->bad++;
-		fprintf(stderr, "ledgerline: %s: FAILED: %s\n", path,
-			v.problem);
-		return LL_OK;
-	}
-	if (!seen->root[0] &&
-	    (!ll_str_copy(seen->root, sizeof(seen->root), v.root) ||
-	     !ll_str_copy(seen->run_id, sizeof(seen->run_id), v.run_id)))
-		return ll_error_set(err, LL_INVALID, path, 0, NULL,
-				    "run id or root too long");
-	printf("%s: OK: party %s, %s, root %s\n", path, v.party, v.run_id,
-	       v.root);
-	return LL_OK;
+	return rc;
 }
 
 static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	const char *key_path = NULL, *root = NULL;
-	struct seen seen = { "", "", 0 };
+	struct tally t;
 	struct ll_error err;
 	struct ll_key key;
 	enum ll_status rc;
-	int i, help, n;
+	int i, help;
 
 	(void)ctx; /* no configuration, no database */
 	rc = parse_args(argc, argv, &key_path, &root, &help);
@@ -139,26 +208,23 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (help)
 		return ll_cli_help(usage);
+	memset(&t, 0, sizeof(t));
 	ll_error_clear(&err);
 	ll_key_init(&key);
 	rc = ll_key_load_public(&key, key_path, &err);
 	for (i = optind; i < argc && rc == LL_OK; i++)
-		rc = verify_one(argv[i], &key, root, &seen, &err);
-	n = argc - optind;
+		rc = verify_one(argv[i], &key, root, &t, &err);
 	if (rc != LL_OK)
 		ll_cli_print_error(&err);
-	else if (seen.bad)
-		fprintf(stderr, "ledgerline: %d of %d statement%s failed\n",
-			seen.bad, n, n == 1 ? "" : "s");
 	else
-		printf("%d statement%s verified with key %s\n", n,
-		       n == 1 ? "" : "s", key.keyid);
+		summary(&t, &key);
 	ll_key_release(&key);
 	if (rc != LL_OK)
 		return rc == LL_IO ? LL_INVALID : rc;
-	return seen.bad ? LL_FINDINGS : LL_OK;
+	return t.bad ? LL_FINDINGS : LL_OK;
 }
 
 const struct ll_cmd ll_cmd_verify = { "verify", run, 0,
-				      "verify signed statements (no database)",
+				      "verify signed statements and "
+				      "checkpoints (no database)",
 				      usage };

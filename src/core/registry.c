@@ -1365,12 +1365,31 @@ enum ll_status ll_registry_parse(struct ll_registry *reg, const char *source,
 	return rc;
 }
 
+/* Record n of kind k, just added from the store: does its recomputed
+ * digest equal the one stored with it?  LL_DB naming it when not. */
+static enum ll_status stored_digest_matches(struct ll_registry *reg,
+					    enum ll_record_kind k, size_t n,
+					    int version, const char *sha256,
+					    struct ll_errlist *errs)
+{
+	const struct ll_record_meta *m = meta_of(reg, k, n);
+
+	if (strcmp(m->sha256, sha256) == 0)
+		return LL_OK;
+	ll_errlist_addf(errs, LL_DB, "ledger database", 0, NULL,
+			"%s %s version %d: stored record does not match its "
+			"digest",
+			kind_names[k], ll_registry_id(reg, k, n), version);
+	return LL_DB;
+}
+
 enum ll_status ll_registry_add_stored(struct ll_registry *reg,
 				      enum ll_record_kind kind, int version,
-				      const char *body, size_t len,
-				      struct ll_errlist *errs)
+				      const char *sha256, const char *body,
+				      size_t len, struct ll_errlist *errs)
 {
 	struct ll_jsrc src = { "ledger database", NULL, 0, 0, errs };
+	size_t n = ll_registry_count(reg, kind);
 	json_error_t jerr;
 	json_t *obj;
 	enum ll_status rc;
@@ -1382,9 +1401,10 @@ enum ll_status ll_registry_add_stored(struct ll_registry *reg,
 				"stored record is not JSON: %s", jerr.text);
 		return LL_INTERNAL;
 	}
-	rc = add_record(reg, kind, obj, &src, ll_registry_count(reg, kind),
-			true, version);
+	rc = add_record(reg, kind, obj, &src, n, true, version);
 	json_decref(obj);
+	if (rc == LL_OK && ll_registry_count(reg, kind) == n + 1)
+		rc = stored_digest_matches(reg, kind, n, version, sha256, errs);
 	return rc;
 }
 

@@ -467,10 +467,10 @@ enum ll_status ll_db_registry_read(struct ll_db *db, struct ll_registry *reg,
 	enum ll_status rc = LL_OK;
 
 	res = ll_db_exec(db, "cannot read the registries",
-			  "SELECT kind, version, body::text "
+			  "SELECT kind, version, body::text, sha256 "
 			  "FROM ledgerline.registry_current ORDER BY kind COLLATE \"C\", "
 			  "id COLLATE \"C\"",
-			  0, NULL, PGRES_TUPLES_OK, 3, err);
+			  0, NULL, PGRES_TUPLES_OK, 4, err);
 	if (!res)
 		return LL_DB;
 	n = PQntuples(res);
@@ -485,9 +485,14 @@ enum ll_status ll_db_registry_read(struct ll_db *db, struct ll_registry *reg,
 					  PQgetvalue(res, i, 0));
 			break;
 		}
-		rc = ll_registry_add_stored(reg, k, (int)version, body,
+		rc = ll_registry_add_stored(reg, k, (int)version,
+					    PQgetvalue(res, i, 3), body,
 					    strlen(body), errs);
-		if (rc != LL_OK && rc != LL_NOMEM)
+		if (rc == LL_DB)
+			ll_error_set(err, LL_DB, NULL, 0, NULL,
+				     "the stored registry was changed outside "
+				     "ledgerline: nothing was done");
+		else if (rc != LL_OK && rc != LL_NOMEM)
 			ll_error_set(err, LL_INTERNAL, NULL, 0, NULL,
 				     "a stored %s record does not validate",
 				     ll_record_kind_name(k));

@@ -803,6 +803,40 @@ static const char STORED_WORK[] =
 	"\"splits\":{\"master\":[{\"party\":\"P-1\",\"share\":\"1/3\"},"
 	"{\"party\":\"P-2\",\"share\":\"2/3\"}]}}";
 
+/* The digest ledgerline stores with a record: SHA-256 of its canonical
+ * JSON (the test bodies are already normalised). */
+static void stored_digest(const char *body, char hex[65])
+{
+	json_error_t jerr;
+	json_t *j = json_loads(body, 0, &jerr);
+	uint8_t d[LL_SHA256_LEN];
+	char *canon;
+
+	if (!j) {
+		memset(hex, '0', 64);
+		hex[64] = '\0';
+		return;
+	}
+	canon = ll_json_canonical(j);
+	assert_non_null(canon);
+	ll_hash_sha256(canon, strlen(canon), d);
+	ll_hex(d, sizeof(d), hex);
+	free(canon);
+	json_decref(j);
+}
+
+/* ll_registry_add_stored with the digest the store would hold. */
+static enum ll_status add_stored(struct ll_registry *reg,
+				 enum ll_record_kind k, int version,
+				 const char *body, struct ll_errlist *errs)
+{
+	char hex[65];
+
+	stored_digest(body, hex);
+	return ll_registry_add_stored(reg, k, version, hex, body,
+				      strlen(body), errs);
+}
+
 static void add_stored_ok(struct ll_registry *reg, enum ll_record_kind k,
 			  int version, const char *body)
 {
@@ -810,8 +844,7 @@ static void add_stored_ok(struct ll_registry *reg, enum ll_record_kind k,
 	enum ll_status rc;
 
 	ll_errlist_init(&errs, 0);
-	rc = ll_registry_add_stored(reg, k, version, body, strlen(body),
-				    &errs);
+	rc = add_stored(reg, k, version, body, &errs);
 	if (rc != LL_OK || ll_errlist_count(&errs)) {
 		dump_errs(&errs);
 		ll_errlist_release(&errs);
@@ -961,9 +994,8 @@ static void test_stored_errors(void **state)
 	add_stored_ok(&reg, LL_REC_PARTY, 1, STORED_PARTY);
 
 	/* the same id stored twice */
-	assert_int_equal(ll_registry_add_stored(&reg, LL_REC_PARTY, 2,
-						STORED_PARTY,
-						strlen(STORED_PARTY), &errs),
+	assert_int_equal(add_stored(&reg, LL_REC_PARTY, 2, STORED_PARTY,
+				    &errs),
 			 LL_INVALID);
 	EXPECT_ERR(&errs, "ledger database", "parties[id=P-1]", 0,
 		   "party \"P-1\"", "stored twice");
@@ -973,9 +1005,7 @@ static void test_stored_errors(void **state)
 	/* a stored record that no longer validates */
 	ll_errlist_release(&errs);
 	ll_errlist_init(&errs, 0);
-	assert_int_equal(ll_registry_add_stored(&reg, LL_REC_PARTY, 1,
-						bad_kind, strlen(bad_kind),
-						&errs),
+	assert_int_equal(add_stored(&reg, LL_REC_PARTY, 1, bad_kind, &errs),
 			 LL_INVALID);
 	EXPECT_ERR(&errs, "ledger database", "parties[id=P-9].kind", 0,
 		   "\"alien\" is not one of");
@@ -984,13 +1014,32 @@ static void test_stored_errors(void **state)
 	/* not JSON at all: a broken store is internal */
 	ll_errlist_release(&errs);
 	ll_errlist_init(&errs, 0);
-	assert_int_equal(ll_registry_add_stored(&reg, LL_REC_WORK, 1,
-						not_json, strlen(not_json),
-						&errs),
+	assert_int_equal(add_stored(&reg, LL_REC_WORK, 1, not_json, &errs),
 			 LL_INTERNAL);
 	assert_int_equal(ll_errlist_count(&errs), 1);
 	assert_int_equal(errs.v[0].code, LL_INTERNAL);
 	assert_contains(errs.v[0].text, "not JSON");
+
+	/* a stored record edited behind ledgerline's back: its digest no
+	 * longer matches the stored one */
+	ll_errlist_release(&errs);
+	ll_errlist_init(&errs, 0);
+	{
+		char hex[65];
+
+		stored_digest(STORED_PARTY, hex);
+		assert_int_equal(
+			ll_registry_add_stored(&reg, LL_REC_PARTY, 3, hex,
+					       "{\"id\":\"P-3\",\"kind\":"
+					       "\"artist\",\"name\":\"Old Name\"}",
+					       46, &errs),
+			LL_DB);
+	}
+	assert_int_equal(ll_errlist_count(&errs), 1);
+	assert_int_equal(errs.v[0].code, LL_DB);
+	assert_string_equal(errs.v[0].source, "ledger database");
+	assert_string_equal(errs.v[0].text, "party P-3 version 3: stored "
+					    "record does not match its digest");
 
 	/* a stored record whose reference no longer resolves: located by
 	 * kind, without a file line */
