@@ -1,6 +1,7 @@
 /*
  * db_ledger.c — the double-entry ledger (db.h, "the ledger"): posting
- * runs, reversing superseded postings, balances and the audit.
+ * runs, reversing superseded postings, balances, and the journal's part
+ * of the audit (the rest is in db_audit.c).
  *
  * Design decision: the hash of a journal entry is computed here, in C,
  * from the same canonical text when posting and when auditing
@@ -788,17 +789,9 @@ static void finding(struct ll_audit *a, int64_t entry, const char *fmt, ...)
 {
 	va_list ap;
 
-	/* keep the most precise finding: one naming an entry beats a global
-	 * one, and among entries the first in the chain wins */
-	if (a->problem[0]) {
-		if (entry == 0)
-			return;
-		if (a->first_bad_entry && entry >= a->first_bad_entry)
-			return;
-	}
-	a->first_bad_entry = entry;
+	(void)entry; /* every finding is kept, in the order found */
 	va_start(ap, fmt);
-	vsnprintf(a->problem, sizeof(a->problem), fmt, ap);
+	ll_audit_vadd(a, fmt, ap);
 	va_end(ap);
 }
 
@@ -1108,20 +1101,12 @@ static enum ll_status audit_structure(struct ll_db *db, struct ll_audit *a,
 	return LL_OK;
 }
 
-enum ll_status ll_db_audit(struct ll_db *db, struct ll_audit *a,
-			   struct ll_error *err)
+enum ll_status ll_db_audit_journal(struct ll_db *db, struct ll_audit *a,
+				   struct ll_error *err)
 {
-	enum ll_status rc;
+	enum ll_status rc = audit_chain(db, a, err);
 
-	memset(a, 0, sizeof(*a));
-	rc = ll_db_cmd(db, "cannot start the audit",
-		       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0,
-		       NULL, err);
-	if (rc != LL_OK)
-		return rc;
-	rc = audit_chain(db, a, err);
 	if (rc == LL_OK)
 		rc = audit_structure(db, a, err);
-	ll_db_rollback(db);
 	return rc;
 }
