@@ -158,7 +158,7 @@ enum ll_status ll_db_run_store(struct ll_db *db, const struct ll_run *r,
 /* The posting currently in force for a (licensee, period). */
 struct ll_current_posting {
 	bool exists;
-	int64_t posting_id;
+	int64_t posting_id;	/* 0 when !exists */
 	char run_id[64];
 	char *run_json;		/* the run.json written with it (owned) */
 };
@@ -205,6 +205,30 @@ enum ll_status ll_db_store_statements(struct ll_db *db, int64_t posting_id,
 /* The statements stored with a posting, in party order. */
 enum ll_status ll_db_load_statements(struct ll_db *db, int64_t posting_id,
 				     struct ll_stored_statement **v, size_t *n,
+				     struct ll_error *err);
+
+/* ---- checkpoints (db_checkpoint.c) ---- */
+
+/*
+ * What the checkpoint of posting_id signs, read inside the posting's
+ * transaction after ll_db_post_run: which posting of its period it is
+ * (1, then 2 for the first restatement, ...), the number of journal
+ * entries in the whole ledger and the hash of the last one.
+ */
+enum ll_status ll_db_checkpoint_figures(struct ll_db *db, int64_t posting_id,
+					int64_t *posting, int64_t *entries,
+					char head[LL_SHA256_HEX_LEN + 1],
+					struct ll_error *err);
+/* Store a posting's signed checkpoint (sha256: hex of the envelope's
+ * bytes). */
+enum ll_status ll_db_store_checkpoint(struct ll_db *db, int64_t posting_id,
+				      const char *sha256, const char *envelope,
+				      struct ll_error *err);
+/* The checkpoint stored with a posting: *envelope a new string, or NULL
+ * when the posting has none (posted before checkpoints were kept). */
+enum ll_status ll_db_load_checkpoint(struct ll_db *db, int64_t posting_id,
+				     char **envelope,
+				     char sha256[LL_SHA256_HEX_LEN + 1],
 				     struct ll_error *err);
 
 /* One line of "ledgerline balance". */

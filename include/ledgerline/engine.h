@@ -34,7 +34,12 @@ struct ll_training_pair {
 	uint32_t work;
 };
 
-/* One line: (licence, party, work, component, side). */
+/*
+ * One line: (licence, party, work, component, side).  exact is
+ * share × work_exact: share is the party's split fraction of that side of
+ * the work, work_exact the work's amount of the component on that side
+ * before the split (1 and exact itself for the unallocated line).
+ */
 struct ll_line {
 	uint32_t licence;
 	uint32_t party;		/* index in reg->parties */
@@ -42,6 +47,8 @@ struct ll_line {
 	uint8_t component;
 	int8_t side;		/* enum ll_side, -1: none */
 	mpq_t exact;		/* major units */
+	mpq_t share;
+	mpq_t work_exact;	/* major units */
 	int64_t minor;
 };
 

@@ -91,6 +91,15 @@ enum ll_status ll_outdir_add(struct ll_outdir *od, const char *path,
 			     struct ll_error *err);
 
 /*
+ * Would ll_outdir_add accept path?  The same check of what stands there,
+ * without staging anything: for a file whose content is known only later
+ * (after the database work), so that a user's file in its way stops the
+ * command before anything is stored.
+ */
+enum ll_status ll_outdir_check(struct ll_outdir *od, const char *path,
+			       struct ll_error *err);
+
+/*
  * Publish every staged file, remove the files of the record that were not
  * staged this time and still hold what ledgerline wrote, and write the
  * new record; then release the staging directory.  A user's file that

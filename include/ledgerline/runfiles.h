@@ -40,6 +40,18 @@ char *ll_runfile_run_json(const struct ll_run *r,
 			  const char *merkle_root, const char *key_id,
 			  size_t n_statements);
 
+/*
+ * run.json as published: the run.json text stored with the posting (as
+ * ll_runfile_run_json wrote it) with a last member "checkpoint": {sha256
+ * of the checkpoint envelope, journal entries, head}.  The stored text has
+ * no checkpoint because the journal's hash chain covers it and the
+ * checkpoint signs the chain.  Parsing and writing again with the same
+ * settings gives the same bytes for the same stored text.  New malloc'd
+ * string; NULL when out of memory or run_json is not such a text.
+ */
+char *ll_runfile_with_checkpoint(const char *run_json, const char *sha256,
+				 int64_t entries, const char *head);
+
 /* SEPA-safe message id of the payment file of one currency: "LL" + 32
  * hex digits of a digest of the run id and currency. */
 void ll_payfile_msg_id(const char *run_id, const char *currency,

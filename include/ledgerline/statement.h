@@ -70,7 +70,8 @@ struct ll_verdict {
  * is "<party>.dsse.json", must match the statement's party): signature by
  * pub, in-toto shape, subject digest, arithmetic (Σ lines = totals per
  * currency, exact and rounded; each amount within one minor unit of its
- * exact value under largest remainder), Merkle inclusion, and when
+ * exact value under largest remainder; each line's exact value its
+ * share × work_exact), Merkle inclusion, and when
  * expected_root is not NULL that the root equals it.  Problems go to
  * v->problem (LL_OK is returned unless the verifier itself failed).
  */

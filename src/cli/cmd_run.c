@@ -17,9 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ledgerline/buf.h"
+#include "ledgerline/checkpoint.h"
 #include "ledgerline/cli.h"
 #include "ledgerline/config.h"
 #include "ledgerline/db.h"
+#include "ledgerline/digest.h"
 #include "ledgerline/ident.h"
 #include "ledgerline/input.h"
 #include "ledgerline/io.h"
@@ -46,7 +49,11 @@ static const char usage[] =
 	"  payouts.csv       one row per payee and currency\n"
 	"  compliance.json   excluded items, ineligible and unattributed use,\n"
 	"                    voice imitation without consent, withdrawn consent\n"
-	"  run.json          run id, inputs and digests, totals per licence\n"
+	"  run.json          run id, inputs and digests, totals per licence,\n"
+	"                    the statements' root and the checkpoint\n"
+	"  statements/       a signed statement per party the posting touches\n"
+	"  checkpoint.dsse.json  the ledger after this posting (posting number,\n"
+	"                    journal entries and chain head, root), signed\n"
 	"\n"
 	"  --licensee PARTY  the licensee (a party of kind licensee)\n"
 	"  --period PERIOD   2026-Q3, 2026-09 or 2026-07-01..2026-09-30\n"
@@ -478,6 +485,126 @@ static void warn_not_transferable(const struct ll_run *r)
 	}
 }
 
+/* ---- the checkpoint ---------------------------------------------------- */
+
+/* What the checkpoint phase needs and makes. */
+struct cp_job {
+	struct ll_db *db;
+	const struct ll_run *r;
+	const struct ll_key *key;
+	const struct ll_current_posting *cur;	/* before this run */
+	int64_t posting_id;			/* this run's posting */
+	char *envelope;				/* owned */
+	char sha256[LL_SHA256_HEX_LEN + 1];
+	struct ll_checkpoint cp;
+};
+
+/* Sign and store the checkpoint of the posting just made (statements'
+ * root: root), inside its transaction. */
+static enum ll_status checkpoint_new(struct cp_job *j, const char *root,
+				     struct ll_error *err)
+{
+	struct ll_checkpoint *cp = &j->cp;
+	uint8_t d[LL_SHA256_LEN];
+	enum ll_status rc;
+
+	memset(cp, 0, sizeof(*cp));
+	if (!ll_str_copy(cp->licensee, sizeof(cp->licensee), j->r->licensee) ||
+	    !ll_str_copy(cp->label, sizeof(cp->label), j->r->period) ||
+	    !ll_str_copy(cp->run_id, sizeof(cp->run_id), j->r->id) ||
+	    !ll_str_copy(cp->merkle_root, sizeof(cp->merkle_root), root))
+		return ll_error_set(err, LL_INTERNAL, NULL, 0, NULL,
+				    "run %s: a checkpoint field is too long",
+				    j->r->id);
+	ll_date_format(j->r->first_day, cp->first);
+	ll_date_format(j->r->last_day, cp->last);
+	rc = ll_db_checkpoint_figures(j->db, j->posting_id, &cp->posting,
+				      &cp->entries, cp->head, err);
+	if (rc != LL_OK)
+		return rc;
+	j->envelope = ll_checkpoint_sign(cp, j->key, err);
+	if (!j->envelope)
+		return err->code != LL_OK ? err->code : LL_NOMEM;
+	ll_sha256(j->envelope, strlen(j->envelope), d);
+	ll_hex(d, sizeof(d), j->sha256);
+	return ll_db_store_checkpoint(j->db, j->posting_id, j->sha256,
+				      j->envelope, err);
+}
+
+/* The checkpoint stored with a posting already made (none when it was
+ * posted before checkpoints were kept). */
+static enum ll_status checkpoint_stored(struct cp_job *j,
+					struct ll_error *err)
+{
+	enum ll_status rc;
+
+	j->posting_id = j->cur->posting_id;
+	rc = ll_db_load_checkpoint(j->db, j->posting_id, &j->envelope,
+				   j->sha256, err);
+
+	if (rc == LL_OK && j->envelope)
+		rc = ll_checkpoint_read(&j->cp, j->envelope,
+					strlen(j->envelope), err);
+	return rc;
+}
+
+/*
+ * Stage checkpoint.dsse.json and run.json: runj, the run.json stored with
+ * the posting, with the checkpoint's digest and figures added (as it is
+ * when the posting has no checkpoint).
+ */
+static enum ll_status stage_checkpoint(struct ll_outdir *od,
+				       const struct cp_job *j,
+				       const char *runj, struct ll_error *err)
+{
+	enum ll_status rc;
+	char *published;
+
+	if (!j->envelope)
+		return ll_outdir_add(od, "run.json", runj, strlen(runj), err);
+	rc = ll_outdir_add(od, "checkpoint.dsse.json", j->envelope,
+			   strlen(j->envelope), err);
+	if (rc != LL_OK)
+		return rc;
+	published = ll_runfile_with_checkpoint(runj, j->sha256, j->cp.entries,
+					       j->cp.head);
+	if (!published)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory writing run.json");
+	rc = ll_outdir_add(od, "run.json", published, strlen(published), err);
+	free(published);
+	return rc;
+}
+
+/* Open --out, and before anything is stored make sure that the two files
+ * staged only after the posting may go there. */
+static enum ll_status open_out(struct ll_outdir *od, const char *dir,
+			       struct ll_error *err)
+{
+	enum ll_status rc = ll_outdir_open(od, dir, err);
+
+	if (rc == LL_OK)
+		rc = ll_outdir_check(od, "checkpoint.dsse.json", err);
+	return rc == LL_OK ? ll_outdir_check(od, "run.json", err) : rc;
+}
+
+/* The checkpoint phase: after the posting (or finding that this run is
+ * the posting already made), before the commit. */
+static enum ll_status checkpoint_phase(struct cp_job *j, const char *root,
+				       struct ll_outdir *od, const char *runj,
+				       struct ll_error *err)
+{
+	bool already = j->cur->exists && strcmp(j->cur->run_id, j->r->id) == 0;
+	enum ll_status rc = already ? checkpoint_stored(j, err)
+				    : checkpoint_new(j, root, err);
+
+	if (rc == LL_OK)
+		rc = stage_checkpoint(od, j, runj, err);
+	free(j->envelope); /* staged: the outdir holds a copy */
+	j->envelope = NULL;
+	return rc;
+}
+
 /* ---- the command ------------------------------------------------------ */
 
 static void close_logs(struct ll_log_input *logs, size_t n)
@@ -520,6 +647,7 @@ static enum ll_status run(int argc, char **argv)
 	struct ll_stored_statement *stmts = NULL;
 	size_t n_stmts = 0;
 	struct ll_key key;
+	struct cp_job cpj = { .db = &db, .r = &r, .key = &key, .cur = &cur };
 	char key_priv[PATH_MAX], key_pub[PATH_MAX];
 	int64_t entries = 0;
 	int help;
@@ -744,14 +872,12 @@ static enum ll_status run(int argc, char **argv)
 	/* stage every file before storing anything: a file of the user's
 	 * where an output must go stops the run here, with nothing posted */
 	ll_cli_progress_phase(&prog, LL_PHASE_STORING);
-	rc = ll_outdir_open(&od, a.out, &err);
+	rc = open_out(&od, a.out, &err);
 	if (rc == LL_OK)
 		rc = ll_outdir_add(&od, "payouts.csv", csv, strlen(csv), &err);
 	if (rc == LL_OK)
 		rc = ll_outdir_add(&od, "compliance.json", comp, strlen(comp),
 				   &err);
-	if (rc == LL_OK)
-		rc = ll_outdir_add(&od, "run.json", runj, strlen(runj), &err);
 	if (rc == LL_OK)
 		rc = stage_statements(&od, stmts, n_stmts, &err);
 	if (rc == LL_OK)
@@ -767,20 +893,20 @@ static enum ll_status run(int argc, char **argv)
 	/* store, commit, publish */
 	if (!already) {
 		bool stored = false;
-		int64_t posting_id = 0;
 
 		rc = ll_db_run_exists(&db, r.id, &stored, &err);
 		if (rc == LL_OK && !stored)
 			rc = ll_db_run_store(&db, &r, runj, comp, &err);
 		if (rc == LL_OK)
-			rc = ll_db_post_run(&db, &r,
-					    cur.exists ? cur.posting_id : 0,
-					    runj, &posting_id, &entries, &err);
+			rc = ll_db_post_run(&db, &r, cur.posting_id, runj,
+					    &cpj.posting_id, &entries, &err);
 		if (rc == LL_OK)
-			rc = ll_db_store_statements(&db, posting_id, stmts,
+			rc = ll_db_store_statements(&db, cpj.posting_id, stmts,
 						    n_stmts, built.root,
 						    key.keyid, &err);
 	}
+	if (rc == LL_OK)
+		rc = checkpoint_phase(&cpj, built.root, &od, runj, &err);
 	if (rc == LL_OK)
 		rc = ll_db_commit(&db, &err);
 	if (rc == LL_OK) {

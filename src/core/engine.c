@@ -112,7 +112,16 @@ static struct ll_line *new_line(struct builder *b)
 	l = &b->lines[b->n_lines++];
 	memset(l, 0, sizeof(*l));
 	mpq_init(l->exact);
+	mpq_init(l->share);
+	mpq_init(l->work_exact);
 	return l;
+}
+
+static void line_clear(struct ll_line *l)
+{
+	mpq_clear(l->exact);
+	mpq_clear(l->share);
+	mpq_clear(l->work_exact);
 }
 
 /* Lines for amount a of component comp of work w under licence lic. */
@@ -156,6 +165,8 @@ static enum ll_status split_work(struct builder *b, uint32_t li,
 			l->work = wi;
 			l->component = (uint8_t)comp;
 			l->side = (int8_t)s;
+			mpq_set(l->share, w->split[s][i].share);
+			mpq_set(l->work_exact, side_amt[s]);
 			mpq_mul(l->exact, side_amt[s], w->split[s][i].share);
 		}
 	}
@@ -720,6 +731,8 @@ static enum ll_status unallocated_line(struct lic_job *j)
 	l->component = LL_COMP_UNALLOCATED;
 	l->side = -1;
 	mpq_set(l->exact, j->lt->component[LL_COMP_UNALLOCATED]);
+	mpq_set_ui(l->share, 1, 1);
+	mpq_set(l->work_exact, l->exact);
 	return LL_OK;
 }
 
@@ -977,7 +990,7 @@ static void settle_job_release(struct settle_job *j)
 
 	if (j->b.lines) {
 		for (i = 0; i < j->b.n_lines; i++)
-			mpq_clear(j->b.lines[i].exact);
+			line_clear(&j->b.lines[i]);
 		free(j->b.lines);
 	}
 	reset_amts(&j->b);
@@ -1042,7 +1055,7 @@ void ll_settlement_release(struct ll_settlement *s)
 	for (i = 0; i < s->n_parties; i++)
 		mpq_clear(s->parties[i].exact);
 	for (i = 0; i < s->n_lines; i++)
-		mpq_clear(s->lines[i].exact);
+		line_clear(&s->lines[i]);
 	free(s->lic);
 	free(s->parties);
 	free(s->lines);

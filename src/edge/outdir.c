@@ -556,6 +556,20 @@ static enum ll_status check_target(const struct ll_outdir *od, const char *rel,
 	return LL_OK;
 }
 
+enum ll_status ll_outdir_check(struct ll_outdir *od, const char *path,
+			       struct ll_error *err)
+{
+	int absent;
+
+	if (!od->stage[0])
+		return ll_error_set(err, LL_INTERNAL, path, 0, NULL,
+				    "output directory not open");
+	if (!ll_outdir_path_ok(path))
+		return ll_error_set(err, LL_INTERNAL, path, 0, NULL,
+				    "invalid output path");
+	return check_target(od, path, &absent, err);
+}
+
 enum ll_status ll_outdir_add(struct ll_outdir *od, const char *path,
 			     const void *data, size_t len,
 			     struct ll_error *err)

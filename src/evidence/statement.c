@@ -20,6 +20,9 @@
 #include "ledgerline/jsonx.h"
 #include "ledgerline/merkle.h"
 
+/* Room for a line's name in a message (line_name() bounds each part). */
+enum { LINE_NAME_BYTES = 192 };
+
 /* A JSON string's value, or "" when it is not a string. */
 static const char *jsv(const json_t *v)
 {
@@ -104,6 +107,17 @@ static json_t *inputs(const struct ll_run *r, int *fail)
 		put(o, "logs", sorted_inputs(v, r->n_logs, fail), fail);
 	free(v);
 	return o;
+}
+
+/* A line's figures: exact and amount, and the share and work_exact
+ * whose product exact is. */
+static void line_figures(json_t *lo, const struct ll_line *l, int exponent,
+			 int *fail)
+{
+	put(lo, "exact", ll_json_fraction(l->exact), fail);
+	put(lo, "amount", ll_json_minor(l->minor, exponent), fail);
+	put(lo, "share", ll_json_fraction(l->share), fail);
+	put(lo, "work_exact", ll_json_fraction(l->work_exact), fail);
 }
 
 struct ccy_total {
@@ -195,8 +209,7 @@ static json_t *predicate(const struct ll_run *r, uint32_t p,
 						   (enum ll_side)l->side))
 					 : json_null(),
 			    fail);
-			put(lo, "exact", ll_json_fraction(l->exact), fail);
-			put(lo, "amount", ll_json_minor(l->minor, lic->exponent), fail);
+			line_figures(lo, l, lic->exponent, fail);
 			push(lines, lo, fail);
 		}
 	}
@@ -549,9 +562,70 @@ static bool read_figures(const json_t *o, const char *what, int e, mpq_t q,
 	return true;
 }
 
+/* A line's name in a message: its index and what it is of. */
+static void line_name(char *out, size_t size, const json_t *l, size_t i)
+{
+	const char *work = json_string_value(json_object_get(l, "work"));
+	const char *side = json_string_value(json_object_get(l, "side"));
+
+	snprintf(out, size, "line %zu (licence %.40s, work %.40s, %.20s, %.12s)",
+		 i, jsv(json_object_get(l, "licence")), work ? work : "none",
+		 jsv(json_object_get(l, "component")), side ? side : "no side");
+}
+
 /*
- * Σ lines = totals per currency (exact and rounded), and each amount is
- * its exact value rounded by largest remainder.  Problems go to v; the
+ * share × work_exact = exact for line i, whose exact value is q.  false
+ * with the problem noted in v; LL_NOMEM in *rc.
+ */
+static bool check_line_product(const json_t *l, size_t i, const mpq_t q,
+			       struct ll_verdict *v, enum ll_status *rc,
+			       struct ll_error *err)
+{
+	static const char *const keys[] = { "share", "work_exact" };
+	char what[LINE_NAME_BYTES];
+	struct ll_error perr;
+	enum ll_status prc = LL_OK;
+	mpq_t f[2];
+	int k;
+
+	line_name(what, sizeof(what), l, i);
+	mpq_init(f[0]);
+	mpq_init(f[1]);
+	for (k = 0; k < 2 && prc == LL_OK; k++) {
+		const json_t *x = json_object_get(l, keys[k]);
+
+		if (!json_is_string(x)) {
+			problem(v, "%s: %s must be a string", what, keys[k]);
+			prc = LL_INVALID;
+			break;
+		}
+		prc = ll_exact_parse_figure(f[k], json_string_value(x),
+					    json_string_length(x), false, &perr);
+		if (prc == LL_INVALID)
+			problem(v, "%s: %s: %s", what, keys[k], perr.text);
+	}
+	if (prc == LL_NOMEM)
+		*rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "%s",
+				   perr.text);
+	if (prc == LL_OK) {
+		mpq_mul(f[0], f[0], f[1]);
+		if (!mpq_equal(f[0], q)) {
+			problem(v, "%s: share %s × work_exact %s is not exact %s",
+				what, jsv(json_object_get(l, "share")),
+				jsv(json_object_get(l, "work_exact")),
+				jsv(json_object_get(l, "exact")));
+			prc = LL_FINDINGS;
+		}
+	}
+	mpq_clear(f[0]);
+	mpq_clear(f[1]);
+	return prc == LL_OK;
+}
+
+/*
+ * Σ lines = totals per currency (exact and rounded), each amount is its
+ * exact value rounded by largest remainder, and each line's exact value
+ * is its share × work_exact.  Problems go to v; the
  * status is LL_NOMEM (err filled) or LL_OK.
  */
 static enum ll_status check_arithmetic(const json_t *pred,
@@ -586,7 +660,8 @@ static enum ll_status check_arithmetic(const json_t *pred,
 			problem(v, "%s: no known currency", what);
 			break;
 		}
-		if (!read_figures(l, what, e, q, minor, v, &rc, err))
+		if (!read_figures(l, what, e, q, minor, v, &rc, err) ||
+		    !check_line_product(l, i, q, v, &rc, err))
 			break;
 		/* largest remainder: floor(x) or floor(x) + 1, and exactly
 		 * x when x is a whole number of minor units */

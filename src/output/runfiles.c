@@ -800,3 +800,21 @@ char *ll_runfile_run_json(const struct ll_run *r,
 		put(root, "restatement", restatement(r, rs, &fail), &fail);
 	return dump(root, fail);
 }
+
+char *ll_runfile_with_checkpoint(const char *run_json, const char *sha256,
+				 int64_t entries, const char *head)
+{
+	json_error_t jerr;
+	json_t *root = json_loads(run_json, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *cp = json_object();
+	int fail = !root || !cp || json_object_get(root, "checkpoint");
+
+	put(cp, "sha256", json_string(sha256), &fail);
+	put(cp, "entries", json_integer((json_int_t)entries), &fail);
+	put(cp, "head", json_string(head), &fail);
+	if (fail)
+		json_decref(cp);
+	else
+		put(root, "checkpoint", cp, &fail);
+	return dump(root, fail);
+}

@@ -62,24 +62,35 @@ signing_pub() {
     esac
 }
 
-# verify_run_out DIR: every statement a run wrote into DIR verifies with
-# the signing key (SPEC §4: every reader of ledgerline's own outputs
-# accepts them), or the test fails.  Each verification adds a line "DIR N"
-# (N statements) to $IT_TMP/verified, so that a test can see it happen.
+# verify_run_out DIR: every statement a run wrote into DIR, and its
+# checkpoint, verify with the signing key (SPEC §4: every reader of
+# ledgerline's own outputs accepts them), or the test fails.  Each
+# verification adds a line "DIR N" (N statements) to $IT_TMP/verified, so
+# that a test can see it happen.
 verify_run_out() {
-    local dir=$1 pub vout f
+    local dir=$1 pub vout f n=0
     local files=()
-    # the statements ledgerline recorded writing, not the user's own
-    # files beside them (SPEC §4: --out may hold files of the user's)
+    # the files ledgerline recorded writing, not the user's own files
+    # beside them (SPEC §4: --out may hold files of the user's)
     while read -r _ f; do
-        case "$f" in statements/*.dsse.json) files+=("$dir/$f") ;; esac
+        case "$f" in
+        statements/*.dsse.json) files+=("$dir/$f") n=$((n + 1)) ;;
+        checkpoint.dsse.json) files+=("$dir/$f") ;;
+        esac
     done <"$dir/.ledgerline-outputs" 2>/dev/null
-    [ "${#files[@]}" -gt 0 ] || return 0 # a run that touched no party
+    [ "${#files[@]}" -gt 0 ] || return 0 # not a run's output directory
     pub=$(signing_pub)
     vout=$("$LL" verify "${files[@]}" --key "$pub" 2>&1) ||
         fail "the statements ledgerline run wrote into $dir do not verify with $pub:
 $vout"
-    echo "$dir ${#files[@]}" >>"$IT_TMP/verified"
+    if [ "${#files[@]}" -gt "$n" ]; then
+        case $vout in
+        *"checkpoint.dsse.json: OK: checkpoint of"*) ;;
+        *) fail "the checkpoint in $dir was not verified as one:
+$vout" ;;
+        esac
+    fi
+    echo "$dir $n" >>"$IT_TMP/verified"
 }
 
 expect_rc() {
