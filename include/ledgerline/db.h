@@ -258,6 +258,14 @@ struct ll_audit {
 
 struct ll_key;
 
+/* A checkpoint someone kept (checkpoint.dsse.json), to prove the ledger
+ * still holds it: name for messages, the envelope's bytes (borrowed). */
+struct ll_audit_checkpoint {
+	const char *name;
+	const char *envelope;
+	size_t len;
+};
+
 /*
  * Audit the ledger against what ledgerline signed and stored (pub: the
  * public half of the signing key; every posting's stored key id must be
@@ -267,10 +275,16 @@ struct ll_key;
  * and signature, each posting's Merkle root recomputed from its stored
  * statements; the stored lines, inputs and payouts of each run against
  * its signed statements; run.json and compliance.json against each other
- * and the posting; every registry record against its digest.  Findings go
- * to *a (LL_OK is returned; the caller decides the exit code).
+ * and the posting; every registry record against its digest; every
+ * posting's signed checkpoint against the chain recomputed up to it, and
+ * each of kept[0..n_kept) (signed by pub) against the ledger: its posting
+ * still there with its run and root, the chain still as long and with the
+ * same hash at its position.  Findings go to *a (LL_OK is returned; the
+ * caller decides the exit code).
  */
 enum ll_status ll_db_audit(struct ll_db *db, const struct ll_key *pub,
-			   struct ll_audit *a, struct ll_error *err);
+			   const struct ll_audit_checkpoint *kept,
+			   size_t n_kept, struct ll_audit *a,
+			   struct ll_error *err);
 
 #endif

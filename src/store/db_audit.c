@@ -873,8 +873,11 @@ static enum ll_status audit_registry(struct ll_db *db, struct ll_audit *a,
 /* ---- the audit --------------------------------------------------------- */
 
 enum ll_status ll_db_audit(struct ll_db *db, const struct ll_key *pub,
-			   struct ll_audit *a, struct ll_error *err)
+			   const struct ll_audit_checkpoint *kept,
+			   size_t n_kept, struct ll_audit *a,
+			   struct ll_error *err)
 {
+	struct ll_audit_chain ch = { NULL, NULL, 0 };
 	enum ll_status rc;
 
 	memset(a, 0, sizeof(*a));
@@ -883,15 +886,18 @@ enum ll_status ll_db_audit(struct ll_db *db, const struct ll_key *pub,
 		       NULL, err);
 	if (rc != LL_OK)
 		return rc;
-	rc = ll_db_audit_journal(db, a, err);
+	rc = ll_db_audit_journal(db, a, &ch, err);
 	if (rc == LL_OK)
 		rc = audit_rows(db, a, err);
 	if (rc == LL_OK)
 		rc = audit_postings(db, a, pub, err);
 	if (rc == LL_OK)
+		rc = ll_db_audit_checkpoints(db, a, &ch, pub, kept, n_kept, err);
+	if (rc == LL_OK)
 		rc = audit_compliance(db, a, err);
 	if (rc == LL_OK)
 		rc = audit_registry(db, a, err);
 	ll_db_rollback(db);
+	ll_audit_chain_release(&ch);
 	return rc;
 }

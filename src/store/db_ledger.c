@@ -955,9 +955,34 @@ static void check_entry(struct chain_audit *c, int i, const struct jentry *e,
 	}
 }
 
+void ll_audit_chain_release(struct ll_audit_chain *ch)
+{
+	free(ch->hash);
+	free(ch->posting);
+	memset(ch, 0, sizeof(*ch));
+}
+
+static enum ll_status chain_alloc(struct ll_audit_chain *ch, size_t n)
+{
+	ch->hash = calloc(n + 1, sizeof(*ch->hash));
+	ch->posting = calloc(n + 1, sizeof(*ch->posting));
+	ch->n = 0;
+	return ch->hash && ch->posting ? LL_OK : LL_NOMEM;
+}
+
+/* Entry e (with its lines) as the next link of the chain recomputed from
+ * the rows alone, whatever the stored hashes say. */
+static void chain_keep(struct ll_audit_chain *ch, const struct jentry *e)
+{
+	entry_digest(ch->n ? ch->hash[ch->n - 1] : GENESIS, e,
+		     ch->hash[ch->n]);
+	ch->posting[ch->n++] = e->posting_id;
+}
+
 /* Walk the journal in entry order: every entry's hash chain, content,
  * lines and balance, then the ledger's total per currency. */
 static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
+				  struct ll_audit_chain *ch,
 				  struct ll_error *err)
 {
 	struct chain_audit c;
@@ -969,6 +994,8 @@ static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
 	c.a = a;
 	memcpy(c.prev, GENESIS, sizeof(c.prev));
 	rc = read_journal(db, &c, err);
+	if (rc == LL_OK && chain_alloc(ch, (size_t)c.n_e) != LL_OK)
+		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "out of memory");
 	for (i = 0; i < c.n_e && rc == LL_OK; i++) {
 		struct jentry e;
 		struct csum sums[CURRENCIES_MAX];
@@ -980,6 +1007,7 @@ static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
 					  "out of memory");
 		} else {
 			check_entry(&c, i, &e, sums, n_sums);
+			chain_keep(ch, &e);
 			snprintf(c.prev, sizeof(c.prev), "%s",
 				 PQgetvalue(c.er, i, 7));
 		}
@@ -1102,9 +1130,10 @@ static enum ll_status audit_structure(struct ll_db *db, struct ll_audit *a,
 }
 
 enum ll_status ll_db_audit_journal(struct ll_db *db, struct ll_audit *a,
+				   struct ll_audit_chain *ch,
 				   struct ll_error *err)
 {
-	enum ll_status rc = audit_chain(db, a, err);
+	enum ll_status rc = audit_chain(db, a, ch, err);
 
 	if (rc == LL_OK)
 		rc = audit_structure(db, a, err);
