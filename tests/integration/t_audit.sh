@@ -75,6 +75,11 @@ audit_build() {
         out="$IT_TMP/out-$n"
         expect_rc 0 run --licensee "$1" --period "$2" --manifest "$3" --logs "$4" --out "$out"
         [ ! -f "$out/checkpoint.dsse.json" ] || cp "$out/checkpoint.dsse.json" "$IT_TMP/cp-$n.json"
+        # a backup taken before the restatement
+        [ "$n" -ne 2 ] || [ -z "${AUDIT_BACKUP-}" ] ||
+            sql postgres -c "DROP DATABASE IF EXISTS \"$AUDIT_BACKUP\"" \
+                -c "CREATE DATABASE \"$AUDIT_BACKUP\" TEMPLATE \"$IT_DB\"" >/dev/null ||
+            fail "cannot back the ledger up"
     done
 }
 
@@ -147,8 +152,8 @@ audit_case_sql() {
                WHERE run_id = '$cur' AND kind = 'log';" ;;
     run_json_text) # the run.json of the newest posting, both copies
         echo "UPDATE ledgerline.posting
-                 SET run_json_text = replace(run_json_text, '\"m-harmony-2\"', '\"m-harmony-3\"'),
-                     run_json = replace(run_json_text, '\"m-harmony-2\"', '\"m-harmony-3\"')::jsonb
+                 SET run_json_text = replace(run_json_text, '\"EUR\"', '\"USD\"'),
+                     run_json = replace(run_json_text, '\"EUR\"', '\"USD\"')::jsonb
                WHERE posting_id = (SELECT max(posting_id) FROM ledgerline.posting);" ;;
     run_json_copy) # the run's copy of run.json, no longer its posting's
         echo "UPDATE ledgerline.run SET run_json = jsonb_set(run_json, '{licensee}', '\"P-X\"')
@@ -177,6 +182,14 @@ audit_case_sql() {
                 (SELECT max(entry_id) FROM ledgerline.journal_entry WHERE kind = 'reversal')
                 + (SELECT min(entry_id) FROM ledgerline.journal_entry WHERE kind = 'reversal') + entry_id
                WHERE entry_id < 0;" ;;
+    checkpoint_deleted) # the newest posting's stored checkpoint
+        echo "DELETE FROM ledgerline.posting_checkpoint
+               WHERE posting_id = (SELECT max(posting_id) FROM ledgerline.posting);" ;;
+    checkpoint_swapped) # the first posting's checkpoint stored as the newest's
+        echo "UPDATE ledgerline.posting_checkpoint c SET envelope = f.envelope, sha256 = f.sha256
+                FROM ledgerline.posting_checkpoint f
+               WHERE f.posting_id = (SELECT min(posting_id) FROM ledgerline.posting)
+                 AND c.posting_id = (SELECT max(posting_id) FROM ledgerline.posting);" ;;
     *) fail "no tamper case $c" ;;
     esac
 }
@@ -192,17 +205,20 @@ audit_case_expect() {
     envelope_digest) echo "statement of P-PUB" ;;
     merkle_root | statement_deleted | statement_inserted) echo "Merkle root" ;;
     input_digest) echo "input" ;;
-    run_json_text) echo "checkpoint" ;;
+    run_json_text) echo "its signed checkpoint says" ;;
     run_json_copy) echo "run.json" ;;
     compliance) echo "compliance" ;;
     registry) echo "registry record party P-NW" ;;
-    entry_deleted | entries_reordered) echo "checkpoint" ;;
+    entry_deleted | entries_reordered) echo "its signed checkpoint says" ;;
+    checkpoint_deleted) echo "has no stored checkpoint" ;;
+    checkpoint_swapped) echo "its checkpoint is of posting 1 of P-AI" ;;
     esac
 }
 
 AUDIT_CASES="forged_reversal cent_between_parties line_within_party payout payout_e2e
 envelope envelope_digest merkle_root statement_deleted statement_inserted input_digest
-run_json_copy compliance registry"
+run_json_copy compliance registry run_json_text entry_deleted entries_reordered
+checkpoint_deleted checkpoint_swapped"
 
 # A copy of database $1 as $2, and ledgerline pointed at it.
 audit_copy_db() {
@@ -251,4 +267,49 @@ test_audit_tamper_corpus() {
         fi
     done
     [ -z "$missed" ] || fail "the audit missed edits:$missed"
+}
+
+# Kept checkpoints (audit --checkpoint): they hold on the ledger that wrote
+# them; a ledger rolled back to before the last posting (a backup restored,
+# or the posting's rows deleted with its run) is a finding naming it.
+test_audit_kept_checkpoints() {
+    local base=$IT_DB run3 missing
+    AUDIT_BACKUP="${base}_backup" audit_build
+    [ -f "$IT_TMP/cp-3.json" ] || fail "run wrote no checkpoint.dsse.json"
+    expect_rc 0 audit --checkpoint "$IT_TMP"/cp-1.json "$IT_TMP"/cp-2.json "$IT_TMP"/cp-3.json
+    assert_contains "$OUT" "6 checkpoints"
+    run3=$(sql "$base" -c "SELECT run_id FROM ledgerline.posting ORDER BY posting_id DESC LIMIT 1")
+    # (not "want": expect_rc sets that)
+    missing="the ledger no longer holds posting 2 of P-AI 2026-07-01..2026-09-30 (run $run3)"
+    # a checkpoint signed by another key is no proof
+    "$LL" keygen --out "$IT_TMP/other" >/dev/null || fail "keygen failed"
+    expect_rc 1 audit --key "$IT_TMP/other/signing.pub.pem" --checkpoint "$IT_TMP/cp-1.json"
+    assert_contains "$ERR" "checkpoint $IT_TMP/cp-1.json: "
+    # the backup taken before the restatement: intact by itself, not
+    # against the checkpoint kept after it
+    audit_copy_db "${base}_backup" "${base}_restored"
+    expect_rc 0 audit --checkpoint "$IT_TMP"/cp-1.json "$IT_TMP"/cp-2.json
+    expect_rc 1 audit --checkpoint "$IT_TMP"/cp-1.json "$IT_TMP"/cp-2.json "$IT_TMP"/cp-3.json
+    assert_contains "$ERR" "checkpoint $IT_TMP/cp-3.json: $missing"
+    # the restatement's rows deleted with its run, the chain recomputed
+    audit_copy_db "$base" "${base}_cut"
+    audit_tamper "$IT_DB" -c "
+        CREATE TEMP TABLE p AS SELECT posting_id, run_id FROM ledgerline.posting
+                                ORDER BY posting_id DESC LIMIT 1;
+        DELETE FROM ledgerline.journal_line WHERE entry_id IN
+          (SELECT entry_id FROM ledgerline.journal_entry WHERE posting_id IN (SELECT posting_id FROM p));
+        DELETE FROM ledgerline.journal_entry WHERE posting_id IN (SELECT posting_id FROM p);
+        DELETE FROM ledgerline.posting_statement WHERE posting_id IN (SELECT posting_id FROM p);
+        DELETE FROM ledgerline.posting_root WHERE posting_id IN (SELECT posting_id FROM p);
+        DELETE FROM ledgerline.posting_checkpoint WHERE posting_id IN (SELECT posting_id FROM p);
+        DELETE FROM ledgerline.posting WHERE posting_id IN (SELECT posting_id FROM p);
+        DELETE FROM ledgerline.run_line WHERE run_id IN (SELECT run_id FROM p);
+        DELETE FROM ledgerline.run_party WHERE run_id IN (SELECT run_id FROM p);
+        DELETE FROM ledgerline.run_licence WHERE run_id IN (SELECT run_id FROM p);
+        DELETE FROM ledgerline.run_payout WHERE run_id IN (SELECT run_id FROM p);
+        DELETE FROM ledgerline.run_input WHERE run_id IN (SELECT run_id FROM p);
+        DELETE FROM ledgerline.run WHERE run_id IN (SELECT run_id FROM p);"
+    expect_rc 1 audit --checkpoint "$IT_TMP/cp-3.json"
+    assert_contains "$ERR" "checkpoint $IT_TMP/cp-3.json: $missing"
+    assert_contains "$ERR" "checkpoint $IT_TMP/cp-3.json: the journal has 3 entries, fewer than the 7"
 }
