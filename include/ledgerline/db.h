@@ -250,21 +250,49 @@ enum ll_status ll_db_balances(struct ll_db *db, const char *party,
 			      const char *currency, struct ll_balance_row **out,
 			      size_t *n, struct ll_error *err);
 
+/* ---- the audit (db_audit.c) ---- */
+
+/* Findings an audit keeps word for word; the rest are only counted. */
+enum { LL_AUDIT_FINDINGS_MAX = 40, LL_AUDIT_FINDING_BYTES_MAX = 320 };
+
 /* Result of an audit. */
 struct ll_audit {
-	int64_t entries, lines;
-	int64_t first_bad_entry;	/* 0 when the chain holds */
-	char problem[LL_DB_AUDIT_PROBLEM_MAX];	/* "" when nothing is wrong */
-	char head[LL_SHA256_HEX_LEN + 1];	/* hash of the last entry */
+	int64_t entries, lines;		/* journal entries and lines */
+	int64_t postings, statements, checkpoints, records;
+	char head[LL_SHA256_HEX_LEN + 1];			/* hash of the last entry */
+	size_t n_findings;		/* every finding, kept or not */
+	char findings[LL_AUDIT_FINDINGS_MAX][LL_AUDIT_FINDING_BYTES_MAX];
+};
+
+struct ll_key;
+
+/* A checkpoint someone kept (checkpoint.dsse.json), to prove the ledger
+ * still holds it: name for messages, the envelope's bytes (borrowed). */
+struct ll_audit_checkpoint {
+	const char *name;
+	const char *envelope;
+	size_t len;
 };
 
 /*
- * Recompute the hash chain over every journal entry, the per-entry and
- * per-currency zero sums, and the posting structure (one posting in force
- * per period, reversals that exactly negate what they reverse).  Findings
- * go to *a (LL_OK is returned; the caller decides the exit code).
+ * Audit the ledger against what ledgerline signed and stored (pub: the
+ * public half of the signing key; every posting's stored key id must be
+ * its id): the hash chain recomputed over every journal entry, zero sums,
+ * the posting structure (reversals only of the superseded posting's
+ * entries, each once, exactly negated); every stored statement's digest
+ * and signature, each posting's Merkle root recomputed from its stored
+ * statements; the stored lines, inputs and payouts of each run against
+ * its signed statements; run.json and compliance.json against each other
+ * and the posting; every registry record against its digest; every
+ * posting's signed checkpoint against the chain recomputed up to it, and
+ * each of kept[0..n_kept) (signed by pub) against the ledger: its posting
+ * still there with its run and root, the chain still as long and with the
+ * same hash at its position.  Findings go to *a (LL_OK is returned; the
+ * caller decides the exit code).
  */
-enum ll_status ll_db_audit(struct ll_db *db, struct ll_audit *a,
+enum ll_status ll_db_audit(struct ll_db *db, const struct ll_key *pub,
+			   const struct ll_audit_checkpoint *kept,
+			   size_t n_kept, struct ll_audit *a,
 			   struct ll_error *err);
 
 #endif

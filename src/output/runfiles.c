@@ -752,6 +752,30 @@ static json_t *not_transferable(const struct ll_run *r, int *fail)
 	return arr;
 }
 
+/*
+ * {"sha256": SHA-256 of the RFC 8785 form of compliance.json}: run.json,
+ * which the journal's hash chain covers, so names the compliance report
+ * too; the canonical form is what survives the database's JSON type.
+ */
+static json_t *compliance_digest(const struct ll_run *r, int *fail)
+{
+	char *text = ll_runfile_compliance(r), *jcs = NULL, hex[65];
+	json_t *c = text ? json_loads(text, 0, NULL) : NULL;
+	uint8_t d[LL_SHA256_LEN];
+
+	jcs = c ? ll_json_jcs(c) : NULL;
+	json_decref(c);
+	free(text);
+	if (!jcs) {
+		*fail = 1;
+		return NULL;
+	}
+	ll_sha256(jcs, strlen(jcs), d);
+	free(jcs);
+	ll_hex(d, sizeof(d), hex);
+	return json_pack("{s:s}", "sha256", hex);
+}
+
 char *ll_runfile_run_json(const struct ll_run *r,
 			  const struct ll_restatement *rs,
 			  const char *merkle_root, const char *key_id,
@@ -782,6 +806,7 @@ char *ll_runfile_run_json(const struct ll_run *r,
 	put(root, "licences", licences(r, &fail), &fail);
 	put(root, "payouts", payouts(r, &fail), &fail);
 	put(root, "not_transferable", not_transferable(r, &fail), &fail);
+	put(root, "compliance", compliance_digest(r, &fail), &fail);
 	if (merkle_root) {
 		json_t *st = json_object();
 

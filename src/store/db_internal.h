@@ -5,6 +5,8 @@
 #ifndef LEDGERLINE_DB_INTERNAL_H
 #define LEDGERLINE_DB_INTERNAL_H
 
+#include <stdarg.h>
+
 #include <libpq-fe.h>
 
 #include "ledgerline/db.h"
@@ -56,5 +58,36 @@ enum ll_status ll_db_copy_begin(struct ll_db *db, const char *sql,
 void ll_db_copy_field(struct ll_db_copy *c, const char *s, int last);
 void ll_db_copy_fail(struct ll_db_copy *c);
 enum ll_status ll_db_copy_end(struct ll_db_copy *c, struct ll_error *err);
+
+/* ---- the audit (db_ledger.c, db_audit.c) ---- */
+
+/* Add a finding to a (kept word for word while there is room, counted
+ * always). */
+void ll_audit_vadd(struct ll_audit *a, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+/* The hash chain as recomputed from the journal's rows alone: entry i
+ * (in chain order) has hash[i] and belongs to posting[i]. */
+struct ll_audit_chain {
+	char (*hash)[65];
+	int64_t *posting;
+	size_t n;
+};
+void ll_audit_chain_release(struct ll_audit_chain *ch);
+
+/* The journal's part of the audit, inside the audit's snapshot: the hash
+ * chain recomputed entry by entry (into *ch, to hold checkpoints
+ * against), zero sums, the posting structure. */
+enum ll_status ll_db_audit_journal(struct ll_db *db, struct ll_audit *a,
+				   struct ll_audit_chain *ch,
+				   struct ll_error *err);
+
+/* Every posting's stored checkpoint, then the kept ones, against the
+ * recomputed chain *ch (db_audit_checkpoint.c). */
+enum ll_status ll_db_audit_checkpoints(struct ll_db *db, struct ll_audit *a,
+				       const struct ll_audit_chain *ch,
+				       const struct ll_key *pub,
+				       const struct ll_audit_checkpoint *kept,
+				       size_t n_kept, struct ll_error *err);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * db_ledger.c — the double-entry ledger (db.h, "the ledger"): posting
- * runs, reversing superseded postings, balances and the audit.
+ * runs, reversing superseded postings, balances, and the journal's part
+ * of the audit (the rest is in db_audit.c).
  *
  * Design decision: the hash of a journal entry is computed here, in C,
  * from the same canonical text when posting and when auditing
@@ -835,17 +836,9 @@ static void finding(struct ll_audit *a, int64_t entry, const char *fmt, ...)
 {
 	va_list ap;
 
-	/* keep the most precise finding: one naming an entry beats a global
-	 * one, and among entries the first in the chain wins */
-	if (a->problem[0]) {
-		if (entry == 0)
-			return;
-		if (a->first_bad_entry && entry >= a->first_bad_entry)
-			return;
-	}
-	a->first_bad_entry = entry;
+	(void)entry; /* every finding is kept, in the order found */
 	va_start(ap, fmt);
-	vsnprintf(a->problem, sizeof(a->problem), fmt, ap);
+	ll_audit_vadd(a, fmt, ap);
 	va_end(ap);
 }
 
@@ -1020,9 +1013,34 @@ static void check_entry(struct chain_audit *c, int i, const struct jentry *e,
 	}
 }
 
+void ll_audit_chain_release(struct ll_audit_chain *ch)
+{
+	free(ch->hash);
+	free(ch->posting);
+	memset(ch, 0, sizeof(*ch));
+}
+
+static enum ll_status chain_alloc(struct ll_audit_chain *ch, size_t n)
+{
+	ch->hash = calloc(n + 1, sizeof(*ch->hash));
+	ch->posting = calloc(n + 1, sizeof(*ch->posting));
+	ch->n = 0;
+	return ch->hash && ch->posting ? LL_OK : LL_NOMEM;
+}
+
+/* Entry e (with its lines) as the next link of the chain recomputed from
+ * the rows alone, whatever the stored hashes say. */
+static void chain_keep(struct ll_audit_chain *ch, const struct jentry *e)
+{
+	entry_digest(ch->n ? ch->hash[ch->n - 1] : GENESIS, e,
+		     ch->hash[ch->n]);
+	ch->posting[ch->n++] = e->posting_id;
+}
+
 /* Walk the journal in entry order: every entry's hash chain, content,
  * lines and balance, then the ledger's total per currency. */
 static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
+				  struct ll_audit_chain *ch,
 				  struct ll_error *err)
 {
 	struct chain_audit c;
@@ -1034,6 +1052,8 @@ static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
 	c.a = a;
 	memcpy(c.prev, GENESIS, sizeof(c.prev));
 	rc = read_journal(db, &c, err);
+	if (rc == LL_OK && chain_alloc(ch, (size_t)c.n_e) != LL_OK)
+		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "out of memory");
 	for (i = 0; i < c.n_e && rc == LL_OK; i++) {
 		struct jentry e;
 		struct csum sums[CURRENCIES_MAX];
@@ -1044,6 +1064,7 @@ static enum ll_status audit_chain(struct ll_db *db, struct ll_audit *a,
 			rc = entry_lines(&c, &e, sums, &n_sums, err);
 		if (rc == LL_OK) {
 			check_entry(&c, i, &e, sums, n_sums);
+			chain_keep(ch, &e);
 			rc = ll_db_value(c.er, i, 7, "hash", c.prev,
 					 sizeof(c.prev), err);
 		}
@@ -1165,20 +1186,13 @@ static enum ll_status audit_structure(struct ll_db *db, struct ll_audit *a,
 	return LL_OK;
 }
 
-enum ll_status ll_db_audit(struct ll_db *db, struct ll_audit *a,
-			   struct ll_error *err)
+enum ll_status ll_db_audit_journal(struct ll_db *db, struct ll_audit *a,
+				   struct ll_audit_chain *ch,
+				   struct ll_error *err)
 {
-	enum ll_status rc;
+	enum ll_status rc = audit_chain(db, a, ch, err);
 
-	memset(a, 0, sizeof(*a));
-	rc = ll_db_cmd(db, "cannot start the audit",
-		       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0,
-		       NULL, err);
-	if (rc != LL_OK)
-		return rc;
-	rc = audit_chain(db, a, err);
 	if (rc == LL_OK)
 		rc = audit_structure(db, a, err);
-	ll_db_rollback(db);
 	return rc;
 }
