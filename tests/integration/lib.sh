@@ -97,6 +97,10 @@ $vout"
 $vout" ;;
         esac
     fi
+    # the independent verifier (Python and openssl only) must agree
+    vout=$("$TOP/tools/verify-statement" --key "$pub" "${files[@]}" 2>&1) ||
+        fail "ledgerline verify accepts what tools/verify-statement rejects in $dir:
+$vout"
     echo "$dir $n" >>"$IT_TMP/verified"
 }
 
