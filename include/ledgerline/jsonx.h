@@ -142,4 +142,9 @@ json_t *ll_json_minor(int64_t minor, int e);
  */
 char *ll_json_jcs(const json_t *v);
 
+/* Are the len bytes at bytes exactly the JCS form of v?  False also when v
+ * has none (a real number, an integer beyond 2^53, nesting too deep) or
+ * memory runs out: a reader of signed payloads refuses them all. */
+bool ll_json_is_jcs(const json_t *v, const void *bytes, size_t len);
+
 #endif

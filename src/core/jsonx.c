@@ -860,3 +860,12 @@ char *ll_json_jcs(const json_t *v)
 	}
 	return b.s;
 }
+
+bool ll_json_is_jcs(const json_t *v, const void *bytes, size_t len)
+{
+	char *jcs = ll_json_jcs(v);
+	bool same = jcs && strlen(jcs) == len && memcmp(jcs, bytes, len) == 0;
+
+	free(jcs);
+	return same;
+}

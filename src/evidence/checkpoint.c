@@ -244,6 +244,9 @@ enum ll_status ll_checkpoint_parse(struct ll_checkpoint *cp,
 	if (!json_is_object(st))
 		ll_error_set(err, LL_INVALID, NULL, 0, NULL,
 			     "checkpoint payload is not a JSON object");
+	else if (!ll_json_is_jcs(st, payload, len))
+		ll_error_set(err, LL_INVALID, NULL, 0, "payload",
+			     "not its RFC 8785 (JCS) canonical form");
 	else if ((pred = checkpoint_predicate(st, err)) != NULL) {
 		rc = check_subject(st, pred, err);
 		if (rc == LL_OK && !read_predicate(pred, cp))

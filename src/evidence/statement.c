@@ -1102,6 +1102,8 @@ enum ll_status ll_statement_verify(const char *name, const char *envelope,
 			LL_DSSE_INTOTO_TYPE);
 	st = json_loadb((const char *)payload, plen, JSON_REJECT_DUPLICATES,
 			&jerr);
+	if (st && !ll_json_is_jcs(st, payload, plen))
+		problem(v, "payload: not its RFC 8785 (JCS) canonical form");
 	pred = statement_predicate(st, v);
 	if (!pred || !check_subject(st, pred, leaf, v))
 		goto out;

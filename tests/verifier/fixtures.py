@@ -228,7 +228,9 @@ class Run:
         self.root = attach_merkle(preds)
         self.statements = {p: statement(pred, p)
                            for p, pred in zip(parties, preds)}
-        cp = {"licensee": "P-AI", "period": "2026-Q3",
+        cp = {"licensee": "P-AI",
+              "period": {"label": "2026-Q3", "first": "2026-07-01",
+                         "last": "2026-09-30"},
               "run_id": self.run_id, "posting": 1,
               "journal": {"entries": 2 + n,
                           "head": sha256_hex(self.run_id.encode())},
