@@ -165,6 +165,19 @@ audit_case_sql() {
         echo "UPDATE ledgerline.registry_record
                  SET body = jsonb_set(body, '{name}', '\"Northwind Records Ltd\"')
                WHERE kind = 'party' AND id = 'P-NW';" ;;
+    entry_inserted) # a copy of a current entry, posted again in its posting
+        echo "INSERT INTO ledgerline.journal_entry (entry_id, posting_id, kind, reverses, run_id,
+                     licence, prev_hash, hash)
+              SELECT nextval('ledgerline.journal_entry_seq'), e.posting_id, 'posting', NULL,
+                     e.run_id, e.licence, repeat('0', 64), md5(random()::text) || md5(random()::text)
+                FROM ledgerline.journal_entry e
+               WHERE e.run_id = '$cur' AND e.kind = 'posting' AND e.licence = 'L-2026-NW';"
+        echo "INSERT INTO ledgerline.journal_line
+              SELECT currval('ledgerline.journal_entry_seq'), l.line_no, l.account_id, l.party,
+                     l.currency, l.amount_minor
+                FROM ledgerline.journal_line l JOIN ledgerline.journal_entry e USING (entry_id)
+               WHERE e.run_id = '$cur' AND e.kind = 'posting' AND e.licence = 'L-2026-NW'
+                 AND e.entry_id < currval('ledgerline.journal_entry_seq');" ;;
     entry_deleted) # the newest entry of P-AI's restatement, with its lines
         echo "DELETE FROM ledgerline.journal_line WHERE entry_id = (SELECT max(entry_id)
                 FROM ledgerline.journal_entry WHERE run_id = '$cur');"
@@ -209,7 +222,7 @@ audit_case_expect() {
     run_json_copy) echo "run.json" ;;
     compliance) echo "compliance" ;;
     registry) echo "registry record party P-NW" ;;
-    entry_deleted | entries_reordered) echo "its signed checkpoint says" ;;
+    entry_inserted | entry_deleted | entries_reordered) echo "its signed checkpoint says" ;;
     checkpoint_deleted) echo "has no stored checkpoint" ;;
     checkpoint_swapped) echo "its checkpoint is of posting 1 of P-AI" ;;
     esac
@@ -217,8 +230,8 @@ audit_case_expect() {
 
 AUDIT_CASES="forged_reversal cent_between_parties line_within_party payout payout_e2e
 envelope envelope_digest merkle_root statement_deleted statement_inserted input_digest
-run_json_copy compliance registry run_json_text entry_deleted entries_reordered
-checkpoint_deleted checkpoint_swapped"
+run_json_copy compliance registry run_json_text entry_inserted entry_deleted
+entries_reordered checkpoint_deleted checkpoint_swapped"
 
 # A copy of database $1 as $2, and ledgerline pointed at it.
 audit_copy_db() {
