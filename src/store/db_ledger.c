@@ -1490,7 +1490,10 @@ static void chain_keep(struct ll_audit_chain *ch, const struct jentry *e)
 {
 	entry_digest(ch->n ? ch->hash[ch->n - 1] : GENESIS, e,
 		     ch->hash[ch->n]);
-	ch->posting[ch->n++] = e->posting_id;
+	/* a return belongs to its payment's posting but was written later:
+	 * 0, so that checkpoints count it where it stands in the chain */
+	ch->posting[ch->n++] =
+		strcmp(e->kind, "payment_return") == 0 ? 0 : e->posting_id;
 }
 
 /* Walk the journal in entry order: every entry's hash chain, content,
