@@ -86,6 +86,16 @@ enum ll_status ll_accounts_settle(struct ll_accounts *acc,
 				  size_t n_prev, struct ll_error *err);
 void ll_accounts_release(struct ll_accounts *acc);
 
+/*
+ * The SEPA end-to-end id of the payment of payee in currency made by
+ * posting number `posting` of run run_id: "LL" + the first 32 hex digits
+ * of a SHA-256 over those four (34 characters).  (run id, posting) names
+ * one signed set, so a run posted again after a restatement pays under
+ * new ids, and a rerun of the same posting keeps its ids.
+ */
+void ll_end_to_end_id(const char *run_id, int64_t posting, const char *payee,
+		      const char *currency, char out[LL_END_TO_END_ID_SIZE]);
+
 /* The accounts of party index p: *n of them from the returned one (by
  * currency), NULL when the posting does not touch p. */
 const struct ll_account *ll_accounts_of(const struct ll_accounts *acc,

@@ -44,13 +44,17 @@ struct ll_statements {
 	char root[LL_SHA256_HEX_LEN + 1];	/* the run's Merkle root, hex */
 };
 
+struct ll_accounts;
+
 /*
  * Build and sign the statements of a settled run (rs: the restatement it
- * makes, or NULL).  LL_NOMEM, or a signing failure with err.
+ * makes, or NULL; acc: the posting's statements of account).  LL_NOMEM,
+ * or a signing failure with err.
  */
 enum ll_status ll_statements_build(struct ll_statements *s,
 				   const struct ll_run *r,
 				   const struct ll_restatement *rs,
+				   const struct ll_accounts *acc,
 				   const struct ll_key *key,
 				   struct ll_error *err);
 void ll_statements_release(struct ll_statements *s);
