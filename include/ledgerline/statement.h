@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ledgerline/account.h"
 #include "ledgerline/hash.h"
 #include "ledgerline/ident.h"
 #include "ledgerline/run.h"
@@ -46,11 +47,14 @@ struct ll_statements {
 
 /*
  * Build and sign the statements of a settled run (rs: the restatement it
- * makes, or NULL).  LL_NOMEM, or a signing failure with err.
+ * makes, or NULL; acc: the posting's accounts and payments, or NULL for
+ * statements without an account).  LL_NOMEM, or a signing failure with
+ * err.
  */
 enum ll_status ll_statements_build(struct ll_statements *s,
 				   const struct ll_run *r,
 				   const struct ll_restatement *rs,
+				   const struct ll_accounts *acc,
 				   const struct ll_key *key,
 				   struct ll_error *err);
 void ll_statements_release(struct ll_statements *s);

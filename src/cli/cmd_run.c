@@ -1006,7 +1006,7 @@ static enum ll_status build_posting(struct job *j)
 	}
 	ll_cli_progress_phase(&j->prog, LL_PHASE_SIGNING);
 	if (rc == LL_OK)
-		rc = ll_statements_build(&j->built, &j->r, rs, &j->key,
+		rc = ll_statements_build(&j->built, &j->r, rs, NULL, &j->key,
 					 &j->err);
 	if (rc == LL_OK)
 		rc = own_statements(&j->built, &j->r, &j->stmts, &j->n_stmts,

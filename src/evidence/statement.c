@@ -523,6 +523,7 @@ static enum ll_status sign_statement(struct ll_statements *s, size_t i,
 enum ll_status ll_statements_build(struct ll_statements *s,
 				   const struct ll_run *r,
 				   const struct ll_restatement *rs,
+				   const struct ll_accounts *acc,
 				   const struct ll_key *key,
 				   struct ll_error *err)
 {
@@ -532,6 +533,7 @@ enum ll_status ll_statements_build(struct ll_statements *s,
 	enum ll_status rc = LL_NOMEM;
 	size_t i;
 
+	(void)acc;
 	memset(s, 0, sizeof(*s));
 	if (!order_parties(s, r))
 		goto out;

@@ -120,7 +120,7 @@ static int setup(void **state)
 	ll_error_clear(&err);
 	assert_int_equal(ll_key_generate(&f->key, &err), LL_OK);
 	assert_int_equal(ll_key_generate(&f->other, &err), LL_OK);
-	if (ll_statements_build(&f->st, &f->run, NULL, &f->key, &err) != LL_OK)
+	if (ll_statements_build(&f->st, &f->run, NULL, NULL, &f->key, &err) != LL_OK)
 		fail_msg("build: %s", err.text);
 	*state = f;
 	return 0;
