@@ -639,6 +639,8 @@ struct vsum {
 	int exponent;
 	mpq_t exact;
 	mpz_t minor;
+	mpz_t previous;		/* Σ previous of a restatement's lines */
+	bool has_previous;	/* the lines carry previous */
 };
 
 struct vsums {
@@ -677,6 +679,8 @@ static struct vsum *vsums_add(struct vsums *s, const char *cur, int e)
 	t->exponent = e;
 	mpq_init(t->exact);
 	mpz_init(t->minor);
+	mpz_init(t->previous);
+	t->has_previous = false;
 	return t;
 }
 
@@ -687,6 +691,7 @@ static void vsums_release(struct vsums *s)
 	for (k = 0; k < s->n; k++) {
 		mpq_clear(s->v[k].exact);
 		mpz_clear(s->v[k].minor);
+		mpz_clear(s->v[k].previous);
 	}
 	free(s->v);
 	memset(s, 0, sizeof(*s));
@@ -822,7 +827,80 @@ static void check_rounding(const json_t *l, const char *what, int e,
 }
 
 /*
- * Each line's rounding, and the lines' sums per currency into sums.
+ * A signed amount, member name of o (what: "account entry 0"), with e
+ * decimals, into minor.  false with the problem noted in v; LL_NOMEM in
+ * *rc.
+ */
+static bool read_signed(const json_t *o, const char *name, const char *what,
+			int e, mpz_t minor, struct ll_verdict *v,
+			enum ll_status *rc, struct ll_error *err)
+{
+	const json_t *x = json_object_get(o, name);
+	struct ll_error perr;
+	enum ll_status prc;
+
+	if (!json_is_string(x)) {
+		problem(v, "%s: %s must be a string", what, name);
+		return false;
+	}
+	prc = ll_exact_parse_minor(minor, json_string_value(x),
+				   json_string_length(x), e, true, &perr);
+	if (prc == LL_NOMEM)
+		*rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "%s",
+				   perr.text);
+	else if (prc != LL_OK)
+		problem(v, "%s: %s: %s", what, name, perr.text);
+	return prc == LL_OK;
+}
+
+/*
+ * A restatement's line i (amount minor, exponent e) carries previous and
+ * adjustment = amount - previous, or neither; with carry, whether it
+ * does.  previous is added to *prev.  false with the problem in v;
+ * LL_NOMEM in *rc.
+ */
+static bool check_line_adjustment(const json_t *l, const char *what, int e,
+				  const mpz_t minor, mpz_t prev, bool *carry,
+				  struct ll_verdict *v, enum ll_status *rc,
+				  struct ll_error *err)
+{
+	bool has_prev = json_object_get(l, "previous") != NULL;
+	bool has_adj = json_object_get(l, "adjustment") != NULL;
+	mpz_t p, a;
+	bool ok;
+
+	*carry = has_prev || has_adj;
+	if (!*carry)
+		return true;
+	mpz_init(p);
+	mpz_init(a);
+	ok = read_signed(l, "previous", what, e, p, v, rc, err) &&
+	     read_signed(l, "adjustment", what, e, a, v, rc, err);
+	if (ok && mpz_sgn(p) < 0) {
+		problem(v, "%s: previous %s is negative", what,
+			jsv(json_object_get(l, "previous")));
+		ok = false;
+	}
+	if (ok) {
+		mpz_add(prev, prev, p);
+		mpz_sub(p, minor, p);
+		if (mpz_cmp(p, a) != 0) {
+			problem(v, "%s: adjustment %s is not amount %s - "
+				   "previous %s", what,
+				jsv(json_object_get(l, "adjustment")),
+				jsv(json_object_get(l, "amount")),
+				jsv(json_object_get(l, "previous")));
+			ok = false;
+		}
+	}
+	mpz_clear(a);
+	mpz_clear(p);
+	return ok;
+}
+
+/*
+ * Each line's rounding and, in a restatement, its adjustment (every line
+ * or none carries one), and the lines' sums per currency into sums.
  * Problems go to v; the status is LL_NOMEM (err filled) or LL_OK.
  */
 static enum ll_status check_lines(const json_t *lines, struct vsums *sums,
@@ -830,7 +908,8 @@ static enum ll_status check_lines(const json_t *lines, struct vsums *sums,
 {
 	enum ll_status rc = LL_OK;
 	char what[48];
-	size_t i;
+	size_t i, carried = 0;
+	bool carry;
 	mpq_t q;
 	mpz_t minor;
 
@@ -858,9 +937,18 @@ static enum ll_status check_lines(const json_t *lines, struct vsums *sums,
 					  "statement");
 			break;
 		}
+		if (!check_line_adjustment(l, what, e, minor, s->previous,
+					   &carry, v, &rc, err))
+			break;
+		carried += carry;
+		s->has_previous |= carry;
 		mpq_add(s->exact, s->exact, q);
 		mpz_add(s->minor, s->minor, minor);
 	}
+	if (rc == LL_OK && !v->problem[0] && carried &&
+	    carried != json_array_size(lines))
+		problem(v, "lines: %zu of %zu carry previous and adjustment, "
+			   "not all", carried, json_array_size(lines));
 	mpz_clear(minor);
 	mpq_clear(q);
 	return rc;
@@ -912,6 +1000,186 @@ static enum ll_status check_totals(const json_t *totals,
 	return rc;
 }
 
+/* Σ payments[].amount of account entry a (what: "account entry 0") into
+ * paid.  false with the problem in v; LL_NOMEM in *rc. */
+static bool sum_payments(const json_t *a, const char *what, int e,
+			 mpz_t paid, struct ll_verdict *v, enum ll_status *rc,
+			 struct ll_error *err)
+{
+	const json_t *pays = json_object_get(a, "payments");
+	char pwhat[96];
+	bool ok = true;
+	size_t k;
+	mpz_t x;
+
+	if (!json_is_array(pays)) {
+		problem(v, "%s: payments must be an array", what);
+		return false;
+	}
+	mpz_init(x);
+	for (k = 0; ok && k < json_array_size(pays); k++) {
+		const json_t *p = json_array_get(pays, k);
+
+		snprintf(pwhat, sizeof(pwhat), "%s: payment %zu", what, k);
+		if (!json_is_string(json_object_get(p, "payee")) ||
+		    !json_is_string(json_object_get(p, "end_to_end_id"))) {
+			problem(v, "%s: payee and end_to_end_id must be "
+				   "strings", pwhat);
+			ok = false;
+		} else if ((ok = read_signed(p, "amount", pwhat, e, x, v, rc,
+					     err))) {
+			mpz_add(paid, paid, x);
+		}
+	}
+	mpz_clear(x);
+	return ok;
+}
+
+/* The figures of one account entry: opening, earned, adjustments,
+ * payments (their sum), closing. */
+enum { ACC_OPENING, ACC_EARNED, ACC_ADJUSTMENTS, ACC_PAID, ACC_CLOSING,
+       ACC_FIGURES };
+
+static const char *const ACC_NAMES[ACC_FIGURES] = {
+	"opening", "earned", "adjustments", "payments", "closing"
+};
+
+/* Read account entry a's figures (exponent e) into f.  false with the
+ * problem in v; LL_NOMEM in *rc. */
+static bool read_account(const json_t *a, const char *what, int e,
+			 mpz_t f[ACC_FIGURES], struct ll_verdict *v,
+			 enum ll_status *rc, struct ll_error *err)
+{
+	int k;
+
+	for (k = 0; k < ACC_FIGURES; k++) {
+		if (k == ACC_PAID) {
+			if (!sum_payments(a, what, e, f[k], v, rc, err))
+				return false;
+		} else if (!read_signed(a, ACC_NAMES[k], what, e, f[k], v, rc,
+					err)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Account entry a of currency s (NULL: the party has no lines in it):
+ * opening + earned + adjustments - payments = closing; earned is the
+ * statement's total in the currency (0 without one); with lines that
+ * carry previous, adjustments is minus their sum.  Problems go to v.
+ */
+static void check_account_figures(const json_t *a, const char *what,
+				  const char *cur, mpz_t f[ACC_FIGURES],
+				  const struct vsum *s, struct ll_verdict *v)
+{
+	char *m;
+	mpz_t x;
+
+	mpz_init(x);
+	mpz_add(x, f[ACC_OPENING], f[ACC_EARNED]);
+	mpz_add(x, x, f[ACC_ADJUSTMENTS]);
+	mpz_sub(x, x, f[ACC_PAID]);
+	if (mpz_cmp(x, f[ACC_CLOSING]) != 0) {
+		m = ll_exact_minor_str(f[ACC_PAID], ll_currency_exponent(cur));
+		problem(v, "%s (%s): opening %s + earned %s + adjustments %s "
+			   "- payments %s is not closing %s", what, cur,
+			jsv(json_object_get(a, "opening")),
+			jsv(json_object_get(a, "earned")),
+			jsv(json_object_get(a, "adjustments")), m ? m : "?",
+			jsv(json_object_get(a, "closing")));
+		free(m);
+	} else if (s ? mpz_cmp(f[ACC_EARNED], s->minor) != 0
+		     : mpz_sgn(f[ACC_EARNED]) != 0) {
+		problem(v, "%s (%s): earned %s is not the statement's total",
+			what, cur, jsv(json_object_get(a, "earned")));
+	} else if (s && s->has_previous) {
+		mpz_neg(x, s->previous);
+		if (mpz_cmp(x, f[ACC_ADJUSTMENTS]) != 0)
+			problem(v, "%s (%s): adjustments %s is not minus the "
+				   "lines' previous amounts", what, cur,
+				jsv(json_object_get(a, "adjustments")));
+	}
+	mpz_clear(x);
+}
+
+/*
+ * One account entry i, in currency order after *last.  Problems go to
+ * v; the status is LL_NOMEM (err filled) or LL_OK.
+ */
+static enum ll_status check_account_entry(const json_t *a, size_t i,
+					  const char **last,
+					  const struct vsums *sums,
+					  struct ll_verdict *v,
+					  struct ll_error *err)
+{
+	const char *cur = json_string_value(json_object_get(a, "currency"));
+	int e = cur ? ll_currency_exponent(cur) : -1;
+	enum ll_status rc = LL_OK;
+	mpz_t f[ACC_FIGURES];
+	char what[48];
+	int k;
+
+	snprintf(what, sizeof(what), "account entry %zu", i);
+	if (e < 0) {
+		problem(v, "%s: no known currency", what);
+		return LL_OK;
+	}
+	if (*last && strcmp(*last, cur) >= 0) {
+		problem(v, "%s: currency %s is not after %s", what, cur, *last);
+		return LL_OK;
+	}
+	*last = cur;
+	for (k = 0; k < ACC_FIGURES; k++)
+		mpz_init(f[k]);
+	if (read_account(a, what, e, f, v, &rc, err))
+		check_account_figures(a, what, cur, f, vsums_find(sums, cur),
+				      v);
+	for (k = 0; k < ACC_FIGURES; k++)
+		mpz_clear(f[k]);
+	return rc;
+}
+
+/*
+ * The statement of account, when the predicate has one: each entry's
+ * balance equation and earned, and an entry for every currency of the
+ * totals.  Problems go to v; the status is LL_NOMEM (err filled) or
+ * LL_OK.
+ */
+static enum ll_status check_account(const json_t *pred,
+				    const struct vsums *sums,
+				    struct ll_verdict *v, struct ll_error *err)
+{
+	const json_t *acc = json_object_get(pred, "account");
+	enum ll_status rc = LL_OK;
+	const char *last = NULL;
+	size_t i, k;
+
+	if (!acc)
+		return LL_OK;
+	if (!json_is_array(acc)) {
+		problem(v, "account must be an array");
+		return LL_OK;
+	}
+	for (i = 0; rc == LL_OK && i < json_array_size(acc) && !v->problem[0];
+	     i++)
+		rc = check_account_entry(json_array_get(acc, i), i, &last,
+					 sums, v, err);
+	for (k = 0; rc == LL_OK && k < sums->n && !v->problem[0]; k++) {
+		for (i = 0; i < json_array_size(acc); i++) {
+			if (strcmp(jsv(json_object_get(json_array_get(acc, i),
+						       "currency")),
+				   sums->v[k].currency) == 0)
+				break;
+		}
+		if (i == json_array_size(acc))
+			problem(v, "account: no entry for %s, a currency of "
+				   "the totals", sums->v[k].currency);
+	}
+	return rc;
+}
+
 /*
  * Σ lines = totals per currency (exact and rounded), and each amount is
  * its exact value rounded by largest remainder.  Problems go to v; the
@@ -937,6 +1205,8 @@ static enum ll_status check_arithmetic(const json_t *pred,
 			json_array_size(totals), sums.n);
 	if (rc == LL_OK)
 		rc = check_totals(totals, &sums, v, err);
+	if (rc == LL_OK && !v->problem[0])
+		rc = check_account(pred, &sums, v, err);
 	vsums_release(&sums);
 	return rc;
 }
