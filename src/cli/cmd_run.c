@@ -730,6 +730,7 @@ struct job {
 	bool already;			/* this run is the period's posting */
 	struct ll_restatement rs;
 	struct ll_party_amount *prev;
+	struct ll_run_line *prev_lines;
 	struct ll_statements built;
 	struct ll_stored_statement *stmts;
 	size_t n_stmts;
@@ -781,6 +782,7 @@ static void job_release(struct job *j)
 	ll_stored_statements_free(j->stmts, j->n_stmts);
 	ll_key_release(&j->key);
 	free(j->prev);
+	ll_db_run_lines_free(j->prev_lines, j->rs.n_lines);
 	free(j->csv);
 	free(j->comp);
 	free(j->runj);
@@ -1003,6 +1005,11 @@ static enum ll_status build_posting(struct job *j)
 		rc = ll_db_run_party_amounts(&j->ctx->db, j->cur.run_id,
 					     &j->prev, &j->rs.n_prev, &j->err);
 		j->rs.prev = j->prev;
+		if (rc == LL_OK)
+			rc = ll_db_run_lines(&j->ctx->db, j->cur.run_id,
+					     &j->prev_lines, &j->rs.n_lines,
+					     &j->err);
+		j->rs.lines = j->prev_lines;
 	}
 	ll_cli_progress_phase(&j->prog, LL_PHASE_SIGNING);
 	if (rc == LL_OK)
