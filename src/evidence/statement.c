@@ -6,6 +6,14 @@
  * bounds) and trusts only the signature key it was given, so a statement
  * passes only if it is exactly what the signer produced and internally
  * consistent.
+ *
+ * Design decision: a restatement's statements show the superseded
+ * posting line by line, as the ledger stored it (by id, not registry
+ * index): each line of this run beside the line it replaces, and the
+ * superseded lines with no counterpart after them at amount zero, so a
+ * party restated to zero keeps a statement and Σ previous is what it had.
+ * The figures of an account are the ledger's (account.h); they are
+ * asserted against the statement's own totals, never recomputed here.
  */
 #include "ledgerline/statement.h"
 
