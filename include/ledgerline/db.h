@@ -360,4 +360,16 @@ enum ll_status ll_db_audit(struct ll_db *db, const struct ll_key *pub,
 			   size_t n_kept, struct ll_audit *a,
 			   struct ll_error *err);
 
+/* ---- a stored run's lines (db_lines.c) ---- */
+
+/*
+ * The lines of stored run run_id, each with its licence's currency, in
+ * the order of struct ll_restatement's lines: *lines a new array of *n
+ * (release with ll_db_run_lines_free).  LL_DB with err.
+ */
+enum ll_status ll_db_run_lines(struct ll_db *db, const char *run_id,
+			       struct ll_run_line **lines, size_t *n,
+			       struct ll_error *err);
+void ll_db_run_lines_free(struct ll_run_line *lines, size_t n);
+
 #endif

@@ -761,6 +761,7 @@ struct job {
 	struct ll_party_amount *opening, *earned;	/* for the accounts */
 	size_t n_opening, n_earned;
 	struct ll_accounts acc;		/* statements of account, payments */
+	struct ll_run_line *prev_lines;
 	struct ll_statements built;
 	struct ll_stored_statement *stmts;
 	size_t n_stmts;
@@ -815,6 +816,7 @@ static void job_release(struct job *j)
 	free(j->opening);
 	free(j->earned);
 	ll_accounts_release(&j->acc);
+	ll_db_run_lines_free(j->prev_lines, j->rs.n_lines);
 	free(j->csv);
 	free(j->remit);
 	free(j->comp);
@@ -1101,6 +1103,11 @@ static enum ll_status build_posting(struct job *j)
 		rc = ll_db_run_party_amounts(&j->ctx->db, j->cur.run_id,
 					     &j->prev, &j->rs.n_prev, &j->err);
 		j->rs.prev = j->prev;
+		if (rc == LL_OK)
+			rc = ll_db_run_lines(&j->ctx->db, j->cur.run_id,
+					     &j->prev_lines, &j->rs.n_lines,
+					     &j->err);
+		j->rs.lines = j->prev_lines;
 	}
 	if (rc == LL_OK)
 		rc = settle_accounts(j);
