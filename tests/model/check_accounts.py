@@ -123,6 +123,25 @@ def predicates(out, bad):
     return preds
 
 
+def run_totals(out, bad):
+    """{(party, currency): minor} from run.json's licences: the same signed
+    figures by another path, so that a statement left out is seen."""
+    try:
+        with open(os.path.join(out, "run.json"), encoding="utf-8") as fh:
+            run = json.load(fh)
+    except (OSError, ValueError) as e:
+        bad.append("cannot read run.json: %s" % e)
+        return {}
+    totals = {}
+    for lic in run.get("licences", []):
+        cur = lic["currency"]
+        for p in lic.get("parties", []):
+            v = money(p["amount"], cur, "run.json %s %s" % (lic["licence"], p["party"]), bad)
+            if v is not None:
+                totals[(p["party"], cur)] = totals.get((p["party"], cur), 0) + v
+    return totals
+
+
 def totals_of(preds, bad):
     """The model's input: {(party, currency): minor} from the signed totals."""
     totals = {}
@@ -373,6 +392,11 @@ def cmd_post(st, a, bad):
     st.step += 1
     preds = predicates(a.out, bad)
     totals = totals_of(preds, bad)
+    from_run = run_totals(a.out, bad)
+    for k in sorted(set(totals) | set(from_run)):
+        if totals.get(k) != from_run.get(k):
+            bad.append("%s %s: the statements' totals say %s, run.json %s"
+                       % (k + (totals.get(k, "nothing"), from_run.get(k, "nothing"))))
     prev = dict(st.model.current.get(key, {}))
     post = st.model.post(a.licensee, a.period, totals, registry_of(a.parties))
     mine = check_payouts(st, post, a.out, bad)
