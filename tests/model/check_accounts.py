@@ -394,9 +394,12 @@ def cmd_post(st, a, bad):
     totals = totals_of(preds, bad)
     from_run = run_totals(a.out, bad)
     for k in sorted(set(totals) | set(from_run)):
-        if totals.get(k) != from_run.get(k):
+        # a party restated to zero keeps its statement, with a zero total
+        # and no party total in run.json: it has no lines in this run
+        if totals.get(k, 0) != from_run.get(k, 0) or (k in from_run and k not in totals):
             bad.append("%s %s: the statements' totals say %s, run.json %s"
                        % (k + (totals.get(k, "nothing"), from_run.get(k, "nothing"))))
+    totals = {k: v for k, v in totals.items() if k in from_run}
     prev = dict(st.model.current.get(key, {}))
     post = st.model.post(a.licensee, a.period, totals, registry_of(a.parties))
     mine = check_payouts(st, post, a.out, bad)
