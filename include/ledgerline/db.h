@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ledgerline/account.h"
 #include "ledgerline/config.h"
 #include "ledgerline/hash.h"
 #include "ledgerline/ident.h"
@@ -185,16 +186,75 @@ enum ll_status ll_db_run_party_amounts(struct ll_db *db, const char *run_id,
 				       struct ll_error *err);
 
 /*
+ * Serialise everything that moves a licensee's balances: its postings
+ * (of any period) and the returns of its payments.  A transaction-scoped
+ * advisory lock, taken after ll_db_lock_period, so that two periods of
+ * one licensee cannot pay the same open balance twice.
+ */
+enum ll_status ll_db_lock_licensee(struct ll_db *db, const char *licensee,
+				   struct ll_error *err);
+
+/*
+ * The open balances of every party with licensee, per currency (SPEC §5:
+ * everything posted to it minus everything paid to it), the non-zero
+ * ones, sorted by party, currency: *out a new array.  Read after
+ * ll_db_lock_licensee, in the transaction that will post.
+ */
+enum ll_status ll_db_open_balances(struct ll_db *db, const char *licensee,
+				   struct ll_party_amount **out, size_t *n,
+				   struct ll_error *err);
+
+/*
  * Post run r (stored with ll_db_run_store) as the new posting of its
  * period: reverse every entry of the superseded posting (supersedes, 0
- * for none), then one entry per licence with a non-zero total, each
- * balanced per currency and chained by hash.  Inside the caller's
- * transaction, after ll_db_lock_period.  *entries counts what was added.
+ * for none), then one entry per licence with a non-zero total, then one
+ * payment entry per payment of acc with its payment rows, each balanced
+ * per currency and chained by hash.  Inside the caller's transaction,
+ * after ll_db_lock_period and ll_db_lock_licensee.  *entries counts what
+ * was added.
  */
 enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
+			      const struct ll_accounts *acc,
 			      int64_t supersedes, const char *run_json,
 			      int64_t *posting_id, int64_t *entries,
 			      struct ll_error *err);
+
+/*
+ * The payments stored with posting_id as acc->pay (payee indexes in reg)
+ * and, for every party they settled, an account with only its payment
+ * (paid, payment, payments): what a rerun of the posting writes its
+ * payout files from.  acc->posting is left to the caller.
+ */
+enum ll_status ll_db_load_payments(struct ll_db *db, int64_t posting_id,
+				   const struct ll_registry *reg,
+				   struct ll_accounts *acc,
+				   struct ll_error *err);
+
+/*
+ * Record the return of the payments ids[0..n) (end-to-end ids): for each,
+ * an entry of kind payment_return that negates its payment entry, and a
+ * payment_return row; all or nothing.  LL_INVALID with err for an id
+ * that names no payment or one already returned.  *entries counts the
+ * entries added.
+ */
+enum ll_status ll_db_return_payments(struct ll_db *db,
+				     const char *const *ids, size_t n,
+				     int64_t *entries, struct ll_error *err);
+
+/* A party's account in one currency across every licensee ("ledgerline
+ * balance"): earned (postings net of reversals), paid (payments net of
+ * returns), open = earned - paid. */
+struct ll_party_balance {
+	char party[LL_PARTY_ID_SIZE];
+	char currency[LL_CURRENCY_LEN + 1];
+	int64_t earned, paid, open;
+};
+
+/* Every party's balances (party NULL) or one party's, by party and
+ * currency; LL_INVALID for a party the registry has never held. */
+enum ll_status ll_db_party_balances(struct ll_db *db, const char *party,
+				    struct ll_party_balance **out, size_t *n,
+				    struct ll_error *err);
 
 /* A signed statement as stored with its posting. */
 struct ll_stored_statement {
@@ -216,6 +276,11 @@ enum ll_status ll_db_load_statements(struct ll_db *db, int64_t posting_id,
 				     struct ll_error *err);
 
 /* ---- checkpoints (db_checkpoint.c) ---- */
+
+/* Which posting of its period posting_id is: 1, then 2 for the first
+ * restatement, ... (the length of the chain it supersedes). */
+enum ll_status ll_db_posting_number(struct ll_db *db, int64_t posting_id,
+				    int64_t *posting, struct ll_error *err);
 
 /*
  * What the checkpoint of posting_id signs, read inside the posting's
@@ -294,5 +359,17 @@ enum ll_status ll_db_audit(struct ll_db *db, const struct ll_key *pub,
 			   const struct ll_audit_checkpoint *kept,
 			   size_t n_kept, struct ll_audit *a,
 			   struct ll_error *err);
+
+/* ---- a stored run's lines (db_lines.c) ---- */
+
+/*
+ * The lines of stored run run_id, each with its licence's currency, in
+ * the order of struct ll_restatement's lines: *lines a new array of *n
+ * (release with ll_db_run_lines_free).  LL_DB with err.
+ */
+enum ll_status ll_db_run_lines(struct ll_db *db, const char *run_id,
+			       struct ll_run_line **lines, size_t *n,
+			       struct ll_error *err);
+void ll_db_run_lines_free(struct ll_run_line *lines, size_t n);
 
 #endif

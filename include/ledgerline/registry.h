@@ -82,6 +82,9 @@ struct ll_party {
 	char iban[LL_IBAN_LEN_MAX + 1];
 	char bic[LL_BIC_LEN_MAX + 1];		/* "" when absent */
 	char currency[LL_CURRENCY_LEN + 1];
+	/* payout.minimum in minor units of currency, rounded up (a payment
+	 * is at least the minimum); 0 when absent */
+	int64_t payout_minimum;
 	const char *webhook;	/* NULL when absent */
 };
 

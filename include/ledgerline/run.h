@@ -116,14 +116,37 @@ struct ll_party_amount {
 	int64_t minor;
 };
 
+enum {
+	/* a component's or a side's name and its NUL ("minimum_guarantee",
+	 * "publishing"), rounded up to a multiple of 8 bytes */
+	LL_RUN_LINE_NAME_SIZE = 24,
+};
+
 /*
- * When a run restates a period: the run it supersedes and what each party
- * had under it (sorted by party, currency).
+ * A line of a stored run as the ledger keeps it (run_line): by id and
+ * name, not registry index, so it reads whatever the registry says now.
+ */
+struct ll_run_line {
+	char party[LL_PARTY_ID_SIZE];
+	char licence[LL_PARTY_ID_SIZE];		/* any registry id fits */
+	char work[LL_PARTY_ID_SIZE];		/* "" for none */
+	char component[LL_RUN_LINE_NAME_SIZE];
+	char side[LL_RUN_LINE_NAME_SIZE];	/* "" for none */
+	char currency[LL_CURRENCY_LEN + 1];
+	int64_t minor;
+};
+
+/*
+ * When a run restates a period: the run it supersedes, what each party
+ * had under it (sorted by party, currency) and its lines (sorted by
+ * party, licence, work, component, side, in byte order).
  */
 struct ll_restatement {
 	const char *supersedes;		/* run id */
 	const struct ll_party_amount *prev;
 	size_t n_prev;
+	const struct ll_run_line *lines;
+	size_t n_lines;
 };
 
 /* SHA-256 over the registry records in force (kind, id, version, digest

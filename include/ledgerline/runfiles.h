@@ -10,6 +10,7 @@
 #ifndef LEDGERLINE_RUNFILES_H
 #define LEDGERLINE_RUNFILES_H
 
+#include "ledgerline/account.h"
 #include "ledgerline/hash.h"
 #include "ledgerline/run.h"
 
@@ -20,31 +21,42 @@ enum {
 	LL_DERIVED_ID_SIZE = LL_DERIVED_ID_LEN + 1,
 };
 
-/* SEPA-safe end-to-end id of a payout row: "LL" + 32 hex digits of a
- * digest of the run id, payee id and currency (34 characters). */
-void ll_end_to_end_id(const char *run_id, const char *payee,
-		      const char *currency, char out[LL_DERIVED_ID_SIZE]);
+/*
+ * payouts.csv: header and one row per payment of acc (payee-id, currency
+ * order).  statement_sha256 is an array parallel to acc->pay: the
+ * payee's own statement digest (NULL: the column stays empty).  New
+ * malloc'd string.
+ */
+char *ll_runfile_payouts_csv(const struct ll_registry *reg,
+			     const struct ll_accounts *acc,
+			     const char *const *statement_sha256);
 
 /*
- * payouts.csv: header and one row per (payee, currency) in payee-id,
- * currency order.  statement_sha256 is an array parallel to
- * r->st.payouts (NULL: the column stays empty).  New malloc'd string.
+ * remittance.csv: header and one row per party a payment of acc settles
+ * (end_to_end_id, payee_id, party_id, currency, amount: the balance it
+ * settled, statement_sha256), in payment order, then party id.
+ * statement_sha256 is an array parallel to acc->v (NULL entries: empty).
+ * New malloc'd string.
  */
-char *ll_runfile_payouts_csv(const struct ll_run *r,
-			     const char *const *statement_sha256);
+char *ll_runfile_remittance_csv(const struct ll_registry *reg,
+				const struct ll_accounts *acc,
+				const char *const *statement_sha256);
 
 /* compliance.json: a new malloc'd string (NULL: no memory). */
 char *ll_runfile_compliance(const struct ll_run *r);
 
 /*
- * run.json: a new malloc'd string (NULL: no memory), naming the
- * statements' Merkle root and signing key, and the payees that cannot be
- * paid by transfer (no IBAN, or nothing to pay).  With rs, a
- * "restatement" section names the superseded run and each party's
- * previous amount, new amount and adjustment per currency.
+ * run.json: a new malloc'd string (NULL: no memory), naming the posting
+ * number and payments of acc, the statements' Merkle root and signing
+ * key, and the payments that cannot go by transfer (no IBAN, or above
+ * what one transfer may carry).  "payouts" stays what each payee earned
+ * in the run.  With rs, a "restatement" section names the superseded run
+ * and each party's previous amount, new amount and adjustment per
+ * currency.
  */
 char *ll_runfile_run_json(const struct ll_run *r,
 			  const struct ll_restatement *rs,
+			  const struct ll_accounts *acc,
 			  const char *merkle_root, const char *key_id,
 			  size_t n_statements);
 
@@ -61,8 +73,9 @@ char *ll_runfile_with_checkpoint(const char *run_json, const char *sha256,
 				 int64_t entries, const char *head);
 
 /* SEPA-safe message id of the payment file of one currency: "LL" + 32
- * hex digits of a digest of the run id and currency. */
-void ll_payfile_msg_id(const char *run_id, const char *currency,
-		       char out[LL_DERIVED_ID_SIZE]);
+ * hex digits of a digest of the run id, posting number and currency (a
+ * bank refuses a message id it has seen: each posting's file is new). */
+void ll_payfile_msg_id(const char *run_id, int64_t posting,
+		       const char *currency, char out[LL_DERIVED_ID_SIZE]);
 
 #endif

@@ -1,8 +1,12 @@
 /*
- * statement.h — signed statements (SPEC §4): one per party with a non-zero
- * line, an in-toto Statement v1 in a DSSE envelope, carrying the party's
- * lines (exact and rounded), totals, the run's input digests, the rounding
- * method and the run's Merkle root with this statement's inclusion proof.
+ * statement.h — signed statements of account (SPEC §4): one per party the
+ * posting touches (a line now or in the superseded posting, an account),
+ * an in-toto Statement v1 in a DSSE envelope, carrying the party's lines
+ * (exact and rounded; in a restatement with each line's previous amount
+ * and adjustment), totals, its account per currency (opening, earned,
+ * adjustments, payments, closing), its works that earned nothing and why,
+ * the run's input digests, the rounding method and the run's Merkle root
+ * with this statement's inclusion proof.
  *
  * The construction, so that anyone can verify it independently:
  *   1. The predicate of party P, without its "merkle" member, is
@@ -24,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ledgerline/account.h"
 #include "ledgerline/hash.h"
 #include "ledgerline/ident.h"
 #include "ledgerline/run.h"
@@ -44,13 +49,18 @@ struct ll_statements {
 	char root[LL_SHA256_HEX_LEN + 1];	/* the run's Merkle root, hex */
 };
 
+struct ll_accounts;
+
 /*
  * Build and sign the statements of a settled run (rs: the restatement it
- * makes, or NULL).  LL_NOMEM, or a signing failure with err.
+ * makes, or NULL; acc: the posting's accounts and payments, or NULL for
+ * statements without an account).  LL_NOMEM, or a signing failure with
+ * err.
  */
 enum ll_status ll_statements_build(struct ll_statements *s,
 				   const struct ll_run *r,
 				   const struct ll_restatement *rs,
+				   const struct ll_accounts *acc,
 				   const struct ll_key *key,
 				   struct ll_error *err);
 void ll_statements_release(struct ll_statements *s);
@@ -76,7 +86,11 @@ struct ll_verdict {
  * pub, in-toto shape, subject digest, arithmetic (Σ lines = totals per
  * currency, exact and rounded; each amount within one minor unit of its
  * exact value under largest remainder; each line's exact value its
- * share × work_exact), Merkle inclusion, and when
+ * share × work_exact; in a restatement each line's adjustment its amount
+ * minus previous; per currency of the account, opening + earned +
+ * adjustments - payments = closing, earned the statement's total,
+ * adjustments minus the lines' previous amounts, and an entry for every
+ * currency of the totals), Merkle inclusion, and when
  * expected_root is not NULL that the root equals it.  Problems go to
  * v->problem (LL_OK is returned unless the verifier itself failed).
  */

@@ -1,11 +1,12 @@
 /*
- * cmd_balance.c — "ledgerline balance": account balances per party, kind
- * and currency, from the journal.
+ * cmd_balance.c — "ledgerline balance": each party's account per
+ * currency, from the journal: earned (postings net of reversals), paid
+ * (payments net of returns) and open (earned - paid, carried forward).
  *
- * Design decision: balances are always summed from journal lines (the
- * ledgerline.balance view), never stored, so they cannot drift from the
- * entries they summarise.  The table is laid out by render.h, so the
- * text and CSV formats share one list of columns.
+ * Design decision: balances are always summed from journal lines, never
+ * stored, so they cannot drift from the entries they summarise.  The
+ * table is laid out by render.h, so the text, CSV and JSON formats share
+ * one list of columns.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -20,22 +21,23 @@
 
 static const char usage[] =
 	"usage: ledgerline balance [--party PARTY] [--currency CUR]\n"
-	"                          [--format text|csv]\n"
+	"                          [--format text|csv|json]\n"
 	"\n"
-	"Balances of the ledger's accounts, summed from the journal: each\n"
-	"licensee's payable (negative: what it owes) and each party's\n"
-	"receivable (positive: what it is owed), per currency; a licensor's\n"
-	"unallocated fees are a separate receivable.  Every currency sums to\n"
-	"zero.\n"
+	"Each party's account per currency, summed from the journal over\n"
+	"every licensee: earned (everything posted to it, restatements net of\n"
+	"their reversals), paid (its payments, net of payments returned) and\n"
+	"open (earned - paid: carried forward to the next run; negative when\n"
+	"a restatement took back more than was since earned).\n"
 	"\n"
-	"Exit codes: 0 ok, 2 usage, 4 database.\n";
+	"Exit codes: 0 ok, 2 usage, 3 unknown party, 4 database.\n";
 
-/* The columns of both formats; the widths are the text format's. */
+/* The columns of every format; the widths are the text format's. */
 static const struct ll_render_col columns[] = {
 	{ "party", 24, LL_RENDER_LEFT },
-	{ "account", 24, LL_RENDER_LEFT },
 	{ "currency", 8, LL_RENDER_LEFT },
-	{ "balance", 18, LL_RENDER_RIGHT },
+	{ "earned", 18, LL_RENDER_RIGHT },
+	{ "paid", 18, LL_RENDER_RIGHT },
+	{ "open", 18, LL_RENDER_RIGHT },
 };
 
 static const struct ll_render_table table = {
@@ -94,16 +96,33 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a)
 	if (a->currency && ll_currency_exponent(a->currency) < 0)
 		return ll_cli_usage_error("balance", "unknown currency '%s'",
 					  a->currency);
-	if (strcmp(a->format, "text") != 0 && strcmp(a->format, "csv") != 0)
+	if (strcmp(a->format, "text") != 0 && strcmp(a->format, "csv") != 0 &&
+	    strcmp(a->format, "json") != 0)
 		return ll_cli_usage_error("balance", "unknown format '%s'",
 					  a->format);
 	return LL_OK;
 }
 
+/* One row: the three figures as decimal strings. */
+static void balance_row(struct ll_render *out, const struct ll_party_balance *b)
+{
+	int e = ll_currency_exponent(b->currency);
+	char *earned = ll_exact_minor_str_i64(b->earned, e);
+	char *paid = ll_exact_minor_str_i64(b->paid, e);
+	char *open = ll_exact_minor_str_i64(b->open, e);
+	const char *v[] = { b->party, b->currency, earned ? earned : "?",
+			    paid ? paid : "?", open ? open : "?" };
+
+	ll_render_row(out, v);
+	free(earned);
+	free(paid);
+	free(open);
+}
+
 static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	struct args a;
-	struct ll_balance_row *rows = NULL;
+	struct ll_party_balance *rows = NULL;
 	struct ll_error err;
 	struct ll_render out;
 	enum ll_status rc;
@@ -117,8 +136,7 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 	ll_error_clear(&err);
 	rc = ll_cli_open(ctx, &err);
 	if (rc == LL_OK)
-		rc = ll_db_balances(&ctx->db, a.party, a.currency, &rows, &n,
-				    &err);
+		rc = ll_db_party_balances(&ctx->db, a.party, &rows, &n, &err);
 	if (rc != LL_OK) {
 		ll_cli_print_error(&err);
 		free(rows);
@@ -127,13 +145,8 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 	ll_render_begin(&out, ll_render_backend(a.format), &table, NULL,
 			stdout);
 	for (i = 0; i < n; i++) {
-		char *amt = ll_exact_minor_str_i64(
-			rows[i].minor, ll_currency_exponent(rows[i].currency));
-		const char *v[] = { rows[i].party, rows[i].kind,
-				    rows[i].currency, amt ? amt : "?" };
-
-		ll_render_row(&out, v);
-		free(amt);
+		if (!a.currency || strcmp(rows[i].currency, a.currency) == 0)
+			balance_row(&out, &rows[i]);
 	}
 	free(rows);
 	/* only a buffer can fail here; stdout's errors are main's to see */
@@ -141,5 +154,5 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 }
 
 const struct ll_cmd ll_cmd_balance = { "balance", run, LL_CMD_DB,
-				       "account balances from the journal",
+				       "earned, paid and open per party",
 				       usage };

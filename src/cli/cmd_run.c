@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ledgerline/account.h"
 #include "ledgerline/buf.h"
 #include "ledgerline/checkpoint.h"
 #include "ledgerline/cli.h"
@@ -48,11 +49,17 @@ static const char usage[] =
 	"Compute what the licensee owes under each of its licences active in\n"
 	"the period (SPEC §3), from training manifests and generation logs, and\n"
 	"record the run in the database.  Writes to DIR:\n"
-	"  payouts.csv       one row per payee and currency\n"
+	"  payouts.csv       the payments of this posting, one row per payee\n"
+	"                    and currency (SPEC §5: each payee's open\n"
+	"                    balance, when positive and at least its\n"
+	"                    payout.minimum)\n"
+	"  remittance.csv    what each payment settles, one row per party\n"
+	"  payouts-CUR.xml   pain.001 credit transfers of the payments\n"
 	"  compliance.json   excluded items, ineligible and unattributed use,\n"
 	"                    voice imitation without consent, withdrawn consent\n"
-	"  run.json          run id, inputs and digests, totals per licence,\n"
-	"                    the statements' root and the checkpoint\n"
+	"  run.json          run id, posting, inputs and digests, totals per\n"
+	"                    licence, payments, the statements' root and\n"
+	"                    the checkpoint\n"
 	"  statements/       a signed statement per party the posting touches\n"
 	"  checkpoint.dsse.json  the ledger after this posting (posting number,\n"
 	"                    journal entries and chain head, root), signed\n"
@@ -294,8 +301,9 @@ static const struct ll_render_col payee_cols[] = {
 static const struct ll_render_table licence_table = { licence_cols, 3, "  " };
 static const struct ll_render_table payee_table = { payee_cols, 3, "  " };
 
-/* The totals per licence, then the payouts per payee, as text tables. */
-static void print_amounts(const struct ll_run *r)
+/* The totals per licence, then the payments per payee, as text tables. */
+static void print_amounts(const struct ll_run *r,
+			  const struct ll_accounts *acc)
 {
 	const struct ll_registry *reg = r->reg;
 	const struct ll_render_backend *text = ll_render_backend("text");
@@ -317,10 +325,10 @@ static void print_amounts(const struct ll_run *r)
 	ll_render_end(&t, &err);
 	printf("\n");
 	ll_render_begin(&t, text, &payee_table, NULL, stdout);
-	for (i = 0; i < r->st.n_payouts; i++) {
-		const struct ll_payout *po = &r->st.payouts[i];
-		char *amt = ll_exact_minor_str_i64(po->minor, po->exponent);
-		const char *v[] = { reg->parties.v[po->payee].id, po->currency,
+	for (i = 0; i < acc->n_pay; i++) {
+		const struct ll_payment *pm = &acc->pay[i];
+		char *amt = ll_exact_minor_str_i64(pm->amount, pm->exponent);
+		const char *v[] = { reg->parties.v[pm->payee].id, pm->currency,
 				    amt ? amt : "?" };
 
 		ll_render_row(&t, v);
@@ -329,7 +337,8 @@ static void print_amounts(const struct ll_run *r)
 	ll_render_end(&t, &err);
 }
 
-static void print_summary(const struct ll_run *r, bool already,
+static void print_summary(const struct ll_run *r,
+			  const struct ll_accounts *acc, bool already,
 			  const char *superseded, int64_t entries,
 			  const char *out)
 {
@@ -340,7 +349,9 @@ static void print_summary(const struct ll_run *r, bool already,
 	       (unsigned long long)r->tally.events,
 	       (unsigned long long)r->tally.attributions, r->n_items,
 	       r->n_excluded);
-	print_amounts(r);
+	print_amounts(r, acc);
+	printf("\nposting %lld, %zu payment%s\n", (long long)acc->posting,
+	       acc->n_pay, acc->n_pay == 1 ? "" : "s");
 	if (already)
 		printf("\nalready posted: this run is the period's current "
 		       "posting; nothing new stored\n");
@@ -387,28 +398,40 @@ static enum ll_status own_statements(const struct ll_statements *b,
 	return LL_OK;
 }
 
-/* payouts.csv with each payee's own statement digest (empty when the
- * payee has no statement of its own). */
-static char *payouts_csv(const struct ll_run *r,
-			 const struct ll_stored_statement *s, size_t n)
+/* The digest of party id's statement among s[0..n), or NULL. */
+static const char *statement_of(const struct ll_stored_statement *s, size_t n,
+				const char *id)
 {
-	const char **hashes = calloc(r->st.n_payouts + 1, sizeof(*hashes));
-	char *csv;
-	size_t i, j;
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		if (strcmp(s[j].party, id) == 0)
+			return s[j].sha256;
+	}
+	return NULL;
+}
+
+/* payouts.csv with each payee's own statement digest (empty when the
+ * payee has none), and remittance.csv with each party's. */
+static enum ll_status payment_files(const struct ll_registry *reg,
+				    const struct ll_accounts *acc,
+				    const struct ll_stored_statement *s,
+				    size_t n, char **csv, char **remit)
+{
+	const char **hashes = calloc(acc->n_pay + acc->n + 1, sizeof(*hashes));
+	size_t i;
 
 	if (!hashes)
-		return NULL;
-	for (i = 0; i < r->st.n_payouts; i++) {
-		const char *payee = r->reg->parties.v[r->st.payouts[i].payee].id;
-
-		for (j = 0; j < n; j++) {
-			if (strcmp(s[j].party, payee) == 0)
-				hashes[i] = s[j].sha256;
-		}
-	}
-	csv = ll_runfile_payouts_csv(r, hashes);
+		return LL_NOMEM;
+	for (i = 0; i < acc->n_pay; i++)
+		hashes[i] = statement_of(s, n,
+					 reg->parties.v[acc->pay[i].payee].id);
+	*csv = ll_runfile_payouts_csv(reg, acc, hashes);
+	for (i = 0; i < acc->n; i++)
+		hashes[i] = statement_of(s, n, reg->parties.v[acc->v[i].party].id);
+	*remit = ll_runfile_remittance_csv(reg, acc, hashes);
 	free(hashes);
-	return csv;
+	return *csv && *remit ? LL_OK : LL_NOMEM;
 }
 
 static enum ll_status stage_statements(struct ll_outdir *od,
@@ -432,7 +455,7 @@ static enum ll_status stage_statements(struct ll_outdir *od,
 }
 
 enum {
-	E2E_BYTES = 35,		/* an end-to-end id, NUL included */
+	E2E_BYTES = LL_END_TO_END_ID_SIZE,	/* an end-to-end id, NUL included */
 	REMIT_BYTES = 160,	/* a remittance text, NUL included */
 };
 
@@ -446,27 +469,30 @@ struct pay_batch {
 	char created[32], exec[11];
 };
 
-/* The transfers in currency ccy, from payout first on: every payee with
+/* The transfers in currency ccy, from payment first on: every payee with
  * an account and an amount one transfer may carry. */
-static void collect_transfers(const struct ll_run *r, const char *ccy,
+static void collect_transfers(const struct ll_run *r,
+			      const struct ll_accounts *acc, const char *ccy,
 			      size_t first, struct pay_batch *pb)
 {
 	size_t j;
 
 	pb->n = 0;
-	for (j = first; j < r->st.n_payouts; j++) {
-		const struct ll_payout *po = &r->st.payouts[j];
-		const struct ll_party *p = &r->reg->parties.v[po->payee];
+	for (j = first; j < acc->n_pay; j++) {
+		const struct ll_payment *pm = &acc->pay[j];
+		const struct ll_party *p = &r->reg->parties.v[pm->payee];
 		struct ll_pay_tx *tx = &pb->tx[pb->n];
 
-		if (strcmp(po->currency, ccy) != 0 || !p->has_payout ||
-		    !ll_payfile_amount_ok(ccy, po->minor))
+		if (strcmp(pm->currency, ccy) != 0 || !p->has_payout ||
+		    !ll_payfile_amount_ok(ccy, pm->amount))
 			continue;
-		ll_end_to_end_id(r->id, p->id, ccy, pb->e2e + E2E_BYTES * pb->n);
+		LL_ENSURE(ll_str_copy(pb->e2e + E2E_BYTES * pb->n, E2E_BYTES,
+				      pm->end_to_end_id));
 		snprintf(pb->remit + REMIT_BYTES * pb->n, REMIT_BYTES,
-			 "royalties %s %s payee %s", r->period, r->id, p->id);
+			 "royalties %s %s posting %lld payee %s", r->period,
+			 r->id, (long long)acc->posting, p->id);
 		tx->end_to_end_id = pb->e2e + E2E_BYTES * pb->n;
-		tx->minor = po->minor;
+		tx->minor = pm->amount;
 		tx->creditor_name = p->name;
 		tx->iban = p->iban;
 		tx->bic = p->bic;
@@ -475,19 +501,19 @@ static void collect_transfers(const struct ll_run *r, const char *ccy,
 	}
 }
 
-/* payouts-<CUR>.xml of the transfers collected in pb; po is the first
- * payout in that currency. */
+/* payouts-<CUR>.xml of the transfers collected in pb; pm is the first
+ * payment in that currency. */
 static enum ll_status stage_payfile(struct ll_outdir *od,
-				    const struct ll_run *r,
-				    const struct ll_payout *po,
+				    const struct ll_run *r, int64_t posting,
+				    const struct ll_payment *pm,
 				    const struct pay_batch *pb,
 				    struct ll_error *err)
 {
 	struct ll_pay_batch b;
-	char msg[35], name[32], *xml = NULL;
+	char msg[LL_DERIVED_ID_SIZE], name[32], *xml = NULL;
 	enum ll_status rc;
 
-	ll_payfile_msg_id(r->id, po->currency, msg);
+	ll_payfile_msg_id(r->id, posting, pm->currency, msg);
 	b.msg_id = msg;
 	b.created = pb->created;
 	b.execution_date = pb->exec;
@@ -495,21 +521,22 @@ static enum ll_status stage_payfile(struct ll_outdir *od,
 	b.debtor_name = pb->debtor->name;
 	b.debtor_iban = pb->debtor->iban;
 	b.debtor_bic = pb->debtor->bic;
-	b.currency = po->currency;
-	b.exponent = po->exponent;
+	b.currency = pm->currency;
+	b.exponent = pm->exponent;
 	b.tx = pb->tx;
 	b.n_tx = pb->n;
 	rc = ll_payfile_pain001(&b, &xml, err);
 	if (rc == LL_OK) {
-		snprintf(name, sizeof(name), "payouts-%s.xml", po->currency);
+		snprintf(name, sizeof(name), "payouts-%s.xml", pm->currency);
 		rc = ll_outdir_add(od, name, xml, strlen(xml), err);
 	}
 	free(xml);
 	return rc;
 }
 
-/* payouts-<CUR>.xml for every currency with a transferable payout. */
+/* payouts-<CUR>.xml for every currency with a transferable payment. */
 static enum ll_status stage_payfiles(struct ll_outdir *od, const struct ll_run *r,
+				     const struct ll_accounts *acc,
 				     struct ll_error *err)
 {
 	struct pay_batch pb;
@@ -520,27 +547,28 @@ static enum ll_status stage_payfiles(struct ll_outdir *od, const struct ll_run *
 	pb.debtor = ll_registry_party(r->reg, r->licensee);
 	if (!pb.debtor || !pb.debtor->has_payout)
 		return LL_OK; /* reported by warn_not_transferable */
-	pb.tx = calloc(r->st.n_payouts + 1, sizeof(*pb.tx));
-	pb.e2e = calloc(r->st.n_payouts + 1, E2E_BYTES);
-	pb.remit = calloc(r->st.n_payouts + 1, REMIT_BYTES);
+	pb.tx = calloc(acc->n_pay + 1, sizeof(*pb.tx));
+	pb.e2e = calloc(acc->n_pay + 1, E2E_BYTES);
+	pb.remit = calloc(acc->n_pay + 1, REMIT_BYTES);
 	if (!pb.tx || !pb.e2e || !pb.remit)
 		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 				  "out of memory");
 	/* deterministic dates: the day after the period */
 	ll_date_format(r->last_day + 1, pb.exec);
 	snprintf(pb.created, sizeof(pb.created), "%sT00:00:00", pb.exec);
-	for (i = 0; i < r->st.n_payouts && rc == LL_OK; i++) {
-		const char *ccy = r->st.payouts[i].currency;
+	for (i = 0; i < acc->n_pay && rc == LL_OK; i++) {
+		const char *ccy = acc->pay[i].currency;
 
 		for (j = 0; j < i; j++) {
-			if (strcmp(r->st.payouts[j].currency, ccy) == 0)
+			if (strcmp(acc->pay[j].currency, ccy) == 0)
 				break;
 		}
 		if (j < i)
 			continue; /* currency done */
-		collect_transfers(r, ccy, i, &pb);
+		collect_transfers(r, acc, ccy, i, &pb);
 		if (pb.n > 0)
-			rc = stage_payfile(od, r, &r->st.payouts[i], &pb, err);
+			rc = stage_payfile(od, r, acc->posting, &acc->pay[i],
+					   &pb, err);
 	}
 	free(pb.tx);
 	free(pb.e2e);
@@ -548,7 +576,8 @@ static enum ll_status stage_payfiles(struct ll_outdir *od, const struct ll_run *
 	return rc;
 }
 
-static void warn_not_transferable(const struct ll_run *r)
+static void warn_not_transferable(const struct ll_run *r,
+				  const struct ll_accounts *acc)
 {
 	const struct ll_party *debtor = ll_registry_party(r->reg, r->licensee);
 	size_t i;
@@ -558,22 +587,21 @@ static void warn_not_transferable(const struct ll_run *r)
 			"ledgerline: warning: licensee %s has no payout account: "
 			"no payment files were written\n",
 			r->licensee);
-	for (i = 0; i < r->st.n_payouts; i++) {
-		const struct ll_payout *po = &r->st.payouts[i];
-		const struct ll_party *p = &r->reg->parties.v[po->payee];
+	for (i = 0; i < acc->n_pay; i++) {
+		const struct ll_payment *pm = &acc->pay[i];
+		const struct ll_party *p = &r->reg->parties.v[pm->payee];
 
 		if (!p->has_payout)
 			fprintf(stderr,
 				"ledgerline: warning: payee %s has no IBAN: its "
-				"%s payout is in payouts.csv only\n",
-				p->id, po->currency);
-		else if (po->minor > 0 &&
-			 !ll_payfile_amount_ok(po->currency, po->minor))
+				"%s payment is in payouts.csv only\n",
+				p->id, pm->currency);
+		else if (!ll_payfile_amount_ok(pm->currency, pm->amount))
 			fprintf(stderr,
-				"ledgerline: warning: payee %s's %s payout is "
+				"ledgerline: warning: payee %s's %s payment is "
 				"above what one transfer may carry: it is in "
 				"payouts.csv only\n",
-				p->id, po->currency);
+				p->id, pm->currency);
 	}
 }
 
@@ -730,10 +758,14 @@ struct job {
 	bool already;			/* this run is the period's posting */
 	struct ll_restatement rs;
 	struct ll_party_amount *prev;
+	struct ll_party_amount *opening, *earned;	/* for the accounts */
+	size_t n_opening, n_earned;
+	struct ll_accounts acc;		/* statements of account, payments */
+	struct ll_run_line *prev_lines;
 	struct ll_statements built;
 	struct ll_stored_statement *stmts;
 	size_t n_stmts;
-	char *csv, *comp, *runj;
+	char *csv, *remit, *comp, *runj;
 	int64_t entries;
 	struct cp_job cpj;		/* the posting's checkpoint */
 	/* the output staging */
@@ -781,7 +813,12 @@ static void job_release(struct job *j)
 	ll_stored_statements_free(j->stmts, j->n_stmts);
 	ll_key_release(&j->key);
 	free(j->prev);
+	free(j->opening);
+	free(j->earned);
+	ll_accounts_release(&j->acc);
+	ll_db_run_lines_free(j->prev_lines, j->rs.n_lines);
 	free(j->csv);
+	free(j->remit);
 	free(j->comp);
 	free(j->runj);
 	for (i = 0; j->mf && i < j->a->n_manifests; i++)
@@ -891,6 +928,8 @@ static enum ll_status snapshot_registry(struct job *j)
 		rc = ll_db_lock_period(db, j->a->licensee, j->first, j->last,
 				       &j->err);
 	if (rc == LL_OK)
+		rc = ll_db_lock_licensee(db, j->a->licensee, &j->err);
+	if (rc == LL_OK)
 		rc = ll_db_registry_read(db, &j->reg, &j->errs, &j->err);
 	if (rc == LL_OK && ll_registry_link(&j->reg, &j->errs) != LL_OK)
 		rc = ll_error_set(&j->err, LL_INTERNAL, NULL, 0, NULL,
@@ -979,20 +1018,81 @@ static enum ll_status compute(struct job *j)
 }
 
 /* This run is already the period's posting: the bytes written then,
- * whatever key or history now. */
+ * whatever key or history now, and the payments made then. */
 static enum ll_status reuse_posting(struct job *j)
 {
+	struct ll_db *db = &j->ctx->db;
+	enum ll_status rc;
+
 	j->already = true;
 	j->runj = strdup(j->cur.run_json);
 	if (!j->runj)
 		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
 				    "out of memory");
-	return ll_db_load_statements(&j->ctx->db, j->cur.posting_id,
-				     &j->stmts, &j->n_stmts, &j->err);
+	rc = ll_db_load_statements(db, j->cur.posting_id, &j->stmts,
+				   &j->n_stmts, &j->err);
+	if (rc == LL_OK)
+		rc = ll_db_load_payments(db, j->cur.posting_id, &j->reg,
+					 &j->acc, &j->err);
+	if (rc == LL_OK)
+		rc = ll_db_posting_number(db, j->cur.posting_id,
+					  &j->acc.posting, &j->err);
+	return rc;
+}
+
+/* This run's party totals per currency (one per party total: the
+ * accounts sum them). */
+static enum ll_status earned_amounts(struct job *j)
+{
+	const struct ll_settlement *st = &j->r.st;
+	size_t i;
+
+	j->earned = calloc(st->n_parties + 1, sizeof(*j->earned));
+	if (!j->earned)
+		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	for (i = 0; i < st->n_parties; i++) {
+		const struct ll_party_total *pt = &st->parties[i];
+		struct ll_party_amount *a = &j->earned[i];
+
+		/* registry ids and currencies were checked at load */
+		LL_ENSURE(ll_str_copy(a->party, sizeof(a->party),
+				      j->reg.parties.v[pt->party].id));
+		LL_ENSURE(ll_str_copy(
+			a->currency, sizeof(a->currency),
+			j->reg.licences.v[pt->licence].currency));
+		a->minor = pt->minor;
+	}
+	j->n_earned = st->n_parties;
+	return LL_OK;
+}
+
+/* The posting's number, the licensee's open balances (read under its
+ * lock) and the accounts and payments they give with this run. */
+static enum ll_status settle_accounts(struct job *j)
+{
+	struct ll_db *db = &j->ctx->db;
+	int64_t posting = 0;
+	enum ll_status rc = LL_OK;
+
+	if (j->cur.exists)
+		rc = ll_db_posting_number(db, j->cur.posting_id, &posting,
+					  &j->err);
+	if (rc == LL_OK)
+		rc = ll_db_open_balances(db, j->a->licensee, &j->opening,
+					 &j->n_opening, &j->err);
+	if (rc == LL_OK)
+		rc = earned_amounts(j);
+	if (rc == LL_OK)
+		rc = ll_accounts_settle(&j->acc, &j->reg, j->r.id, posting + 1,
+					j->opening, j->n_opening, j->earned,
+					j->n_earned, j->prev, j->rs.n_prev,
+					&j->err);
+	return rc;
 }
 
 /* A first posting, or a restatement of the period's current one: the
- * statements signed, run.json built. */
+ * accounts, then the statements signed, run.json built. */
 static enum ll_status build_posting(struct job *j)
 {
 	const struct ll_restatement *rs = j->cur.exists ? &j->rs : NULL;
@@ -1003,18 +1103,25 @@ static enum ll_status build_posting(struct job *j)
 		rc = ll_db_run_party_amounts(&j->ctx->db, j->cur.run_id,
 					     &j->prev, &j->rs.n_prev, &j->err);
 		j->rs.prev = j->prev;
+		if (rc == LL_OK)
+			rc = ll_db_run_lines(&j->ctx->db, j->cur.run_id,
+					     &j->prev_lines, &j->rs.n_lines,
+					     &j->err);
+		j->rs.lines = j->prev_lines;
 	}
+	if (rc == LL_OK)
+		rc = settle_accounts(j);
 	ll_cli_progress_phase(&j->prog, LL_PHASE_SIGNING);
 	if (rc == LL_OK)
-		rc = ll_statements_build(&j->built, &j->r, rs, &j->key,
+		rc = ll_statements_build(&j->built, &j->r, rs, &j->acc, &j->key,
 					 &j->err);
 	if (rc == LL_OK)
 		rc = own_statements(&j->built, &j->r, &j->stmts, &j->n_stmts,
 				    &j->err);
 	if (rc != LL_OK)
 		return rc;
-	j->runj = ll_runfile_run_json(&j->r, rs, j->built.root, j->key.keyid,
-				      j->built.n);
+	j->runj = ll_runfile_run_json(&j->r, rs, &j->acc, j->built.root,
+				      j->key.keyid, j->built.n);
 	if (!j->runj)
 		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
 				    "out of memory");
@@ -1038,8 +1145,8 @@ static enum ll_status build_outputs(struct job *j)
 		ll_cli_print_error(&j->err);
 		return rc;
 	}
-	j->csv = payouts_csv(&j->r, j->stmts, j->n_stmts);
-	if (!j->csv)
+	if (payment_files(&j->reg, &j->acc, j->stmts, j->n_stmts, &j->csv,
+			  &j->remit) != LL_OK)
 		return ll_cli_fail(LL_NOMEM,
 				   "out of memory writing the outputs");
 	return LL_OK;
@@ -1060,12 +1167,15 @@ static enum ll_status stage_outputs(struct job *j)
 		rc = ll_outdir_add(od, "payouts.csv", j->csv, strlen(j->csv),
 				   err);
 	if (rc == LL_OK)
+		rc = ll_outdir_add(od, "remittance.csv", j->remit,
+				   strlen(j->remit), err);
+	if (rc == LL_OK)
 		rc = ll_outdir_add(od, "compliance.json", j->comp,
 				   strlen(j->comp), err);
 	if (rc == LL_OK)
 		rc = stage_statements(od, j->stmts, j->n_stmts, err);
 	if (rc == LL_OK)
-		rc = stage_payfiles(od, &j->r, err);
+		rc = stage_payfiles(od, &j->r, &j->acc, err);
 	if (rc != LL_OK) {
 		ll_cli_print_error(err);
 		if (rc == LL_USAGE)
@@ -1090,7 +1200,7 @@ static enum ll_status post_to_ledger(struct job *j)
 			rc = ll_db_run_store(db, &j->r, j->runj, j->comp,
 					     &j->err);
 		if (rc == LL_OK)
-			rc = ll_db_post_run(db, &j->r, j->cur.posting_id,
+			rc = ll_db_post_run(db, &j->r, &j->acc, j->cur.posting_id,
 					    j->runj, &j->cpj.posting_id,
 					    &j->entries, &j->err);
 		if (rc == LL_OK)
@@ -1128,9 +1238,9 @@ static void summarise(struct job *j)
 	bool restated = j->cur.exists && !j->already;
 
 	ll_cli_progress_end(&j->prog);
-	warn_not_transferable(&j->r);
-	print_summary(&j->r, j->already, restated ? j->cur.run_id : NULL,
-		      j->entries, j->a->out);
+	warn_not_transferable(&j->r, &j->acc);
+	print_summary(&j->r, &j->acc, j->already,
+		      restated ? j->cur.run_id : NULL, j->entries, j->a->out);
 }
 
 /* ---- the command ------------------------------------------------------ */

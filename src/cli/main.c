@@ -25,6 +25,7 @@ static const struct ll_cmd *const commands[] = {
 	&ll_cmd_run,
 	&ll_cmd_verify,
 	&ll_cmd_balance,
+	&ll_cmd_payments,
 	&ll_cmd_audit,
 	&ll_cmd_keygen,
 	&ll_cmd_db,

@@ -444,14 +444,48 @@ static bool expect_array(const struct ll_jsrc *src, const json_t *v,
  * true when the record is valid on its own.
  */
 
+/*
+ * payout.minimum (optional exact string in the payout currency, exponent
+ * e) as minor units, rounded up: a payment must be at least the minimum,
+ * so "0.005" EUR is 1 cent.  Into *out (0 when absent).
+ */
+static bool payout_minimum(const struct ll_jsrc *src, const json_t *po,
+			   const char *pp, int e, int64_t *out)
+{
+	char p[LL_JSON_PATH_MAX];
+	bool present = false, ok;
+	mpq_t m;
+	mpz_t minor;
+
+	*out = 0;
+	mpq_init(m);
+	mpz_init(minor);
+	ok = ll_json_exact(src, po, pp, "minimum", false, m, &present);
+	if (ok && present) {
+		ll_exact_scale10(m, m, e);
+		mpz_cdiv_q(minor, mpq_numref(m), mpq_denref(m));
+		if (!mpz_fits_slong_p(minor) || mpz_sizeinbase(minor, 2) > 62) {
+			ll_json_path_key(p, pp, "minimum");
+			ll_jsrc_error(src, p, "minimum is beyond the ledger's "
+					      "64-bit minor units");
+			ok = false;
+		} else {
+			*out = (int64_t)mpz_get_si(minor);
+		}
+	}
+	mpz_clear(minor);
+	mpq_clear(m);
+	return ok;
+}
+
 static bool parse_payout(const struct ll_jsrc *src, json_t *obj,
 			 const char *path, struct ll_party *p)
 {
 	static const char *const keys[] = { "method", "iban", "bic",
-					    "currency", NULL };
+					    "currency", "minimum", NULL };
 	char pp[LL_JSON_PATH_MAX];
 	json_t *po = json_object_get(obj, "payout");
-	int method = 0;
+	int method = 0, e = 0;
 	bool ok = true;
 
 	if (!po)
@@ -466,7 +500,9 @@ static bool parse_payout(const struct ll_jsrc *src, json_t *obj,
 			       p->iban);
 	ok &= normalised_field(src, po, pp, "bic", false, bic_fn, "BIC",
 			       p->bic);
-	ok &= currency_field(src, po, pp, "currency", p->currency, NULL);
+	ok &= currency_field(src, po, pp, "currency", p->currency, &e);
+	if (ok)
+		ok &= payout_minimum(src, po, pp, e, &p->payout_minimum);
 	p->has_payout = ok;
 	return ok;
 }

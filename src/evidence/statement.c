@@ -6,6 +6,14 @@
  * bounds) and trusts only the signature key it was given, so a statement
  * passes only if it is exactly what the signer produced and internally
  * consistent.
+ *
+ * Design decision: a restatement's statements show the superseded
+ * posting line by line, as the ledger stored it (by id, not registry
+ * index): each line of this run beside the line it replaces, and the
+ * superseded lines with no counterpart after them at amount zero, so a
+ * party restated to zero keeps a statement and Σ previous is what it had.
+ * The figures of an account are the ledger's (account.h); they are
+ * asserted against the statement's own totals, never recomputed here.
  */
 #include "ledgerline/statement.h"
 
@@ -20,6 +28,7 @@
 #include "ledgerline/ident.h"
 #include "ledgerline/jsonx.h"
 #include "ledgerline/merkle.h"
+#include "ledgerline/xsum.h"
 
 /* Room for a line's name in a message (line_name() bounds each part). */
 enum { LINE_NAME_BYTES = 192 };
@@ -152,9 +161,10 @@ static struct ccy_total *ccy_totals_find(const struct ccy_totals *t,
 	return NULL;
 }
 
-/* A new, zero total in the currency of lic; NULL when out of memory. */
+/* A new, zero total in currency cur (exponent e); NULL when out of
+ * memory. */
 static struct ccy_total *ccy_totals_add(struct ccy_totals *t,
-					const struct ll_licence *lic)
+					const char *cur, int e)
 {
 	struct ccy_total *c;
 
@@ -168,8 +178,9 @@ static struct ccy_total *ccy_totals_add(struct ccy_totals *t,
 		t->cap = ncap;
 	}
 	c = &t->v[t->n++];
-	memcpy(c->currency, lic->currency, sizeof(c->currency));
-	c->exponent = lic->exponent;
+	/* cur has a known exponent: three letters, so it fits */
+	LL_ENSURE(ll_str_copy(c->currency, sizeof(c->currency), cur));
+	c->exponent = e;
 	mpq_init(c->exact);
 	c->minor = 0;
 	mpq_init(c->lines_exact);
@@ -267,15 +278,218 @@ static json_t *line_obj(const struct ll_registry *reg,
 	return lo;
 }
 
+/* ---- what the predicates of a posting are built from ------------------ */
+
+/* A work of the run that earned nothing under one reason: the manifest
+ * items excluded for it, and its attribution mass. */
+struct excl {
+	uint32_t work;
+	const char *id;			/* the work's id (borrowed) */
+	enum ll_reason reason;
+	size_t items;
+	struct ll_mass mass;
+};
+
+struct build {
+	const struct ll_run *r;
+	const struct ll_restatement *rs;	/* or NULL */
+	const struct ll_accounts *acc;		/* or NULL */
+	struct excl *excl;	/* by work id, then reason name */
+	size_t n_excl, cap_excl;
+	uint64_t *earned;	/* party << 32 | work of every line, sorted */
+	size_t n_earned;
+};
+
+/* The predicate of one party in the making. */
+struct party_build {
+	const struct build *b;
+	uint32_t p;
+	const struct ll_party *party;
+	/* in a restatement: the party's superseded lines,
+	 * rs->lines[prev_first .. prev_first + prev_n), and which of them
+	 * a line of this run took up */
+	size_t prev_first, prev_n;
+	bool *used;
+};
+
+/* ---- restatement lines ----------------------------------------------- */
+
+/* rs->lines of party_id: the first into *first, their count returned
+ * (rs->lines are sorted by party in byte order). */
+static size_t prev_range(const struct ll_restatement *rs,
+			 const char *party_id, size_t *first)
+{
+	size_t lo = 0, hi = rs->n_lines, n = 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(rs->lines[mid].party, party_id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo;
+	while (lo + n < rs->n_lines &&
+	       strcmp(rs->lines[lo + n].party, party_id) == 0)
+		n++;
+	return n;
+}
+
+/* Order of a superseded line against (licence, work, component, side),
+ * as the ledger sorts them. */
+static int prev_cmp(const struct ll_run_line *pl, const char *licence,
+		    const char *work, const char *component, const char *side)
+{
+	int c = strcmp(pl->licence, licence);
+
+	if (!c)
+		c = strcmp(pl->work, work);
+	if (!c)
+		c = strcmp(pl->component, component);
+	if (!c)
+		c = strcmp(pl->side, side);
+	return c;
+}
+
+/* The index in pb's superseded lines of line l under lic, or SIZE_MAX
+ * when it is new. */
+static size_t prev_find(const struct party_build *pb,
+			const struct ll_licence *lic, const struct ll_line *l)
+{
+	const struct ll_registry *reg = pb->b->r->reg;
+	const char *work = l->work >= 0 ? reg->works.v[l->work].id : "";
+	const char *comp = ll_component_name((enum ll_component)l->component);
+	const char *side = l->side >= 0 ? ll_side_name((enum ll_side)l->side)
+					: "";
+	const struct ll_run_line *v = pb->b->rs->lines + pb->prev_first;
+	size_t lo = 0, hi = pb->prev_n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = prev_cmp(&v[mid], lic->id, work, comp, side);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+/* previous and adjustment of a restatement's line: now and what it was
+ * (prev), with e decimals. */
+static void put_adjustment(json_t *lo, int64_t now, int64_t prev, int e,
+			   int *fail)
+{
+	put(lo, "previous", ll_json_minor(prev, e), fail);
+	put(lo, "adjustment", ll_json_minor(now - prev, e), fail);
+}
+
+/* Line l of this run (lo, under lic) beside its superseded line, taken
+ * up; "0" when it is new. */
+static void put_previous(struct party_build *pb, json_t *lo,
+			 const struct ll_licence *lic, const struct ll_line *l,
+			 int *fail)
+{
+	size_t k = prev_find(pb, lic, l);
+	int64_t prev = 0;
+
+	if (k != SIZE_MAX) {
+		prev = pb->b->rs->lines[pb->prev_first + k].minor;
+		pb->used[k] = true;
+	}
+	put_adjustment(lo, l->minor, prev, lic->exponent, fail);
+}
+
+/* The registry's share of party_id in side side_name of w now, "0" when
+ * it gives none: a new value. */
+static json_t *share_now(const struct ll_work *w, const char *side_name,
+			 const char *party_id)
+{
+	size_t k;
+	int side;
+
+	for (side = 0; w && side < LL_SIDE_COUNT; side++) {
+		if (strcmp(side_name, ll_side_name((enum ll_side)side)) != 0)
+			continue;
+		for (k = 0; k < w->n_split[side]; k++) {
+			if (strcmp(w->split[side][k].party, party_id) == 0)
+				return ll_json_fraction(w->split[side][k].share);
+		}
+	}
+	return json_string("0");
+}
+
+/* A line of the superseded posting that this run no longer has: amount
+ * zero, with what it was.  A new object. */
+static json_t *vanished_obj(const struct ll_registry *reg,
+			    const struct ll_run_line *pl,
+			    const char *party_id, int *fail)
+{
+	size_t wi;
+	const struct ll_work *w =
+		pl->work[0] && ll_strmap_get(&reg->works.ix, pl->work, &wi)
+			? &reg->works.v[wi]
+			: NULL;
+	int e = ll_currency_exponent(pl->currency);
+	json_t *lo = json_object();
+
+	/* the run stored it under a licence in a known currency */
+	LL_ENSURE(e >= 0);
+	put(lo, "licence", json_string(pl->licence), fail);
+	put(lo, "currency", json_string(pl->currency), fail);
+	put(lo, "work", jstr_or_null(pl->work), fail);
+	put(lo, "isrc", jstr_or_null(w ? w->isrc : NULL), fail);
+	put(lo, "iswc", jstr_or_null(w ? w->iswc : NULL), fail);
+	put(lo, "title", jstr_or_null(w ? w->title : NULL), fail);
+	put(lo, "component", json_string(pl->component), fail);
+	put(lo, "side", jstr_or_null(pl->side), fail);
+	put(lo, "exact", json_string("0"), fail);
+	put(lo, "amount", ll_json_minor(0, e), fail);
+	put(lo, "share", share_now(w, pl->side, party_id), fail);
+	put(lo, "work_exact", json_string("0"), fail);
+	put_adjustment(lo, 0, pl->minor, e, fail);
+	return lo;
+}
+
+/* The party's superseded lines that no line of this run took up, after
+ * the others, with amount zero; their currencies get a total. */
+static void vanished_lines(const struct party_build *pb, json_t *lines,
+			   struct ccy_totals *tot, int *fail)
+{
+	size_t k;
+
+	for (k = 0; k < pb->prev_n && !*fail; k++) {
+		const struct ll_run_line *pl =
+			&pb->b->rs->lines[pb->prev_first + k];
+
+		if (pb->used[k])
+			continue;
+		push(lines, vanished_obj(pb->b->r->reg, pl, pb->party->id,
+					 fail),
+		     fail);
+		if (!ccy_totals_find(tot, pl->currency) &&
+		    !ccy_totals_add(tot, pl->currency,
+				    ll_currency_exponent(pl->currency)))
+			*fail = 1;
+	}
+}
+
 /*
  * The lines of party p into lines, in settlement order (by licence, then
  * tie order), and its totals per currency into tot, from the party
- * totals; the lines' own sums go beside them.
+ * totals; the lines' own sums go beside them.  In a restatement (pb->rs)
+ * each line carries what it was in the superseded posting.
  */
-static void party_lines(const struct ll_run *r, uint32_t p, json_t *lines,
+static void party_lines(struct party_build *pb, json_t *lines,
 			struct ccy_totals *tot, int *fail)
 {
+	const struct ll_run *r = pb->b->r;
 	const struct ll_registry *reg = r->reg;
+	uint32_t p = pb->p;
 	size_t i, k;
 
 	for (i = 0; i < r->st.n_parties; i++) {
@@ -286,7 +500,8 @@ static void party_lines(const struct ll_run *r, uint32_t p, json_t *lines,
 		if (pt->party != p)
 			continue;
 		t = ccy_totals_find(tot, lic->currency);
-		if (!t && !(t = ccy_totals_add(tot, lic))) {
+		if (!t && !(t = ccy_totals_add(tot, lic->currency,
+					       lic->exponent))) {
 			*fail = 1;
 			break;
 		}
@@ -294,8 +509,11 @@ static void party_lines(const struct ll_run *r, uint32_t p, json_t *lines,
 		t->minor += pt->minor;
 		for (k = 0; k < pt->n_lines; k++) {
 			const struct ll_line *l = &r->st.lines[pt->first_line + k];
+			json_t *lo = line_obj(reg, lic, l, fail);
 
-			push(lines, line_obj(reg, lic, l, fail), fail);
+			if (pb->b->rs)
+				put_previous(pb, lo, lic, l, fail);
+			push(lines, lo, fail);
 			mpq_add(t->lines_exact, t->lines_exact, l->exact);
 			t->lines_minor += l->minor;
 		}
@@ -359,25 +577,325 @@ static json_t *restatement_obj(const struct ll_restatement *rs,
 	return ro;
 }
 
-/* The predicate of party p, without "merkle". */
-static json_t *predicate(const struct ll_run *r, uint32_t p,
-			 const struct ll_restatement *rs, int *fail)
+/* ---- the statement of account --------------------------------------- */
+
+/* The payment that settled a (paid), as the party's part of it: a new
+ * object. */
+static json_t *payment_obj(const struct build *b, const struct ll_account *a,
+			   int *fail)
 {
-	const struct ll_party *party = &r->reg->parties.v[p];
+	const struct ll_payment *pay = &b->acc->pay[a->payment];
+	json_t *o = json_object();
+
+	put(o, "payee", json_string(b->r->reg->parties.v[pay->payee].id),
+	    fail);
+	put(o, "end_to_end_id", json_string(pay->end_to_end_id), fail);
+	put(o, "amount", ll_json_minor(a->payments, a->exponent), fail);
+	return o;
+}
+
+/* One currency of a party's account: a new object.  The figures are the
+ * ledger's; earned must be this statement's total (tot). */
+static json_t *account_obj(const struct build *b, const struct ll_account *a,
+			   const struct ccy_totals *tot, int *fail)
+{
+	const struct ccy_total *t = ccy_totals_find(tot, a->currency);
+	json_t *o = json_object(), *pays = json_array();
+
+	/* ll_accounts_settle keeps every figure and these sums in 64 bits */
+	LL_ENSURE(a->opening + a->earned + a->adjustments - a->payments ==
+		  a->closing);
+	LL_ENSURE(a->earned == (t ? t->minor : 0));
+	LL_ENSURE(a->paid ? a->payment < b->acc->n_pay : a->payments == 0);
+	if (a->paid)
+		push(pays, payment_obj(b, a, fail), fail);
+	put(o, "currency", json_string(a->currency), fail);
+	put(o, "opening", ll_json_minor(a->opening, a->exponent), fail);
+	put(o, "earned", ll_json_minor(a->earned, a->exponent), fail);
+	put(o, "adjustments", ll_json_minor(a->adjustments, a->exponent),
+	    fail);
+	put(o, "payments", pays, fail);
+	put(o, "closing", ll_json_minor(a->closing, a->exponent), fail);
+	return o;
+}
+
+/* The accounts of party p, by currency (acc->v is by party, then
+ * currency): a new array. */
+static json_t *account_arr(const struct build *b, uint32_t p,
+			   const struct ccy_totals *tot, int *fail)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < b->acc->n; i++) {
+		if (b->acc->v[i].party == p)
+			push(arr, account_obj(b, &b->acc->v[i], tot, fail),
+			     fail);
+	}
+	return arr;
+}
+
+/* ---- exclusions ------------------------------------------------------ */
+
+/* A new entry (work w, reason) at the end of b->excl; NULL when out of
+ * memory. */
+static struct excl *excl_add(struct build *b, uint32_t w,
+			     enum ll_reason reason)
+{
+	struct excl *x;
+
+	if (b->n_excl == b->cap_excl) {
+		size_t ncap = b->cap_excl ? 2 * b->cap_excl : 16;
+		struct excl *nv = realloc(b->excl, ncap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		b->excl = nv;
+		b->cap_excl = ncap;
+	}
+	x = &b->excl[b->n_excl++];
+	x->work = w;
+	x->id = b->r->reg->works.v[w].id;
+	x->reason = reason;
+	x->items = 0;
+	ll_mass_init(&x->mass);
+	return x;
+}
+
+/* The manifest items excluded for a work the registry knows. */
+static void excl_items(struct build *b, int *fail)
+{
+	const struct ll_run *r = b->r;
+	size_t i, w;
+
+	for (i = 0; i < r->n_excluded && !*fail; i++) {
+		const struct ll_excluded *e = &r->excluded[i];
+		const struct ll_manifest_item *it =
+			&r->manifests[e->manifest].items[e->item];
+		const struct ll_strmap *ix = it->kind == LL_REF_WORK
+						     ? &r->reg->works.ix
+						     : &r->reg->isrc_ix;
+		struct excl *x;
+
+		if (!ll_strmap_get(ix, it->ref, &w))
+			continue; /* unknown_work: nobody's work */
+		x = excl_add(b, (uint32_t)w, e->reason);
+		if (!x)
+			*fail = 1;
+		else
+			x->items = 1;
+	}
+}
+
+/* mass (with events) of work w under reason into b->excl. */
+static void excl_mass(struct build *b, uint32_t w, enum ll_reason reason,
+		      const struct ll_mass *m, int *fail)
+{
+	struct excl *x;
+
+	if (m->events == 0)
+		return;
+	x = excl_add(b, w, reason);
+	if (!x || ll_mass_merge(&x->mass, m) != LL_OK)
+		*fail = 1;
+}
+
+/* The attribution mass of every work the logs used where it was not
+ * eligible, per reason, and in another currency than its licence's. */
+static void excl_masses(struct build *b, int *fail)
+{
+	const struct ll_run *r = b->r;
+	const struct ll_elig *e = &r->elig;
+	uint32_t w, k;
+
+	for (w = 0; w < r->reg->works.n && !*fail; w++) {
+		for (k = e->off[LL_USE_GENERATION][w];
+		     k < e->off[LL_USE_GENERATION][w + 1]; k++) {
+			const struct ll_span *sp = &e->spans[k];
+
+			if (sp->reason != LL_ELIGIBLE)
+				excl_mass(b, w, (enum ll_reason)sp->reason,
+					  &r->tally.slots[sp->slot], fail);
+		}
+		excl_mass(b, w, LL_REASON_CURRENCY,
+			  &r->tally.slots[e->currency_slot0 + w], fail);
+	}
+}
+
+static int cmp_excl(const void *a, const void *b)
+{
+	const struct excl *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : strcmp(ll_reason_name(x->reason),
+			      ll_reason_name(y->reason));
+}
+
+/* b->excl sorted by work id and reason, one entry per pair. */
+static void excl_merge(struct build *b, int *fail)
+{
+	size_t i, n = 0;
+
+	if (b->n_excl)
+		qsort(b->excl, b->n_excl, sizeof(*b->excl), cmp_excl);
+	for (i = 0; i < b->n_excl; i++) {
+		struct excl *x = &b->excl[i];
+
+		if (n && cmp_excl(&b->excl[n - 1], x) == 0) {
+			b->excl[n - 1].items += x->items;
+			if (ll_mass_merge(&b->excl[n - 1].mass, &x->mass) !=
+			    LL_OK)
+				*fail = 1;
+			ll_mass_release(&x->mass);
+		} else {
+			b->excl[n++] = *x;
+		}
+	}
+	b->n_excl = n;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* b->earned: every (party, work) with a line in this run, sorted. */
+static void earned_pairs(struct build *b, int *fail)
+{
+	const struct ll_settlement *st = &b->r->st;
+	size_t i;
+
+	b->earned = calloc(st->n_lines + 1, sizeof(*b->earned));
+	if (!b->earned) {
+		*fail = 1;
+		return;
+	}
+	for (i = 0; i < st->n_lines; i++) {
+		if (st->lines[i].work >= 0)
+			b->earned[b->n_earned++] =
+				(uint64_t)st->lines[i].party << 32 |
+				(uint32_t)st->lines[i].work;
+	}
+	qsort(b->earned, b->n_earned, sizeof(*b->earned), cmp_u64);
+}
+
+/* Whether party_id holds a non-zero share of either side of w. */
+static bool holds_share(const struct ll_work *w, const char *party_id)
+{
+	size_t side, k;
+
+	for (side = 0; side < LL_SIDE_COUNT; side++) {
+		for (k = 0; k < w->n_split[side]; k++) {
+			if (strcmp(w->split[side][k].party, party_id) == 0 &&
+			    mpq_sgn(w->split[side][k].share) != 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+static json_t *jxsum(const struct ll_xsum *x, int scale)
+{
+	mpq_t q;
+	json_t *v;
+
+	mpq_init(q);
+	ll_xsum_get(q, x, scale);
+	v = ll_json_fraction(q);
+	mpq_clear(q);
+	return v;
+}
+
+/* One exclusion of a statement: a new object. */
+static json_t *exclusion_obj(const struct ll_registry *reg,
+			     const struct excl *x, int *fail)
+{
+	json_t *o = json_object();
+
+	put(o, "work", json_string(x->id), fail);
+	put(o, "isrc", jstr_or_null(reg->works.v[x->work].isrc), fail);
+	put(o, "reason", json_string(ll_reason_name(x->reason)), fail);
+	put(o, "items", json_integer((json_int_t)x->items), fail);
+	put(o, "weight", jxsum(&x->mass.w, LL_XSUM_SCALE_W), fail);
+	put(o, "value_weight", jxsum(&x->mass.vw, LL_XSUM_SCALE_VW), fail);
+	put(o, "events", json_integer((json_int_t)x->mass.events), fail);
+	return o;
+}
+
+/* Party p's works that earned it nothing in this run, with why: a new
+ * array, by work id, then reason. */
+static json_t *exclusions_arr(const struct build *b, uint32_t p, int *fail)
+{
+	const struct ll_registry *reg = b->r->reg;
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < b->n_excl; i++) {
+		const struct excl *x = &b->excl[i];
+		uint64_t key = (uint64_t)p << 32 | x->work;
+
+		if (!holds_share(&reg->works.v[x->work], reg->parties.v[p].id) ||
+		    bsearch(&key, b->earned, b->n_earned, sizeof(key),
+			    cmp_u64))
+			continue;
+		push(arr, exclusion_obj(reg, x, fail), fail);
+	}
+	return arr;
+}
+
+/* b's exclusions and earned pairs, from its run. */
+static void build_prepare(struct build *b, int *fail)
+{
+	excl_items(b, fail);
+	excl_masses(b, fail);
+	excl_merge(b, fail);
+	earned_pairs(b, fail);
+}
+
+static void build_release(struct build *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_excl; i++)
+		ll_mass_release(&b->excl[i].mass);
+	free(b->excl);
+	free(b->earned);
+}
+
+/* The predicate of party p, without "merkle". */
+static json_t *predicate(const struct build *b, uint32_t p, int *fail)
+{
+	const struct ll_run *r = b->r;
+	struct party_build pb = { b, p, &r->reg->parties.v[p], 0, 0, NULL };
 	json_t *o = json_object(), *lines = json_array();
 	struct ccy_totals tot = { NULL, 0, 0 };
 
-	put_head(o, r, party, fail);
-	party_lines(r, p, lines, &tot, fail);
+	put_head(o, r, pb.party, fail);
+	put(o, "posting", json_integer(b->acc ? b->acc->posting : 1), fail);
+	if (b->rs) {
+		pb.prev_n = prev_range(b->rs, pb.party->id, &pb.prev_first);
+		pb.used = calloc(pb.prev_n + 1, sizeof(*pb.used));
+		if (!pb.used)
+			*fail = 1;
+	}
+	party_lines(&pb, lines, &tot, fail);
+	if (b->rs && !*fail)
+		vanished_lines(&pb, lines, &tot, fail);
+	free(pb.used);
 	ensure_totals(&tot);
 	ccy_totals_sort(&tot);
 	put(o, "totals", totals_arr(&tot, fail), fail);
 	put(o, "lines", lines, fail);
 	put(o, "inputs", inputs(r, fail), fail);
 	put(o, "rounding", json_string(ROUNDING), fail);
-	if (rs)
-		put(o, "restatement", restatement_obj(rs, party->id, &tot, fail),
-		    fail);
+	if (b->rs)
+		put(o, "restatement",
+		    restatement_obj(b->rs, pb.party->id, &tot, fail), fail);
+	if (b->acc)
+		put(o, "account", account_arr(b, p, &tot, fail), fail);
+	put(o, "exclusions", exclusions_arr(b, p, fail), fail);
 	ccy_totals_release(&tot);
 	return o;
 }
@@ -387,46 +905,87 @@ static void hex_of(const uint8_t *h, char out[LL_SHA256_HEX_LEN + 1])
 	ll_hex(h, LL_MERKLE_HASH_LEN, out);
 }
 
-/*
- * s->v: one statement per party with a line, in party-id order
- * (st.parties is by licence, then party id).  false: out of memory.
- */
-static bool order_parties(struct ll_statements *s, const struct ll_run *r)
+struct party_ref {
+	const char *id;
+	uint32_t p;
+};
+
+static int cmp_party_ref(const void *a, const void *b)
 {
-	const struct ll_registry *reg = r->reg;
-	size_t i, j;
+	return strcmp(((const struct party_ref *)a)->id,
+		      ((const struct party_ref *)b)->id);
+}
 
-	s->v = calloc(r->st.n_parties + 1, sizeof(*s->v));
-	if (!s->v)
-		return false;
-	for (i = 0; i < r->st.n_parties; i++) {
-		uint32_t p = r->st.parties[i].party;
+/* The registry index of every party with a line of the superseded
+ * posting into v[*n..].  LL_INVALID with err for a party the registry no
+ * longer has. */
+static enum ll_status prev_parties(const struct build *b,
+				   struct party_ref *v, size_t *n,
+				   struct ll_error *err)
+{
+	const struct ll_registry *reg = b->r->reg;
+	size_t i, p;
 
-		for (j = 0; j < s->n && s->v[j].party != p; j++)
-			;
-		if (j == s->n)
-			s->v[s->n++].party = p;
+	for (i = 0; b->rs && i < b->rs->n_lines; i++) {
+		const char *id = b->rs->lines[i].party;
+
+		if (i > 0 && strcmp(id, b->rs->lines[i - 1].party) == 0)
+			continue;
+		if (!ll_strmap_get(&reg->parties.ix, id, &p))
+			return ll_error_set(err, LL_INVALID, NULL, 0, "party",
+					    "party \"%s\" of superseded run "
+					    "%s is not in the registry",
+					    id, b->rs->supersedes);
+		v[(*n)++] = (struct party_ref){ reg->parties.v[p].id,
+						(uint32_t)p };
 	}
-	for (i = 1; i < s->n; i++) {
-		for (j = i; j > 0 && strcmp(reg->parties.v[s->v[j - 1].party].id,
-					    reg->parties.v[s->v[j].party].id) >
-					     0;
-		     j--) {
-			struct ll_statement t = s->v[j];
+	return LL_OK;
+}
 
-			s->v[j] = s->v[j - 1];
-			s->v[j - 1] = t;
-		}
+/*
+ * s->v: one statement per party the posting touches (a line now or in
+ * the superseded posting, an account), in party-id order.  LL_NOMEM, or
+ * LL_INVALID with err.
+ */
+static enum ll_status order_parties(struct ll_statements *s,
+				    const struct build *b,
+				    struct ll_error *err)
+{
+	const struct ll_run *r = b->r;
+	size_t n_acc = b->acc ? b->acc->n : 0;
+	size_t n_prev = b->rs ? b->rs->n_lines : 0, n = 0, i;
+	struct party_ref *v = calloc(r->st.n_parties + n_acc + n_prev + 1,
+				     sizeof(*v));
+	enum ll_status rc;
+
+	if (!v)
+		return LL_NOMEM;
+	for (i = 0; i < r->st.n_parties; i++)
+		v[n++] = (struct party_ref){
+			r->reg->parties.v[r->st.parties[i].party].id,
+			r->st.parties[i].party };
+	for (i = 0; i < n_acc; i++)
+		v[n++] = (struct party_ref){
+			r->reg->parties.v[b->acc->v[i].party].id,
+			b->acc->v[i].party };
+	rc = prev_parties(b, v, &n, err);
+	if (rc == LL_OK && n)
+		qsort(v, n, sizeof(*v), cmp_party_ref);
+	s->v = rc == LL_OK ? calloc(n + 1, sizeof(*s->v)) : NULL;
+	for (i = 0; s->v && i < n; i++) {
+		if (s->n == 0 || s->v[s->n - 1].party != v[i].p)
+			s->v[s->n++].party = v[i].p;
 	}
-	return true;
+	free(v);
+	return rc != LL_OK ? rc : s->v ? LL_OK : LL_NOMEM;
 }
 
 /*
  * The predicates of s's parties (without "merkle") into preds, and their
  * Merkle leaves, the hashes of their JCS bytes.  false: out of memory.
  */
-static bool predicates(const struct ll_statements *s, const struct ll_run *r,
-		       const struct ll_restatement *rs, json_t **preds,
+static bool predicates(const struct ll_statements *s,
+		       const struct build *bd, json_t **preds,
 		       uint8_t (*leaves)[LL_MERKLE_HASH_LEN])
 {
 	int fail = 0;
@@ -435,7 +994,7 @@ static bool predicates(const struct ll_statements *s, const struct ll_run *r,
 	for (i = 0; i < s->n; i++) {
 		char *b;
 
-		preds[i] = predicate(r, s->v[i].party, rs, &fail);
+		preds[i] = predicate(bd, s->v[i].party, &fail);
 		b = fail ? NULL : ll_json_jcs(preds[i]);
 		if (!b)
 			return false;
@@ -523,21 +1082,28 @@ static enum ll_status sign_statement(struct ll_statements *s, size_t i,
 enum ll_status ll_statements_build(struct ll_statements *s,
 				   const struct ll_run *r,
 				   const struct ll_restatement *rs,
+				   const struct ll_accounts *acc,
 				   const struct ll_key *key,
 				   struct ll_error *err)
 {
+	struct build b = { r, rs, acc, NULL, 0, 0, NULL, 0 };
 	json_t **preds = NULL;
 	uint8_t (*leaves)[LL_MERKLE_HASH_LEN] = NULL;
 	uint8_t root[LL_MERKLE_HASH_LEN];
-	enum ll_status rc = LL_NOMEM;
+	enum ll_status rc;
+	int fail = 0;
 	size_t i;
 
+	(void)acc; /* the statements of account: not written yet */
 	memset(s, 0, sizeof(*s));
-	if (!order_parties(s, r))
+	rc = order_parties(s, &b, err);
+	if (rc != LL_OK)
 		goto out;
+	rc = LL_NOMEM;
+	build_prepare(&b, &fail);
 	preds = calloc(s->n + 1, sizeof(*preds));
 	leaves = calloc(s->n + 1, sizeof(*leaves));
-	if (!preds || !leaves || !predicates(s, r, rs, preds, leaves))
+	if (fail || !preds || !leaves || !predicates(s, &b, preds, leaves))
 		goto out;
 	if (ll_merkle_root((const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves, s->n,
 			   root) != LL_OK)
@@ -562,6 +1128,7 @@ out:
 	}
 	free(preds);
 	free(leaves);
+	build_release(&b);
 	if (rc != LL_OK)
 		ll_statements_release(s);
 	return rc;
@@ -637,6 +1204,8 @@ struct vsum {
 	int exponent;
 	mpq_t exact;
 	mpz_t minor;
+	mpz_t previous;		/* Σ previous of a restatement's lines */
+	bool has_previous;	/* the lines carry previous */
 };
 
 struct vsums {
@@ -675,6 +1244,8 @@ static struct vsum *vsums_add(struct vsums *s, const char *cur, int e)
 	t->exponent = e;
 	mpq_init(t->exact);
 	mpz_init(t->minor);
+	mpz_init(t->previous);
+	t->has_previous = false;
 	return t;
 }
 
@@ -685,6 +1256,7 @@ static void vsums_release(struct vsums *s)
 	for (k = 0; k < s->n; k++) {
 		mpq_clear(s->v[k].exact);
 		mpz_clear(s->v[k].minor);
+		mpz_clear(s->v[k].previous);
 	}
 	free(s->v);
 	memset(s, 0, sizeof(*s));
@@ -820,7 +1392,80 @@ static void check_rounding(const json_t *l, const char *what, int e,
 }
 
 /*
- * Each line's rounding, and the lines' sums per currency into sums.
+ * A signed amount, member name of o (what: "account entry 0"), with e
+ * decimals, into minor.  false with the problem noted in v; LL_NOMEM in
+ * *rc.
+ */
+static bool read_signed(const json_t *o, const char *name, const char *what,
+			int e, mpz_t minor, struct ll_verdict *v,
+			enum ll_status *rc, struct ll_error *err)
+{
+	const json_t *x = json_object_get(o, name);
+	struct ll_error perr;
+	enum ll_status prc;
+
+	if (!json_is_string(x)) {
+		problem(v, "%s: %s must be a string", what, name);
+		return false;
+	}
+	prc = ll_exact_parse_minor(minor, json_string_value(x),
+				   json_string_length(x), e, true, &perr);
+	if (prc == LL_NOMEM)
+		*rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "%s",
+				   perr.text);
+	else if (prc != LL_OK)
+		problem(v, "%s: %s: %s", what, name, perr.text);
+	return prc == LL_OK;
+}
+
+/*
+ * A restatement's line i (amount minor, exponent e) carries previous and
+ * adjustment = amount - previous, or neither; with carry, whether it
+ * does.  previous is added to *prev.  false with the problem in v;
+ * LL_NOMEM in *rc.
+ */
+static bool check_line_adjustment(const json_t *l, const char *what, int e,
+				  const mpz_t minor, mpz_t prev, bool *carry,
+				  struct ll_verdict *v, enum ll_status *rc,
+				  struct ll_error *err)
+{
+	bool has_prev = json_object_get(l, "previous") != NULL;
+	bool has_adj = json_object_get(l, "adjustment") != NULL;
+	mpz_t p, a;
+	bool ok;
+
+	*carry = has_prev || has_adj;
+	if (!*carry)
+		return true;
+	mpz_init(p);
+	mpz_init(a);
+	ok = read_signed(l, "previous", what, e, p, v, rc, err) &&
+	     read_signed(l, "adjustment", what, e, a, v, rc, err);
+	if (ok && mpz_sgn(p) < 0) {
+		problem(v, "%s: previous %s is negative", what,
+			jsv(json_object_get(l, "previous")));
+		ok = false;
+	}
+	if (ok) {
+		mpz_add(prev, prev, p);
+		mpz_sub(p, minor, p);
+		if (mpz_cmp(p, a) != 0) {
+			problem(v, "%s: adjustment %s is not amount %s - "
+				   "previous %s", what,
+				jsv(json_object_get(l, "adjustment")),
+				jsv(json_object_get(l, "amount")),
+				jsv(json_object_get(l, "previous")));
+			ok = false;
+		}
+	}
+	mpz_clear(a);
+	mpz_clear(p);
+	return ok;
+}
+
+/*
+ * Each line's rounding and, in a restatement, its adjustment (every line
+ * or none carries one), and the lines' sums per currency into sums.
  * Problems go to v; the status is LL_NOMEM (err filled) or LL_OK.
  */
 static enum ll_status check_lines(const json_t *lines, struct vsums *sums,
@@ -828,7 +1473,8 @@ static enum ll_status check_lines(const json_t *lines, struct vsums *sums,
 {
 	enum ll_status rc = LL_OK;
 	char what[48];
-	size_t i;
+	size_t i, carried = 0;
+	bool carry;
 	mpq_t q;
 	mpz_t minor;
 
@@ -856,9 +1502,18 @@ static enum ll_status check_lines(const json_t *lines, struct vsums *sums,
 					  "statement");
 			break;
 		}
+		if (!check_line_adjustment(l, what, e, minor, s->previous,
+					   &carry, v, &rc, err))
+			break;
+		carried += carry;
+		s->has_previous |= carry;
 		mpq_add(s->exact, s->exact, q);
 		mpz_add(s->minor, s->minor, minor);
 	}
+	if (rc == LL_OK && !v->problem[0] && carried &&
+	    carried != json_array_size(lines))
+		problem(v, "lines: %zu of %zu carry previous and adjustment, "
+			   "not all", carried, json_array_size(lines));
 	mpz_clear(minor);
 	mpq_clear(q);
 	return rc;
@@ -910,6 +1565,186 @@ static enum ll_status check_totals(const json_t *totals,
 	return rc;
 }
 
+/* Σ payments[].amount of account entry a (what: "account entry 0") into
+ * paid.  false with the problem in v; LL_NOMEM in *rc. */
+static bool sum_payments(const json_t *a, const char *what, int e,
+			 mpz_t paid, struct ll_verdict *v, enum ll_status *rc,
+			 struct ll_error *err)
+{
+	const json_t *pays = json_object_get(a, "payments");
+	char pwhat[96];
+	bool ok = true;
+	size_t k;
+	mpz_t x;
+
+	if (!json_is_array(pays)) {
+		problem(v, "%s: payments must be an array", what);
+		return false;
+	}
+	mpz_init(x);
+	for (k = 0; ok && k < json_array_size(pays); k++) {
+		const json_t *p = json_array_get(pays, k);
+
+		snprintf(pwhat, sizeof(pwhat), "%s: payment %zu", what, k);
+		if (!json_is_string(json_object_get(p, "payee")) ||
+		    !json_is_string(json_object_get(p, "end_to_end_id"))) {
+			problem(v, "%s: payee and end_to_end_id must be "
+				   "strings", pwhat);
+			ok = false;
+		} else if ((ok = read_signed(p, "amount", pwhat, e, x, v, rc,
+					     err))) {
+			mpz_add(paid, paid, x);
+		}
+	}
+	mpz_clear(x);
+	return ok;
+}
+
+/* The figures of one account entry: opening, earned, adjustments,
+ * payments (their sum), closing. */
+enum { ACC_OPENING, ACC_EARNED, ACC_ADJUSTMENTS, ACC_PAID, ACC_CLOSING,
+       ACC_FIGURES };
+
+static const char *const ACC_NAMES[ACC_FIGURES] = {
+	"opening", "earned", "adjustments", "payments", "closing"
+};
+
+/* Read account entry a's figures (exponent e) into f.  false with the
+ * problem in v; LL_NOMEM in *rc. */
+static bool read_account(const json_t *a, const char *what, int e,
+			 mpz_t f[ACC_FIGURES], struct ll_verdict *v,
+			 enum ll_status *rc, struct ll_error *err)
+{
+	int k;
+
+	for (k = 0; k < ACC_FIGURES; k++) {
+		if (k == ACC_PAID) {
+			if (!sum_payments(a, what, e, f[k], v, rc, err))
+				return false;
+		} else if (!read_signed(a, ACC_NAMES[k], what, e, f[k], v, rc,
+					err)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Account entry a of currency s (NULL: the party has no lines in it):
+ * opening + earned + adjustments - payments = closing; earned is the
+ * statement's total in the currency (0 without one); with lines that
+ * carry previous, adjustments is minus their sum.  Problems go to v.
+ */
+static void check_account_figures(const json_t *a, const char *what,
+				  const char *cur, mpz_t f[ACC_FIGURES],
+				  const struct vsum *s, struct ll_verdict *v)
+{
+	char *m;
+	mpz_t x;
+
+	mpz_init(x);
+	mpz_add(x, f[ACC_OPENING], f[ACC_EARNED]);
+	mpz_add(x, x, f[ACC_ADJUSTMENTS]);
+	mpz_sub(x, x, f[ACC_PAID]);
+	if (mpz_cmp(x, f[ACC_CLOSING]) != 0) {
+		m = ll_exact_minor_str(f[ACC_PAID], ll_currency_exponent(cur));
+		problem(v, "%s (%s): opening %s + earned %s + adjustments %s "
+			   "- payments %s is not closing %s", what, cur,
+			jsv(json_object_get(a, "opening")),
+			jsv(json_object_get(a, "earned")),
+			jsv(json_object_get(a, "adjustments")), m ? m : "?",
+			jsv(json_object_get(a, "closing")));
+		free(m);
+	} else if (s ? mpz_cmp(f[ACC_EARNED], s->minor) != 0
+		     : mpz_sgn(f[ACC_EARNED]) != 0) {
+		problem(v, "%s (%s): earned %s is not the statement's total",
+			what, cur, jsv(json_object_get(a, "earned")));
+	} else if (s && s->has_previous) {
+		mpz_neg(x, s->previous);
+		if (mpz_cmp(x, f[ACC_ADJUSTMENTS]) != 0)
+			problem(v, "%s (%s): adjustments %s is not minus the "
+				   "lines' previous amounts", what, cur,
+				jsv(json_object_get(a, "adjustments")));
+	}
+	mpz_clear(x);
+}
+
+/*
+ * One account entry i, in currency order after *last.  Problems go to
+ * v; the status is LL_NOMEM (err filled) or LL_OK.
+ */
+static enum ll_status check_account_entry(const json_t *a, size_t i,
+					  const char **last,
+					  const struct vsums *sums,
+					  struct ll_verdict *v,
+					  struct ll_error *err)
+{
+	const char *cur = json_string_value(json_object_get(a, "currency"));
+	int e = cur ? ll_currency_exponent(cur) : -1;
+	enum ll_status rc = LL_OK;
+	mpz_t f[ACC_FIGURES];
+	char what[48];
+	int k;
+
+	snprintf(what, sizeof(what), "account entry %zu", i);
+	if (e < 0) {
+		problem(v, "%s: no known currency", what);
+		return LL_OK;
+	}
+	if (*last && strcmp(*last, cur) >= 0) {
+		problem(v, "%s: currency %s is not after %s", what, cur, *last);
+		return LL_OK;
+	}
+	*last = cur;
+	for (k = 0; k < ACC_FIGURES; k++)
+		mpz_init(f[k]);
+	if (read_account(a, what, e, f, v, &rc, err))
+		check_account_figures(a, what, cur, f, vsums_find(sums, cur),
+				      v);
+	for (k = 0; k < ACC_FIGURES; k++)
+		mpz_clear(f[k]);
+	return rc;
+}
+
+/*
+ * The statement of account, when the predicate has one: each entry's
+ * balance equation and earned, and an entry for every currency of the
+ * totals.  Problems go to v; the status is LL_NOMEM (err filled) or
+ * LL_OK.
+ */
+static enum ll_status check_account(const json_t *pred,
+				    const struct vsums *sums,
+				    struct ll_verdict *v, struct ll_error *err)
+{
+	const json_t *acc = json_object_get(pred, "account");
+	enum ll_status rc = LL_OK;
+	const char *last = NULL;
+	size_t i, k;
+
+	if (!acc)
+		return LL_OK;
+	if (!json_is_array(acc)) {
+		problem(v, "account must be an array");
+		return LL_OK;
+	}
+	for (i = 0; rc == LL_OK && i < json_array_size(acc) && !v->problem[0];
+	     i++)
+		rc = check_account_entry(json_array_get(acc, i), i, &last,
+					 sums, v, err);
+	for (k = 0; rc == LL_OK && k < sums->n && !v->problem[0]; k++) {
+		for (i = 0; i < json_array_size(acc); i++) {
+			if (strcmp(jsv(json_object_get(json_array_get(acc, i),
+						       "currency")),
+				   sums->v[k].currency) == 0)
+				break;
+		}
+		if (i == json_array_size(acc))
+			problem(v, "account: no entry for %s, a currency of "
+				   "the totals", sums->v[k].currency);
+	}
+	return rc;
+}
+
 /*
  * Σ lines = totals per currency (exact and rounded), and each amount is
  * its exact value rounded by largest remainder.  Problems go to v; the
@@ -935,6 +1770,8 @@ static enum ll_status check_arithmetic(const json_t *pred,
 			json_array_size(totals), sums.n);
 	if (rc == LL_OK)
 		rc = check_totals(totals, &sums, v, err);
+	if (rc == LL_OK && !v->problem[0])
+		rc = check_account(pred, &sums, v, err);
 	vsums_release(&sums);
 	return rc;
 }

@@ -118,14 +118,6 @@ static void derived_id(const char *domain, const char *const *parts,
 	snprintf(out, LL_DERIVED_ID_SIZE, "LL%.32s", hex);
 }
 
-void ll_end_to_end_id(const char *run_id, const char *payee,
-		      const char *currency, char out[LL_DERIVED_ID_SIZE])
-{
-	const char *parts[3] = { run_id, payee, currency };
-
-	derived_id("ledgerline-e2e-v1", parts, 3, out);
-}
-
 /* An RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
 static void sb_csv(struct ll_buf *b, const char *s)
 {
@@ -143,7 +135,8 @@ static void sb_csv(struct ll_buf *b, const char *s)
 	ll_buf_add(b, "\"", 1);
 }
 
-char *ll_runfile_payouts_csv(const struct ll_run *r,
+char *ll_runfile_payouts_csv(const struct ll_registry *reg,
+			     const struct ll_accounts *acc,
 			     const char *const *statement_sha256)
 {
 	struct ll_buf b = LL_BUF_INIT;
@@ -151,22 +144,20 @@ char *ll_runfile_payouts_csv(const struct ll_run *r,
 
 	ll_buf_str(&b, "payee_id,payee_name,currency,amount,iban,bic,"
 		   "end_to_end_id,statement_sha256\n");
-	for (i = 0; i < r->st.n_payouts; i++) {
-		const struct ll_payout *po = &r->st.payouts[i];
-		const struct ll_party *p = &r->reg->parties.v[po->payee];
-		char *amount = ll_exact_minor_str_i64(po->minor, po->exponent);
-		char e2e[LL_DERIVED_ID_SIZE];
+	for (i = 0; i < acc->n_pay; i++) {
+		const struct ll_payment *pm = &acc->pay[i];
+		const struct ll_party *p = &reg->parties.v[pm->payee];
+		char *amount = ll_exact_minor_str_i64(pm->amount, pm->exponent);
 
 		if (!amount) {
 			b.fail = true;
 			break;
 		}
-		ll_end_to_end_id(r->id, p->id, po->currency, e2e);
 		sb_csv(&b, p->id);
 		ll_buf_str(&b, ",");
 		sb_csv(&b, p->name);
 		ll_buf_str(&b, ",");
-		ll_buf_str(&b, po->currency);
+		ll_buf_str(&b, pm->currency);
 		ll_buf_str(&b, ",");
 		ll_buf_str(&b, amount);
 		ll_buf_str(&b, ",");
@@ -174,12 +165,66 @@ char *ll_runfile_payouts_csv(const struct ll_run *r,
 		ll_buf_str(&b, ",");
 		ll_buf_str(&b, p->has_payout ? p->bic : "");
 		ll_buf_str(&b, ",");
-		ll_buf_str(&b, e2e);
+		ll_buf_str(&b, pm->end_to_end_id);
 		ll_buf_str(&b, ",");
 		if (statement_sha256 && statement_sha256[i])
 			ll_buf_str(&b, statement_sha256[i]);
 		ll_buf_str(&b, "\n");
 		free(amount);
+	}
+	if (b.fail) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* One remittance row: what payment pm settled of account a. */
+static void remittance_row(struct ll_buf *b, const struct ll_registry *reg,
+			   const struct ll_payment *pm,
+			   const struct ll_account *a, const char *sha256)
+{
+	char *amount = ll_exact_minor_str_i64(a->payments, a->exponent);
+
+	if (!amount) {
+		b->fail = true;
+		return;
+	}
+	ll_buf_str(b, pm->end_to_end_id);
+	ll_buf_str(b, ",");
+	sb_csv(b, reg->parties.v[pm->payee].id);
+	ll_buf_str(b, ",");
+	sb_csv(b, reg->parties.v[a->party].id);
+	ll_buf_str(b, ",");
+	ll_buf_str(b, a->currency);
+	ll_buf_str(b, ",");
+	ll_buf_str(b, amount);
+	ll_buf_str(b, ",");
+	if (sha256)
+		ll_buf_str(b, sha256);
+	ll_buf_str(b, "\n");
+	free(amount);
+}
+
+char *ll_runfile_remittance_csv(const struct ll_registry *reg,
+				const struct ll_accounts *acc,
+				const char *const *statement_sha256)
+{
+	struct ll_buf b = LL_BUF_INIT;
+	size_t k, i;
+
+	ll_buf_str(&b, "end_to_end_id,payee_id,party_id,currency,amount,"
+		   "statement_sha256\n");
+	for (k = 0; k < acc->n_pay && !b.fail; k++) {
+		for (i = 0; i < acc->n && !b.fail; i++) {
+			const struct ll_account *a = &acc->v[i];
+
+			if (a->paid && a->payment == k)
+				remittance_row(&b, reg, &acc->pay[k], a,
+					       statement_sha256
+						       ? statement_sha256[i]
+						       : NULL);
+		}
 	}
 	if (b.fail) {
 		free(b.s);
@@ -626,15 +671,11 @@ static json_t *payouts(const struct ll_run *r, int *fail)
 	for (i = 0; i < r->st.n_payouts; i++) {
 		const struct ll_payout *po = &r->st.payouts[i];
 		json_t *o = json_object();
-		char e2e[LL_DERIVED_ID_SIZE];
 
-		ll_end_to_end_id(r->id, r->reg->parties.v[po->payee].id,
-				 po->currency, e2e);
 		put(o, "payee", json_string(r->reg->parties.v[po->payee].id),
 		    fail);
 		put(o, "currency", json_string(po->currency), fail);
 		put(o, "amount", ll_json_minor(po->minor, po->exponent), fail);
-		put(o, "end_to_end_id", json_string(e2e), fail);
 		put(o, "parties", json_integer((json_int_t)po->n_parties), fail);
 		append(arr, o, fail);
 	}
@@ -717,35 +758,59 @@ static json_t *restatement(const struct ll_run *r,
 	return o;
 }
 
-void ll_payfile_msg_id(const char *run_id, const char *currency,
-		       char out[LL_DERIVED_ID_SIZE])
+void ll_payfile_msg_id(const char *run_id, int64_t posting,
+		       const char *currency, char out[LL_DERIVED_ID_SIZE])
 {
-	const char *parts[2] = { run_id, currency };
+	char num[24];
+	const char *parts[3] = { run_id, num, currency };
 
-	derived_id("ledgerline-msg-v1", parts, 2, out);
+	snprintf(num, sizeof(num), "%lld", (long long)posting);
+	derived_id("ledgerline-msg-v2", parts, 3, out);
 }
 
-static json_t *not_transferable(const struct ll_run *r, int *fail)
+/* This posting's payments: payee, currency, amount, end-to-end id. */
+static json_t *payments(const struct ll_registry *reg,
+			const struct ll_accounts *acc, int *fail)
 {
 	json_t *arr = json_array();
 	size_t i;
 
-	for (i = 0; i < r->st.n_payouts; i++) {
-		const struct ll_payout *po = &r->st.payouts[i];
-		const struct ll_party *p = &r->reg->parties.v[po->payee];
+	for (i = 0; i < acc->n_pay; i++) {
+		const struct ll_payment *pm = &acc->pay[i];
+		json_t *o = json_object();
+
+		put(o, "payee", json_string(reg->parties.v[pm->payee].id), fail);
+		put(o, "currency", json_string(pm->currency), fail);
+		put(o, "amount", ll_json_minor(pm->amount, pm->exponent), fail);
+		put(o, "end_to_end_id", json_string(pm->end_to_end_id), fail);
+		append(arr, o, fail);
+	}
+	return arr;
+}
+
+/* The payments that cannot go by transfer: no IBAN, or above what one
+ * transfer may carry. */
+static json_t *not_transferable(const struct ll_registry *reg,
+				const struct ll_accounts *acc, int *fail)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < acc->n_pay; i++) {
+		const struct ll_payment *pm = &acc->pay[i];
+		const struct ll_party *p = &reg->parties.v[pm->payee];
 		json_t *o;
 
-		if (p->has_payout && ll_payfile_amount_ok(po->currency, po->minor))
+		if (p->has_payout && ll_payfile_amount_ok(pm->currency, pm->amount))
 			continue;
 		o = json_object();
 		put(o, "payee", json_string(p->id), fail);
-		put(o, "currency", json_string(po->currency), fail);
-		put(o, "amount", ll_json_minor(po->minor, po->exponent), fail);
+		put(o, "currency", json_string(pm->currency), fail);
+		put(o, "amount", ll_json_minor(pm->amount, pm->exponent), fail);
 		put(o, "reason",
-		    json_string(!p->has_payout  ? "no IBAN on record"
-				: po->minor <= 0 ? "nothing to pay"
-						 : "above the largest amount "
-						   "one transfer may carry"),
+		    json_string(!p->has_payout ? "no IBAN on record"
+					       : "above the largest amount "
+						 "one transfer may carry"),
 		    fail);
 		append(arr, o, fail);
 	}
@@ -778,6 +843,7 @@ static json_t *compliance_digest(const struct ll_run *r, int *fail)
 
 char *ll_runfile_run_json(const struct ll_run *r,
 			  const struct ll_restatement *rs,
+			  const struct ll_accounts *acc,
 			  const char *merkle_root, const char *key_id,
 			  size_t n_statements)
 {
@@ -785,6 +851,7 @@ char *ll_runfile_run_json(const struct ll_run *r,
 	int fail = !root || !counts;
 
 	put(root, "run_id", json_string(r->id), &fail);
+	put(root, "posting", json_integer((json_int_t)acc->posting), &fail);
 	put(root, "licensee", json_string(r->licensee), &fail);
 	put(root, "period", period_obj(r, &fail), &fail);
 	put(root, "rounding",
@@ -805,7 +872,9 @@ char *ll_runfile_run_json(const struct ll_run *r,
 	put(root, "counts", counts, &fail);
 	put(root, "licences", licences(r, &fail), &fail);
 	put(root, "payouts", payouts(r, &fail), &fail);
-	put(root, "not_transferable", not_transferable(r, &fail), &fail);
+	put(root, "payments", payments(r->reg, acc, &fail), &fail);
+	put(root, "not_transferable", not_transferable(r->reg, acc, &fail),
+	    &fail);
 	put(root, "compliance", compliance_digest(r, &fail), &fail);
 	if (merkle_root) {
 		json_t *st = json_object();

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "ledgerline/account.h"
 #include "ledgerline/buf.h"
 #include "ledgerline/digest.h"
 #include "ledgerline/dsse.h"
@@ -141,6 +142,7 @@ static void rowset_diff(struct ll_audit *a, const char *run_id,
 /* A posting as the audit reads it. */
 struct posting {
 	int64_t id;
+	int64_t number;		/* 1, 2, ... along its supersedes chain */
 	const char *run_id, *licensee, *first, *last;	/* borrowed */
 	const char *root, *key_id;	/* borrowed; NULL: no root stored */
 };
@@ -149,6 +151,8 @@ struct posting {
  * against the stored rows. */
 struct signed_run {
 	struct rowset lines, payouts, inputs;
+	struct rowset payments;	/* "payment E to P in C for party X: A" */
+	bool has_accounts;	/* a statement carries its account */
 	struct rowset payees;	/* "payee\x1fcurrency\x1fminor", summed later */
 	char *inputs_jcs;	/* the first statement's inputs, canonical */
 	const char *inputs_of;	/* that statement's party (borrowed) */
@@ -163,6 +167,7 @@ static void signed_run_release(struct signed_run *s)
 {
 	rowset_release(&s->lines);
 	rowset_release(&s->payouts);
+	rowset_release(&s->payments);
 	rowset_release(&s->inputs);
 	rowset_release(&s->payees);
 	free(s->inputs_jcs);
@@ -238,6 +243,30 @@ static enum ll_status gather_totals(struct signed_run *s, const json_t *pred,
 				payee ? payee : party, ccy,
 				(long long)minor) != LL_OK)
 			return LL_NOMEM;
+	}
+	return LL_OK;
+}
+
+/* The payments a statement's account says settled its party, into
+ * s->payments. */
+static enum ll_status gather_payments(struct signed_run *s, const json_t *pred,
+				      const char *party)
+{
+	const json_t *acc = json_object_get(pred, "account"), *c, *pm;
+	size_t i, k;
+
+	if (!json_is_array(acc))
+		return LL_OK;
+	s->has_accounts = true;
+	json_array_foreach(acc, i, c) {
+		json_array_foreach(json_object_get(c, "payments"), k, pm) {
+			if (rowset_addf(&s->payments,
+					"payment %s to %s in %s for party %s: %s",
+					jstr(pm, "end_to_end_id"),
+					jstr(pm, "payee"), jstr(c, "currency"),
+					party, jstr(pm, "amount")) != LL_OK)
+				return LL_NOMEM;
+		}
 	}
 	return LL_OK;
 }
@@ -396,6 +425,8 @@ static enum ll_status take_statement(struct ll_audit *a,
 		rc = gather_totals(s, pred, st->party);
 	if (rc == LL_OK)
 		rc = gather_inputs(a, s, p, pred, st->party);
+	if (rc == LL_OK)
+		rc = gather_payments(s, pred, st->party);
 	json_decref(pred);
 	return rc == LL_OK ? LL_OK : nomem(err);
 }
@@ -524,8 +555,8 @@ static enum ll_status payout_row(struct rowset *out, const char *payee,
 	return rc;
 }
 
-/* The run's stored payouts as "payout to P in C: A", each one's
- * end-to-end id checked against the derived one. */
+/* The run's stored payouts (what each payee earned in the run) as
+ * "payout to P in C: A"; the payments are checked per posting. */
 static enum ll_status stored_payouts(struct ll_db *db, struct ll_audit *a,
 				     const char *run_id, struct rowset *out,
 				     struct ll_error *err)
@@ -535,22 +566,17 @@ static enum ll_status stored_payouts(struct ll_db *db, struct ll_audit *a,
 	enum ll_status rc = LL_OK;
 	int i;
 
+	(void)a;
 	res = ll_db_exec(db, "cannot audit the run's payouts",
-			 "SELECT payee, currency, amount_minor, end_to_end_id "
+			 "SELECT payee, currency, amount_minor "
 			 "FROM ledgerline.run_payout WHERE run_id = $1",
-			 1, params, PGRES_TUPLES_OK, 4, err);
+			 1, params, PGRES_TUPLES_OK, 3, err);
 	if (!res)
 		return LL_DB;
 	for (i = 0; i < PQntuples(res) && rc == LL_OK; i++) {
 		const char *payee = PQgetvalue(res, i, 0);
 		const char *ccy = PQgetvalue(res, i, 1);
-		char e2e[35];
 
-		ll_end_to_end_id(run_id, payee, ccy, e2e);
-		if (strcmp(e2e, PQgetvalue(res, i, 3)) != 0)
-			finding(a, "run %s: the payout to %s in %s has "
-				"end_to_end_id %s, not the derived %s",
-				run_id, payee, ccy, PQgetvalue(res, i, 3), e2e);
 		rc = payout_row(out, payee, strlen(payee), ccy, strlen(ccy),
 				strtoll(PQgetvalue(res, i, 2), NULL, 10), true);
 	}
@@ -614,6 +640,67 @@ static enum ll_status check_run_rows(struct ll_db *db, struct ll_audit *a,
 	return rc;
 }
 
+/* The posting's stored payments as gather_payments describes signed
+ * ones, each end-to-end id checked against the one derived from the
+ * posting's run id and number. */
+static enum ll_status stored_payments(struct ll_db *db, struct ll_audit *a,
+				      const struct posting *p,
+				      struct rowset *out, struct ll_error *err)
+{
+	char pid[32];
+	const char *params[1] = { pid };
+	enum ll_status rc = LL_OK;
+	PGresult *res;
+	int i;
+
+	snprintf(pid, sizeof(pid), "%lld", (long long)p->id);
+	res = ll_db_exec(db, "cannot audit the posting's payments",
+			 "SELECT y.end_to_end_id, y.payee, y.currency, "
+			 "x.party, x.amount_minor FROM ledgerline.payment y "
+			 "JOIN ledgerline.payment_party x USING (end_to_end_id) "
+			 "WHERE y.posting_id = $1::bigint",
+			 1, params, PGRES_TUPLES_OK, 5, err);
+	if (!res)
+		return LL_DB;
+	for (i = 0; i < PQntuples(res) && rc == LL_OK; i++) {
+		const char *e2e = PQgetvalue(res, i, 0), *ccy = PQgetvalue(res, i, 2);
+		char want[LL_END_TO_END_ID_SIZE];
+		char *amt = ll_exact_minor_str_i64(
+			strtoll(PQgetvalue(res, i, 4), NULL, 10),
+			ll_currency_exponent(ccy));
+
+		ll_end_to_end_id(p->run_id, p->number, PQgetvalue(res, i, 1),
+				 ccy, want);
+		if (strcmp(want, e2e) != 0)
+			finding(a, "posting %lld: the payment to %s in %s has "
+				"end_to_end_id %s, not the derived %s",
+				(long long)p->id, PQgetvalue(res, i, 1), ccy,
+				e2e, want);
+		rc = amt ? rowset_addf(out, "payment %s to %s in %s for party "
+					    "%s: %s", e2e, PQgetvalue(res, i, 1),
+				       ccy, PQgetvalue(res, i, 3), amt)
+			 : LL_NOMEM;
+		free(amt);
+	}
+	PQclear(res);
+	return rc == LL_OK ? LL_OK : nomem(err);
+}
+
+/* The posting's payments against what its statements signed (when its
+ * statements carry their accounts). */
+static enum ll_status check_payments(struct ll_db *db, struct ll_audit *a,
+				     const struct posting *p,
+				     struct signed_run *s, struct ll_error *err)
+{
+	struct rowset pays = { 0 };
+	enum ll_status rc = stored_payments(db, a, p, &pays, err);
+
+	if (rc == LL_OK && s->has_accounts)
+		rowset_diff(a, p->run_id, &pays, &s->payments, "payment");
+	rowset_release(&pays);
+	return rc;
+}
+
 /* One posting: its statements against the key, its root, its run. */
 static enum ll_status audit_posting(struct ll_db *db, struct ll_audit *a,
 				    const struct posting *p,
@@ -647,6 +734,8 @@ static enum ll_status audit_posting(struct ll_db *db, struct ll_audit *a,
 		 * repeat that finding */
 		if (!s.unreadable)
 			rc = check_run_rows(db, a, p, &s, err);
+		if (rc == LL_OK && !s.unreadable)
+			rc = check_payments(db, a, p, &s, err);
 	}
 	signed_run_release(&s);
 	ll_stored_statements_free(st, n);
@@ -665,10 +754,14 @@ static enum ll_status audit_postings(struct ll_db *db, struct ll_audit *a,
 	res = ll_db_exec(db, "cannot audit the postings",
 			 "SELECT p.posting_id, p.run_id, p.licensee, "
 			 "p.period_first::text, p.period_last::text, "
-			 "r.merkle_root, r.key_id FROM ledgerline.posting p "
-			 "LEFT JOIN ledgerline.posting_root r USING (posting_id) "
-			 "ORDER BY p.posting_id",
-			 0, NULL, PGRES_TUPLES_OK, 7, err);
+			 "r.merkle_root, r.key_id, (WITH RECURSIVE c(id, sup) "
+			 "AS (SELECT p.posting_id, p.supersedes UNION ALL SELECT "
+			 "q.posting_id, q.supersedes FROM ledgerline.posting q "
+			 "JOIN c ON q.posting_id = c.sup) SELECT count(*) FROM "
+			 "c) FROM ledgerline.posting p LEFT JOIN "
+			 "ledgerline.posting_root r USING (posting_id) ORDER BY "
+			 "p.posting_id",
+			 0, NULL, PGRES_TUPLES_OK, 8, err);
 	if (!res)
 		return LL_DB;
 	a->postings = PQntuples(res);
@@ -682,6 +775,7 @@ static enum ll_status audit_postings(struct ll_db *db, struct ll_audit *a,
 		p.last = PQgetvalue(res, i, 4);
 		p.root = PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5);
 		p.key_id = PQgetisnull(res, i, 6) ? NULL : PQgetvalue(res, i, 6);
+		p.number = strtoll(PQgetvalue(res, i, 7), NULL, 10);
 		rc = audit_posting(db, a, &p, pub, err);
 	}
 	PQclear(res);
@@ -722,6 +816,51 @@ static const char *const row_checks[] = {
 	"ledgerline.posting q WHERE q.run_id = r.run_id ORDER BY posting_id "
 	"LIMIT 1) p ON true WHERE r.run_json <> p.run_json_text::jsonb ORDER "
 	"BY r.run_id",
+	/* a payment is what its parties and its entry say */
+	"SELECT 'payment ' || y.end_to_end_id || ': amount ' || y.amount_minor "
+	"|| ', its parties sum to ' || coalesce(sum(x.amount_minor), 0) FROM "
+	"ledgerline.payment y LEFT JOIN ledgerline.payment_party x USING "
+	"(end_to_end_id) GROUP BY y.end_to_end_id, y.amount_minor HAVING "
+	"y.amount_minor <> coalesce(sum(x.amount_minor), 0) ORDER BY 1",
+	"WITH want AS (SELECT y.entry_id, p.licensee AS party, "
+	"'licensee_payable' AS kind, y.currency, y.amount_minor FROM "
+	"ledgerline.payment y JOIN ledgerline.posting p USING (posting_id) "
+	"UNION ALL SELECT y.entry_id, x.party, 'party_receivable', "
+	"y.currency, -x.amount_minor FROM ledgerline.payment y JOIN "
+	"ledgerline.payment_party x USING (end_to_end_id)), got AS (SELECT "
+	"l.entry_id, a.party, a.kind, a.currency, l.amount_minor FROM "
+	"ledgerline.journal_line l JOIN ledgerline.account a USING "
+	"(account_id) WHERE l.entry_id IN (SELECT entry_id FROM "
+	"ledgerline.payment)) SELECT DISTINCT 'payment ' || y.end_to_end_id || "
+	"' is not what its journal entry ' || y.entry_id || ' says' FROM "
+	"ledgerline.payment y LEFT JOIN ledgerline.journal_entry e USING "
+	"(entry_id) WHERE e.entry_id IS NULL OR e.kind <> 'payment' OR "
+	"e.posting_id <> y.posting_id OR EXISTS ((SELECT party, kind, "
+	"currency, amount_minor FROM want w WHERE w.entry_id = y.entry_id "
+	"EXCEPT ALL SELECT party, kind, currency, amount_minor FROM got g "
+	"WHERE g.entry_id = y.entry_id) UNION ALL (SELECT party, kind, "
+	"currency, amount_minor FROM got g WHERE g.entry_id = y.entry_id "
+	"EXCEPT ALL SELECT party, kind, currency, amount_minor FROM want w "
+	"WHERE w.entry_id = y.entry_id)) ORDER BY 1",
+	"SELECT 'journal entry ' || e.entry_id || ' is a payment that no "
+	"payment row names' FROM ledgerline.journal_entry e WHERE e.kind = "
+	"'payment' AND NOT EXISTS (SELECT 1 FROM ledgerline.payment y WHERE "
+	"y.entry_id = e.entry_id) ORDER BY e.entry_id",
+	/* a return reverses a recorded payment's entry, in its posting */
+	"SELECT 'journal entry ' || r.entry_id || ' returns no recorded "
+	"payment of its posting' FROM ledgerline.journal_entry r LEFT JOIN "
+	"ledgerline.journal_entry e ON e.entry_id = r.reverses WHERE r.kind = "
+	"'payment_return' AND (e.entry_id IS NULL OR e.kind <> 'payment' OR "
+	"e.posting_id <> r.posting_id OR NOT EXISTS (SELECT 1 FROM "
+	"ledgerline.payment_return t JOIN ledgerline.payment y USING "
+	"(end_to_end_id) WHERE t.entry_id = r.entry_id AND y.entry_id = "
+	"r.reverses)) ORDER BY r.entry_id",
+	"SELECT 'the return of payment ' || t.end_to_end_id || ' has no "
+	"entry that reverses it' FROM ledgerline.payment_return t LEFT JOIN "
+	"ledgerline.payment y USING (end_to_end_id) LEFT JOIN "
+	"ledgerline.journal_entry r ON r.entry_id = t.entry_id WHERE "
+	"r.entry_id IS NULL OR r.kind <> 'payment_return' OR r.reverses IS "
+	"DISTINCT FROM y.entry_id ORDER BY 1",
 	/* Σ lines = party total, Σ parties = licence total (the database
 	 * checks them only when a run is inserted) */
 	"SELECT 'run ' || p.run_id || ': the total of ' || p.party || ' under "

@@ -57,14 +57,18 @@ static bool open_checkpoint(const char *env, size_t len,
 }
 
 /* The recomputed chain after posting_id: *entries (entries of it and of
- * every posting before it) and the hash of the last of them. */
+ * every posting before it, and the returns of payments written between
+ * them) and the hash of the last of them.  A return (posting 0 in ch) is
+ * in the chain where it was written, not where its posting is. */
 static const char *chain_at(const struct ll_audit_chain *ch,
 			    int64_t posting_id, long long *entries)
 {
 	size_t i, k = 0;
 
-	for (i = 0; i < ch->n; i++)
-		k += ch->posting[i] <= posting_id;
+	for (i = 0; i < ch->n; i++) {
+		if (ch->posting[i] != 0 && ch->posting[i] <= posting_id)
+			k = i + 1;
+	}
 	*entries = (long long)k;
 	return k ? ch->hash[k - 1] : GENESIS;
 }

@@ -72,6 +72,15 @@ static enum ll_status journal_state(struct ll_db *db, int64_t *entries,
 	return LL_OK;
 }
 
+enum ll_status ll_db_posting_number(struct ll_db *db, int64_t posting_id,
+				    int64_t *posting, struct ll_error *err)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%lld", (long long)posting_id);
+	return posting_number(db, pid, posting, err);
+}
+
 enum ll_status ll_db_checkpoint_figures(struct ll_db *db, int64_t posting_id,
 					int64_t *posting, int64_t *entries,
 					char head[LL_SHA256_HEX_LEN + 1], struct ll_error *err)

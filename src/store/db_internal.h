@@ -70,7 +70,8 @@ void ll_audit_vadd(struct ll_audit *a, const char *fmt, va_list ap)
  * (in chain order) has hash[i] and belongs to posting[i]. */
 struct ll_audit_chain {
 	char (*hash)[65];
-	int64_t *posting;
+	int64_t *posting;	/* each entry's posting; 0 for a return of a
+				 * payment, written after its posting */
 	size_t n;
 };
 void ll_audit_chain_release(struct ll_audit_chain *ch);

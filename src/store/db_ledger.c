@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledgerline/account.h"
 #include "ledgerline/buf.h"
 #include "ledgerline/digest.h"
 #include "ledgerline/ident.h"
@@ -169,26 +170,13 @@ enum ll_status ll_db_current_posting(struct ll_db *db, const char *licensee,
 	return LL_OK;
 }
 
-enum ll_status ll_db_run_party_amounts(struct ll_db *db, const char *run_id,
-				       struct ll_party_amount **out, size_t *n,
-				       struct ll_error *err)
+/* Rows (party, currency, minor) of res as a new array of party amounts;
+ * res is cleared. */
+static enum ll_status party_amounts(PGresult *res, struct ll_party_amount **out,
+				    size_t *n, struct ll_error *err)
 {
-	const char *params[1] = { run_id };
-	PGresult *res;
-	int i, rows;
+	int i, rows = PQntuples(res);
 
-	*out = NULL;
-	*n = 0;
-	res = ll_db_exec(db, "cannot read a run's party totals",
-			 "SELECT p.party, l.currency, sum(p.amount_minor) "
-			 "FROM ledgerline.run_party p JOIN "
-			 "ledgerline.run_licence l USING (run_id, licence) "
-			 "WHERE p.run_id = $1 GROUP BY 1, 2 "
-			 "ORDER BY p.party COLLATE \"C\", l.currency COLLATE \"C\"",
-			 1, params, PGRES_TUPLES_OK, 3, err);
-	if (!res)
-		return LL_DB;
-	rows = PQntuples(res);
 	*out = calloc((size_t)(rows ? rows : 1), sizeof(**out));
 	if (!*out) {
 		PQclear(res);
@@ -210,6 +198,68 @@ enum ll_status ll_db_run_party_amounts(struct ll_db *db, const char *run_id,
 	*n = (size_t)rows;
 	PQclear(res);
 	return LL_OK;
+}
+
+enum ll_status ll_db_run_party_amounts(struct ll_db *db, const char *run_id,
+				       struct ll_party_amount **out, size_t *n,
+				       struct ll_error *err)
+{
+	const char *params[1] = { run_id };
+	PGresult *res;
+
+	*out = NULL;
+	*n = 0;
+	res = ll_db_exec(db, "cannot read a run's party totals",
+			 "SELECT p.party, l.currency, sum(p.amount_minor) "
+			 "FROM ledgerline.run_party p JOIN "
+			 "ledgerline.run_licence l USING (run_id, licence) "
+			 "WHERE p.run_id = $1 GROUP BY 1, 2 "
+			 "ORDER BY p.party COLLATE \"C\", l.currency COLLATE \"C\"",
+			 1, params, PGRES_TUPLES_OK, 3, err);
+	if (!res)
+		return LL_DB;
+	return party_amounts(res, out, n, err);
+}
+
+enum ll_status ll_db_lock_licensee(struct ll_db *db, const char *licensee,
+				   struct ll_error *err)
+{
+	const char *params[1] = { licensee };
+	PGresult *res = ll_db_exec(
+		db, "cannot lock the licensee",
+		"SELECT pg_advisory_xact_lock(hashtextextended("
+		"'ledgerline.licensee\x1f' || $1, 0))",
+		1, params, PGRES_TUPLES_OK, 1, err);
+
+	if (!res)
+		return LL_DB;
+	PQclear(res);
+	return LL_OK;
+}
+
+enum ll_status ll_db_open_balances(struct ll_db *db, const char *licensee,
+				   struct ll_party_amount **out, size_t *n,
+				   struct ll_error *err)
+{
+	const char *params[1] = { licensee };
+	PGresult *res;
+
+	*out = NULL;
+	*n = 0;
+	res = ll_db_exec(db, "cannot read the open balances",
+			 "SELECT a.party, a.currency, sum(l.amount_minor) "
+			 "FROM ledgerline.journal_line l JOIN "
+			 "ledgerline.account a USING (account_id) JOIN "
+			 "ledgerline.journal_entry e USING (entry_id) JOIN "
+			 "ledgerline.posting p ON p.posting_id = e.posting_id "
+			 "WHERE p.licensee = $1 AND a.kind IN "
+			 "('party_receivable', 'unallocated_receivable') "
+			 "GROUP BY 1, 2 HAVING sum(l.amount_minor) <> 0 "
+			 "ORDER BY a.party COLLATE \"C\", a.currency COLLATE \"C\"",
+			 1, params, PGRES_TUPLES_OK, 3, err);
+	if (!res)
+		return LL_DB;
+	return party_amounts(res, out, n, err);
 }
 
 /* ---- posting ---------------------------------------------------------- */
@@ -525,8 +575,38 @@ static enum ll_status run_entry(const struct ll_run *r,
 	return rc;
 }
 
+/* The entry of payment k of acc: the licensee's payable debited by the
+ * amount, each party it settles credited by its open balance. */
+static enum ll_status payment_entry(const struct ll_run *r,
+				    const struct ll_accounts *acc, size_t k,
+				    struct jentry *e, struct ll_error *err)
+{
+	const struct ll_payment *pm = &acc->pay[k];
+	enum ll_status rc;
+	size_t i;
+
+	snprintf(e->kind, sizeof(e->kind), "payment");
+	if (ll_db_field(e->run_id, sizeof(e->run_id), r->id, "run_id", err) !=
+	    LL_OK)
+		return LL_DB;
+	rc = jentry_add(e, r->licensee, "licensee_payable", pm->currency,
+			pm->amount, err);
+	for (i = 0; i < acc->n && rc == LL_OK; i++) {
+		const struct ll_account *a = &acc->v[i];
+
+		if (a->paid && a->payment == k)
+			rc = jentry_add(e, r->reg->parties.v[a->party].id,
+					"party_receivable", a->currency,
+					-a->payments, err);
+	}
+	return rc;
+}
+
 /* One posting while it is written: the run, its row and its entries. */
 struct post_job {
+	const struct ll_accounts *acc;
+	struct jentry *pay;		/* the payments' entries */
+	size_t n_pay;
 	const struct ll_run *r;
 	int64_t supersedes, posting_id;
 	char first[11], last[11];
@@ -610,8 +690,10 @@ static enum ll_status build_entries(struct ll_db *db, struct post_job *j,
 		     ? load_entries(db, j->supersedes, &j->rev, &j->n_rev, err)
 		     : LL_OK;
 	j->fwd = calloc(r->st.n_lic + 1, sizeof(*j->fwd));
-	j->all = calloc(j->n_rev + r->st.n_lic + 1, sizeof(*j->all));
-	if (rc == LL_OK && (!j->fwd || !j->all))
+	j->pay = calloc(j->acc->n_pay + 1, sizeof(*j->pay));
+	j->all = calloc(j->n_rev + r->st.n_lic + j->acc->n_pay + 1,
+			sizeof(*j->all));
+	if (rc == LL_OK && (!j->fwd || !j->pay || !j->all))
 		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "out of memory");
 	for (i = 0; i < j->n_rev && rc == LL_OK; i++) {
 		j->rev[i].posting_id = j->posting_id;
@@ -632,6 +714,63 @@ static enum ll_status build_entries(struct ll_db *db, struct post_job *j,
 		j->n_fwd++;
 		j->all[j->n_all++] = e;
 	}
+	for (i = 0; i < j->acc->n_pay && rc == LL_OK; i++) {
+		struct jentry *e = &j->pay[j->n_pay++];
+
+		e->posting_id = j->posting_id;
+		rc = set_posting(e, r->id, j->period, j->supersedes,
+				 j->json_sha, err);
+		if (rc == LL_OK)
+			rc = payment_entry(r, j->acc, i, e, err);
+		j->all[j->n_all++] = e;
+	}
+	return rc;
+}
+
+/* The payment rows of the posting: one per payment, naming its entry,
+ * and one per party it settles. */
+static enum ll_status insert_payments(struct ll_db *db,
+				      const struct post_job *j,
+				      struct ll_error *err)
+{
+	const struct ll_accounts *acc = j->acc;
+	enum ll_status rc = LL_OK;
+	size_t k, i;
+
+	for (k = 0; k < acc->n_pay && rc == LL_OK; k++) {
+		const struct ll_payment *pm = &acc->pay[k];
+		char pid[32], amount[32], entry[32];
+		const char *params[6] = { pid, j->r->reg->parties.v[pm->payee].id,
+					  pm->currency, amount,
+					  pm->end_to_end_id, entry };
+
+		snprintf(pid, sizeof(pid), "%lld", (long long)j->posting_id);
+		snprintf(amount, sizeof(amount), "%lld", (long long)pm->amount);
+		snprintf(entry, sizeof(entry), "%lld",
+			 (long long)j->pay[k].entry_id);
+		rc = ll_db_cmd(db, "cannot record a payment",
+			       "INSERT INTO ledgerline.payment (posting_id, "
+			       "payee, currency, amount_minor, end_to_end_id, "
+			       "entry_id) VALUES ($1::bigint, $2, $3, "
+			       "$4::bigint, $5, $6::bigint)",
+			       6, params, err);
+		for (i = 0; i < acc->n && rc == LL_OK; i++) {
+			const struct ll_account *a = &acc->v[i];
+			const char *pp[3] = { pm->end_to_end_id,
+					      j->r->reg->parties.v[a->party].id,
+					      amount };
+
+			if (!a->paid || a->payment != k)
+				continue;
+			snprintf(amount, sizeof(amount), "%lld",
+				 (long long)a->payments);
+			rc = ll_db_cmd(db, "cannot record what a payment settles",
+				       "INSERT INTO ledgerline.payment_party "
+				       "(end_to_end_id, party, amount_minor) "
+				       "VALUES ($1, $2, $3::bigint)",
+				       3, pp, err);
+		}
+	}
 	return rc;
 }
 
@@ -644,12 +783,16 @@ static void post_job_release(struct post_job *j)
 		jentry_release(&j->rev[i]);
 	for (i = 0; j->fwd && i < j->n_fwd; i++)
 		jentry_release(&j->fwd[i]);
+	for (i = 0; j->pay && i < j->n_pay; i++)
+		jentry_release(&j->pay[i]);
 	free(j->rev);
 	free(j->fwd);
+	free(j->pay);
 	free(j->all);
 }
 
 enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
+			      const struct ll_accounts *acc,
 			      int64_t supersedes, const char *run_json,
 			      int64_t *posting_id_out, int64_t *entries,
 			      struct ll_error *err)
@@ -662,6 +805,7 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 	*entries = 0;
 	memset(&j, 0, sizeof(j));
 	j.r = r;
+	j.acc = acc;
 	j.supersedes = supersedes;
 	rc = journal_head(db, j.prev, err);
 	if (rc == LL_OK)
@@ -680,9 +824,321 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 	if (rc == LL_OK)
 		rc = copy_lines(db, j.all, j.n_all, err);
 	if (rc == LL_OK)
+		rc = insert_payments(db, &j, err);
+	if (rc == LL_OK)
 		*entries = (int64_t)j.n_all;
 	post_job_release(&j);
 	return rc;
+}
+
+/* ---- payments -------------------------------------------------------- */
+
+/* Order of accounts by party id, currency (ctx: the registry). */
+static int cmp_account(const void *a, const void *b, void *ctx)
+{
+	const struct ll_account *x = a, *y = b;
+	const struct ll_party *pv = ((const struct ll_registry *)ctx)->parties.v;
+	int c = strcmp(pv[x->party].id, pv[y->party].id);
+
+	return c ? c : strcmp(x->currency, y->currency);
+}
+
+/* Party index of id in reg, or LL_DB with err (a stored payment names a
+ * party the registry lacks). */
+static enum ll_status party_index(const struct ll_registry *reg,
+				  const char *id, uint32_t *out,
+				  struct ll_error *err)
+{
+	size_t p;
+
+	if (!ll_strmap_get(&reg->parties.ix, id, &p))
+		return ll_error_set(err, LL_DB, NULL, 0, NULL,
+				    "a stored payment names party %s, which "
+				    "the registry lacks", id);
+	*out = (uint32_t)p;
+	return LL_OK;
+}
+
+/* Row i of the payments query into acc: a new payment when it differs
+ * from the last one, and the party it settles. */
+static enum ll_status payment_row(PGresult *res, int i,
+				  const struct ll_registry *reg,
+				  struct ll_accounts *acc, struct ll_error *err)
+{
+	const char *e2e = PQgetvalue(res, i, 3);
+	struct ll_payment *pm = acc->n_pay ? &acc->pay[acc->n_pay - 1] : NULL;
+	struct ll_account *a = &acc->v[acc->n];
+	enum ll_status rc = LL_OK;
+
+	if (!pm || strcmp(pm->end_to_end_id, e2e) != 0) {
+		pm = &acc->pay[acc->n_pay++];
+		rc = party_index(reg, PQgetvalue(res, i, 0), &pm->payee, err);
+		if (rc == LL_OK)
+			rc = ll_db_value(res, i, 1, "currency", pm->currency,
+					 sizeof(pm->currency), err);
+		if (rc == LL_OK)
+			rc = ll_db_value(res, i, 3, "end_to_end_id",
+					 pm->end_to_end_id,
+					 sizeof(pm->end_to_end_id), err);
+		pm->exponent = ll_currency_exponent(pm->currency);
+		pm->amount = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+	}
+	if (rc == LL_OK)
+		rc = party_index(reg, PQgetvalue(res, i, 4), &a->party, err);
+	if (rc != LL_OK)
+		return rc;
+	memcpy(a->currency, pm->currency, sizeof(a->currency));
+	a->exponent = pm->exponent;
+	a->payments = strtoll(PQgetvalue(res, i, 5), NULL, 10);
+	a->paid = true;
+	a->payment = acc->n_pay - 1;
+	acc->n++;
+	return LL_OK;
+}
+
+enum ll_status ll_db_load_payments(struct ll_db *db, int64_t posting_id,
+				   const struct ll_registry *reg,
+				   struct ll_accounts *acc,
+				   struct ll_error *err)
+{
+	char pid[32];
+	const char *params[1] = { pid };
+	enum ll_status rc = LL_OK;
+	PGresult *res;
+	int i, rows;
+
+	memset(acc, 0, sizeof(*acc));
+	snprintf(pid, sizeof(pid), "%lld", (long long)posting_id);
+	res = ll_db_exec(db, "cannot read the posting's payments",
+			 "SELECT p.payee, p.currency, p.amount_minor, "
+			 "p.end_to_end_id, x.party, x.amount_minor FROM "
+			 "ledgerline.payment p JOIN ledgerline.payment_party x "
+			 "USING (end_to_end_id) WHERE p.posting_id = $1::bigint "
+			 "ORDER BY p.payee COLLATE \"C\", p.currency COLLATE "
+			 "\"C\", x.party COLLATE \"C\"",
+			 1, params, PGRES_TUPLES_OK, 6, err);
+	if (!res)
+		return LL_DB;
+	rows = PQntuples(res);
+	acc->v = calloc((size_t)rows + 1, sizeof(*acc->v));
+	acc->pay = calloc((size_t)rows + 1, sizeof(*acc->pay));
+	if (!acc->v || !acc->pay)
+		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "out of memory");
+	for (i = 0; i < rows && rc == LL_OK; i++)
+		rc = payment_row(res, i, reg, acc, err);
+	PQclear(res);
+	if (rc == LL_OK)
+		qsort_r(acc->v, acc->n, sizeof(*acc->v), cmp_account,
+			(void *)reg);
+	else
+		ll_accounts_release(acc);
+	return rc;
+}
+
+/* The payment entry named by end-to-end id e2e as its return: kind
+ * payment_return, every line negated, in the payment's posting.
+ * LL_INVALID for an unknown or returned id. */
+static enum ll_status return_entry(struct ll_db *db, const char *e2e,
+				   struct jentry *e, struct ll_error *err)
+{
+	const char *params[1] = { e2e };
+	enum ll_status rc = LL_OK;
+	PGresult *res;
+	int i;
+
+	res = ll_db_exec(db, "cannot read the payment",
+			 "SELECT e.entry_id, e.posting_id, e.run_id, "
+			 "p.run_id, p.period_first::text || '..' || "
+			 "p.period_last::text, coalesce(p.supersedes, 0), "
+			 "encode(sha256(convert_to(p.run_json_text, 'UTF8')), "
+			 "'hex'), EXISTS (SELECT 1 FROM ledgerline.payment_return "
+			 "r WHERE r.end_to_end_id = y.end_to_end_id), a.party, "
+			 "a.kind, l.currency, l.amount_minor FROM "
+			 "ledgerline.payment y JOIN ledgerline.journal_entry e "
+			 "USING (entry_id) JOIN ledgerline.posting p ON "
+			 "p.posting_id = e.posting_id JOIN ledgerline.journal_line "
+			 "l ON l.entry_id = e.entry_id JOIN ledgerline.account a "
+			 "USING (account_id) WHERE y.end_to_end_id = $1 ORDER BY "
+			 "l.line_no",
+			 1, params, PGRES_TUPLES_OK, 12, err);
+	if (!res)
+		return LL_DB;
+	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 7), "t") == 0) {
+		rc = ll_error_set(err, LL_INVALID, NULL, 0, e2e,
+				  PQntuples(res) ? "payment %s was already "
+						   "returned"
+						 : "no payment has end-to-end "
+						   "id %s",
+				  e2e);
+		PQclear(res);
+		return rc;
+	}
+	memset(e, 0, sizeof(*e));
+	snprintf(e->kind, sizeof(e->kind), "payment_return");
+	e->reverses = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	e->posting_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	rc = ll_db_value(res, 0, 2, "run_id", e->run_id, sizeof(e->run_id),
+			 err);
+	if (rc == LL_OK)
+		rc = set_posting(e, PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4),
+				 strtoll(PQgetvalue(res, 0, 5), NULL, 10),
+				 PQgetvalue(res, 0, 6), err);
+	for (i = 0; i < PQntuples(res) && rc == LL_OK; i++)
+		rc = jentry_add(e, PQgetvalue(res, i, 8), PQgetvalue(res, i, 9),
+				PQgetvalue(res, i, 10),
+				-strtoll(PQgetvalue(res, i, 11), NULL, 10),
+				err);
+	PQclear(res);
+	return rc;
+}
+
+/* Lock the licensees whose payments ids[0..n) are, in id order (so two
+ * returns never wait for each other in a cycle). */
+static enum ll_status lock_payees_licensees(struct ll_db *db,
+					    const char *const *ids, size_t n,
+					    struct ll_error *err)
+{
+	PGresult *res;
+	enum ll_status rc = LL_OK;
+	size_t i;
+	int k;
+
+	for (i = 0; i < n && rc == LL_OK; i++) {
+		const char *params[1] = { ids[i] };
+
+		res = ll_db_exec(db, "cannot read the payment",
+				 "SELECT DISTINCT p.licensee FROM "
+				 "ledgerline.payment y JOIN ledgerline.posting "
+				 "p USING (posting_id) WHERE y.end_to_end_id = "
+				 "$1 ORDER BY 1",
+				 1, params, PGRES_TUPLES_OK, 1, err);
+		if (!res)
+			return LL_DB;
+		for (k = 0; k < PQntuples(res) && rc == LL_OK; k++)
+			rc = ll_db_lock_licensee(db, PQgetvalue(res, k, 0), err);
+		PQclear(res);
+	}
+	return rc;
+}
+
+/* Record that entry e returned payment e2e. */
+static enum ll_status insert_return(struct ll_db *db, const char *e2e,
+				    const struct jentry *e,
+				    struct ll_error *err)
+{
+	char id[32];
+	const char *params[2] = { e2e, id };
+
+	snprintf(id, sizeof(id), "%lld", (long long)e->entry_id);
+	return ll_db_cmd(db, "cannot record the return",
+			 "INSERT INTO ledgerline.payment_return (end_to_end_id, "
+			 "entry_id) VALUES ($1, $2::bigint)",
+			 2, params, err);
+}
+
+enum ll_status ll_db_return_payments(struct ll_db *db,
+				     const char *const *ids, size_t n,
+				     int64_t *entries, struct ll_error *err)
+{
+	struct jentry *v = calloc(n + 1, sizeof(*v));
+	struct jentry **all = calloc(n + 1, sizeof(*all));
+	char prev[65];
+	enum ll_status rc = LL_OK;
+	size_t i, made = 0;
+
+	*entries = 0;
+	if (!v || !all)
+		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "out of memory");
+	if (rc == LL_OK)
+		rc = lock_payees_licensees(db, ids, n, err);
+	if (rc == LL_OK)
+		rc = journal_head(db, prev, err);
+	/* one at a time: an id given twice is returned by the first and
+	 * found returned by the second */
+	for (i = 0; i < n && rc == LL_OK; i++, made++) {
+		all[i] = &v[i];
+		rc = return_entry(db, ids[i], &v[i], err);
+		if (rc == LL_OK)
+			rc = insert_entry(db, &v[i], prev, err);
+		if (rc == LL_OK)
+			rc = copy_lines(db, &all[i], 1, err);
+		if (rc == LL_OK)
+			rc = insert_return(db, ids[i], &v[i], err);
+	}
+	if (rc == LL_OK)
+		*entries = (int64_t)n;
+	for (i = 0; v && i < made; i++)
+		jentry_release(&v[i]);
+	free(v);
+	free(all);
+	return rc;
+}
+
+/* ---- party balances --------------------------------------------------- */
+
+enum ll_status ll_db_party_balances(struct ll_db *db, const char *party,
+				    struct ll_party_balance **out, size_t *n,
+				    struct ll_error *err)
+{
+	const char *params[1] = { party };
+	PGresult *res;
+	int i, rows;
+
+	*out = NULL;
+	*n = 0;
+	if (party) {
+		res = ll_db_exec(db, "cannot look the party up",
+				 "SELECT 1 FROM ledgerline.registry_record "
+				 "WHERE kind = 'party' AND id = $1 LIMIT 1",
+				 1, params, PGRES_TUPLES_OK, 1, err);
+		if (!res)
+			return LL_DB;
+		rows = PQntuples(res);
+		PQclear(res);
+		if (!rows)
+			return ll_error_set(err, LL_INVALID, NULL, 0, "--party",
+					    "unknown party \"%s\"", party);
+	}
+	res = ll_db_exec(db, "cannot read balances",
+			 "SELECT a.party, a.currency, coalesce(sum(l.amount_minor) "
+			 "FILTER (WHERE e.kind IN ('posting', 'reversal')), 0), "
+			 "coalesce(-sum(l.amount_minor) FILTER (WHERE e.kind IN "
+			 "('payment', 'payment_return')), 0) FROM "
+			 "ledgerline.journal_line l JOIN ledgerline.account a "
+			 "USING (account_id) JOIN ledgerline.journal_entry e "
+			 "USING (entry_id) WHERE a.kind IN ('party_receivable', "
+			 "'unallocated_receivable') AND ($1::text IS NULL OR "
+			 "a.party = $1) GROUP BY 1, 2 ORDER BY a.party COLLATE "
+			 "\"C\", a.currency COLLATE \"C\"",
+			 1, params, PGRES_TUPLES_OK, 4, err);
+	if (!res)
+		return LL_DB;
+	rows = PQntuples(res);
+	*out = calloc((size_t)rows + 1, sizeof(**out));
+	if (!*out) {
+		PQclear(res);
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	}
+	for (i = 0; i < rows; i++) {
+		struct ll_party_balance *b = &(*out)[i];
+
+		if (ll_db_value(res, i, 0, "party", b->party, sizeof(b->party),
+				err) != LL_OK ||
+		    ll_db_value(res, i, 1, "currency", b->currency,
+				sizeof(b->currency), err) != LL_OK) {
+			PQclear(res);
+			free(*out);
+			*out = NULL;
+			return LL_DB;
+		}
+		b->earned = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+		b->paid = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+		b->open = b->earned - b->paid;
+	}
+	*n = (size_t)rows;
+	PQclear(res);
+	return LL_OK;
 }
 
 /* ---- statements ------------------------------------------------------ */
@@ -1034,7 +1490,10 @@ static void chain_keep(struct ll_audit_chain *ch, const struct jentry *e)
 {
 	entry_digest(ch->n ? ch->hash[ch->n - 1] : GENESIS, e,
 		     ch->hash[ch->n]);
-	ch->posting[ch->n++] = e->posting_id;
+	/* a return belongs to its payment's posting but was written later:
+	 * 0, so that checkpoints count it where it stands in the chain */
+	ch->posting[ch->n++] =
+		strcmp(e->kind, "payment_return") == 0 ? 0 : e->posting_id;
 }
 
 /* Walk the journal in entry order: every entry's hash chain, content,
@@ -1098,8 +1557,8 @@ static const char *const structure_checks[][2] = {
 	  "HAVING count(*) > 1 LIMIT 1",
 	  "more than one posting in force for" },
 	{ "SELECT e.entry_id, e.reverses::text FROM "
-	  "ledgerline.journal_entry e WHERE e.kind = 'reversal' AND "
-	  "EXISTS ((SELECT account_id, -amount_minor FROM "
+	  "ledgerline.journal_entry e WHERE e.kind IN ('reversal', "
+	  "'payment_return') AND EXISTS ((SELECT account_id, -amount_minor FROM "
 	  "ledgerline.journal_line WHERE entry_id = e.reverses EXCEPT "
 	  "ALL SELECT account_id, amount_minor FROM "
 	  "ledgerline.journal_line WHERE entry_id = e.entry_id) UNION "

@@ -225,16 +225,17 @@ static enum ll_status insert_totals(struct ll_db *db, const struct ll_run *r,
 	for (i = 0; i < r->st.n_payouts && rc == LL_OK; i++) {
 		const struct ll_payout *po = &r->st.payouts[i];
 		const char *payee = reg->parties.v[po->payee].id;
-		char minor[32], e2e[35];
+		char minor[32];
 		const char *params[5];
 
+		/* what the payee earned in the run; its payments, and their
+		 * end-to-end ids, are per posting (ledgerline.payment) */
 		snprintf(minor, sizeof(minor), "%lld", (long long)po->minor);
-		ll_end_to_end_id(r->id, payee, po->currency, e2e);
 		params[0] = r->id;
 		params[1] = payee;
 		params[2] = po->currency;
 		params[3] = minor;
-		params[4] = e2e;
+		params[4] = NULL;
 		rc = ll_db_cmd(db, "cannot store a payout",
 			       "INSERT INTO ledgerline.run_payout (run_id, "
 			       "payee, currency, amount_minor, end_to_end_id) "

@@ -231,7 +231,12 @@ ledger_bad_reversals() {
 # opened and the restatement brought back to zero is still listed.
 ledger_nonzero_balances() {
     expect_rc 0 balance --format csv
-    printf '%s\n' "$OUT" | awk -F, 'NR == 1 || $4 !~ /^-?0(\.0*)?$/'
+    printf '%s\n' "$OUT" | awk -F, '$3 !~ /^-?0(\.0*)?$/ { print $1 "," $2 "," $3 }'
+}
+
+# The number of payments in OUT's payouts.csv ($1).
+ledger_payments() {
+    tail -n +2 "$1/payouts.csv" | wc -l
 }
 
 # Check run.json's restatement section (file $3) against the party totals
@@ -285,11 +290,12 @@ test_rerun_posts_nothing() {
     local out="$IT_TMP/out" f
     ledger_setup
     ledger_run "$LEDGER_LOG" "$out"
-    assert_contains "$OUT" "posted: 2 journal entries"
+    # two licences and, the first posting, one payment per payee
+    assert_contains "$OUT" "posted: $((2 + $(ledger_payments "$out"))) journal entries"
     run_id=$(printf '%s\n' "$OUT" | sed -n 's/^run \(run-[0-9a-f]*\):.*/\1/p')
     [ -n "$run_id" ] || fail "no run id in the output: $OUT"
     assert_eq "$(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.posting")" 1
-    assert_eq "$(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.journal_entry")" 2
+    assert_eq "$(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.journal_entry WHERE kind = 'posting'")" 2
     # run.json is the posting's stored text with the checkpoint added
     # last (the journal chains the stored text; the checkpoint signs the
     # chain)
@@ -354,7 +360,7 @@ $y $x"
     assert_eq "$(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.journal_entry
                                    WHERE posting_id = $p1 AND kind = 'posting'")" 2
     assert_eq "$(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.journal_entry o
-                                   WHERE o.posting_id = $p1 AND NOT EXISTS (
+                                   WHERE o.posting_id = $p1 AND o.kind = 'posting' AND NOT EXISTS (
                                          SELECT 1 FROM ledgerline.journal_entry r
                                           WHERE r.reverses = o.entry_id AND r.kind = 'reversal'
                                             AND r.posting_id = $p2
@@ -381,14 +387,18 @@ $y $x"
     ledger_setup
     ledger_run "$IT_TMP/y.ndjson" "$IT_TMP/y-alone"
     assert_contains "$OUT" "run $y:"
-    assert_contains "$OUT" "posted: 2 journal entries"
+    assert_contains "$OUT" "posted: $((2 + $(ledger_payments "$IT_TMP/y-alone"))) journal entries"
     bal_y=$(ledger_nonzero_balances)
     ledger_use_db "$main"
-    assert_eq "$bal_restated" "$bal_y" "balances after the restatement differ from the new run's alone"
-    # the same payouts (statement_sha256 aside: a restating run's
-    # statements also show what they restate)
-    assert_eq "$(cut -d, -f1-7 "$IT_TMP/y/payouts.csv")" "$(cut -d, -f1-7 "$IT_TMP/y-alone/payouts.csv")" \
-        "payouts.csv of the restating run differs from the run's alone"
+    assert_eq "$bal_restated" "$bal_y" "earnings after the restatement differ from the new run's alone"
+    # a restatement pays only the positive differences (t_payments holds
+    # the figures against the rule): never more than the run alone
+    python3 - "$IT_TMP/y/payouts.csv" "$IT_TMP/y-alone/payouts.csv" <<'PY' || fail "the restatement paid more than the run alone"
+import csv, sys
+from decimal import Decimal
+r, a = ({(x["payee_id"], x["currency"]): Decimal(x["amount"]) for x in csv.DictReader(open(p))} for p in sys.argv[1:])
+sys.exit(any(v <= 0 or v > a.get(k, 0) for k, v in r.items()))
+PY
 
     # back to the first inputs: X, Y, X
     ledger_run "$LEDGER_LOG" "$IT_TMP/x2"
@@ -403,21 +413,24 @@ $x $y"
     p3=$(sql "$IT_DB" -c "SELECT max(posting_id) FROM ledgerline.posting")
     assert_eq "$(sql "$IT_DB" -c "SELECT string_agg(kind || ' ' || run_id || ' ' || licence, ','
                                                     ORDER BY entry_id)
-                                    FROM ledgerline.journal_entry WHERE posting_id = $p3")" \
+                                    FROM ledgerline.journal_entry WHERE posting_id = $p3
+                                     AND kind IN ('reversal', 'posting')")" \
         "reversal $y L-2026-BLUE,reversal $y L-2026-NW,posting $x L-2026-BLUE,posting $x L-2026-NW"
     assert_eq "$(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.run")" 2 "a run was stored twice"
     assert_eq "$(ledger_bad_reversals)" "" "reversals that do not negate their entries exactly"
     assert_eq "$(ledger_structure_problems)" ""
     ledger_check_restatement "$IT_TMP/y/run.json" "$IT_TMP/x2/run.json" "$IT_TMP/x2/run.json"
-    assert_eq "$(ledger_nonzero_balances)" "$bal_x" "balances after X, Y, X differ from X's alone"
-    assert_eq "$(cut -d, -f1-7 "$IT_TMP/x2/payouts.csv")" "$(cut -d, -f1-7 "$IT_TMP/x1/payouts.csv")" \
-        "X's payouts changed"
+    assert_eq "$(ledger_nonzero_balances)" "$bal_x" "earnings after X, Y, X differ from X's alone"
+    # X again is posting 3, under new end-to-end ids
+    assert_eq "$(jq .posting "$IT_TMP/x2/run.json")" 3
+    assert_eq "$(cut -d, -f7 "$IT_TMP/x2/payouts.csv" | tail -n +2 | grep -cxFf <(cut -d, -f7 "$IT_TMP/x1/payouts.csv"))" 0 \
+        "posting 3 reuses end-to-end ids of posting 1"
     # and a rerun of X now posts nothing
     ledger_run "$LEDGER_LOG" "$IT_TMP/x2"
     assert_contains "$OUT" "already posted"
     assert_eq "$(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.posting")" 3
     expect_rc 0 audit
-    assert_contains "$OUT" "ledger intact: 10 journal entries"
+    assert_contains "$OUT" "ledger intact: $(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.journal_entry") journal entries"
 }
 
 test_database_rules() {
@@ -550,7 +563,7 @@ ledger_two_postings() {
     ledger_run "$IT_TMP/y.ndjson" "$IT_TMP/out"
     assert_contains "$OUT" "restated"
     expect_rc 0 audit
-    assert_contains "$OUT" "ledger intact: 6 journal entries"
+    assert_contains "$OUT" "ledger intact: $(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.journal_entry") journal entries"
 }
 
 # As the superuser, with the append-only triggers off: sql statements $2...
@@ -698,6 +711,15 @@ INSERT INTO ledgerline.journal_line
 LEDGER_DELETE_POSTING_ATTACHMENTS="DO \$\$
 DECLARE t regclass;
 BEGIN
+    -- what hangs off the posting's payments first
+    ALTER TABLE ledgerline.payment_party DISABLE TRIGGER USER;
+    ALTER TABLE ledgerline.payment_return DISABLE TRIGGER USER;
+    DELETE FROM ledgerline.payment_party WHERE end_to_end_id IN (SELECT end_to_end_id
+      FROM ledgerline.payment WHERE posting_id = (SELECT max(posting_id) FROM ledgerline.posting));
+    DELETE FROM ledgerline.payment_return WHERE end_to_end_id IN (SELECT end_to_end_id
+      FROM ledgerline.payment WHERE posting_id = (SELECT max(posting_id) FROM ledgerline.posting));
+    ALTER TABLE ledgerline.payment_party ENABLE TRIGGER USER;
+    ALTER TABLE ledgerline.payment_return ENABLE TRIGGER USER;
     FOR t IN SELECT conrelid::regclass FROM pg_constraint
               WHERE contype = 'f' AND confrelid = 'ledgerline.posting'::regclass
                 AND conrelid NOT IN ('ledgerline.posting'::regclass,
@@ -723,20 +745,30 @@ test_audit_detects_edits_outside_the_chain() {
         ledger_two_postings
         before=$(ledger_export)
         case $c in
-        head_entry) # the newest entry and its lines
+        head_entry) # the newest entry and its lines (a payment's: its
+            # payment rows too)
             ledger_behind_the_back "$IT_DB" \
+                -c "ALTER TABLE ledgerline.payment_party DISABLE TRIGGER USER" \
+                -c "ALTER TABLE ledgerline.payment DISABLE TRIGGER USER" \
+                -c "DELETE FROM ledgerline.payment_party WHERE end_to_end_id IN (
+                      SELECT end_to_end_id FROM ledgerline.payment WHERE entry_id =
+                        (SELECT max(entry_id) FROM ledgerline.journal_entry))" \
+                -c "DELETE FROM ledgerline.payment WHERE entry_id =
+                      (SELECT max(entry_id) FROM ledgerline.journal_entry)" \
+                -c "ALTER TABLE ledgerline.payment_party ENABLE TRIGGER USER" \
+                -c "ALTER TABLE ledgerline.payment ENABLE TRIGGER USER" \
                 -c "DELETE FROM ledgerline.journal_line WHERE entry_id =
                       (SELECT max(entry_id) FROM ledgerline.journal_entry)" \
                 -c "DELETE FROM ledgerline.journal_entry WHERE entry_id =
                       (SELECT max(entry_id) FROM ledgerline.journal_entry)" ;;
         head_posting) # the newest posting, entries and all
             ledger_behind_the_back "$IT_DB" \
+                -c "$LEDGER_DELETE_POSTING_ATTACHMENTS" \
                 -c "DELETE FROM ledgerline.journal_line WHERE entry_id IN (
                       SELECT entry_id FROM ledgerline.journal_entry
                        WHERE posting_id = (SELECT max(posting_id) FROM ledgerline.posting))" \
                 -c "DELETE FROM ledgerline.journal_entry
                      WHERE posting_id = (SELECT max(posting_id) FROM ledgerline.posting)" \
-                -c "$LEDGER_DELETE_POSTING_ATTACHMENTS" \
                 -c "DELETE FROM ledgerline.posting
                      WHERE posting_id = (SELECT max(posting_id) FROM ledgerline.posting)" ;;
         run_json_text) # the run.json a rerun writes back
@@ -1210,7 +1242,7 @@ $(diff -r --exclude='.ledgerline-*' "$dir/ref/$k" "$dir/out" | head -20)"
 }
 
 test_balance_command() {
-    local out sums
+    local csv
     expect_rc 0 init
     cat >"$IT_TMP/jpy.json" <<'JSON'
 {"licences": [
@@ -1220,70 +1252,45 @@ test_balance_command() {
    "terms": {"training_fee": "150000"}}]}
 JSON
     expect_rc 0 load "$DATA"/demo/registry/*.json "$IT_TMP/jpy.json"
-    # before any run: no accounts, a header
+    # before any run: a header
     expect_rc 0 balance --format csv
-    assert_eq "$OUT" "party,account,currency,balance"
+    assert_eq "$OUT" "party,currency,earned,paid,open"
     ledger_run "$LEDGER_LOG" "$IT_TMP/out"
-    assert_contains "$OUT" "posted: 3 journal entries"
 
     expect_rc 0 balance --format csv
-    assert_eq "$OUT" "party,account,currency,balance
-P-ADA,party_receivable,EUR,22570.53
-P-AI,licensee_payable,EUR,-125000.21
-P-AI,licensee_payable,JPY,-150000
-P-BLUE,unallocated_receivable,EUR,5000.00
-P-KAI,party_receivable,EUR,23032.25
-P-KAI,unallocated_receivable,JPY,150000
-P-NW,party_receivable,EUR,59679.98
-P-PUB,party_receivable,EUR,14717.45"
     csv=$OUT
-    # each currency sums to zero, in minor units
-    sums=$(printf '%s\n' "$csv" | awk -F, 'NR > 1 { v = $4; sub(/\./, "", v); s[$3] += v }
-                                           END { for (c in s) print c, s[c] }' | sort)
-    assert_eq "$sums" "EUR 0
-JPY 0" "balances per currency"
-    # the licensee owes what run.json says, per currency
-    assert_eq "$(jq -r '[.licences[] | select(.currency == "EUR") | .amount | sub("\\."; "") | tonumber]
-                         | add' "$IT_TMP/out/run.json")" "12500021"
-    # the balances are the view's
-    assert_eq "$(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.balance")" 8
-    # the party receivables are the run's party totals
-    assert_eq "$(sql "$IT_DB" -F, -c "SELECT party, sum(amount_minor) FROM ledgerline.balance
-                                        WHERE currency = 'EUR' AND kind <> 'licensee_payable'
-                                        GROUP BY party ORDER BY party")" \
-        "$(sql "$IT_DB" -F, -c "SELECT p.party, sum(p.amount_minor) FROM ledgerline.run_party p
+    # earned is each party's run total; a first posting pays it all
+    assert_eq "$(printf '%s\n' "$csv" | tail -n +2 | cut -d, -f1-3)" \
+        "$(sql "$IT_DB" -F, -c "SELECT p.party, l.currency, sum(p.amount_minor) FROM ledgerline.run_party p
                                    JOIN ledgerline.run_licence l USING (run_id, licence)
-                                  WHERE l.currency = 'EUR' GROUP BY p.party ORDER BY p.party")"
+                                  GROUP BY 1, 2 ORDER BY 1, 2" |
+           awk -F, '{ e = ($2 == "JPY") ? 0 : 2; v = $3; if (e) v = sprintf("%d.%02d", int($3 / 100), $3 % 100); print $1 "," $2 "," v }')"
+    assert_eq "$(printf '%s\n' "$csv" | awk -F, 'NR > 1 && $3 != $4')" "" "a first posting left something unpaid"
+    assert_eq "$(printf '%s\n' "$csv" | awk -F, 'NR > 1 && $5 !~ /^0(\.00)?$/')" ""
+    assert_contains "$csv" "P-KAI,JPY,150000,150000,0"
 
-    # text: the same rows, aligned
     expect_rc 0 balance
-    assert_eq "$(printf '%s\n' "$OUT" | head -1 | tr -s ' ')" "party account currency balance"
-    assert_eq "$(printf '%s\n' "$OUT" | tail -n +2 | awk '{print $1 "," $2 "," $3 "," $4}')" \
-        "$(printf '%s\n' "$csv" | tail -n +2)" "text and csv rows differ"
-    assert_contains "$OUT" "P-AI                     licensee_payable         JPY                 -150000"
-
-    expect_rc 0 balance --party P-NW
-    assert_eq "$(printf '%s\n' "$OUT" | tail -n +2 | tr -s ' ')" "P-NW party_receivable EUR 59679.98"
-    expect_rc 0 balance --party P-KAI --format csv
-    assert_eq "$OUT" "party,account,currency,balance
-P-KAI,party_receivable,EUR,23032.25
-P-KAI,unallocated_receivable,JPY,150000"
-    expect_rc 0 balance --currency EUR --format csv
-    assert_eq "$OUT" "$(printf '%s\n' "$csv" | awk -F, 'NR == 1 || $3 == "EUR"')"
-    expect_rc 0 balance --currency JPY --party P-AI --format csv
-    assert_eq "$OUT" "party,account,currency,balance
-P-AI,licensee_payable,JPY,-150000"
-    # a known currency with no account, a well-formed party with none
+    assert_eq "$(printf '%s\n' "$OUT" | head -1 | tr -s ' ')" "party currency earned paid open"
+    expect_rc 0 balance --party P-NW --format csv
+    assert_eq "$(printf '%s\n' "$OUT" | cut -d, -f1,2)" "party,currency
+P-NW,EUR"
+    expect_rc 0 balance --currency JPY --format csv
+    assert_eq "$OUT" "party,currency,earned,paid,open
+P-KAI,JPY,150000,150000,0"
+    expect_rc 0 balance --party P-KAI --format json
+    assert_eq "$(printf '%s\n' "$OUT" | jq -r '.[] | .currency' | tr '\n' ' ')" "EUR JPY "
+    # a known currency with no account: the header
     expect_rc 0 balance --currency USD --format csv
-    assert_eq "$OUT" "party,account,currency,balance"
-    expect_rc 0 balance --party P-NOBODY --format csv
-    assert_eq "$OUT" "party,account,currency,balance"
+    assert_eq "$OUT" "party,currency,earned,paid,open"
+    # a well-formed party the registry never held
+    expect_rc 3 balance --party P-NOBODY --format csv
+    assert_contains "$ERR" "unknown party \"P-NOBODY\""
 
     expect_rc 2 balance --currency XYZ
     assert_contains "$ERR" "unknown currency 'XYZ'"
     expect_rc 2 balance --currency eur
     expect_rc 2 balance --party 'bad party'
-    expect_rc 2 balance --format json
+    expect_rc 2 balance --format xml
     expect_rc 2 balance extra
     expect_rc 0 balance --help
     assert_contains "$OUT" "usage: ledgerline balance"

@@ -117,3 +117,78 @@ bare = {k: v for k, v in p.items() if k != 'merkle'}
 b = json.dumps(bare, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode()
 s['subject'][0]['digest']['sha256'] = hashlib.sha256(b).hexdigest()"
 }
+
+# The split run restated: the manifest now trains W2 and W3 (a work of
+# P-W1's under no licence) but not W1, and the log uses W3 once.  So L1's
+# fee is unallocated to P-L1, L2's goes to W2, W1's lines disappear (its
+# publishers P-W1 and P-W2 are restated to zero) and W3 is excluded.
+ln_restate() {
+    cat >"$IT_TMP/ln-w3.json" <<'JSON'
+{"works": [{"id": "W3", "isrc": "GBAYE6900003", "duration_ms": 1000, "splits": {
+  "publishing": [{"party": "P-W1", "share": "1"}]}}]}
+JSON
+    printf '%s\n' '{"model": "m", "training_run": "t2", "trained_at": "2026-02-01T00:00:00Z", "licensee": "P-AI", "items": [{"work": "W2"}, {"work": "W3"}]}' >"$IT_TMP/ln-m2.json"
+    printf '%s\n' '{"id": "g-1", "model": "m", "ts": "2026-08-01T00:00:00Z", "value": "1.00", "currency": "EUR", "attribution": [{"work": "W3", "weight": "0.5"}]}' >"$IT_TMP/ln-log2.ndjson"
+    expect_rc 0 load "$IT_TMP/ln-w3.json"
+    expect_rc 0 run --licensee P-AI --period 2026-Q3 --manifest "$IT_TMP/ln-m2.json" \
+        --logs "$IT_TMP/ln-log2.ndjson" --out "$1"
+}
+
+# The lines of the statement $1 as "work side share exact amount previous
+# adjustment", one a line.
+ln_restated_lines() {
+    ln_predicate "$1" |
+        jq -r '.lines[] | [(.work // "-"), (.side // "-"), .share, .exact, .amount, .previous, .adjustment] | join(" ")'
+}
+
+test_lines_restatement_shows_previous_and_vanished_lines() {
+    ln_run "$IT_TMP/ln-out"
+    out="$IT_TMP/ln-out2"
+    ln_restate "$out"
+    # restated to zero: still a statement, its line kept at zero with
+    # the registry's share and what it was
+    for p in P-W1 P-W2; do
+        [ -f "$out/statements/$p.dsse.json" ] || fail "no statement for $p, restated to zero"
+    done
+    assert_eq "$(ln_restated_lines "$out/statements/P-W2.dsse.json")" \
+        "W1 publishing 3/4 0 0.00 300.00 -300.00" "P-W2's vanished line"
+    assert_eq "$(ln_predicate "$out/statements/P-W2.dsse.json" | jq -c .totals)" \
+        '[{"amount":"0.00","currency":"EUR","exact":"0"}]' "P-W2's totals"
+    # a new line beside a vanished one; the licensor's unallocated line
+    # is new (previous 0.00)
+    assert_eq "$(ln_restated_lines "$out/statements/P-L1.dsse.json")" \
+        "- - 1 100001/100 1000.01 0.00 1000.01
+W1 master 1/3 0 0.00 200.00 -200.00" "P-L1's lines"
+    # two vanished lines: one of a work (its share still 2/3), one
+    # unallocated (no share now), in the ledger's order
+    assert_eq "$(ln_restated_lines "$out/statements/P-L2.dsse.json")" \
+        "W2 master 1 7777/100 77.77 0.00 77.77
+W1 master 2/3 0 0.00 400.01 -400.01
+- - 0 0 0.00 77.77 -77.77" "P-L2's lines"
+    # the per-party restatement still says what the party had
+    assert_eq "$(ln_predicate "$out/statements/P-L2.dsse.json" | jq -c .restatement.previous)" \
+        '[{"amount":"477.78","currency":"EUR"}]' "P-L2's previous total"
+    expect_rc 0 verify "$out"/statements/*.dsse.json --key "$PUB"
+    v=$("$TOP/tools/verify-statement" --key "$PUB" "$out"/statements/*.dsse.json) ||
+        fail "verify-statement refuses the restated statements: $v"
+}
+
+test_lines_exclusions_name_the_party_works_that_earned_nothing() {
+    ln_run "$IT_TMP/ln-out"
+    out="$IT_TMP/ln-out2"
+    ln_restate "$out"
+    # W3 is P-W1's: excluded from training (one item) and from the log's
+    # usage (mass 0.5, value·weight 0.5, one event), both no_licence
+    assert_eq "$(ln_predicate "$out/statements/P-W1.dsse.json" | jq -c .exclusions)" \
+        '[{"events":1,"isrc":"GBAYE6900003","items":1,"reason":"no_licence","value_weight":"1/2","weight":"1/2","work":"W3"}]' \
+        "P-W1's exclusions"
+    # nobody else holds a share of W3; W2 earned, so P-L2 has none
+    for p in P-L1 P-L2 P-W2; do
+        assert_eq "$(ln_predicate "$out/statements/$p.dsse.json" | jq -c .exclusions)" "[]" \
+            "$p's exclusions"
+    done
+    # a first posting has them too (the W2 item was not in it: nothing)
+    assert_eq "$(ln_predicate "$IT_TMP/ln-out/statements/P-L2.dsse.json" | jq -c '.exclusions, .posting')" \
+        "[]
+1" "a first posting's exclusions and posting"
+}

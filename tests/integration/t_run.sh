@@ -550,9 +550,12 @@ JSON
     # P-LAB 0.999 = 99.9 minor, P-C 0.001 = 0.1: 99 + 0, one unit → P-LAB (.9)
     assert_eq "$(rt_lines)" "L-1 P-C W-1 training master 1/1000 0
 L-1 P-LAB W-1 training master 999/1000 100"
-    # P-C has a non-zero exact line: it keeps its row, at 0.00
-    assert_eq "$(rt_payouts)" "P-C,Artist C,EUR,0.00,FR1420041010050500013M02606,
-P-LAB,Lab Records,EUR,1.00,DE89370400440532013000,COBADEFFXXX"
+    # P-C has a non-zero exact line but nothing to pay: its earnings stay
+    # in run.json at 0.00, and no payment of 0.00 is ever made (SPEC §5)
+    assert_eq "$(rt_payouts)" "P-LAB,Lab Records,EUR,1.00,DE89370400440532013000,COBADEFFXXX"
+    assert_eq "$(python3 -c 'import json,sys
+for p in json.load(open(sys.argv[1]))["payouts"]: print(p["payee"], p["amount"])' "$RT/out/run.json")" "P-C 0.00
+P-LAB 1.00"
 }
 
 # ---- §3 rounding ----------------------------------------------------------------

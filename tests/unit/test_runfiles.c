@@ -379,10 +379,36 @@ struct fx {
 	struct ll_manifest mf;
 	struct ll_log_input log;
 	struct ll_run r;
+	struct ll_accounts acc;	/* a first posting's, nothing open before */
 };
 
 /* A run of P-AI over 2026-Q3 on the given registry, one manifest and the
  * events (in the given order, or as listed). */
+/* The accounts of the run as a first posting with nothing open: each
+ * payee paid what it earned. */
+static void fx_accounts(struct fx *f)
+{
+	struct ll_party_amount *e = calloc(f->r.st.n_parties + 1, sizeof(*e));
+	struct ll_error err;
+	size_t i;
+
+	assert_non_null(e);
+	for (i = 0; i < f->r.st.n_parties; i++) {
+		const struct ll_party_total *pt = &f->r.st.parties[i];
+
+		snprintf(e[i].party, sizeof(e[i].party), "%s",
+			 f->reg.parties.v[pt->party].id);
+		snprintf(e[i].currency, sizeof(e[i].currency), "%s",
+			 f->reg.licences.v[pt->licence].currency);
+		e[i].minor = pt->minor;
+	}
+	assert_int_equal(ll_accounts_settle(&f->acc, &f->reg, f->r.id, 1, NULL,
+					    0, e, f->r.st.n_parties, NULL, 0,
+					    &err),
+			 LL_OK);
+	free(e);
+}
+
 static void fx_open_with(struct fx *f, const char *registry,
 			 const char *manifest, const char *const *events,
 			 size_t n_events, const size_t *order)
@@ -434,6 +460,7 @@ static void fx_open_with(struct fx *f, const char *registry,
 	}
 	assert_int_equal(ll_run_settle(&f->r, &err), LL_OK);
 	ll_errlist_release(&errs);
+	fx_accounts(f);
 }
 
 static void fx_open(struct fx *f, const size_t *order)
@@ -443,6 +470,7 @@ static void fx_open(struct fx *f, const size_t *order)
 
 static void fx_close(struct fx *f)
 {
+	ll_accounts_release(&f->acc);
 	ll_run_release(&f->r);
 	ll_manifest_release(&f->mf);
 	ll_registry_release(&f->reg);
@@ -458,33 +486,34 @@ static void test_end_to_end_id(void **state)
 	};
 	static const char *const payees[] = { "P-NW", "P-Q", "P-NW2", "p-nw" };
 	static const char *const curs[] = { "EUR", "JPY", "USD" };
-	char ids[2][4][3][35];
+	char ids[2][4][3][LL_END_TO_END_ID_SIZE];
 	size_t a, b, c, a2, b2, c2;
 
 	(void)state;
 	for (a = 0; a < N_ELEMS(runs); a++) {
 		for (b = 0; b < N_ELEMS(payees); b++) {
 			for (c = 0; c < N_ELEMS(curs); c++) {
-				char *id = ids[a][b][c], again[35], hex[65];
+				char *id = ids[a][b][c], again[LL_END_TO_END_ID_SIZE], hex[65];
 				char in[256];
 				int n;
 
-				memset(id, 'x', 35);
-				ll_end_to_end_id(runs[a], payees[b], curs[c], id);
+				memset(id, 'x', LL_END_TO_END_ID_SIZE);
+				ll_end_to_end_id(runs[a], 2, payees[b], curs[c], id);
 				assert_int_equal(strlen(id), 34);
 				assert_int_equal(id[0], 'L');
 				assert_int_equal(id[1], 'L');
 				assert_int_equal(strspn(id + 2, "0123456789abcdef"),
 						 32);
 				/* deterministic */
-				ll_end_to_end_id(runs[a], payees[b], curs[c],
+				ll_end_to_end_id(runs[a], 2, payees[b], curs[c],
 						 again);
 				assert_string_equal(id, again);
-				/* as documented: a digest of run id, payee id
-				 * and currency (this derivation is what keeps
-				 * payment references stable across releases) */
+				/* as documented: a digest of run id, posting,
+				 * payee id and currency (this derivation is what
+				 * keeps payment references stable across
+				 * releases) */
 				n = snprintf(in, sizeof(in),
-					     "ledgerline-e2e-v1\n%s\n%s\n%s",
+					     "ledgerline-e2e-v2\n%s\n2\n%s\n%s",
 					     runs[a], payees[b], curs[c]);
 				sha256_hex(in, (size_t)n, hex);
 				assert_memory_equal(id + 2, hex, 32);
@@ -522,7 +551,7 @@ static void test_payouts_csv(void **state)
 
 	(void)state;
 	fx_open(&f, NULL);
-	csv = ll_runfile_payouts_csv(&f.r, NULL);
+	csv = ll_runfile_payouts_csv(&f.reg, &f.acc, NULL);
 	assert_non_null(csv);
 	/* the name with a comma and the names with quotes are quoted, the
 	 * quotes doubled; the line break stays inside its quoted field */
@@ -552,12 +581,14 @@ static void test_payouts_csv(void **state)
 		assert_string_equal(hdr, CSV_HEADER);
 		free(hdr);
 	}
+	/* a first posting with nothing open pays each payee what it earned */
 	assert_int_equal(c.nrow - 1, (int)f.r.st.n_payouts);
+	assert_int_equal(f.acc.n_pay, f.r.st.n_payouts);
 	for (i = 0; i < f.r.st.n_payouts; i++) {
 		const struct ll_payout *po = &f.r.st.payouts[i];
 		const struct ll_party *p = &f.reg.parties.v[po->payee];
 		char *const *row = c.cell[i + 1];
-		char e2e[35], *amount;
+		char e2e[LL_END_TO_END_ID_SIZE], *amount;
 
 		assert_int_equal(c.ncol[i + 1], 8);
 		assert_string_equal(row[0], p->id);
@@ -569,7 +600,7 @@ static void test_payouts_csv(void **state)
 		free(amount);
 		assert_string_equal(row[4], p->has_payout ? p->iban : "");
 		assert_string_equal(row[5], p->has_payout ? p->bic : "");
-		ll_end_to_end_id(f.r.id, p->id, po->currency, e2e);
+		ll_end_to_end_id(f.r.id, 1, p->id, po->currency, e2e);
 		assert_string_equal(row[6], e2e);
 		assert_string_equal(row[7], "");
 	}
@@ -616,7 +647,7 @@ static void test_payouts_csv(void **state)
 	assert_non_null(digests);
 	digests[0] = "aa00000000000000000000000000000000000000000000000000000000000000";
 	digests[2] = "bb00000000000000000000000000000000000000000000000000000000000000";
-	csv2 = ll_runfile_payouts_csv(&f.r, digests);
+	csv2 = ll_runfile_payouts_csv(&f.reg, &f.acc, digests);
 	assert_non_null(csv2);
 	csv_parse(&c, csv2);
 	assert_string_equal(c.cell[1][7], digests[0]);
@@ -632,12 +663,12 @@ static void test_payouts_csv(void **state)
 /* A run with no payouts: the header alone. */
 static void test_payouts_csv_empty(void **state)
 {
-	struct ll_run r;
+	struct ll_accounts acc;
 	char *csv;
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
-	csv = ll_runfile_payouts_csv(&r, NULL);
+	memset(&acc, 0, sizeof(acc));
+	csv = ll_runfile_payouts_csv(NULL, &acc, NULL);
 	assert_non_null(csv);
 	assert_true(strncmp(csv, CSV_HEADER, strlen(CSV_HEADER)) == 0);
 	assert_true(strcmp(csv + strlen(CSV_HEADER), "\n") == 0 ||
@@ -891,7 +922,7 @@ static void test_run_json(void **state)
 
 	(void)state;
 	fx_open(&f, NULL);
-	text = ll_runfile_run_json(&f.r, NULL, NULL, NULL, 0);
+	text = ll_runfile_run_json(&f.r, NULL, &f.acc, NULL, NULL, 0);
 	assert_non_null(text);
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
@@ -1005,12 +1036,12 @@ static void test_run_json(void **state)
 	assert_string_equal(jstr(o, "amount"), "12445");
 
 	/* payouts agree with payouts.csv */
-	csv = ll_runfile_payouts_csv(&f.r, NULL);
+	csv = ll_runfile_payouts_csv(&f.reg, &f.acc, NULL);
 	arr = json_object_get(root, "payouts");
 	assert_int_equal(json_array_size(arr), f.r.st.n_payouts);
 	for (i = 0; i < f.r.st.n_payouts; i++) {
 		const struct ll_payout *po = &f.r.st.payouts[i];
-		char e2e[35], *want;
+		char *want;
 
 		o = json_array_get(arr, i);
 		assert_string_equal(jstr(o, "payee"),
@@ -1019,12 +1050,24 @@ static void test_run_json(void **state)
 		want = ll_exact_minor_str_i64(po->minor, po->exponent);
 		assert_string_equal(jstr(o, "amount"), want);
 		free(want);
-		ll_end_to_end_id(f.r.id, f.reg.parties.v[po->payee].id,
-				 po->currency, e2e);
-		assert_string_equal(jstr(o, "end_to_end_id"), e2e);
-		assert_non_null(strstr(csv, e2e));
+		/* earnings name no payment */
+		assert_null(json_object_get(o, "end_to_end_id"));
 		assert_int_equal(jint(o, "parties"), (json_int_t)po->n_parties);
 	}
+	/* the posting and its payments, which payouts.csv lists */
+	assert_int_equal(jint(root, "posting"), 1);
+	arr = json_object_get(root, "payments");
+	assert_int_equal(json_array_size(arr), f.acc.n_pay);
+	for (i = 0; i < f.acc.n_pay; i++) {
+		const struct ll_payment *pm = &f.acc.pay[i];
+
+		o = json_array_get(arr, i);
+		assert_string_equal(jstr(o, "payee"),
+				    f.reg.parties.v[pm->payee].id);
+		assert_string_equal(jstr(o, "end_to_end_id"), pm->end_to_end_id);
+		assert_non_null(strstr(csv, pm->end_to_end_id));
+	}
+	arr = json_object_get(root, "payouts");
 	/* P-NW is payee for itself and P-Y */
 	o = (json_t *)find_by(arr, "payee", "P-NW", "currency", "EUR");
 	assert_non_null(o);
@@ -1062,7 +1105,7 @@ static void test_run_json_restatement(void **state)
 	rs.supersedes = "run-00000000000000000000000000000000";
 	rs.prev = prev;
 	rs.n_prev = 3;
-	text = ll_runfile_run_json(&f.r, &rs, NULL, NULL, 0);
+	text = ll_runfile_run_json(&f.r, &rs, &f.acc, NULL, NULL, 0);
 	assert_non_null(text);
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
@@ -1148,16 +1191,16 @@ static void test_deterministic(void **state)
 	fx_open(&a, NULL);
 	fx_open(&b, order);
 	assert_string_equal(a.r.id, b.r.id);
-	x[0] = ll_runfile_payouts_csv(&a.r, NULL);
+	x[0] = ll_runfile_payouts_csv(&a.reg, &a.acc, NULL);
 	x[1] = ll_runfile_compliance(&a.r);
-	x[2] = ll_runfile_run_json(&a.r, NULL, NULL, NULL, 0);
-	y[0] = ll_runfile_payouts_csv(&b.r, NULL);
+	x[2] = ll_runfile_run_json(&a.r, NULL, &a.acc, NULL, NULL, 0);
+	y[0] = ll_runfile_payouts_csv(&b.reg, &b.acc, NULL);
 	y[1] = ll_runfile_compliance(&b.r);
-	y[2] = ll_runfile_run_json(&b.r, NULL, NULL, NULL, 0);
+	y[2] = ll_runfile_run_json(&b.r, NULL, &b.acc, NULL, NULL, 0);
 	for (k = 0; k < 3; k++) {
-		char *again = k == 0 ? ll_runfile_payouts_csv(&a.r, NULL)
+		char *again = k == 0 ? ll_runfile_payouts_csv(&a.reg, &a.acc, NULL)
 			      : k == 1 ? ll_runfile_compliance(&a.r)
-				       : ll_runfile_run_json(&a.r, NULL, NULL, NULL, 0);
+				       : ll_runfile_run_json(&a.r, NULL, &a.acc, NULL, NULL, 0);
 
 		assert_non_null(x[k]);
 		assert_non_null(y[k]);

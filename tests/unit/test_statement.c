@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "ledgerline/account.h"
 #include "ledgerline/digest.h"
 #include "ledgerline/dsse.h"
 #include "ledgerline/hash.h"
@@ -120,7 +121,7 @@ static int setup(void **state)
 	ll_error_clear(&err);
 	assert_int_equal(ll_key_generate(&f->key, &err), LL_OK);
 	assert_int_equal(ll_key_generate(&f->other, &err), LL_OK);
-	if (ll_statements_build(&f->st, &f->run, NULL, &f->key, &err) != LL_OK)
+	if (ll_statements_build(&f->st, &f->run, NULL, NULL, &f->key, &err) != LL_OK)
 		fail_msg("build: %s", err.text);
 	*state = f;
 	return 0;
@@ -314,6 +315,135 @@ static void test_two_currencies(void **state)
 	json_decref(st);
 }
 
+/* ---- statements of account ---------------------------------------------- */
+
+static uint32_t party_index(const struct fx *f, const char *id)
+{
+	size_t p;
+
+	assert_true(ll_strmap_get(&f->reg.parties.ix, id, &p));
+	return (uint32_t)p;
+}
+
+/*
+ * The accounts of a third posting: P-A carries a negative USD balance
+ * forward and has an opening EUR balance alone; P-L's EUR balance is paid
+ * (payment 0) and its USD balance carries forward.
+ */
+static void accounts(const struct fx *f, struct ll_accounts *acc,
+		     struct ll_account v[4], struct ll_payment *pay)
+{
+	uint32_t a = party_index(f, "P-A"), l = party_index(f, "P-L");
+	const struct ll_account rows[4] = {
+		{ a, "EUR", 2, 300, 0, 0, 0, 300, false, 0 },
+		{ a, "USD", 2, -4000, 2500, -500, 0, -2000, false, 0 },
+		{ l, "EUR", 2, 1000, 10000, 0, 11000, 0, true, 0 },
+		{ l, "USD", 2, 0, 2500, 0, 0, 2500, false, 0 },
+	};
+
+	memcpy(v, rows, sizeof(rows));
+	memset(pay, 0, sizeof(*pay));
+	pay->payee = l;
+	memcpy(pay->currency, "EUR", 4);
+	pay->exponent = 2;
+	pay->amount = 11000;
+	memcpy(pay->end_to_end_id, "LL-E2E-1", 9);
+	*acc = (struct ll_accounts){ 3, v, 4, pay, 1 };
+}
+
+/* Statements built with the posting's accounts carry its figures, per
+ * currency, with the payment that settled them; they verify, and a
+ * closing balance changed (signed again, digest recomputed) does not. */
+static void test_account(void **state)
+{
+	struct fx *f = *state;
+	struct ll_account rows[4];
+	struct ll_payment pay;
+	struct ll_accounts acc;
+	struct ll_statements s;
+	struct ll_verdict v;
+	struct ll_error err;
+	json_t *st;
+	char *got, *env;
+
+	accounts(f, &acc, rows, &pay);
+	ll_error_clear(&err);
+	assert_int_equal(ll_statements_build(&s, &f->run, NULL, &acc, &f->key,
+					     &err),
+			 LL_OK);
+	assert_int_equal(s.n, 2);
+	st = open_statement(f, s.v[1].envelope);
+	assert_int_equal(json_integer_value(json_object_get(predicate(st),
+							    "posting")),
+			 3);
+	got = json_dumps(json_object_get(predicate(st), "account"),
+			 JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(
+		got,
+		"[{\"adjustments\":\"0.00\",\"closing\":\"0.00\","
+		"\"currency\":\"EUR\",\"earned\":\"100.00\","
+		"\"opening\":\"10.00\",\"payments\":[{\"amount\":"
+		"\"110.00\",\"end_to_end_id\":\"LL-E2E-1\",\"payee\":"
+		"\"P-L\"}]},{\"adjustments\":\"0.00\",\"closing\":"
+		"\"25.00\",\"currency\":\"USD\",\"earned\":\"25.00\","
+		"\"opening\":\"0.00\",\"payments\":[]}]");
+	free(got);
+	assert_string_equal(verify("P-L.dsse.json", s.v[1].envelope, &f->key,
+				   s.root, &v),
+			    "");
+	assert_string_equal(verify("P-A.dsse.json", s.v[0].envelope, &f->key,
+				   s.root, &v),
+			    "");
+	assert_int_equal(json_object_set_new(json_array_get(json_object_get(
+						     predicate(st), "account"),
+						     0),
+					     "closing", json_string("0.01")),
+			 0);
+	fix_subject(st);
+	env = sign(&f->key, st);
+	assert_string_equal(verify("P-L.dsse.json", env, &f->key, NULL, &v),
+			    "account entry 0 (EUR): opening 10.00 + earned "
+			    "100.00 + adjustments 0.00 - payments 110.00 is "
+			    "not closing 0.01");
+	free(env);
+	json_decref(st);
+	ll_statements_release(&s);
+}
+
+/* P-A's statement: two currencies of account, one without lines. */
+static void test_account_without_lines(void **state)
+{
+	struct fx *f = *state;
+	struct ll_account rows[4];
+	struct ll_payment pay;
+	struct ll_accounts acc;
+	struct ll_statements s;
+	struct ll_error err;
+	json_t *st, *a;
+
+	accounts(f, &acc, rows, &pay);
+	ll_error_clear(&err);
+	assert_int_equal(ll_statements_build(&s, &f->run, NULL, &acc, &f->key,
+					     &err),
+			 LL_OK);
+	st = open_statement(f, s.v[0].envelope);
+	a = json_object_get(predicate(st), "account");
+	assert_int_equal(json_array_size(a), 2);
+	assert_string_equal(json_string_value(at(st, "account", 0, "earned")),
+			    "0.00");
+	assert_string_equal(json_string_value(at(st, "account", 0, "closing")),
+			    "3.00");
+	assert_string_equal(json_string_value(at(st, "account", 1, "opening")),
+			    "-40.00");
+	assert_string_equal(json_string_value(at(st, "account", 1,
+						 "adjustments")),
+			    "-5.00");
+	assert_string_equal(json_string_value(at(st, "account", 1, "closing")),
+			    "-20.00");
+	json_decref(st);
+	ll_statements_release(&s);
+}
+
 /* ---- tampering ----------------------------------------------------------- */
 
 /* A line's amount changed, signed again: the subject digest no longer
@@ -444,6 +574,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_built),
 		cmocka_unit_test(test_two_currencies),
+		cmocka_unit_test(test_account),
+		cmocka_unit_test(test_account_without_lines),
 		cmocka_unit_test(test_tampered_line),
 		cmocka_unit_test(test_tampered_total),
 		cmocka_unit_test(test_tampered_root),

@@ -1,5 +1,6 @@
 /*
- * test_statement_lines.c — unit tests for the verifier's line checks: statements
+ * test_statement_lines.c — unit tests for the verifier's line and account
+ * checks: statements
  * sealed here by hand (subject digest, a one-leaf Merkle tree, a DSSE
  * signature with a fresh key), so that each case differs from a valid
  * statement only in the figure it names and the verifier's answer can be
@@ -174,6 +175,111 @@ static void test_missing_or_malformed_figures_are_refused(void **state)
 					"training, publishing): work_exact: "));
 }
 
+/*
+ * Give pred a statement of account in EUR: opening, earned, adjustments,
+ * one payment of paid (none when paid is NULL) and closing.
+ */
+static void set_account(json_t *pred, const char *opening, const char *earned,
+			const char *adjustments, const char *paid,
+			const char *closing)
+{
+	json_t *pays = paid ? json_pack("[{s:s, s:s, s:s}]", "payee", "P-1",
+					"end_to_end_id", "E2E-1", "amount",
+					paid)
+			    : json_array();
+	json_t *a = json_pack("[{s:s, s:s, s:s, s:s, s:o, s:s}]", "currency",
+			      "EUR", "opening", opening, "earned", earned,
+			      "adjustments", adjustments, "payments", pays,
+			      "closing", closing);
+
+	assert_non_null(a);
+	assert_int_equal(json_object_set_new(pred, "account", a), 0);
+}
+
+/* base_predicate() as a restatement: the master line was 30.00 and the
+ * publishing line 50.00 in the superseded posting. */
+static json_t *restated_predicate(void)
+{
+	json_t *p = base_predicate();
+
+	set_line(p, 0, "previous", "30.00");
+	set_line(p, 0, "adjustment", "3.33");
+	set_line(p, 1, "previous", "50.00");
+	set_line(p, 1, "adjustment", "0.00");
+	return p;
+}
+
+static void test_account_verifies(void **state)
+{
+	char problem[512];
+	json_t *p = base_predicate();
+
+	(void)state;
+	set_account(p, "-10.00", "83.33", "0.00", "73.33", "0.00");
+	verdict_of(p, problem);
+	assert_string_equal(problem, "");
+	p = restated_predicate();
+	set_account(p, "80.00", "83.33", "-80.00", NULL, "83.33");
+	verdict_of(p, problem);
+	assert_string_equal(problem, "");
+}
+
+static void test_tampered_closing_is_refused(void **state)
+{
+	char problem[512];
+	json_t *p = base_predicate();
+
+	(void)state;
+	set_account(p, "-10.00", "83.33", "0.00", "73.33", "0.01");
+	verdict_of(p, problem);
+	assert_string_equal(problem,
+			    "account entry 0 (EUR): opening -10.00 + earned "
+			    "83.33 + adjustments 0.00 - payments 73.33 is not "
+			    "closing 0.01");
+}
+
+static void test_account_figures_are_checked(void **state)
+{
+	char problem[512];
+	json_t *p = base_predicate();
+
+	(void)state;
+	set_account(p, "0.00", "83.34", "0.00", NULL, "83.34");
+	verdict_of(p, problem);
+	assert_string_equal(problem, "account entry 0 (EUR): earned 83.34 is "
+				     "not the statement's total");
+	p = base_predicate();
+	assert_int_equal(json_object_set_new(p, "account", json_array()), 0);
+	verdict_of(p, problem);
+	assert_string_equal(problem,
+			    "account: no entry for EUR, a currency of the "
+			    "totals");
+	p = restated_predicate();
+	set_account(p, "80.00", "83.33", "-79.99", NULL, "83.34");
+	verdict_of(p, problem);
+	assert_string_equal(problem, "account entry 0 (EUR): adjustments "
+				     "-79.99 is not minus the lines' previous "
+				     "amounts");
+}
+
+static void test_line_adjustments_are_checked(void **state)
+{
+	char problem[512];
+	json_t *p = restated_predicate();
+
+	(void)state;
+	set_line(p, 0, "adjustment", "3.34");
+	verdict_of(p, problem);
+	assert_string_equal(problem, "line 0: adjustment 3.34 is not amount "
+				     "33.33 - previous 30.00");
+	p = restated_predicate();
+	set_line(p, 1, "previous", NULL);
+	set_line(p, 1, "adjustment", NULL);
+	verdict_of(p, problem);
+	assert_string_equal(problem, "lines: 1 of 2 carry previous and "
+				     "adjustment, not all");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +287,10 @@ int main(void)
 		cmocka_unit_test(test_wrong_share_is_refused),
 		cmocka_unit_test(test_wrong_work_exact_is_refused),
 		cmocka_unit_test(test_missing_or_malformed_figures_are_refused),
+		cmocka_unit_test(test_account_verifies),
+		cmocka_unit_test(test_tampered_closing_is_refused),
+		cmocka_unit_test(test_account_figures_are_checked),
+		cmocka_unit_test(test_line_adjustments_are_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,10 +5,11 @@ testing tools/verify-statement, built without ledgerline.
 usage: tests/verifier/fixtures.py DIR    (writes a corpus into DIR)
 
 As a module: Corpus(dir) makes two Ed25519 keys with `openssl genpkey`,
-runs of 1, 2, 3 and 5 parties (one statement per party and a checkpoint
-each, Merkle trees over 1, 2, 3 and 5 leaves), and the helpers the tests
-use to build broken envelopes: sign() any payload bytes, canonical() any
-statement.
+runs of 1, 2, 3, 4 and 5 parties (one statement per party and a
+checkpoint each, Merkle trees over 1 to 5 leaves; every statement with
+its statement of account, the run of 4 a restatement), and the helpers
+the tests use to build broken envelopes: sign() any payload bytes,
+canonical() any statement.
 
 Design decision: nothing here is shared with the verifier it tests.  The
 canonical bytes come from json.dumps with sorted keys and no whitespace
@@ -36,7 +37,7 @@ if hasattr(sys, "set_int_max_str_digits"):
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://ledgerline.dev/statement/v1"
 CHECKPOINT_TYPE = "https://ledgerline.dev/checkpoint/v1"
-EXPONENTS = {"EUR": 2, "JPY": 0, "BHD": 3}
+EXPONENTS = {"EUR": 2, "JPY": 0, "BHD": 3, "GBP": 2}
 ROUNDING = ("licence total round-half-even to minor units; largest "
             "remainder to parties (ties: party id) and to each party's "
             "lines (ties: component, work id, side)")
@@ -67,6 +68,8 @@ def fraction_str(q):
 
 
 def amount_str(minor, e):
+    if minor < 0:
+        return "-" + amount_str(-minor, e)
     if e == 0:
         return str(minor)
     s = str(minor).rjust(e + 1, "0")
@@ -174,11 +177,77 @@ def round_lines(lines):
     return totals
 
 
-def make_predicate(rng, run_id, party, index):
+def minor_of(amount):
+    return int(amount.replace(".", ""))
+
+
+def restate_lines(rng, lines, to_zero):
+    """Make lines those of a restatement: each gets the amount it had in
+    the superseded posting (previous) and the adjustment; a line that
+    disappeared is added with amount zero.  With to_zero every line is
+    restated to zero.  Call after round_lines; returns the totals again."""
+    if to_zero:
+        for l in lines:
+            l["exact"] = l["work_exact"] = "0"
+    gone = dict(lines[0], work="W-0999", isrc="GBAYE6900999",
+                title="Harbour Lights W-0999", exact="0", work_exact="0")
+    lines.insert(1, gone)
+    totals = round_lines(lines)
+    for l in lines:
+        e = EXPONENTS[l["currency"]]
+        now = minor_of(l["amount"])
+        prev = rng.choice([0, now, now + 1, max(now - 7, 0),
+                           rng.randrange(1, 10**6)])
+        if l is gone or to_zero:
+            prev = rng.randrange(1, 10**6)
+        l["previous"] = amount_str(prev, e)
+        l["adjustment"] = amount_str(now - prev, e)
+    return totals
+
+
+def make_account(rng, lines, totals, party, index, to_zero):
+    """The statement of account, per currency of the lines and one more
+    (an opening balance alone, in GBP): opening, earned, adjustments
+    (minus the lines' previous amounts), payments (every other party is
+    settled to zero, the others carry their balance forward, negative or
+    not; a party restated to zero has a negative balance, settled as a
+    negative amount within its payee's payment) and closing."""
+    earned = {t["currency"]: minor_of(t["amount"]) for t in totals}
+    prev = {}
+    for l in lines:
+        if "previous" in l:
+            prev[l["currency"]] = (prev.get(l["currency"], 0) +
+                                   minor_of(l["previous"]))
+    account = []
+    for cur in sorted(set(earned) | {"GBP"}):
+        e = EXPONENTS[cur]
+        opening = rng.randrange(-5000, 0 if to_zero else 10**7)
+        adj = -prev.get(cur, 0)
+        balance = opening + earned.get(cur, 0) + adj
+        payments = []
+        if index % 2 == 0 or to_zero:
+            payments = [{"payee": "P-KAI" if to_zero else party,
+                         "end_to_end_id": "LL-%s-%s-%d" % (
+                             party[2:], cur, rng.randrange(10**6)),
+                         "amount": amount_str(balance, e)}]
+        paid = sum(minor_of(p["amount"]) for p in payments)
+        account.append({"currency": cur,
+                        "opening": amount_str(opening, e),
+                        "earned": amount_str(earned.get(cur, 0), e),
+                        "adjustments": amount_str(adj, e),
+                        "payments": payments,
+                        "closing": amount_str(balance - paid, e)})
+    return account
+
+
+def make_predicate(rng, run_id, party, index, posting=1):
     lines = make_lines(rng, index)
     totals = round_lines(lines)
+    to_zero = posting > 1 and index == 3
+    if posting > 1:
+        totals = restate_lines(rng, lines, to_zero)
     return {
-        "run_id": run_id, "posting": 1, "licensee": "P-AI",
+        "run_id": run_id, "posting": posting, "licensee": "P-AI",
         "period": {"label": "2026-Q3", "first": "2026-07-01",
                    "last": "2026-09-30"},
         "party": {"id": party, "name": PARTY_NAMES[party]},
@@ -189,6 +258,8 @@ def make_predicate(rng, run_id, party, index):
                    "logs": [{"source": "a.ndjson",
                              "sha256": sha256_hex(b"a")}]},
         "rounding": ROUNDING,
+        "account": make_account(rng, lines, totals, party, index,
+                                to_zero),
     }
 
 
@@ -220,10 +291,11 @@ class Run:
     """A run of n parties: statements (in-toto dicts, by party id), the
     checkpoint statement and the Merkle root."""
 
-    def __init__(self, rng, n):
+    def __init__(self, rng, n, posting=1):
         parties = sorted(PARTY_NAMES)[:n]
         self.run_id = "run-%032x" % rng.getrandbits(128)
-        preds = [make_predicate(rng, self.run_id, p, i)
+        self.posting = posting
+        preds = [make_predicate(rng, self.run_id, p, i, posting)
                  for i, p in enumerate(parties)]
         self.root = attach_merkle(preds)
         self.statements = {p: statement(pred, p)
@@ -231,7 +303,7 @@ class Run:
         cp = {"licensee": "P-AI",
               "period": {"label": "2026-Q3", "first": "2026-07-01",
                          "last": "2026-09-30"},
-              "run_id": self.run_id, "posting": 1,
+              "run_id": self.run_id, "posting": posting,
               "journal": {"entries": 2 + n,
                           "head": sha256_hex(self.run_id.encode())},
               "merkle_root": self.root}
@@ -281,11 +353,15 @@ class Key:
 
 
 class Corpus:
-    """Keys and runs of 1, 2, 3 and 5 parties, written under dir as
+    """Keys and runs of 1, 2, 3, 4 and 5 parties, written under dir as
     run-N/statements/<party>.dsse.json, run-N/checkpoint.dsse.json and
-    run-N/root."""
+    run-N/root.  The run of 4 is a restatement (posting 2): its lines
+    carry previous and adjustment, each party has a line that
+    disappeared, and its fourth party (P-NW) is restated to zero and its
+    negative balance settled within a payment."""
 
-    SIZES = (1, 2, 3, 5)
+    SIZES = (1, 2, 3, 4, 5)
+    RESTATED = 4
 
     def __init__(self, dir, seed=6962):
         self.dir = dir
@@ -293,7 +369,8 @@ class Corpus:
         self.key = Key(dir, "signing")
         self.other = Key(dir, "other")
         rng = random.Random(seed)
-        self.runs = {n: Run(rng, n) for n in self.SIZES}
+        self.runs = {n: Run(rng, n, 2 if n == self.RESTATED else 1)
+                     for n in self.SIZES}
         for n, run in self.runs.items():
             sdir = os.path.join(dir, "run-%d" % n, "statements")
             os.makedirs(sdir, exist_ok=True)
