@@ -594,11 +594,11 @@ static void warn_not_transferable(const struct ll_run *r,
 		if (!p->has_payout)
 			fprintf(stderr,
 				"ledgerline: warning: payee %s has no IBAN: its "
-				"%s payment is in payouts.csv only\n",
+				"%s payout is in payouts.csv only\n",
 				p->id, pm->currency);
 		else if (!ll_payfile_amount_ok(pm->currency, pm->amount))
 			fprintf(stderr,
-				"ledgerline: warning: payee %s's %s payment is "
+				"ledgerline: warning: payee %s's %s payout is "
 				"above what one transfer may carry: it is in "
 				"payouts.csv only\n",
 				p->id, pm->currency);

@@ -124,9 +124,23 @@ audit_case_sql() {
     payout) # a payout's amount
         echo "UPDATE ledgerline.run_payout SET amount_minor = amount_minor + 100
                WHERE run_id = '$cur' AND payee = 'P-NW';" ;;
-    payout_e2e) # a payout's end-to-end id
-        echo "UPDATE ledgerline.run_payout SET end_to_end_id = 'LL00000000000000000000000000000000'
-               WHERE run_id = '$cur' AND payee = 'P-PUB';" ;;
+    payment_e2e) # a payment's end-to-end id, with what it settles
+        echo "SET session_replication_role = replica;
+              UPDATE ledgerline.payment_party SET end_to_end_id = 'LL00000000000000000000000000000000'
+               WHERE end_to_end_id = (SELECT end_to_end_id FROM ledgerline.payment
+                                       WHERE payee = 'P-PUB' ORDER BY posting_id LIMIT 1);
+              UPDATE ledgerline.payment SET end_to_end_id = 'LL00000000000000000000000000000000'
+               WHERE end_to_end_id = (SELECT end_to_end_id FROM ledgerline.payment
+                                       WHERE payee = 'P-PUB' ORDER BY posting_id LIMIT 1);" ;;
+    payment_split) # a cent of P-NW's payment moved from P-NW to P-ADA
+        echo "UPDATE ledgerline.payment_party SET amount_minor = amount_minor
+                     + CASE party WHEN 'P-ADA' THEN 1 ELSE -1 END
+               WHERE end_to_end_id = (SELECT end_to_end_id FROM ledgerline.payment
+                                       WHERE payee = 'P-NW' ORDER BY posting_id LIMIT 1);" ;;
+    return_forged) # a payment recorded as returned with no return entry
+        echo "INSERT INTO ledgerline.payment_return (end_to_end_id, entry_id)
+              SELECT end_to_end_id, (SELECT min(entry_id) FROM ledgerline.journal_entry)
+                FROM ledgerline.payment WHERE payee = 'P-KAI' ORDER BY posting_id LIMIT 1;" ;;
     envelope) # a statement's payload replaced by another party's, digest to match
         echo "UPDATE ledgerline.posting_statement s
                  SET envelope = replace(s.envelope, substr(s.envelope, 60, 8), 'AAAAAAAA')
@@ -213,7 +227,9 @@ audit_case_expect() {
     forged_reversal) echo "not an entry of the posting it supersedes" ;;
     cent_between_parties | line_within_party) echo "not in the signed statements" ;;
     payout) echo "payout to P-NW in EUR" ;;
-    payout_e2e) echo "end_to_end_id" ;;
+    payment_e2e) echo "end_to_end_id LL00000000000000000000000000000000, not the derived" ;;
+    payment_split) echo "is not what its journal entry" ;;
+    return_forged) echo "has no entry that reverses it" ;;
     envelope) echo "statement of P-NW" ;;
     envelope_digest) echo "statement of P-PUB" ;;
     merkle_root | statement_deleted | statement_inserted) echo "Merkle root" ;;
@@ -228,7 +244,8 @@ audit_case_expect() {
     esac
 }
 
-AUDIT_CASES="forged_reversal cent_between_parties line_within_party payout payout_e2e
+AUDIT_CASES="forged_reversal cent_between_parties line_within_party payout payment_e2e
+payment_split return_forged
 envelope envelope_digest merkle_root statement_deleted statement_inserted input_digest
 run_json_copy compliance registry run_json_text entry_inserted entry_deleted
 entries_reordered checkpoint_deleted checkpoint_swapped"
@@ -309,6 +326,9 @@ test_audit_kept_checkpoints() {
     audit_tamper "$IT_DB" -c "
         CREATE TEMP TABLE p AS SELECT posting_id, run_id FROM ledgerline.posting
                                 ORDER BY posting_id DESC LIMIT 1;
+        DELETE FROM ledgerline.payment_party WHERE end_to_end_id IN
+          (SELECT end_to_end_id FROM ledgerline.payment WHERE posting_id IN (SELECT posting_id FROM p));
+        DELETE FROM ledgerline.payment WHERE posting_id IN (SELECT posting_id FROM p);
         DELETE FROM ledgerline.journal_line WHERE entry_id IN
           (SELECT entry_id FROM ledgerline.journal_entry WHERE posting_id IN (SELECT posting_id FROM p));
         DELETE FROM ledgerline.journal_entry WHERE posting_id IN (SELECT posting_id FROM p);
@@ -324,5 +344,5 @@ test_audit_kept_checkpoints() {
         DELETE FROM ledgerline.run WHERE run_id IN (SELECT run_id FROM p);"
     expect_rc 1 audit --checkpoint "$IT_TMP/cp-3.json"
     assert_contains "$ERR" "checkpoint $IT_TMP/cp-3.json: $missing"
-    assert_contains "$ERR" "checkpoint $IT_TMP/cp-3.json: the journal has 3 entries, fewer than the 7"
+    assert_contains "$ERR" "checkpoint $IT_TMP/cp-3.json: the journal has $(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.journal_entry") entries, fewer than the $(sql "$base" -c "SELECT count(*) FROM ledgerline.journal_entry")"
 }

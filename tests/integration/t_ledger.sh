@@ -11,7 +11,7 @@
 
 LEDGER_MANIFEST="$DATA/demo/manifest-harmony-2.json"
 LEDGER_LOG="$DATA/demo/generations-2026-q3.ndjson"
-LEDGER_FILES="payouts.csv compliance.json run.json"
+LEDGER_FILES="payouts.csv remittance.csv compliance.json run.json"
 LEDGER_TABLES="journal_entry journal_line posting account run run_input run_licence run_party run_line run_payout"
 
 # The files a run left under --out $1 (statements/ included), relative,
@@ -130,7 +130,15 @@ ledger_export() {
                    l.amount_minor
               FROM ledgerline.journal_line l JOIN e ON e.entry_id = l.entry_id
               JOIN ledgerline.account a ON a.account_id = l.account_id
-             ORDER BY e.no, l.line_no"
+             ORDER BY e.no, l.line_no" \
+        -c "WITH p AS (SELECT posting_id, row_number() OVER (ORDER BY posting_id) AS no
+                         FROM ledgerline.posting)
+            SELECT 'payment', p.no, y.payee, y.currency, y.amount_minor, y.end_to_end_id,
+                   (SELECT string_agg(x.party || ' ' || x.amount_minor, ', ' ORDER BY x.party)
+                      FROM ledgerline.payment_party x WHERE x.end_to_end_id = y.end_to_end_id),
+                   EXISTS (SELECT 1 FROM ledgerline.payment_return t
+                            WHERE t.end_to_end_id = y.end_to_end_id)
+              FROM ledgerline.payment y JOIN p USING (posting_id) ORDER BY 2, 3, 4"
 }
 
 # What must hold of any committed state, killed runs or not: one line per
