@@ -132,6 +132,11 @@ char *ll_json_canonical(const json_t *v);
 json_t *ll_json_fraction(const mpq_t q);
 json_t *ll_json_minor(int64_t minor, int e);
 
+/* The exact value of an attribution-mass sum x at scale (xsum.h) as a
+ * fraction string; a new reference, NULL when out of memory. */
+struct ll_xsum;
+json_t *ll_json_xsum(const struct ll_xsum *x, int scale);
+
 /*
  * RFC 8785 (JSON Canonicalization Scheme) bytes of v, for the value types
  * ledgerline signs: objects, arrays, strings, integers, true, false, null

@@ -17,6 +17,7 @@
 
 #include "ledgerline/exact.h"
 #include "ledgerline/ident.h"
+#include "ledgerline/xsum.h"
 
 /* ---- path -> line ----------------------------------------------------- */
 
@@ -868,4 +869,16 @@ bool ll_json_is_jcs(const json_t *v, const void *bytes, size_t len)
 
 	free(jcs);
 	return same;
+}
+
+json_t *ll_json_xsum(const struct ll_xsum *x, int scale)
+{
+	mpq_t q;
+	json_t *v;
+
+	mpq_init(q);
+	ll_xsum_get(q, x, scale);
+	v = ll_json_fraction(q);
+	mpq_clear(q);
+	return v;
 }

@@ -796,18 +796,6 @@ static bool holds_share(const struct ll_work *w, const char *party_id)
 	return false;
 }
 
-static json_t *jxsum(const struct ll_xsum *x, int scale)
-{
-	mpq_t q;
-	json_t *v;
-
-	mpq_init(q);
-	ll_xsum_get(q, x, scale);
-	v = ll_json_fraction(q);
-	mpq_clear(q);
-	return v;
-}
-
 /* One exclusion of a statement: a new object. */
 static json_t *exclusion_obj(const struct ll_registry *reg,
 			     const struct excl *x, int *fail)
@@ -818,8 +806,8 @@ static json_t *exclusion_obj(const struct ll_registry *reg,
 	put(o, "isrc", jstr_or_null(reg->works.v[x->work].isrc), fail);
 	put(o, "reason", json_string(ll_reason_name(x->reason)), fail);
 	put(o, "items", json_integer((json_int_t)x->items), fail);
-	put(o, "weight", jxsum(&x->mass.w, LL_XSUM_SCALE_W), fail);
-	put(o, "value_weight", jxsum(&x->mass.vw, LL_XSUM_SCALE_VW), fail);
+	put(o, "weight", ll_json_xsum(&x->mass.w, LL_XSUM_SCALE_W), fail);
+	put(o, "value_weight", ll_json_xsum(&x->mass.vw, LL_XSUM_SCALE_VW), fail);
 	put(o, "events", json_integer((json_int_t)x->mass.events), fail);
 	return o;
 }

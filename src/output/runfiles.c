@@ -20,18 +20,6 @@
 
 /* ---- small builders --------------------------------------------------- */
 
-static json_t *jxsum(const struct ll_xsum *x, int scale)
-{
-	mpq_t q;
-	json_t *v;
-
-	mpq_init(q);
-	ll_xsum_get(q, x, scale);
-	v = ll_json_fraction(q);
-	mpq_clear(q);
-	return v;
-}
-
 static json_t *jts(int64_t us)
 {
 	char buf[LL_TIMESTAMP_SIZE];
@@ -256,8 +244,8 @@ static json_t *mass_obj(const struct ll_mass *m, int *fail)
 {
 	json_t *o = json_object();
 
-	put(o, "weight", jxsum(&m->w, LL_XSUM_SCALE_W), fail);
-	put(o, "value_weight", jxsum(&m->vw, LL_XSUM_SCALE_VW), fail);
+	put(o, "weight", ll_json_xsum(&m->w, LL_XSUM_SCALE_W), fail);
+	put(o, "value_weight", ll_json_xsum(&m->vw, LL_XSUM_SCALE_VW), fail);
 	put(o, "events", json_integer((json_int_t)m->events), fail);
 	return o;
 }
@@ -339,8 +327,8 @@ static json_t *inelig_obj(const struct inelig *x, int *fail)
 		put(o, "work", json_string(x->ref), fail);
 	}
 	put(o, "reason", json_string(ll_reason_name(x->reason)), fail);
-	put(o, "weight", jxsum(&x->mass.w, LL_XSUM_SCALE_W), fail);
-	put(o, "value_weight", jxsum(&x->mass.vw, LL_XSUM_SCALE_VW), fail);
+	put(o, "weight", ll_json_xsum(&x->mass.w, LL_XSUM_SCALE_W), fail);
+	put(o, "value_weight", ll_json_xsum(&x->mass.vw, LL_XSUM_SCALE_VW), fail);
 	put(o, "events", json_integer((json_int_t)x->mass.events), fail);
 	return o;
 }
