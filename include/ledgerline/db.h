@@ -35,7 +35,6 @@ extern const size_t ll_migrations_count;
 
 enum {
 	LL_DB_WHERE_MAX = 320,
-	LL_DB_ACCOUNT_KIND_MAX = 32,	/* an account's kind and its NUL */
 	LL_DB_AUDIT_PROBLEM_MAX = 256,	/* what an audit found wrong */
 };
 
@@ -303,17 +302,6 @@ enum ll_status ll_db_load_checkpoint(struct ll_db *db, int64_t posting_id,
 				     char **envelope,
 				     char sha256[LL_SHA256_HEX_LEN + 1],
 				     struct ll_error *err);
-
-/* One line of "ledgerline balance". */
-struct ll_balance_row {
-	char party[LL_PARTY_ID_SIZE];
-	char kind[LL_DB_ACCOUNT_KIND_MAX];
-	char currency[LL_CURRENCY_LEN + 1];
-	int64_t minor;
-};
-enum ll_status ll_db_balances(struct ll_db *db, const char *party,
-			      const char *currency, struct ll_balance_row **out,
-			      size_t *n, struct ll_error *err);
 
 /* ---- the audit (db_audit.c) ---- */
 

@@ -1234,55 +1234,6 @@ enum ll_status ll_db_load_statements(struct ll_db *db, int64_t posting_id,
 	return LL_OK;
 }
 
-/* ---- balances --------------------------------------------------------- */
-
-enum ll_status ll_db_balances(struct ll_db *db, const char *party,
-			      const char *currency, struct ll_balance_row **out,
-			      size_t *n, struct ll_error *err)
-{
-	const char *params[2] = { party, currency };
-	PGresult *res;
-	int i, rows;
-
-	*out = NULL;
-	*n = 0;
-	res = ll_db_exec(db, "cannot read balances",
-			 "SELECT party, kind, currency, amount_minor FROM "
-			 "ledgerline.balance WHERE ($1::text IS NULL OR party "
-			 "= $1) AND ($2::text IS NULL OR currency = $2) "
-			 "ORDER BY party COLLATE \"C\", kind COLLATE \"C\", "
-			 "currency COLLATE \"C\"",
-			 2, params, PGRES_TUPLES_OK, 4, err);
-	if (!res)
-		return LL_DB;
-	rows = PQntuples(res);
-	*out = calloc((size_t)(rows ? rows : 1), sizeof(**out));
-	if (!*out) {
-		PQclear(res);
-		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-				    "out of memory");
-	}
-	for (i = 0; i < rows; i++) {
-		struct ll_balance_row *b = &(*out)[i];
-
-		if (ll_db_value(res, i, 0, "party", b->party,
-				sizeof(b->party), err) != LL_OK ||
-		    ll_db_value(res, i, 1, "kind", b->kind, sizeof(b->kind),
-				err) != LL_OK ||
-		    ll_db_value(res, i, 2, "currency", b->currency,
-				sizeof(b->currency), err) != LL_OK) {
-			PQclear(res);
-			free(*out);
-			*out = NULL;
-			return LL_DB;
-		}
-		b->minor = strtoll(PQgetvalue(res, i, 3), NULL, 10);
-	}
-	*n = (size_t)rows;
-	PQclear(res);
-	return LL_OK;
-}
-
 /* ---- audit ------------------------------------------------------------ */
 
 static void finding(struct ll_audit *a, int64_t entry, const char *fmt, ...)
