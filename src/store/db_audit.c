@@ -119,8 +119,10 @@ static void rowset_diff(struct ll_audit *a, const char *run_id,
 {
 	size_t i = 0, j = 0;
 
-	qsort(stored->v, stored->n, sizeof(char *), cmp_str);
-	qsort(sig->v, sig->n, sizeof(char *), cmp_str);
+	if (stored->n) /* an empty set has no array: qsort wants one */
+		qsort(stored->v, stored->n, sizeof(char *), cmp_str);
+	if (sig->n)
+		qsort(sig->v, sig->n, sizeof(char *), cmp_str);
 	while (i < stored->n || j < sig->n) {
 		int c = i == stored->n ? 1
 			: j == sig->n  ? -1
@@ -590,7 +592,8 @@ static enum ll_status signed_payouts(struct signed_run *s)
 {
 	size_t i = 0;
 
-	qsort(s->payees.v, s->payees.n, sizeof(char *), cmp_str);
+	if (s->payees.n)
+		qsort(s->payees.v, s->payees.n, sizeof(char *), cmp_str);
 	while (i < s->payees.n) {
 		const char *key = s->payees.v[i];
 		size_t klen = (size_t)(strrchr(key, '\x1f') - key);
