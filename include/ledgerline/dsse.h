@@ -41,7 +41,7 @@ char *ll_dsse_sign(const struct ll_key *k, const char *type,
 
 /*
  * Parse an envelope, find a signature whose keyid is pub's (an envelope
- * signed by another key is LL_FINDINGS "not signed by key ..."), verify
+ * signed by another key is LL_FINDINGS "no signature by key ..."), verify
  * it over PAE, and return the decoded payload (new buffer, NUL-terminated,
  * *len without the NUL) and its type (new string).  Malformed envelopes
  * are LL_INVALID; a bad signature LL_FINDINGS.

@@ -85,7 +85,7 @@ struct ll_run {
 /*
  * Set up a run over reg (linked, borrowed) for licensee and period:
  * eligibility index and the run context.  LL_INVALID with err for an
- * unknown licensee or a malformed period.
+ * unknown licensee, LL_USAGE for a malformed period (it is an option).
  */
 enum ll_status ll_run_prepare(struct ll_run *r, const struct ll_registry *reg,
 			      const char *licensee, const char *period,
