@@ -15,7 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "ledgerline/registry.h"
 #include "ledgerline/status.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -73,6 +75,24 @@ static inline void dump_errs(const struct ll_errlist *e)
 	if (e->dropped)
 		print_message("    (%zu more dropped)\n", e->dropped);
 }
+/* Initialise reg and load the registry document text into it, linked;
+ * the test fails, its errors printed, when it does not load.  Inline for
+ * the reason dump_errs is. */
+static inline void fixture_registry(struct ll_registry *reg, const char *text)
+{
+	struct ll_errlist errs;
+
+	ll_registry_init(reg);
+	ll_errlist_init(&errs, 0);
+	if (ll_registry_parse(reg, "reg.json", text, strlen(text), &errs) !=
+		    LL_OK ||
+	    ll_registry_link(reg, &errs) != LL_OK) {
+		dump_errs(&errs);
+		fail_msg("the registry does not load");
+	}
+	ll_errlist_release(&errs);
+}
+
 /* 2n hex digits into n bytes. */
 void from_hex(const char *hex, uint8_t *out, size_t n);
 

@@ -42,17 +42,8 @@ struct fx {
 
 static void load(struct fx *f, const char *text)
 {
-	struct ll_errlist errs;
-	enum ll_status rc;
-
 	memset(f, 0, sizeof(*f));
-	ll_registry_init(&f->reg);
-	ll_errlist_init(&errs, 0);
-	rc = ll_registry_parse(&f->reg, "reg.json", text, strlen(text), &errs);
-	if (rc == LL_OK)
-		rc = ll_registry_link(&f->reg, &errs);
-	ll_errlist_release(&errs);
-	assert_int_equal(rc, LL_OK);
+	fixture_registry(&f->reg, text);
 }
 
 static void done(struct fx *f)

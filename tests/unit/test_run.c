@@ -126,18 +126,9 @@ static void parse_manifest(struct fx *f, const char *text)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct ll_errlist errs;
 
 	assert_non_null(f);
-	ll_registry_init(&f->reg);
-	ll_errlist_init(&errs, 0);
-	if (ll_registry_parse(&f->reg, "reg.json", REGISTRY, strlen(REGISTRY),
-			      &errs) != LL_OK ||
-	    ll_registry_link(&f->reg, &errs) != LL_OK) {
-		dump_errs(&errs);
-		fail_msg("the registry does not load");
-	}
-	ll_errlist_release(&errs);
+	fixture_registry(&f->reg, REGISTRY);
 	parse_manifest(f, MANIFEST);
 	f->log.name = "gen.ndjson";
 	f->log.fd = -1;

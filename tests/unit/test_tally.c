@@ -80,19 +80,10 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct ll_errlist errs;
 	struct ll_error err;
 
 	assert_non_null(f);
-	ll_registry_init(&f->reg);
-	ll_errlist_init(&errs, 0);
-	if (ll_registry_parse(&f->reg, "reg.json", REGISTRY, strlen(REGISTRY),
-			      &errs) != LL_OK ||
-	    ll_registry_link(&f->reg, &errs) != LL_OK) {
-		dump_errs(&errs);
-		fail_msg("the registry does not load");
-	}
-	ll_errlist_release(&errs);
+	fixture_registry(&f->reg, REGISTRY);
 	ll_error_clear(&err);
 	assert_int_equal(ll_elig_build(&f->elig, &f->reg, "P-AI", &err), LL_OK);
 	ll_strmap_init(&f->models);
