@@ -194,16 +194,23 @@ else:
 PY
 }
 
-# Each check of check_accounts.py can fail: one posting checks clean, and
-# each kind of discrepancy made in a copy of its outputs is named.
-test_accounts_checks_can_fail() {
-    local dir="$IT_TMP/acc-tamper" kind want
+# A ledger with the fixture's registry, and in $1 a one-step plan (seed
+# 1) of gen_accounts.py: its logs, ready to run.
+acc_one_step() {
+    local dir=$1
     mkdir -p "$dir" || fail "cannot make $dir"
     expect_rc 0 init
     expect_rc 0 load "$ACC_DATA"/parties.json "$ACC_DATA"/works.json \
         "$ACC_DATA"/consents.json "$ACC_DATA"/licences.json
     python3 -B "$ACC_MODEL/gen_accounts.py" --seed 1 --steps 1 --out "$dir" ||
         fail "gen_accounts.py failed"
+}
+
+# Each check of check_accounts.py can fail: one posting checks clean, and
+# each kind of discrepancy made in a copy of its outputs is named.
+test_accounts_checks_can_fail() {
+    local dir="$IT_TMP/acc-tamper" kind want
+    acc_one_step "$dir"
     expect_rc 0 run --licensee P-AI --period 2026-07 --manifest "$ACC_DATA/manifest.json" \
         --logs "$dir"/log-01-2026-07.ndjson --out "$dir/out"
     python3 -B "$ACC_MODEL/check_accounts.py" "$dir/state0" init || fail "init"
@@ -241,12 +248,7 @@ test_accounts_checks_can_fail() {
 # was never issued, is refused and changes nothing.
 test_accounts_returned_payment() {
     local dir="$IT_TMP/acc-return" e2e before
-    mkdir -p "$dir" || fail "cannot make $dir"
-    expect_rc 0 init
-    expect_rc 0 load "$ACC_DATA"/parties.json "$ACC_DATA"/works.json \
-        "$ACC_DATA"/consents.json "$ACC_DATA"/licences.json
-    python3 -B "$ACC_MODEL/gen_accounts.py" --seed 1 --steps 1 --out "$dir" ||
-        fail "gen_accounts.py failed"
+    acc_one_step "$dir"
     python3 -B "$ACC_MODEL/check_accounts.py" "$dir/state" init || fail "init"
     printf '%s\n' "$ACC_DATA/parties.json" >"$dir/parties"
     acc_step_run "$dir" "$dir/state" 1 2026-07 log-01-2026-07.ndjson new ||
