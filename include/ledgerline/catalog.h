@@ -40,14 +40,15 @@ enum {
 };
 
 /* The two sides of a work, in the order of a statement line's "side". */
-enum ll_catalog_side { LL_CATALOG_MASTER, LL_CATALOG_PUBLISHING };
+enum ll_catalog_side { LL_CATALOG_MASTER, LL_CATALOG_PUBLISHING,
+		       LL_CATALOG_SIDES };
 
 struct ll_catalog_work {
 	char isrc[LL_ISRC_LEN + 1];	/* canonical, "" when none */
 	char iswc[LL_ISWC_LEN + 1];	/* canonical, "" when none */
 	char *title;			/* owned; NULL without a title column */
-	bool has_share[2];		/* by enum ll_catalog_side */
-	mpq_t share[2];			/* when has_share */
+	bool has_share[LL_CATALOG_SIDES];	/* by enum ll_catalog_side */
+	mpq_t share[LL_CATALOG_SIDES];	/* when has_share */
 	uint32_t line;			/* its line in the file */
 };
 
