@@ -193,7 +193,8 @@ static enum ll_status open_envelope(const char *name, const char *text,
 /* With --key: verify statement name as verify does; a statement that
  * does not verify is a finding, signature or statement. */
 static enum ll_status check_signature(struct job *j, const char *name,
-				      const char *text, size_t len)
+				      const char *text, size_t len,
+				      const json_t *st)
 {
 	struct ll_verdict v;
 	uint8_t *payload = NULL;
@@ -214,7 +215,10 @@ static enum ll_status check_signature(struct job *j, const char *name,
 				    oerr.text);
 	return ll_recon_add_problem(&j->r, open_rc == LL_OK ?
 				    LL_RECON_STATEMENT : LL_RECON_SIGNATURE,
-				    name, v.party, v.problem, &j->err);
+				    name, json_string_value(json_object_get(
+					    json_object_get(json_object_get(
+						    st, "predicate"), "party"),
+					    "id")), v.problem, &j->err);
 }
 
 static enum ll_status read_statements(struct job *j)
@@ -239,7 +243,8 @@ static enum ll_status read_statements(struct job *j)
 			rc = open_envelope(name, text, len, &j->st[i],
 					   &j->err);
 		if (rc == LL_OK && j->keyed)
-			rc = check_signature(j, name, text, len);
+			rc = check_signature(j, name, text, len,
+					     j->st[i]);
 		free(text);
 		j->in[i].name = name;
 		j->in[i].predicate = json_object_get(j->st[i], "predicate");
