@@ -24,6 +24,7 @@ static const struct ll_cmd *const commands[] = {
 	&ll_cmd_load,
 	&ll_cmd_run,
 	&ll_cmd_verify,
+	&ll_cmd_reconcile,
 	&ll_cmd_balance,
 	&ll_cmd_payments,
 	&ll_cmd_audit,
