@@ -360,4 +360,39 @@ enum ll_status ll_db_run_lines(struct ll_db *db, const char *run_id,
 			       struct ll_error *err);
 void ll_db_run_lines_free(struct ll_run_line *lines, size_t n);
 
+/* ---- party logins (db_access.c) ---- */
+
+enum {
+	LL_DB_ROLE_MAX = 64,	/* a PostgreSQL role name and its NUL */
+	LL_DB_LOGIN_DSN_MAX = 1024,
+};
+
+/* A login made by ll_db_grant_party: its role and a connection string
+ * with its password (shown once, stored nowhere). */
+struct ll_party_login {
+	char role[LL_DB_ROLE_MAX];
+	char dsn[LL_DB_LOGIN_DSN_MAX];
+};
+
+/*
+ * As the schema owner, inside the caller's transaction: create a login
+ * role for party (a random name, a random password sent as its
+ * SCRAM-SHA-256 verifier, member of ledgerline_party) and record it in
+ * ledgerline.party_login; *out gets the role and a DSN to connect with.
+ * LL_INVALID naming --party for a party the registry does not know or
+ * one that already has a login; LL_DB with err.
+ */
+enum ll_status ll_db_grant_party(struct ll_db *db, const char *party,
+				 struct ll_party_login *out,
+				 struct ll_error *err);
+
+/*
+ * As the schema owner, inside the caller's transaction: drop party's
+ * login role (role gets its name), forget it and end its sessions.
+ * LL_INVALID naming --party when the party has no login.
+ */
+enum ll_status ll_db_revoke_party(struct ll_db *db, const char *party,
+				  char role[LL_DB_ROLE_MAX],
+				  struct ll_error *err);
+
 #endif

@@ -15,7 +15,8 @@
  * (listen_addresses '', the socket directory) live in
  * <pgdata>/ledgerline_server.conf, included from postgresql.conf and
  * rewritten before every start, so a moved data directory still gets the
- * right socket path; pg_hba.conf holds only "local all all trust".
+ * right socket path; pg_hba.conf holds "local all all trust" after a
+ * password (SCRAM) rule for the party logins of "ledgerline grant".
  *
  * Design decision: PostgreSQL refuses to run as root, so when we are root
  * every initdb/pg_ctl runs in a child that drops to the server user
@@ -1190,13 +1191,15 @@ static enum ll_status make_cluster(const struct ll_cluster *c,
 	if (rc != LL_OK)
 		return rc;
 
-	/* Only the private socket, trust. */
+	/* Only the private socket: party logins (grant) by password, the
+	 * rest trusted (the socket's directory is private). */
 	if (!fmt_path(path, sizeof(path), "%s/pg_hba.conf", c->pgdata))
 		return ll_error_set(err, LL_IO, c->pgdata, 0, NULL,
 				    "path too long");
 	rc = write_file(ra, path,
 			"# Written by ledgerline: the Unix socket in the data "
 			"directory only, no TCP (SPEC 7).\n"
+			"local all +ledgerline_party scram-sha-256\n"
 			"local all all trust\n", err);
 	if (rc != LL_OK)
 		return rc;
