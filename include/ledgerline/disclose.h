@@ -144,7 +144,7 @@ struct ll_disclosure {
  * Summarise the training runs of src (borrowed: must outlive d), all of
  * model and one licensee, with names and kinds from reg (borrowed).
  * last_update is the caller's date (YYYY-MM-DD).  LL_INVALID (err) when a
- * party is not in reg or a total does not fit 64 bits; LL_NOMEM.
+ * party is not in reg or a total exceeds INT64_MAX ms; LL_NOMEM.
  */
 enum ll_status ll_disclosure_build(struct ll_disclosure *d,
 				   const struct ll_disclose_src *src,

@@ -266,7 +266,8 @@ static bool add_ms(uint64_t *sum, int64_t ms)
 {
 	uint64_t v = ms > 0 ? (uint64_t)ms : 0;
 
-	if (*sum > UINT64_MAX - v)
+	/* every total stays a JSON integer */
+	if (*sum > (uint64_t)INT64_MAX - v)
 		return false;
 	*sum += v;
 	return true;
@@ -434,7 +435,7 @@ static enum ll_status eligible_item(struct build *b,
 	d->eligible_items++;
 	if (!add_ms(&d->eligible_ms, it->duration_ms))
 		return ll_error_set(b->err, LL_INVALID, NULL, 0, "duration_ms",
-				    "total duration does not fit 64 bits");
+				    "total duration exceeds 2^63 - 1 ms");
 	if (it->duration_ms <= 0)
 		d->items_without_duration++;
 	rc = put_owned(b, &b->works, it->work, 0, &new_work);
@@ -487,7 +488,7 @@ static enum ll_status add_item(struct build *b, struct ll_disclosure_run *dr,
 	if (!add_ms(&x->ms, it->duration_ms) ||
 	    !add_ms(&d->excluded_ms, it->duration_ms))
 		return ll_error_set(b->err, LL_INVALID, NULL, 0, "duration_ms",
-				    "total duration does not fit 64 bits");
+				    "total duration exceeds 2^63 - 1 ms");
 	return LL_OK;
 }
 
