@@ -185,13 +185,13 @@ enum ll_status ll_db_model_licensees(struct ll_db *db, const char *model,
  * Every training run of (model, licensee) as judged by the run posted
  * last among the runs that stored it, appended to src in (trained_at,
  * training_run) order; last_update is the UTC date of the latest of
- * those postings.  A training run is there once however many runs
+ * those postings (LL_DISCLOSE_DATE_SIZE bytes).  A training run is there once however many runs
  * judged it.
  */
 enum ll_status ll_db_manifests_read(struct ll_db *db, const char *model,
 				    const char *licensee,
 				    struct ll_disclose_src *src,
-				    char last_update[11],
+				    char *last_update,
 				    struct ll_error *err);
 
 /* ---- the ledger (db_ledger.c) ---- */

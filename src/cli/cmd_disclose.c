@@ -47,6 +47,8 @@ struct args {
 	int help;
 };
 
+static enum ll_status check_args(struct args *a);
+
 static enum ll_status parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
@@ -106,6 +108,12 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a)
 	if (manifests && a->n_manifests == 0)
 		return ll_cli_usage_error("disclose",
 					  "--manifest needs at least one FILE");
+	return check_args(a);
+}
+
+/* The arguments' values, once parsed. */
+static enum ll_status check_args(struct args *a)
+{
 	if (!a->model)
 		return ll_cli_usage_error("disclose", "--model is required");
 	if (!ll_id_valid(a->model))

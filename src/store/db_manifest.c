@@ -253,7 +253,7 @@ static enum ll_status read_manifest(struct ll_db *db, const PGresult *res,
 enum ll_status ll_db_manifests_read(struct ll_db *db, const char *model,
 				    const char *licensee,
 				    struct ll_disclose_src *src,
-				    char last_update[11],
+				    char *last_update,
 				    struct ll_error *err)
 {
 	const char *params[2] = { model, licensee };
