@@ -161,6 +161,39 @@ enum ll_status ll_db_run_store(struct ll_db *db, const struct ll_run *r,
 			       const char *run_json, const char *compliance,
 			       struct ll_error *err);
 
+/* ---- training manifests, for disclose (db_manifest.c) ---- */
+
+struct ll_disclose_src;
+
+/*
+ * Store the judged manifests of src under run_id (a run being stored, in
+ * its transaction): one row per manifest, one per item (COPY).
+ */
+enum ll_status ll_db_manifests_store(struct ll_db *db, const char *run_id,
+				     const struct ll_disclose_src *src,
+				     struct ll_error *err);
+
+/*
+ * The licensees with a stored training run of model, in byte order: a
+ * new array of new strings (free each, then the array).
+ */
+enum ll_status ll_db_model_licensees(struct ll_db *db, const char *model,
+				     char ***out, size_t *n,
+				     struct ll_error *err);
+
+/*
+ * Every training run of (model, licensee) as judged by the run posted
+ * last among the runs that stored it, appended to src in (trained_at,
+ * training_run) order; last_update is the UTC date of the latest of
+ * those postings (LL_DISCLOSE_DATE_SIZE bytes).  A training run is there once however many runs
+ * judged it.
+ */
+enum ll_status ll_db_manifests_read(struct ll_db *db, const char *model,
+				    const char *licensee,
+				    struct ll_disclose_src *src,
+				    char *last_update,
+				    struct ll_error *err);
+
 /* ---- the ledger (db_ledger.c) ---- */
 
 /* The posting currently in force for a (licensee, period). */

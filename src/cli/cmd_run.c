@@ -24,6 +24,7 @@
 #include "ledgerline/cli.h"
 #include "ledgerline/config.h"
 #include "ledgerline/db.h"
+#include "ledgerline/disclose.h"
 #include "ledgerline/digest.h"
 #include "ledgerline/ident.h"
 #include "ledgerline/input.h"
@@ -1185,6 +1186,24 @@ static enum ll_status stage_outputs(struct job *j)
 	return rc;
 }
 
+/* The judgement of the run's manifest items, for disclose (stored once,
+ * with the run). */
+static enum ll_status store_manifests(struct ll_db *db, const struct ll_run *r,
+				      struct ll_error *err)
+{
+	struct ll_disclose_src src;
+	enum ll_status rc;
+
+	ll_disclose_src_init(&src);
+	rc = ll_disclose_src_from_run(&src, r);
+	if (rc != LL_OK)
+		rc = ll_error_set(err, rc, NULL, 0, NULL, "out of memory");
+	else
+		rc = ll_db_manifests_store(db, r->id, &src, err);
+	ll_disclose_src_release(&src);
+	return rc;
+}
+
 /* Phase: the run, its journal entries, its statements and its signed
  * checkpoint, inside the transaction; a run already posted posts nothing
  * and stages the checkpoint stored with it. */
@@ -1199,6 +1218,8 @@ static enum ll_status post_to_ledger(struct job *j)
 		if (rc == LL_OK && !stored)
 			rc = ll_db_run_store(db, &j->r, j->runj, j->comp,
 					     &j->err);
+		if (rc == LL_OK && !stored)
+			rc = store_manifests(db, &j->r, &j->err);
 		if (rc == LL_OK)
 			rc = ll_db_post_run(db, &j->r, &j->acc, j->cur.posting_id,
 					    j->runj, &j->cpj.posting_id,

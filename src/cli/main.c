@@ -32,6 +32,7 @@ static const struct ll_cmd *const commands[] = {
 	&ll_cmd_db,
 	&ll_cmd_grant,
 	&ll_cmd_revoke,
+	&ll_cmd_disclose,
 };
 
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
