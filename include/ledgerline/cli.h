@@ -122,6 +122,7 @@ void ll_cli_progress_end(struct ll_cli_progress *p);
 
 /* The commands. */
 extern const struct ll_cmd ll_cmd_init, ll_cmd_load, ll_cmd_run, ll_cmd_verify,
-	ll_cmd_balance, ll_cmd_payments, ll_cmd_audit, ll_cmd_keygen, ll_cmd_db;
+	ll_cmd_balance, ll_cmd_payments, ll_cmd_audit, ll_cmd_keygen, ll_cmd_db,
+	ll_cmd_deliver;
 
 #endif

@@ -29,6 +29,7 @@ static const struct ll_cmd *const commands[] = {
 	&ll_cmd_audit,
 	&ll_cmd_keygen,
 	&ll_cmd_db,
+	&ll_cmd_deliver,
 };
 
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
