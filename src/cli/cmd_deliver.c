@@ -295,7 +295,8 @@ static void report(struct job *j, const struct ll_delivery_item *it,
 	va_start(ap, fmt);
 	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
 	va_end(ap);
-	if (strcmp(outcome, "failed") == 0 || strcmp(outcome, "disabled") == 0)
+	if (strcmp(outcome, "failed") == 0 || strcmp(outcome, "disabled") == 0 ||
+	    strcmp(outcome, "pending") == 0)
 		fprintf(stderr, "ledgerline: %s: deliver: %s (%s posting %lld)"
 				": %s: %s\n",
 			r->url[0] ? r->url : "-", it->party, it->run_id,

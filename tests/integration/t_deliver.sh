@@ -191,3 +191,135 @@ P-PUB delivered 1"
         fail "an attempt was recorded after the acknowledgement"
     true
 }
+
+test_deliver_gone_redirect_huge_refused() {
+    dv_setup P-NW=gone P-PUB=redirect P-KAI=huge P-BLUE=bad
+    local t0=$SECONDS
+    dv_deliver 0
+    [ $((SECONDS - t0)) -lt 20 ] || fail "deliver took $((SECONDS - t0)) s: the huge answer was not cut"
+    assert_contains "$OUT" "1 delivered, 0 pending, 2 failed, 2 disabled, 0 without endpoint"
+    # 410: disabled, reported; P-ADA's statement, routed to the same URL,
+    # is not sent there again
+    assert_eq "$(dv_requests /gone/P-NW)" 1 "a disabled endpoint was POSTed to again"
+    assert_contains "$ERR" "/gone/P-NW: deliver: P-ADA"
+    assert_contains "$ERR" "disabled"
+    # a redirect is a failure, reported, and never followed
+    assert_eq "$(dv_requests /redirect/P-PUB)" 1
+    assert_eq "$(dv_requests /ok/redirected)" 0 "the redirect was followed"
+    assert_contains "$ERR" "/redirect/P-PUB: deliver: P-PUB"
+    assert_contains "$ERR" "HTTP 302"
+    # 400: failed, reported
+    assert_contains "$ERR" "/bad/P-BLUE: deliver: P-BLUE"
+    assert_contains "$ERR" "HTTP 400"
+    # the huge answer's status stands; its body was cut at the limit
+    assert_contains "$OUT" "HTTP 200 (response body over 65536 bytes: cut)"
+    dv_check_requests >/dev/null
+    # failed and disabled are final for these endpoints: nothing is sent
+    dv_deliver 0
+    assert_eq "$(wc -l <"$DV_LOG")" 4 "a failed or disabled delivery was sent again"
+    assert_contains "$ERR" "failed before (HTTP 302"
+    assert_contains "$ERR" "endpoint disabled by HTTP 410"
+    # a new version of P-NW's record, with a new webhook: its statements
+    # and P-ADA's go there
+    jq '.parties |= map(if .id == "P-NW" then .webhook = "https://localhost:'"$DV_PORT"'/ok/P-NW" else . end)' \
+        "$IT_TMP/parties.json" >"$IT_TMP/parties2.json"
+    expect_rc 0 load "$IT_TMP/parties2.json"
+    dv_deliver 0
+    assert_contains "$OUT" "2 delivered, 0 pending, 2 failed, 0 disabled"
+    assert_eq "$(dv_requests /ok/P-NW)" 2
+    dv_check_requests >/dev/null
+}
+
+test_deliver_pending_until_it_exits_0() {
+    dv_setup P-NW=slow P-PUB=throttle P-KAI=flaky
+    # one attempt each: a timeout, a 429 and a 503 leave three pending
+    dv_deliver 5 --attempts 1
+    assert_contains "$OUT" "1 delivered, 3 pending"
+    assert_contains "$ERR" "3 deliveries are still pending"
+    assert_contains "$ERR" "/slow/P-NW: deliver: P-ADA"
+    assert_contains "$ERR" "no response"
+    local i rc=5
+    for i in 1 2 3 4 5 6; do
+        run deliver --cacert "$DV_PKI/ca.pem" --timeout-ms 2000 --attempts 1
+        rc=$RC
+        [ "$rc" -eq 5 ] || break
+    done
+    [ "$rc" -eq 0 ] || fail "deliver exited $rc, not 0, after $i more runs: $OUT $ERR"
+    assert_eq "$(dv_outcomes | awk '{print $1, $2}')" "P-ADA delivered
+P-KAI delivered
+P-NW delivered
+P-PUB delivered"
+    assert_eq "$(dv_requests /throttle/P-PUB)" 3 "429 twice, then delivered once"
+    dv_check_requests >/dev/null
+    expect_rc 0 deliver --cacert "$DV_PKI/ca.pem"
+    assert_contains "$OUT" "0 delivered, 0 pending, 0 failed, 0 disabled, 1 without endpoint, 4 delivered before"
+}
+
+test_deliver_https_only_and_verified() {
+    dv_setup P-NW=URL:http://127.0.0.1:1/ok/P-NW P-PUB=ok
+    # no --cacert: the system's CAs do not know the test CA
+    expect_rc 5 deliver --attempts 1 --max-wait-ms 0
+    assert_contains "$ERR" "http://127.0.0.1:1/ok/P-NW: deliver: P-NW"
+    assert_contains "$ERR" "not an https:// URL"
+    assert_contains "$ERR" "/ok/P-PUB: deliver: P-PUB"
+    assert_contains "$ERR" "certificate"
+    # another CA's certificates do not do either
+    expect_rc 5 deliver --cacert "$DV_PKI/other-ca.pem" --attempts 1
+    assert_contains "$ERR" "certificate"
+    assert_eq "$(wc -l <"$DV_LOG")" 0 "a request got through an unverified connection"
+    # deliver.cacert in the configuration names the test CA
+    printf 'deliver.cacert = %s\n' "$DV_PKI/ca.pem" >"$IT_TMP/ledgerline.conf"
+    LEDGERLINE_CONFIG="$IT_TMP/ledgerline.conf" expect_rc 0 deliver
+    assert_contains "$OUT" "1 delivered, 0 pending, 2 failed"
+    assert_eq "$(dv_requests /ok/P-PUB)" 1
+    dv_check_requests >/dev/null
+}
+
+test_deliver_killed_resumes() {
+    dv_setup P-NW=ok P-KAI=hang P-PUB=ok
+    "$LL" deliver --cacert "$DV_PKI/ca.pem" --timeout-ms 30000 >"$IT_TMP/killed.out" 2>&1 &
+    local pid=$! i
+    for i in $(seq 1 150); do
+        [ "$(dv_requests /hang/P-KAI)" -ge 1 ] && break
+        sleep 0.1
+    done
+    [ "$(dv_requests /hang/P-KAI)" -ge 1 ] || fail "deliver never reached P-KAI: $(cat "$IT_TMP/killed.out")"
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    # P-ADA (before P-KAI) was acknowledged; P-KAI's attempt is in doubt
+    assert_eq "$(dv_outcomes)" "P-ADA delivered 1
+P-KAI in-doubt 1"
+    dv_deliver 0
+    assert_contains "$OUT" "3 delivered, 0 pending, 0 failed, 0 disabled, 1 without endpoint, 1 delivered before"
+    assert_eq "$(dv_outcomes)" "P-ADA delivered 1
+P-KAI delivered 2
+P-NW delivered 1
+P-PUB delivered 1"
+    # nothing acknowledged was sent again; the one in doubt was, with
+    # the same webhook-id (dv_check_requests holds ids stable)
+    assert_eq "$(dv_requests /ok/P-NW)" 2 "P-ADA's and P-NW's statements, once each"
+    assert_eq "$(dv_requests /hang/P-KAI)" 2
+    dv_check_requests >/dev/null
+    dv_deliver 0
+    assert_eq "$(wc -l <"$DV_LOG")" 5
+}
+
+test_deliver_dry_run_and_usage() {
+    dv_setup P-NW=ok P-PUB=ok
+    expect_rc 0 deliver --dry-run
+    assert_contains "$OUT" "would send: 3"
+    assert_contains "$OUT" "webhook-id msg_"
+    assert_eq "$(wc -l <"$DV_LOG")" 0 "a dry run sent a request"
+    assert_eq "$(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.delivery")" 0 "a dry run recorded something"
+    expect_rc 2 deliver --run nonsense
+    assert_contains "$ERR" "invalid run id"
+    expect_rc 2 deliver --timeout-ms 0
+    expect_rc 2 deliver extra
+    expect_rc 0 deliver --help
+    assert_contains "$OUT" "usage: ledgerline deliver"
+    # --run: another run id delivers nothing, this run's everything
+    expect_rc 0 deliver --cacert "$DV_PKI/ca.pem" --run run-00000000000000000000000000000000
+    assert_contains "$OUT" "0 delivered, 0 pending"
+    dv_deliver 0 --run "$DV_RUN"
+    assert_contains "$OUT" "3 delivered"
+}
