@@ -159,6 +159,37 @@ sys.exit(1 if bad else 0)
 PY
 }
 
+# dv_guide N [TAMPER]: run the sh blocks of docs/webhooks.md, as written,
+# on request N (1-based) of the receiver's log, in a fresh directory with
+# body.json, signing.pub.pem and the WEBHOOK_* variables a receiver would
+# have; with TAMPER, one byte of the body is changed first.  Sets GUIDE
+# (stdout) and fails on anything written to stderr.
+dv_guide() {
+    local dir=$IT_TMP/guide.$1 script
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp "$(signing_pub)" "$dir/signing.pub.pem"
+    python3 - "$DV_LOG" "$1" "$dir" "${2-}" <<'PY' || fail "cannot take request $1 from the log"
+import json, shlex, sys
+log, n, d, tamper = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+r = [json.loads(l) for l in open(log)][n - 1]
+body = r["body"].encode()
+if tamper:
+    body = body.replace(b'"payload":"', b'"payload":"A', 1)
+open(d + "/body.json", "wb").write(body)
+with open(d + "/env.sh", "w") as f:
+    for k in ("webhook-id", "webhook-timestamp", "webhook-signature"):
+        f.write("export %s=%s\n" % (k.upper().replace("-", "_"), shlex.quote(r["headers"][k])))
+PY
+    script=$(python3 -c '
+import re, sys
+t = open(sys.argv[1]).read()
+print("\n".join(re.findall(r"^```sh\n(.*?)^```$", t, re.S | re.M)))' "$TOP/docs/webhooks.md")
+    [ -n "$script" ] || fail "docs/webhooks.md has no sh blocks"
+    GUIDE=$(cd "$dir" && . ./env.sh && bash -c "$script" 2>"$dir/stderr")
+    [ ! -s "$dir/stderr" ] || fail "the guide wrote to stderr: $(cat "$dir/stderr")"
+}
+
 test_deliver_retry_then_exactly_once() {
     dv_setup P-NW=flaky P-PUB=ok P-KAI=date
     # P-ADA has no webhook of its own: its statement goes to its payee's
@@ -169,6 +200,18 @@ test_deliver_retry_then_exactly_once() {
     assert_eq "$(dv_requests /date/P-KAI)" 2 "the HTTP-date Retry-After was not honoured"
     assert_eq "$(dv_requests /ok/P-PUB)" 1
     dv_check_requests >/dev/null
+    # what docs/webhooks.md tells receivers to run accepts every request,
+    # a retried one included, and refuses a changed body
+    local i
+    for i in 1 2 3 4 5 6; do
+        dv_guide "$i"
+        assert_contains "$GUIDE" "ok: webhook signature"
+        assert_contains "$GUIDE" "ok: timestamp within 5 minutes"
+        assert_contains "$GUIDE" "whpk_"
+        case $GUIDE in *FAILED*) fail "the guide failed on request $i: $GUIDE" ;; esac
+    done
+    dv_guide 1 tamper
+    assert_contains "$GUIDE" "FAILED: webhook signature"
     # acknowledged: a second deliver sends nothing and exits 0
     dv_deliver 0
     assert_contains "$OUT" "0 delivered, 0 pending"
