@@ -302,8 +302,9 @@ static void report(struct job *j, const struct ll_delivery_item *it,
 			r->url[0] ? r->url : "-", it->party, it->run_id,
 			(long long)it->posting, outcome, r->detail);
 	else if (j->tty)
-		fprintf(stderr, "deliver: %s (posting %lld) %s: %s\n",
-			it->party, (long long)it->posting, outcome, r->detail);
+		fprintf(stderr, "deliver: [%zu/%zu] %s (posting %lld) %s: %s\n",
+			(size_t)(r - j->res) + 1, j->n, it->party,
+			(long long)it->posting, outcome, r->detail);
 }
 
 /* "v1a," + base64 Ed25519 over id.timestamp.body; NULL on failure. */
@@ -556,6 +557,20 @@ static void summarise(struct job *j)
 		printf("would send: %zu\n", j->dry);
 }
 
+/* A CA file that cannot be read is the user's mistake, said before any
+ * attempt, not a network failure on every one. */
+static enum ll_status cacert_readable(struct job *j)
+{
+	FILE *f = fopen(j->a.cacert, "r");
+
+	if (!f)
+		return ll_error_set(&j->err, LL_USAGE, j->a.cacert, 0,
+				    "cacert", "cannot read CA certificates: %s",
+				    strerror(errno));
+	fclose(f);
+	return LL_OK;
+}
+
 static void job_release(struct job *j)
 {
 	ll_db_delivery_items_free(j->items, j->n);
@@ -569,6 +584,7 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	struct job j;
 	enum ll_status rc;
+	bool started;
 	size_t i;
 
 	memset(&j, 0, sizeof(j));
@@ -586,13 +602,17 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 	rc = open_all(&j);
 	if (rc == LL_OK && !j.a.cacert && ctx->cfg.deliver_cacert[0])
 		j.a.cacert = ctx->cfg.deliver_cacert;
+	if (rc == LL_OK && j.a.cacert)
+		rc = cacert_readable(&j);
+	started = rc == LL_OK;
 	for (i = 0; rc == LL_OK && i < j.n; i++)
 		rc = deliver_one(&j, i);
 	if (rc != LL_OK) {
 		ll_cli_print_errlist(&j.errs);
 		ll_cli_print_error(&j.err);
 	}
-	summarise(&j);
+	if (started)
+		summarise(&j);
 	if (rc == LL_OK && j.pending > 0)
 		rc = ll_cli_fail(LL_NETWORK, "%zu deliver%s still pending: run "
 				 "'ledgerline deliver' again later",

@@ -327,6 +327,10 @@ test_deliver_killed_resumes() {
         sleep 0.1
     done
     [ "$(dv_requests /hang/P-KAI)" -ge 1 ] || fail "deliver never reached P-KAI: $(cat "$IT_TMP/killed.out")"
+    # one deliver at a time: a second one says so and sends nothing
+    expect_rc 5 deliver --cacert "$DV_PKI/ca.pem"
+    assert_contains "$ERR" "another deliver is running"
+    assert_eq "$(dv_requests /ok/P-NW)" 1 "a second deliver sent while the first ran"
     kill -9 "$pid"
     wait "$pid" 2>/dev/null
     # P-ADA (before P-KAI) was acknowledged; P-KAI's attempt is in doubt
@@ -358,6 +362,9 @@ test_deliver_dry_run_and_usage() {
     assert_contains "$ERR" "invalid run id"
     expect_rc 2 deliver --timeout-ms 0
     expect_rc 2 deliver extra
+    expect_rc 2 deliver --cacert "$IT_TMP/no-such-ca.pem"
+    assert_contains "$ERR" "ledgerline: $IT_TMP/no-such-ca.pem: cacert: cannot read CA certificates"
+    assert_eq "$(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.delivery_attempt")" 0
     expect_rc 0 deliver --help
     assert_contains "$OUT" "usage: ledgerline deliver"
     # --run: another run id delivers nothing, this run's everything
