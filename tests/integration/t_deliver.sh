@@ -221,7 +221,14 @@ test_deliver_retry_then_exactly_once() {
 P-KAI delivered 2
 P-NW delivered 1
 P-PUB delivered 1"
-    # the outbox is append-only, in the database
+    # the outbox is append-only, in the database: the application role
+    # may not change it, and the triggers refuse even the schema owner
+    local t out
+    for t in delivery delivery_attempt delivery_outcome; do
+        out=$(psql -X -q -At -h "$IT_SOCK" -U ledgerline_app -d "$IT_DB" \
+            -c "DELETE FROM ledgerline.$t" 2>&1) && fail "the app role could delete from $t"
+        assert_contains "$out" "permission denied for table $t"
+    done
     sql "$IT_DB" -c "UPDATE ledgerline.delivery_outcome SET outcome = 'retry'" 2>/dev/null &&
         fail "an outcome could be updated"
     sql "$IT_DB" -c "DELETE FROM ledgerline.delivery_attempt" 2>/dev/null &&
