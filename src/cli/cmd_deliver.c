@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,6 +588,10 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 	bool started;
 	size_t i;
 
+	/* an endpoint that drops the connection while the request is being
+	 * written ends that attempt, not deliver (under CURLOPT_NOSIGNAL
+	 * libcurl leaves SIGPIPE to the program) */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&j, 0, sizeof(j));
 	j.ctx = ctx;
 	rc = parse_args(argc, argv, &j.a);

@@ -380,3 +380,15 @@ test_deliver_dry_run_and_usage() {
     dv_deliver 0 --run "$DV_RUN"
     assert_contains "$OUT" "3 delivered"
 }
+
+test_deliver_connection_reset_is_retried() {
+    dv_setup P-NW=reset
+    # a reset is no answer: retried, left pending, and deliver lives on
+    dv_deliver 5 --attempts 2
+    assert_contains "$OUT" "0 delivered, 2 pending"
+    assert_contains "$ERR" "/reset/P-NW: deliver: P-NW"
+    assert_contains "$ERR" "no response"
+    assert_eq "$(dv_requests /reset/P-NW)" 4 "two attempts for each of two statements"
+    assert_eq "$(dv_outcomes)" "P-ADA retry 2
+P-NW retry 2"
+}

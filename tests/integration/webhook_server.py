@@ -22,6 +22,7 @@ first segment of the path:
   /huge/...      200 with a body of HUGE_BYTES bytes
   /bad/...       400
   /throttle/...  429 with "Retry-After: 1" twice, then 200
+  /reset/...     the connection reset before any answer (logged first)
 
 Python 3 standard library only.
 """
@@ -30,7 +31,9 @@ import email.utils
 import http.server
 import json
 import os
+import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -118,6 +121,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.huge()
         elif kind == "bad":
             self.answer(400, body=b'{"error": "no"}\n')
+        elif kind == "reset":
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
         elif kind == "throttle":
             self.answer(429, [("Retry-After", "1")]) if n <= 2 else self.answer(200)
         else:
