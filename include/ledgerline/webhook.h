@@ -39,7 +39,8 @@ struct ll_webhook_request {
 	const char *signature;	/* webhook-signature header value */
 	const char *body;	/* application/json, sent as is */
 	size_t body_len;
-	const char *cacert;	/* CA bundle file, NULL/"": the system's */
+	const char *cacert;	/* CA bundle file; NULL/"": $LEDGERLINE_CA_FILE
+				 * when set, else the system's */
 	long connect_timeout_ms;
 	long timeout_ms;	/* the whole exchange */
 };

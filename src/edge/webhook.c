@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -127,6 +128,8 @@ static void set_options(CURL *c, const struct ll_webhook_request *req,
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (req->cacert && req->cacert[0])
 		curl_easy_setopt(c, CURLOPT_CAINFO, req->cacert);
+	else if (getenv("LEDGERLINE_CA_FILE") && getenv("LEDGERLINE_CA_FILE")[0])
+		curl_easy_setopt(c, CURLOPT_CAINFO, getenv("LEDGERLINE_CA_FILE"));
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
