@@ -123,8 +123,7 @@ void ll_cli_progress_end(struct ll_cli_progress *p);
 /* The commands. */
 extern const struct ll_cmd ll_cmd_init, ll_cmd_load, ll_cmd_run, ll_cmd_verify,
 	ll_cmd_balance, ll_cmd_payments, ll_cmd_audit, ll_cmd_keygen, ll_cmd_db;
-extern const struct ll_cmd ll_cmd_reconcile;
-extern const struct ll_cmd ll_cmd_grant, ll_cmd_revoke;
-extern const struct ll_cmd ll_cmd_disclose;
+extern const struct ll_cmd ll_cmd_reconcile, ll_cmd_grant, ll_cmd_revoke,
+	ll_cmd_disclose, ll_cmd_deliver;
 
 #endif

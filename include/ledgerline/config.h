@@ -31,6 +31,8 @@ struct ll_config {
 	char pg_bindir[PATH_MAX];	/* "" = discover */
 	char pg_user[LL_CONFIG_USER_MAX];	/* server user when root, "" = default */
 	char signing_key[PATH_MAX];	/* "" = <home>/keys/signing.pem */
+	char deliver_cacert[PATH_MAX];	/* deliver's CA bundle, "" = the
+					 * system's */
 };
 
 /*
@@ -47,7 +49,7 @@ struct ll_config {
  *     $LEDGERLINE_ADMIN_DSN, else "database.admin_dsn", else the same.
  * The file holds "key = value" lines; '#' starts a comment.  Keys:
  * database.dsn, database.admin_dsn, postgres.bindir, postgres.user,
- * signing.key.  An unknown
+ * signing.key, deliver.cacert.  An unknown
  * key is an error (LL_USAGE with file and line).
  */
 enum ll_status ll_config_load(struct ll_config *cfg, struct ll_error *err);

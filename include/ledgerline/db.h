@@ -427,5 +427,87 @@ enum ll_status ll_db_grant_party(struct ll_db *db, const char *party,
 enum ll_status ll_db_revoke_party(struct ll_db *db, const char *party,
 				  char role[LL_DB_ROLE_MAX],
 				  struct ll_error *err);
+/* ---- the outbox of deliver (db_delivery.c) ---- */
+
+/*
+ * A stored statement as deliver sees it, with the latest attempt of its
+ * delivery (SPEC §6 deliver; sql/010_delivery.sql).  Strings are owned
+ * (freed by ll_db_delivery_items_free).
+ */
+struct ll_delivery_item {
+	int64_t posting_id;	/* the ledger's posting row */
+	int64_t posting;	/* its number in its period (1, 2, ...) */
+	char *run_id;
+	char *party;
+	bool queued;		/* has its delivery row */
+	int attempts;		/* attempts recorded */
+	bool in_doubt;		/* the latest attempt has no outcome */
+	char *last_outcome;	/* "" when none or in doubt */
+	char *last_url;		/* "" when no attempt */
+	char *last_owner;
+	int last_owner_version;
+	int last_status;	/* HTTP status, 0 when none */
+	char *last_error;	/* "" when none */
+	int64_t next_ms;	/* unix ms of the next attempt, 0 when none */
+};
+
+/*
+ * Every stored statement not yet acknowledged (of run run_id only, when
+ * not NULL), in posting and party order: *items a new array of *n, and
+ * *delivered the number of those (of the same run) already acknowledged.
+ */
+enum ll_status ll_db_delivery_items(struct ll_db *db, const char *run_id,
+				    struct ll_delivery_item **items, size_t *n,
+				    int64_t *delivered, struct ll_error *err);
+void ll_db_delivery_items_free(struct ll_delivery_item *items, size_t n);
+
+/* The stored envelope of party's statement in posting_id: a new string. */
+enum ll_status ll_db_delivery_envelope(struct ll_db *db, int64_t posting_id,
+				       const char *party, char **envelope,
+				       struct ll_error *err);
+
+/* Did a 410 disable url for owner's registry version owner_version? */
+enum ll_status ll_db_delivery_disabled(struct ll_db *db, const char *url,
+				       const char *owner, int owner_version,
+				       bool *disabled, struct ll_error *err);
+
+/* Take the session's deliver lock; *taken false when another deliver
+ * holds it.  Released when the connection closes. */
+enum ll_status ll_db_delivery_lock(struct ll_db *db, bool *taken,
+				   struct ll_error *err);
+
+/* Queue the statement (its delivery row), once; a no-op when queued. */
+enum ll_status ll_db_delivery_queue(struct ll_db *db, const char *webhook_id,
+				    int64_t posting_id, const char *party,
+				    struct ll_error *err);
+
+/* Record that attempt number `attempt` is about to be sent (committed by
+ * the caller before the request goes out). */
+struct ll_delivery_attempt {
+	const char *webhook_id;
+	int attempt;
+	const char *url;
+	const char *owner;	/* whose webhook: the party or its payee */
+	int owner_version;	/* that party record's registry version */
+	int64_t timestamp;	/* webhook-timestamp */
+};
+enum ll_status ll_db_delivery_begin(struct ll_db *db,
+				    const struct ll_delivery_attempt *a,
+				    struct ll_error *err);
+
+/* Record an attempt's outcome: outcome as stored ("delivered", ...),
+ * http_status 0 for none, error NULL for none, retry_after_ms and
+ * next_ms -1 for none. */
+struct ll_delivery_result {
+	const char *outcome;
+	int http_status;
+	const char *error;
+	int64_t retry_after_ms;
+	int64_t next_ms;
+};
+enum ll_status ll_db_delivery_finish(struct ll_db *db, const char *webhook_id,
+				     int attempt,
+				     const struct ll_delivery_result *r,
+				     struct ll_error *err);
 
 #endif

@@ -33,6 +33,7 @@ static const struct ll_cmd *const commands[] = {
 	&ll_cmd_grant,
 	&ll_cmd_revoke,
 	&ll_cmd_disclose,
+	&ll_cmd_deliver,
 };
 
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);

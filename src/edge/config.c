@@ -94,6 +94,10 @@ static enum ll_status read_file(struct ll_config *cfg, const char *path,
 			rc = set_field(cfg->signing_key,
 				       sizeof(cfg->signing_key), value, err,
 				       path, line, key);
+		else if (strcmp(key, "deliver.cacert") == 0)
+			rc = set_field(cfg->deliver_cacert,
+				       sizeof(cfg->deliver_cacert), value, err,
+				       path, line, key);
 		else
 			rc = ll_error_set(err, LL_USAGE, path, line, key,
 					  "unknown configuration key");

@@ -196,6 +196,7 @@ static void test_defaults_without_file(void **state)
 	assert_string_equal(cfg.pg_bindir, "");
 	assert_string_equal(cfg.pg_user, "");
 	assert_string_equal(cfg.signing_key, "");
+	assert_string_equal(cfg.deliver_cacert, "");
 }
 
 /* ---- the configuration file ----------------------------------------------- */
@@ -215,7 +216,8 @@ static void test_file_from_variable(void **state)
 		   "database.dsn = host=/var/run/postgresql dbname=ledgerline # trailing\n"
 		   "postgres.bindir=/usr/lib/postgresql/16/bin\n"
 		   "  postgres.user   =\tpostgres  \r\n"
-		   "signing.key = /etc/ledgerline/signing.pem");
+		   "signing.key = /etc/ledgerline/signing.pem\n"
+		   "deliver.cacert = /etc/ledgerline/webhook-ca.pem");
 	setenv("LEDGERLINE_HOME", "/nonexistent/ll-home", 1);
 	setenv("LEDGERLINE_CONFIG", path, 1);
 	load_ok(&cfg);
@@ -225,6 +227,8 @@ static void test_file_from_variable(void **state)
 	assert_string_equal(cfg.pg_bindir, "/usr/lib/postgresql/16/bin");
 	assert_string_equal(cfg.pg_user, "postgres");
 	assert_string_equal(cfg.signing_key, "/etc/ledgerline/signing.pem");
+	assert_string_equal(cfg.deliver_cacert,
+			    "/etc/ledgerline/webhook-ca.pem");
 }
 
 static void test_env_overrides_file(void **state)
