@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ledgerline/refix.h"
 #include "ledgerline/registry.h"
 #include "ledgerline/status.h"
 
@@ -76,6 +77,9 @@ struct ll_elig {
 	/* covering licences of each work (the licensee's, any use) */
 	uint32_t **cover;
 	uint32_t *n_cover;
+	/* the tally's lookups: work id -> work index and canonical ISRC ->
+	 * work index, the same maps as reg->works.ix and reg->isrc_ix */
+	struct ll_refix work_rx, isrc_rx;
 };
 
 /*

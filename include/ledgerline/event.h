@@ -46,6 +46,8 @@ struct ll_attr {
 	enum ll_ref_kind kind;
 	const char *ref;	/* work id, or canonical 12-character ISRC;
 				 * NUL-terminated */
+	size_t ref_len;		/* strlen(ref) */
+	uint64_t ref_hash;	/* ll_refix_hash(ref, ref_len) */
 	struct ll_num weight;
 };
 

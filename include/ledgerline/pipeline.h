@@ -6,7 +6,9 @@
  * boundaries and hashes them as it goes; workers parse whole blocks into
  * private tallies; tallies merge exactly at the end.  Memory is the
  * catalogue-sized tallies plus a bounded queue of blocks, whatever the size
- * of the logs.  Duplicate event ids are found from 8-byte id hashes, and
+ * of the logs.  Duplicate event ids are found from 8-byte id hashes, held
+ * in memory up to a budget and spilled beyond it in sorted runs to a
+ * temporary file that is merged at the end (idspill.h), and
  * any hash collision is settled by a second, exact pass over the logs, so
  * the check is exact without keeping ids in memory.
  */
@@ -21,6 +23,9 @@
 #include "ledgerline/run.h"
 #include "ledgerline/tally.h"
 
+/* --memory-max by default: 1 GiB */
+#define LL_PIPELINE_MEMORY_DEFAULT (UINT64_C(1) << 30)
+
 struct ll_pipeline_opts {
 	int threads;		/* parsing threads; 0 = online CPUs */
 	size_t block_bytes;	/* 0 = default (4 MiB); at most 256 MiB */
@@ -29,6 +34,11 @@ struct ll_pipeline_opts {
 	 * lines read so far as events; NULL: no reports */
 	ll_progress_fn *progress;
 	void *progress_user;	/* passed to progress untouched */
+	/* the memory budget (0 = LL_PIPELINE_MEMORY_DEFAULT): event-id
+	 * hashes take 1/128 of it, at most 8 MiB, and the rest go to disk
+	 * in sorted runs (8 bytes per event) in spill_dir (NULL: /tmp) */
+	uint64_t memory_max;
+	const char *spill_dir;
 };
 
 /*

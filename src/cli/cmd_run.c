@@ -11,6 +11,7 @@
  * stored and nothing left in --out.  The command is a struct job carried
  * through named phases, one function each; run() is their list.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ enum {
 static const char usage[] =
 	"usage: ledgerline run --licensee PARTY --period PERIOD\n"
 	"                      --manifest FILE... --logs FILE... --out DIR\n"
-	"                      [--threads N]\n"
+	"                      [--threads N] [--memory-max SIZE]\n"
 	"\n"
 	"Compute what the licensee owes under each of its licences active in\n"
 	"the period (SPEC §3), from training manifests and generation logs, and\n"
@@ -74,6 +75,11 @@ static const char usage[] =
 	"                    or removed: one where an output must go is an\n"
 	"                    error (exit 2) and nothing is stored\n"
 	"  --threads N       parsing threads (default: the number of CPUs)\n"
+	"  --memory-max SIZE memory for what grows with the logs (default 1G;\n"
+	"                    K, M, G suffixes, at least 64K): the duplicate-id\n"
+	"                    check holds 1/128 of it (at most 8 MiB) of event-id\n"
+	"                    hashes and spills the rest, 8 bytes per event, to\n"
+	"                    a temporary file in $TMPDIR (default /tmp)\n"
 	"\n"
 	"FILE may be a path, '-' for standard input, or an https:// URL.  Any\n"
 	"invalid record stops the run: every error is listed as\n"
@@ -90,6 +96,7 @@ struct args {
 	const char *logs[INPUTS_MAX];
 	size_t n_logs;
 	int threads;
+	uint64_t memory_max;		/* 0: the default */
 	int32_t first_day, last_day;	/* the period */
 };
 
@@ -157,6 +164,41 @@ static enum ll_status take_value(int argc, char **argv, int *i,
 	return LL_OK;
 }
 
+/* --memory-max SIZE at argv[*i]: bytes, with an optional K, M or G
+ * (powers of 1024); *i moves past it. */
+static enum ll_status take_memory_max(int argc, char **argv, int *i,
+				      struct args *a)
+{
+	const char *v;
+	char *end;
+	unsigned long long n;
+	int shift = 0;
+
+	if (*i + 1 >= argc)
+		return ll_cli_usage_error("run", "--memory-max needs a value");
+	if (a->memory_max)
+		return ll_cli_usage_error("run", "--memory-max given twice");
+	v = argv[*i + 1];
+	errno = 0;
+	n = v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
+	if (n && (end[0] == 'K' || end[0] == 'k'))
+		shift = 10, end++;
+	else if (n && (end[0] == 'M' || end[0] == 'm'))
+		shift = 20, end++;
+	else if (n && (end[0] == 'G' || end[0] == 'g'))
+		shift = 30, end++;
+	if (!n || errno || *end || n > (UINT64_MAX >> 30) ||
+	    (n << shift) < 64 * 1024)
+		return ll_cli_usage_error("run",
+					  "--memory-max must be a size of at "
+					  "least 64K, such as 512M or 2G, not "
+					  "\"%s\"",
+					  v);
+	a->memory_max = (uint64_t)n << shift;
+	*i += 2;
+	return LL_OK;
+}
+
 /* What the options say together: all required ones given, standard
  * input read once at most, a period that parses. */
 static enum ll_status check_args(struct args *a)
@@ -207,6 +249,8 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a,
 			 strcmp(o, "--period") == 0 ||
 			 strcmp(o, "--out") == 0 || strcmp(o, "--threads") == 0)
 			rc = take_value(argc, argv, &i, a, &threads);
+		else if (strcmp(o, "--memory-max") == 0)
+			rc = take_memory_max(argc, argv, &i, a);
 		else
 			return ll_cli_usage_error("run",
 						  "unexpected argument '%s'", o);
@@ -980,7 +1024,8 @@ static enum ll_status compute(struct job *j)
 {
 	const struct args *a = j->a;
 	struct ll_pipeline_opts popts = { a->threads, 0, ll_cli_progress_cb,
-					  &j->prog };
+					  &j->prog, a->memory_max,
+					  getenv("TMPDIR") };
 	enum ll_status rc;
 
 	rc = ll_run_prepare(&j->r, &j->reg, a->licensee, a->period, j->good,

@@ -460,6 +460,22 @@ static enum ll_status build_spans(struct ll_elig *e)
 	return LL_OK;
 }
 
+/* rx = the same map as m (its values are work indices). */
+static enum ll_status build_refix(struct ll_refix *rx, const struct ll_strmap *m)
+{
+	enum ll_status rc = ll_refix_reserve(rx, m->n);
+	size_t i;
+
+	for (i = 0; i < m->cap && rc == LL_OK; i++) {
+		if (!m->slots[i].key)
+			continue;
+		LL_ENSURE(m->slots[i].value <= UINT32_MAX);
+		rc = ll_refix_put(rx, m->slots[i].key,
+				  (uint32_t)m->slots[i].value);
+	}
+	return rc;
+}
+
 enum ll_status ll_elig_build(struct ll_elig *e, const struct ll_registry *reg,
 			     const char *licensee, struct ll_error *err)
 {
@@ -476,6 +492,10 @@ enum ll_status ll_elig_build(struct ll_elig *e, const struct ll_registry *reg,
 		rc = build_cover(e);
 	if (rc == LL_OK)
 		rc = build_spans(e);
+	if (rc == LL_OK)
+		rc = build_refix(&e->work_rx, &reg->works.ix);
+	if (rc == LL_OK)
+		rc = build_refix(&e->isrc_rx, &reg->isrc_ix);
 	if (rc != LL_OK) {
 		ll_elig_release(e);
 		return ll_error_set(err, rc, NULL, 0, NULL,
@@ -510,6 +530,8 @@ void ll_elig_release(struct ll_elig *e)
 	free(e->spans);
 	free(e->off[0]);
 	free(e->off[1]);
+	ll_refix_release(&e->work_rx);
+	ll_refix_release(&e->isrc_rx);
 	memset(e, 0, sizeof(*e));
 }
 

@@ -30,6 +30,7 @@
 #include "ledgerline/buf.h"
 #include "ledgerline/ident.h"
 #include "ledgerline/jsonx.h"
+#include "ledgerline/refix.h"
 
 enum {
 	EVENT_DEPTH_MAX = 8,		/* JSON nesting (a valid event has 3) */
@@ -490,7 +491,9 @@ static int cmp_attr_ptr(const void *a, const void *b)
 
 static bool same_ref(const struct ll_attr *x, const struct ll_attr *y)
 {
-	return x->kind == y->kind && strcmp(x->ref, y->ref) == 0;
+	return x->ref_hash == y->ref_hash && x->kind == y->kind &&
+	       x->ref_len == y->ref_len &&
+	       memcmp(x->ref, y->ref, x->ref_len) == 0;
 }
 
 /*
@@ -547,6 +550,12 @@ static bool finish_attribution(struct ll_event_parser *p, struct ll_event *ev,
 	size_t i, j;
 	bool over;
 
+	for (i = 0; i < ev->n_attr; i++) {
+		struct ll_attr *x = &ev->attr[i];
+
+		x->ref_len = strlen(x->ref);
+		x->ref_hash = ll_refix_hash(x->ref, x->ref_len);
+	}
 	if (find_duplicate(p, ev, &i, &j)) {
 		a = &ev->attr[j];
 		return fail(err, j, a->kind == LL_REF_WORK ? "work" : "isrc",

@@ -422,17 +422,20 @@ static inline bool resolve_works(struct ll_tally *t, const struct ll_event *ev,
 				 struct event_works *ew, uint32_t file,
 				 long line)
 {
-	const struct ll_registry *reg = t->ctx->reg;
+	const struct ll_elig *elig = t->ctx->elig;
 	size_t i, j;
 	bool ok = true;
 
 	ew->n_resolved = 0;
 	for (i = 0; i < ev->n_attr; i++) {
 		const struct ll_attr *a = &ev->attr[i];
-		size_t w;
-		bool found = a->kind == LL_REF_WORK
-				     ? ll_strmap_get(&reg->works.ix, a->ref, &w)
-				     : ll_strmap_get(&reg->isrc_ix, a->ref, &w);
+		const struct ll_refix *rx = a->kind == LL_REF_WORK
+						    ? &elig->work_rx
+						    : &elig->isrc_rx;
+		uint32_t w32 = 0;
+		bool found = ll_refix_get(rx, a->ref, a->ref_len, a->ref_hash,
+					  &w32);
+		size_t w = w32;
 
 		ew->work_of[i] = found ? (int64_t)w : -1;
 		if (!found)
@@ -499,8 +502,8 @@ static inline enum ll_status tally_attributions(struct ll_tally *t,
 			continue;
 		}
 		if (s->reason == LL_ELIGIBLE &&
-		    strcmp(reg->licences.v[s->licence].currency,
-			   ev->currency) != 0)
+		    memcmp(reg->licences.v[s->licence].currency,
+			   ev->currency, sizeof(ev->currency)) != 0)
 			m = &t->slots[ctx->elig->currency_slot0 + w];
 		else
 			m = &t->slots[s->slot];

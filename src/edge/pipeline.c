@@ -17,13 +17,25 @@
 
 #include "ledgerline/buf.h"
 #include "ledgerline/event.h"
+#include "ledgerline/idspill.h"
 
 enum {
 	BLOCK_BYTES_DEFAULT = 4 * 1024 * 1024,
 	BLOCK_BYTES_MAX = 256 * 1024 * 1024,
 	QUEUE_BLOCKS_MAX = 4,
 	THREADS_MAX = 16,
+	/* block buffers kept for reuse: one per block queued, one per
+	 * worker, one for the reader */
+	POOL_BUFFERS_MAX = QUEUE_BLOCKS_MAX + THREADS_MAX + 1,
+	/* event-id hashes held in memory: memory_max / IDS_SHARE_DIV, at
+	 * most IDS_BYTES_MAX, at least IDS_MIN per thread; beyond that a
+	 * thread spills a sorted run to disk */
+	IDS_SHARE_DIV = 128,
+	IDS_BYTES_MAX = 8 * 1024 * 1024,
+	IDS_MIN = 16,
 };
+
+static void radix_sort_u64(uint64_t *v, uint64_t *tmp, size_t n);
 
 struct block {
 	char *data;
@@ -39,7 +51,36 @@ struct queue {
 	struct block *head, *tail;
 	size_t n;
 	int done;
+	/* spent block buffers, all of one size, handed back to the reader:
+	 * a fresh multi-megabyte malloc per block costs the kernel a page
+	 * fault and a zeroed page per 4 KiB */
+	char *pool[POOL_BUFFERS_MAX];
+	size_t n_pool;
 };
+
+/* A block buffer from the pool, or NULL (then the caller allocates). */
+static char *pool_take(struct queue *q)
+{
+	char *b = NULL;
+
+	pthread_mutex_lock(&q->mu);
+	if (q->n_pool)
+		b = q->pool[--q->n_pool];
+	pthread_mutex_unlock(&q->mu);
+	return b;
+}
+
+/* Give a spent block buffer back (freed when the pool is full). */
+static void pool_give(struct queue *q, char *b)
+{
+	pthread_mutex_lock(&q->mu);
+	if (q->n_pool < POOL_BUFFERS_MAX) {
+		q->pool[q->n_pool++] = b;
+		b = NULL;
+	}
+	pthread_mutex_unlock(&q->mu);
+	free(b);
+}
 
 struct worker {
 	pthread_t th;
@@ -47,8 +88,31 @@ struct worker {
 	struct ll_tally tally;
 	struct ll_event_parser *parser;
 	enum ll_status rc;
+	struct ll_error err;		/* when rc says why */
 	const struct ll_log_input *logs;
+	struct ll_idspill *spill;
+	size_t ids_max;			/* hashes held before spilling */
 };
+
+/* Sort the tally's id hashes and spill them as a run; empties them. */
+static enum ll_status spill_ids(struct ll_tally *t, struct ll_idspill *sp,
+				struct ll_error *err)
+{
+	uint64_t *tmp;
+	enum ll_status rc;
+
+	if (t->n_ids == 0)
+		return LL_OK;
+	tmp = malloc(t->n_ids * sizeof(*tmp));
+	if (!tmp)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory sorting event ids");
+	radix_sort_u64(t->id_hashes, tmp, t->n_ids);
+	free(tmp);
+	rc = ll_idspill_add(sp, t->id_hashes, t->n_ids, err);
+	t->n_ids = 0;
+	return rc;
+}
 
 static void queue_push(struct queue *q, struct block *b)
 {
@@ -153,7 +217,9 @@ static void *worker_main(void *arg)
 	while ((b = queue_pop(w->q))) {
 		if (w->rc == LL_OK)
 			w->rc = process_block(w, b);
-		free(b->data);
+		if (w->rc == LL_OK && w->tally.n_ids >= w->ids_max)
+			w->rc = spill_ids(&w->tally, w->spill, &w->err);
+		pool_give(w->q, b->data);
 		free(b);
 	}
 	return NULL;
@@ -242,6 +308,7 @@ struct reader {
 	const char *name;
 	size_t block_bytes;
 	struct ll_sha256_ctx *sha;	/* NULL: no digest */
+	struct queue *pool;		/* buffers to reuse; NULL: none */
 	char *carry;			/* owned; carry_len bytes */
 	size_t carry_len;
 	long line;			/* number of the next line handed out */
@@ -303,7 +370,9 @@ static enum ll_status reader_fill(struct reader *r, char **buf_out,
 	*n_out = 0;
 	LL_ENSURE(r->carry_len <= LL_EVENT_LINE_BYTES_MAX);
 	LL_ENSURE(!r->skipping || r->carry_len == 0);
-	buf = malloc(cap);
+	buf = r->pool ? pool_take(r->pool) : NULL;
+	if (!buf)
+		buf = malloc(cap);
 	if (!buf)
 		return ll_error_set(err, LL_NOMEM, r->name, 0, NULL,
 				    "out of memory reading");
@@ -429,6 +498,7 @@ static enum ll_status read_log(struct ll_log_input *in, uint32_t file,
 		return ll_error_set(err, rc, in->name, 0, NULL,
 				    "cannot start a digest");
 	reader_init(&r, in->fd, in->name, block_bytes, &sha);
+	r.pool = q;
 	for (;;) {
 		struct block *b;
 		char *data;
@@ -685,15 +755,15 @@ static enum ll_status verify_duplicates(struct ll_log_input *logs,
 	return rc;
 }
 
-static enum ll_status check_duplicates(struct ll_log_input *logs,
-				       size_t n_logs, size_t block_bytes,
-				       struct ll_tally *out,
-				       struct ll_error *err)
+/* The id hashes held in out, sorted: *cand gets each one seen twice. */
+static enum ll_status repeats_in_memory(struct ll_tally *out, uint64_t **cand,
+					size_t *n_cand, struct ll_error *err)
 {
-	uint64_t *tmp, *cand = NULL;
-	size_t i, n = out->n_ids, n_cand = 0;
-	enum ll_status rc = LL_OK;
+	uint64_t *tmp;
+	size_t i, n = out->n_ids, k = 0;
 
+	*cand = NULL;
+	*n_cand = 0;
 	if (n < 2)
 		return LL_OK;
 	tmp = malloc(n * sizeof(*tmp));
@@ -703,14 +773,37 @@ static enum ll_status check_duplicates(struct ll_log_input *logs,
 	radix_sort_u64(out->id_hashes, tmp, n);
 	for (i = 1; i < n; i++) {
 		if (out->id_hashes[i] == out->id_hashes[i - 1] &&
-		    (n_cand == 0 || tmp[n_cand - 1] != out->id_hashes[i]))
-			tmp[n_cand++] = out->id_hashes[i];
+		    (k == 0 || tmp[k - 1] != out->id_hashes[i]))
+			tmp[k++] = out->id_hashes[i];
 	}
-	cand = tmp;
-	if (n_cand)
+	*cand = tmp;
+	*n_cand = k;
+	return LL_OK;
+}
+
+/*
+ * Duplicate ids: the hashes seen twice (from memory, or merged from the
+ * spilled runs when any were spilled — then every hash was), each settled
+ * exactly by a second pass comparing the ids.
+ */
+static enum ll_status check_duplicates(struct ll_log_input *logs,
+				       size_t n_logs, size_t block_bytes,
+				       struct ll_idspill *sp,
+				       struct ll_tally *out,
+				       struct ll_error *err)
+{
+	uint64_t *cand = NULL;
+	size_t n_cand = 0;
+	enum ll_status rc;
+
+	if (sp->n_runs)
+		rc = ll_idspill_repeats(sp, &cand, &n_cand, err);
+	else
+		rc = repeats_in_memory(out, &cand, &n_cand, err);
+	if (rc == LL_OK && n_cand)
 		rc = verify_duplicates(logs, n_logs, block_bytes, cand,
 				       n_cand, out, err);
-	free(tmp);
+	free(cand);
 	return rc;
 }
 
@@ -726,6 +819,8 @@ static void queue_init(struct queue *q)
 
 static void queue_destroy(struct queue *q)
 {
+	while (q->n_pool)
+		free(q->pool[--q->n_pool]);
 	pthread_cond_destroy(&q->not_empty);
 	pthread_cond_destroy(&q->not_full);
 	pthread_mutex_destroy(&q->mu);
@@ -738,6 +833,7 @@ static void queue_destroy(struct queue *q)
 static enum ll_status workers_start(struct worker *w, int nthreads,
 				    struct queue *q,
 				    const struct ll_log_input *logs,
+				    struct ll_idspill *sp, size_t ids_max,
 				    const struct ll_tally *out, int *started)
 {
 	int i;
@@ -746,6 +842,8 @@ static enum ll_status workers_start(struct worker *w, int nthreads,
 	for (i = 0; i < nthreads; i++) {
 		w[i].q = q;
 		w[i].logs = logs;
+		w[i].spill = sp;
+		w[i].ids_max = ids_max;
 		w[i].parser = ll_event_parser_new();
 		if (!w[i].parser ||
 		    ll_tally_init(&w[i].tally, out->ctx) != LL_OK)
@@ -771,10 +869,18 @@ static enum ll_status workers_finish(struct worker *w, int nthreads,
 	int i;
 
 	for (i = 0; i < started; i++) {
+		if (rc == LL_OK && w[i].rc != LL_OK && w[i].err.text[0]) {
+			*err = w[i].err;
+			rc = w[i].rc;
+		}
 		if (rc == LL_OK && w[i].rc != LL_OK)
 			rc = ll_error_set(err, w[i].rc, NULL, 0, NULL,
 					  "cannot tally the logs: %s",
 					  ll_strerror(w[i].rc));
+		/* once anything spilled, everything does: the duplicate
+		 * check then merges the runs alone */
+		if (rc == LL_OK && w[i].spill->n_runs)
+			rc = spill_ids(&w[i].tally, w[i].spill, err);
 		if (rc == LL_OK)
 			rc = ll_tally_merge(out, &w[i].tally);
 		ll_tally_release(&w[i].tally);
@@ -784,6 +890,20 @@ static enum ll_status workers_finish(struct worker *w, int nthreads,
 	return rc;
 }
 
+/* Id hashes a thread holds before it spills a run. */
+static size_t ids_max(const struct ll_pipeline_opts *opts, int nthreads)
+{
+	uint64_t mem = opts && opts->memory_max ? opts->memory_max
+						 : LL_PIPELINE_MEMORY_DEFAULT;
+	uint64_t bytes = mem / IDS_SHARE_DIV;
+	size_t n;
+
+	if (bytes > IDS_BYTES_MAX)
+		bytes = IDS_BYTES_MAX;
+	n = (size_t)(bytes / sizeof(uint64_t) / (uint64_t)nthreads);
+	return n < IDS_MIN ? IDS_MIN : n;
+}
+
 enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 			       const struct ll_pipeline_opts *opts,
 			       struct ll_tally *out, struct ll_error *err)
@@ -791,6 +911,7 @@ enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 	struct queue q;
 	struct worker *w;
 	struct progress pr;
+	struct ll_idspill sp;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int nthreads = opts && opts->threads > 0 ? opts->threads
 						 : (ncpu > 0 ? (int)ncpu : 1);
@@ -816,7 +937,10 @@ enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 				    "out of memory");
 	}
-	rc = workers_start(w, nthreads, &q, logs, out, &started);
+	rc = ll_idspill_init(&sp, opts ? opts->spill_dir : NULL, err);
+	if (rc == LL_OK)
+		rc = workers_start(w, nthreads, &q, logs, &sp,
+				   ids_max(opts, nthreads), out, &started);
 	for (f = 0; f < n_logs && rc == LL_OK; f++)
 		rc = read_log(&logs[f], (uint32_t)f, block, &q, out, &pr, err);
 	queue_close(&q);
@@ -828,9 +952,10 @@ enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 	if (rc == LL_NOMEM || (rc != LL_OK && !err->text[0]))
 		ll_error_set(err, rc, NULL, 0, NULL, "%s", ll_strerror(rc));
 	if (rc == LL_OK)
-		rc = check_duplicates(logs, n_logs, block, out, err);
+		rc = check_duplicates(logs, n_logs, block, &sp, out, err);
 	if (rc == LL_OK)
 		ll_tally_finish(out);
+	ll_idspill_release(&sp);
 	queue_destroy(&q);
 	return rc;
 }

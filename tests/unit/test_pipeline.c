@@ -235,7 +235,7 @@ static void run_logs(struct fx *f, struct text *logs, size_t n,
 		"log0.ndjson", "log1.ndjson", "log2.ndjson", "log3.ndjson"
 	};
 	struct ll_log_input in[LOGS_MAX];
-	struct ll_pipeline_opts opts = { 2, block_bytes, NULL, NULL };
+	struct ll_pipeline_opts opts = { 2, block_bytes, NULL, NULL, 0, NULL };
 	struct ll_error err;
 	size_t i, j, k = 0, n_over = 0;
 	long valid = 0;

@@ -1,0 +1,290 @@
+/*
+ * idspill.c — spilled runs of event-id hashes and their merge (idspill.h).
+ *
+ * Design decision: a binary heap over the runs' current heads; each run
+ * refills its buffer with pread at its own offset, so the merge reads the
+ * file sequentially per run and never seeks a shared position.
+ */
+#include "ledgerline/idspill.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ledgerline/buf.h"
+
+enum { PATH_BYTES_MAX = 4096 };
+
+enum ll_status ll_idspill_init(struct ll_idspill *sp, const char *dir,
+			       struct ll_error *err)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->fd = -1;
+	sp->dir = strdup(dir && dir[0] ? dir : "/tmp");
+	if (!sp->dir)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	pthread_mutex_init(&sp->mu, NULL);
+	return LL_OK;
+}
+
+void ll_idspill_release(struct ll_idspill *sp)
+{
+	if (!sp->dir)
+		return;
+	if (sp->fd >= 0)
+		close(sp->fd);
+	free(sp->runs);
+	free(sp->dir);
+	pthread_mutex_destroy(&sp->mu);
+	memset(sp, 0, sizeof(*sp));
+	sp->fd = -1;
+}
+
+/* Create the unlinked temporary file; called with mu held. */
+static enum ll_status open_file(struct ll_idspill *sp, struct ll_error *err)
+{
+	char path[PATH_BYTES_MAX];
+	int n = snprintf(path, sizeof(path), "%s/ledgerline-ids-XXXXXX",
+			 sp->dir);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return ll_error_set(err, LL_IO, sp->dir, 0, NULL,
+				    "temporary directory name too long");
+	sp->fd = mkstemp(path);
+	if (sp->fd < 0)
+		return ll_error_set(err, LL_IO, sp->dir, 0, NULL,
+				    "cannot create a file for event-id "
+				    "hashes: %s",
+				    strerror(errno));
+	unlink(path);
+	return LL_OK;
+}
+
+static enum ll_status write_all(int fd, const void *p, size_t n,
+				uint64_t off, const char *dir,
+				struct ll_error *err)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t k = pwrite(fd, c, n, (off_t)off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return ll_error_set(err, LL_IO, dir, 0, NULL,
+					    "cannot write event-id hashes to "
+					    "a temporary file: %s",
+					    k < 0 ? strerror(errno)
+						  : "no space written");
+		c += k;
+		n -= (size_t)k;
+		off += (uint64_t)k;
+	}
+	return LL_OK;
+}
+
+enum ll_status ll_idspill_add(struct ll_idspill *sp, const uint64_t *v,
+			      size_t n, struct ll_error *err)
+{
+	enum ll_status rc = LL_OK;
+	uint64_t off;
+
+	if (n == 0)
+		return LL_OK;
+	pthread_mutex_lock(&sp->mu);
+	if (sp->fd < 0)
+		rc = open_file(sp, err);
+	if (rc == LL_OK && sp->n_runs == sp->cap_runs) {
+		size_t ncap = sp->cap_runs ? sp->cap_runs * 2 : 16;
+		struct ll_idspill_run *nv =
+			realloc(sp->runs, ncap * sizeof(*nv));
+
+		if (!nv)
+			rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					  "out of memory");
+		else {
+			sp->runs = nv;
+			sp->cap_runs = ncap;
+		}
+	}
+	off = sp->size;
+	if (rc == LL_OK) {
+		/* reserve the range, then write it outside the lock */
+		sp->runs[sp->n_runs].offset = off;
+		sp->runs[sp->n_runs].n = n;
+		sp->n_runs++;
+		sp->size += (uint64_t)n * sizeof(*v);
+	}
+	pthread_mutex_unlock(&sp->mu);
+	if (rc != LL_OK)
+		return rc;
+	return write_all(sp->fd, v, n * sizeof(*v), off, sp->dir, err);
+}
+
+/* ---- the merge -------------------------------------------------------- */
+
+struct cursor {
+	uint64_t *buf;		/* LL_IDSPILL_READ_HASHES */
+	size_t at, len;		/* buf[at, len) not yet merged */
+	uint64_t next_off;	/* file offset of the rest of the run */
+	uint64_t left;		/* hashes of the run not yet read */
+};
+
+static enum ll_status refill(const struct ll_idspill *sp, struct cursor *c,
+			     struct ll_error *err)
+{
+	size_t want = c->left < LL_IDSPILL_READ_HASHES
+			      ? (size_t)c->left
+			      : LL_IDSPILL_READ_HASHES;
+	size_t bytes = want * sizeof(*c->buf), got = 0;
+
+	while (got < bytes) {
+		ssize_t k = pread(sp->fd, (char *)c->buf + got, bytes - got,
+				  (off_t)(c->next_off + got));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return ll_error_set(err, LL_IO, sp->dir, 0, NULL,
+					    "cannot read event-id hashes "
+					    "back: %s",
+					    k < 0 ? strerror(errno)
+						  : "file shorter than written");
+		got += (size_t)k;
+	}
+	c->at = 0;
+	c->len = want;
+	c->next_off += bytes;
+	c->left -= want;
+	return LL_OK;
+}
+
+static uint64_t head(const struct cursor *c)
+{
+	return c->buf[c->at];
+}
+
+/* Restore the min-heap of cursor indexes h[0, n) from position i down. */
+static void sift_down(size_t *h, size_t n, size_t i, const struct cursor *c)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i, t;
+
+		if (l < n && head(&c[h[l]]) < head(&c[h[m]]))
+			m = l;
+		if (r < n && head(&c[h[r]]) < head(&c[h[m]]))
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static enum ll_status note_repeat(uint64_t **cand, size_t *n, size_t *cap,
+				  uint64_t x)
+{
+	if (*n && (*cand)[*n - 1] == x)
+		return LL_OK;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		uint64_t *nv = realloc(*cand, ncap * sizeof(*nv));
+
+		if (!nv)
+			return LL_NOMEM;
+		*cand = nv;
+		*cap = ncap;
+	}
+	(*cand)[(*n)++] = x;
+	return LL_OK;
+}
+
+/* Pop the smallest head into *out and advance its run. */
+static enum ll_status pop(const struct ll_idspill *sp, struct cursor *c,
+			  size_t *h, size_t *n, uint64_t *out,
+			  struct ll_error *err)
+{
+	struct cursor *top = &c[h[0]];
+	enum ll_status rc = LL_OK;
+
+	*out = head(top);
+	top->at++;
+	if (top->at == top->len && top->left)
+		rc = refill(sp, top, err);
+	if (top->at == top->len)
+		h[0] = h[--*n];
+	if (*n)
+		sift_down(h, *n, 0, c);
+	return rc;
+}
+
+static enum ll_status merge(struct ll_idspill *sp, struct cursor *c,
+			    size_t *h, uint64_t **cand, size_t *n_cand,
+			    struct ll_error *err)
+{
+	size_t n = 0, i, cap = 0;
+	enum ll_status rc = LL_OK;
+	uint64_t prev = 0, x;
+	int have_prev = 0;
+
+	for (i = 0; i < sp->n_runs && rc == LL_OK; i++) {
+		c[i].next_off = sp->runs[i].offset;
+		c[i].left = sp->runs[i].n;
+		rc = refill(sp, &c[i], err);
+		if (c[i].len)
+			h[n++] = i;
+	}
+	for (i = n / 2; i-- > 0;)
+		sift_down(h, n, i, c);
+	while (n && rc == LL_OK) {
+		rc = pop(sp, c, h, &n, &x, err);
+		if (rc == LL_OK && have_prev && x == prev &&
+		    note_repeat(cand, n_cand, &cap, x) != LL_OK)
+			rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					  "out of memory");
+		prev = x;
+		have_prev = 1;
+	}
+	return rc;
+}
+
+enum ll_status ll_idspill_repeats(struct ll_idspill *sp, uint64_t **cand,
+				  size_t *n_cand, struct ll_error *err)
+{
+	struct cursor *c;
+	size_t *h, i;
+	enum ll_status rc;
+
+	*cand = NULL;
+	*n_cand = 0;
+	if (sp->n_runs == 0)
+		return LL_OK;
+	c = calloc(sp->n_runs, sizeof(*c));
+	h = calloc(sp->n_runs, sizeof(*h));
+	rc = c && h ? LL_OK : LL_NOMEM;
+	for (i = 0; i < sp->n_runs && rc == LL_OK; i++) {
+		c[i].buf = malloc(LL_IDSPILL_READ_HASHES * sizeof(*c[i].buf));
+		if (!c[i].buf)
+			rc = LL_NOMEM;
+	}
+	if (rc == LL_OK)
+		rc = merge(sp, c, h, cand, n_cand, err);
+	else
+		ll_error_set(err, rc, NULL, 0, NULL, "out of memory");
+	for (i = 0; c && i < sp->n_runs; i++)
+		free(c[i].buf);
+	free(c);
+	free(h);
+	if (rc != LL_OK) {
+		free(*cand);
+		*cand = NULL;
+		*n_cand = 0;
+	}
+	return rc;
+}
