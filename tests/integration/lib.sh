@@ -14,7 +14,7 @@ fail() {
 # The test cannot run on this system (not a failure of ledgerline's):
 # the runner prints "ok - NAME # SKIP reason" and counts it as skipped.
 skip() {
-    printf '%s\n' "$*" >"$IT_TMP/skip"
+    printf '%s\n' "$*" >"$IT_SUITE_TMP/skip"
     exit 77
 }
 

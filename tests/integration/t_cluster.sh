@@ -14,7 +14,7 @@ new_home() {
     else
         h=$(mktemp -u /tmp/ledgerline-home.XXXXXX)
     fi
-    printf '%s\n' "$h" >>"$IT_TMP/homes"
+    printf '%s\n' "$h" >>"$IT_SUITE_TMP/homes"
     printf '%s\n' "$h"
 }
 
@@ -134,7 +134,7 @@ test_db_destroy_cluster_whose_home_is_gone() {
     [ "$(id -u)" -eq 0 ] || return 0
     home=$(new_home unreachable)
     stand_in="$IT_TMP/stand-in"
-    printf '%s\n' "$stand_in" >>"$IT_TMP/homes"
+    printf '%s\n' "$stand_in" >>"$IT_SUITE_TMP/homes"
     (
         unset LEDGERLINE_DSN LEDGERLINE_ADMIN_DSN
         LEDGERLINE_HOME="$home" expect_rc 0 db start
