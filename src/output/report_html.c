@@ -528,8 +528,8 @@ static void payments_table(const struct ll_report *r, struct ll_buf *b)
 static void page_head(const struct ll_report *r, struct ll_buf *b)
 {
 	ll_buf_str(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-		      "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
-		      "content=\"width=device-width, initial-scale=1\">\n"
+		      "<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" "
+		      "content=\"width=device-width, initial-scale=1\"/>\n"
 		      "<title>Earnings report: ");
 	esc(b, r->party);
 	ll_buf_str(b, "</title>\n<style>");
