@@ -22,11 +22,12 @@ enum {
 	CHART_W = 640,		/* SVG user units */
 	PERIOD_H = 300,
 	PLOT_LEFT = 20,
-	PLOT_TOP = 20,
+	PLOT_TOP = 28,
 	PLOT_H = 220,
-	BAR_ROW_H = 30,
-	WORK_LABEL_W = 200,
+	BAR_ROW_H = 34,
+	WORK_LABEL_W = 270,
 	NUM_SIZE = 64,
+	LABEL_CPS = 22,		/* code points of a work's label */
 };
 
 static const char *const components[N_COMPONENTS] = {
@@ -42,12 +43,13 @@ static const char css[] =
 	"h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}"
 	".pair{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}"
 	".pair>figure{flex:1 1 22rem;margin:0;min-width:0}"
-	".pair>.tbl{flex:1 1 18rem;min-width:0;overflow-x:auto}"
+	".pair>.tbl{flex:1 1 24rem;min-width:0;overflow-x:auto}"
 	".tbl{overflow-x:auto}"
 	"svg{width:100%;height:auto;display:block}"
 	"table{border-collapse:collapse;font-size:.9rem}"
 	"th,td{border-bottom:1px solid #ddd;padding:.25rem .5rem;"
-	"text-align:left;vertical-align:top}"
+	"text-align:left;vertical-align:top;white-space:nowrap}"
+	"td.t{white-space:normal;min-width:10rem}"
 	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;"
 	"white-space:nowrap}"
 	"figcaption{font-weight:600;margin-bottom:.5rem}"
@@ -94,6 +96,14 @@ static void money_td(struct ll_buf *b, int64_t v, const char *currency)
 static void td(struct ll_buf *b, const char *s)
 {
 	ll_buf_str(b, "<td>");
+	esc(b, s);
+	ll_buf_str(b, "</td>");
+}
+
+/* A cell of free text (a title), which may wrap. */
+static void td_text(struct ll_buf *b, const char *s)
+{
+	ll_buf_str(b, "<td class=\"t\">");
 	esc(b, s);
 	ll_buf_str(b, "</td>");
 }
@@ -218,7 +228,7 @@ static void text_at(struct ll_buf *b, int64_t x, int64_t y, const char *anchor,
 	num(b, x);
 	ll_buf_str(b, "\" y=\"");
 	num(b, y);
-	ll_buf_str(b, "\" font-size=\"13\" text-anchor=\"");
+	ll_buf_str(b, "\" font-size=\"18\" text-anchor=\"");
 	ll_buf_str(b, anchor);
 	ll_buf_str(b, "\">");
 	esc(b, s);
@@ -238,7 +248,7 @@ static void period_bar(struct ll_buf *b, const struct agg *g, int64_t max,
 		y -= h;
 		rect(b, x, y, w, h, colours[k]);
 	}
-	text_at(b, x + w / 2, PLOT_TOP + PLOT_H + 18, "middle",
+	text_at(b, x + w / 2, PLOT_TOP + PLOT_H + 24, "middle",
 		g->key->period);
 }
 
@@ -323,15 +333,33 @@ static void period_pair(const struct ll_report *r, const char *currency,
 
 /* ---- the top-works chart ------------------------------------------------- */
 
-static const char *work_label(const struct ll_report_line *l)
+/* A work's label in the chart: its title (else its id), cut to
+ * LABEL_CPS code points and "..", so that it fits left of its bar. */
+static void work_label(const struct ll_report_line *l, char *out,
+		       size_t size)
 {
-	return l->title[0] ? l->title : l->work;
+	const char *s = l->title[0] ? l->title : l->work;
+	size_t i, cps = 0;
+
+	for (i = 0; s[i] && i + 3 < size; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && cps++ == LABEL_CPS)
+			break;
+	}
+	/* back to the start of a code point */
+	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+		i--;
+	memcpy(out, s, i);
+	if (s[i]) {
+		memcpy(out + i, "..", 2);
+		i += 2;
+	}
+	out[i] = '\0';
 }
 
 static void works_svg(struct ll_buf *b, const struct agg *g, size_t n,
 		      const char *currency)
 {
-	char m[LL_REPORT_MONEY_SIZE];
+	char m[LL_REPORT_MONEY_SIZE], label[LL_REPORT_TITLE_SIZE];
 	int64_t max = max_total(g, n), i, y, w;
 
 	ll_buf_str(b, "<svg viewBox=\"0 0 640 ");
@@ -339,13 +367,13 @@ static void works_svg(struct ll_buf *b, const struct agg *g, size_t n,
 	ll_buf_str(b, "\" role=\"img\" aria-label=\"top works by earnings\">");
 	for (i = 0; i < (int64_t)n; i++) {
 		y = 5 + i * BAR_ROW_H;
-		text_at(b, WORK_LABEL_W - 8, y + 18, "end",
-			work_label(g[i].key));
-		w = scale(g[i].total, max, CHART_W - WORK_LABEL_W - 110);
+		work_label(g[i].key, label, sizeof(label));
+		text_at(b, WORK_LABEL_W - 8, y + 23, "end", label);
+		w = scale(g[i].total, max, CHART_W - WORK_LABEL_W - 140);
 		rect(b, WORK_LABEL_W, y + 4, w > 0 ? w : 1, BAR_ROW_H - 8,
 		     "#1f77b4");
 		ll_report_money(m, g[i].total, currency);
-		text_at(b, WORK_LABEL_W + (w > 0 ? w : 1) + 6, y + 18,
+		text_at(b, WORK_LABEL_W + (w > 0 ? w : 1) + 6, y + 23,
 			"start", m);
 	}
 	ll_buf_str(b, "</svg>");
@@ -363,7 +391,7 @@ static void works_table(struct ll_buf *b, const struct agg *g, size_t n,
 		ll_buf_str(b, "<tr>");
 		td(b, g[i].key->work);
 		td(b, g[i].key->isrc);
-		td(b, g[i].key->title);
+		td_text(b, g[i].key->title);
 		money_td(b, g[i].total, currency);
 		ll_buf_str(b, "</tr>");
 	}
@@ -488,7 +516,7 @@ static void lines_table(const struct ll_report *r, struct ll_buf *b)
 		td(b, l->licence);
 		td(b, l->work);
 		td(b, l->isrc);
-		td(b, l->title);
+		td_text(b, l->title);
 		td(b, l->component);
 		td(b, l->side);
 		td(b, l->currency);

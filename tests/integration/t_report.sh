@@ -239,3 +239,121 @@ test_report_html_is_self_contained_and_escaped() {
         fail "the page is not well-formed: $(head -5 "$IT_TMP/xml")"
     rep_no_secrets "the HTML report" "$html"
 }
+
+# The headless browser, or "" when none is installed.
+rep_browser() {
+    local b
+    for b in chromium-headless-shell chromium; do
+        command -v "$b" && return 0
+    done
+    return 1
+}
+
+# rep_render BROWSER PAGE PNG NETLOG WIDTH HEIGHT: a screenshot of PAGE
+# (a file) at WIDTH x HEIGHT, every request logged in NETLOG, and any
+# request that got past the log sent to a closed port by a proxy.
+rep_render() {
+    local browser=$1 page=$2 png=$3 netlog=$4 w=$5 h=$6 dir
+    dir=$(mktemp -d "$IT_TMP/browser.XXXXXX")
+    HOME=$dir timeout 120 "$browser" --headless --no-sandbox --disable-gpu \
+        --user-data-dir="$dir/profile" --no-first-run --disable-extensions \
+        --proxy-server=127.0.0.1:9 --log-net-log="$netlog" --hide-scrollbars \
+        --window-size="$w,$h" --screenshot="$png" "file://$page" >"$dir/log" 2>&1 ||
+        fail "$browser could not render $page: $(tail -5 "$dir/log")"
+    [ -s "$png" ] || fail "$browser wrote no screenshot of $page: $(tail -5 "$dir/log")"
+    [ -s "$netlog" ] || fail "$browser wrote no network log"
+}
+
+# rep_no_network NETLOG: the page requested no http(s), ws(s) or ftp URL
+# (non-zero, with the URLs on stdout, when it did).
+rep_no_network() {
+    local urls
+    urls=$(grep -oE '(https?|wss?|ftp)://[^"]{0,80}' "$1" | sort -u)
+    [ -z "$urls" ] || { printf '%s\n' "$urls"; return 1; }
+}
+
+# rep_png_check PNG: decode the PNG (zlib and the five filter types, with
+# Python's standard library alone) and check the page is not blank: many
+# non-white pixels, several distinct colours, and the charts' own blue.
+rep_png_check() {
+    python3 - "$1" <<'PY'
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+pos, idat, hdr = 8, b"", None
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    if kind == b"IHDR":
+        hdr = struct.unpack(">IIBBBBB", body)
+    elif kind == b"IDAT":
+        idat += body
+    pos += 12 + n
+w, h, depth, ctype, _, _, interlace = hdr
+assert depth == 8 and ctype in (2, 6) and interlace == 0, hdr
+bpp = 3 if ctype == 2 else 4
+raw = zlib.decompress(idat)
+stride = w * bpp
+prev = bytearray(stride)
+pixels = []
+for y in range(h):
+    f = raw[y * (stride + 1)]
+    line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = line[i - bpp] if i >= bpp else 0
+        b = prev[i]
+        c = prev[i - bpp] if i >= bpp else 0
+        if f == 1: line[i] = (line[i] + a) & 255
+        elif f == 2: line[i] = (line[i] + b) & 255
+        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c
+            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        else:
+            assert f == 0, "filter %d" % f
+    pixels.append(bytes(line))
+    prev = line
+colours, ink, blue = set(), 0, 0
+for row in pixels:
+    for x in range(0, stride, bpp):
+        px = row[x:x + 3]
+        colours.add(px)
+        if px != b"\xff\xff\xff":
+            ink += 1
+        if abs(px[0] - 0x1f) < 8 and abs(px[1] - 0x77) < 8 and abs(px[2] - 0xb4) < 8:
+            blue += 1
+total = w * h
+print("%dx%d: %d non-white pixels (%.1f%%), %d colours, %d chart-blue" %
+      (w, h, ink, 100.0 * ink / total, len(colours), blue))
+ok = ink > total // 50 and len(colours) >= 8 and blue > 2000
+sys.exit(0 if ok else 1)
+PY
+}
+
+test_report_html_in_a_browser() {
+    local browser out
+    if ! browser=$(rep_browser); then
+        [ "${CI:-}" != true ] || fail "no headless browser (chromium-headless-shell): tools/install-deps installs it"
+        skip "no headless browser (tools/install-deps installs chromium-headless-shell)"
+    fi
+    rep_ledger
+    expect_rc 0 report --party P-ADA --format html --out "$IT_TMP/ada.html"
+    # a desktop and a phone
+    rep_render "$browser" "$IT_TMP/ada.html" "$IT_TMP/desk.png" "$IT_TMP/desk.netlog" 1280 1600
+    out=$(rep_png_check "$IT_TMP/desk.png") || fail "the desktop screenshot looks blank: $out"
+    out=$(rep_no_network "$IT_TMP/desk.netlog") || fail "the page requested: $out"
+    rep_render "$browser" "$IT_TMP/ada.html" "$IT_TMP/phone.png" "$IT_TMP/phone.netlog" 390 1600
+    out=$(rep_png_check "$IT_TMP/phone.png") || fail "the phone screenshot looks blank: $out"
+    out=$(rep_no_network "$IT_TMP/phone.netlog") || fail "the page requested: $out"
+    # the checks can fail: one image from the network is seen, and a
+    # blank page is blank
+    sed 's|<body>|<body><img src="http://127.0.0.1:9/x.png" alt="">|' "$IT_TMP/ada.html" >"$IT_TMP/fetch.html"
+    rep_render "$browser" "$IT_TMP/fetch.html" "$IT_TMP/fetch.png" "$IT_TMP/fetch.netlog" 1280 800
+    rep_no_network "$IT_TMP/fetch.netlog" >/dev/null &&
+        fail "the network check missed a page that fetches http://127.0.0.1:9/x.png"
+    printf '<!DOCTYPE html><html><body></body></html>\n' >"$IT_TMP/blank.html"
+    rep_render "$browser" "$IT_TMP/blank.html" "$IT_TMP/blank.png" "$IT_TMP/blank.netlog" 1280 800
+    rep_png_check "$IT_TMP/blank.png" >/dev/null && fail "the blank check passed a blank page"
+    return 0
+}
