@@ -15,8 +15,11 @@
 -- payee and currency lie in payment, which shows a party login only the
 -- payments made to it (the payee's total would tell the payee's other
 -- parties' earnings).  The view party_payment joins them and shows a
--- party login its own parts alone; it is a security barrier, so no
--- function in a caller's WHERE clause sees a row before its filter.
+-- party login its own parts alone, and every row to any other role, as
+-- row-level security would (a superuser is a member of every role, so
+-- it and the roles that bypass row-level security are named); it is a
+-- security barrier, so no function in a caller's WHERE clause sees a
+-- row before its filter.
 
 REVOKE ALL ON ledgerline.run_manifest, ledgerline.run_manifest_item,
     ledgerline.delivery, ledgerline.delivery_attempt,
@@ -46,6 +49,8 @@ SELECT x.end_to_end_id, x.party, x.amount_minor, p.posting_id, p.payee,
   JOIN ledgerline.payment p USING (end_to_end_id)
   LEFT JOIN ledgerline.payment_return r USING (end_to_end_id)
  WHERE (SELECT NOT ledgerline.is_party_login())
+    OR (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r
+         WHERE r.rolname = current_user)
     OR x.party = (SELECT ledgerline.login_party());
 
 REVOKE ALL ON ledgerline.party_payment FROM PUBLIC;
