@@ -88,7 +88,7 @@ static void text_head(const struct ll_report *r, struct ll_buf *b)
 	cell(b, r->name, 78, 0, 0);
 	ll_buf_str(b, "\n  period: ");
 	if (r->period[0]) {
-		cell(b, r->period, 30, 0, 0);
+		put_clean(b, r->period, strlen(r->period));
 		ll_buf_str(b, " (");
 		ll_buf_str(b, r->first);
 		ll_buf_str(b, "..");
