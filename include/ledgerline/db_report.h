@@ -1,7 +1,8 @@
 /*
  * db_report.h — reading a party's earnings report (report.h) from the
  * ledger: its name, its lines of the postings in force, its account step
- * by step and its parts of payments.
+ * by step, what each restatement changed of its lines, and its parts of
+ * payments.
  *
  * Design decision: every query reads only what a party login of
  * sql/008_party_access.sql and sql/011_party_access_more.sql may read,

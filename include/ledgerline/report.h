@@ -73,6 +73,27 @@ struct ll_report_event {
 	int in_range;
 };
 
+/* What a restatement changed of one of the party's lines: the line of
+ * the superseded posting (previous, 0 when it had none) and of the
+ * restating one (now, 0 when it has none), shown with the posting that
+ * made the change. */
+struct ll_report_adjustment {
+	char period[LL_REPORT_PERIOD_SIZE];
+	char first[LL_REPORT_DATE_SIZE], last[LL_REPORT_DATE_SIZE];
+	char licensee[LL_REPORT_ID_SIZE];
+	int64_t posting_id;		/* the restating posting */
+	char made[LL_REPORT_DATE_SIZE];	/* UTC date it was recorded */
+	char licence[LL_REPORT_ID_SIZE];
+	char work[LL_REPORT_ID_SIZE];	/* "" for unallocated */
+	char isrc[LL_REPORT_ISRC_SIZE];
+	char title[LL_REPORT_TITLE_SIZE];
+	char component[LL_REPORT_WORD_SIZE];
+	char side[LL_REPORT_WORD_SIZE];
+	char currency[LL_REPORT_CURRENCY_SIZE];
+	int64_t previous, now;		/* the adjustment is now - previous */
+	int in_range;
+};
+
 /* The party's part of a payment. */
 struct ll_report_payment {
 	char period[LL_REPORT_PERIOD_SIZE];
@@ -111,6 +132,8 @@ struct ll_report {
 	size_t n_events;
 	struct ll_report_payment *payments;
 	size_t n_payments;
+	struct ll_report_adjustment *adjustments;
+	size_t n_adjustments;
 	struct ll_report_total totals[LL_REPORT_CURRENCIES_MAX];
 	size_t n_totals;
 };
@@ -123,6 +146,7 @@ void ll_report_release(struct ll_report *r);
 struct ll_report_line *ll_report_add_line(struct ll_report *r);
 struct ll_report_event *ll_report_add_event(struct ll_report *r);
 struct ll_report_payment *ll_report_add_payment(struct ll_report *r);
+struct ll_report_adjustment *ll_report_add_adjustment(struct ll_report *r);
 
 /*
  * Mark what lies in range: everything of a period within [first, last]

@@ -31,6 +31,7 @@ void ll_report_release(struct ll_report *r)
 	free(r->lines);
 	free(r->events);
 	free(r->payments);
+	free(r->adjustments);
 	ll_report_init(r);
 }
 
@@ -60,6 +61,12 @@ struct ll_report_payment *ll_report_add_payment(struct ll_report *r)
 {
 	return grow((void **)&r->payments, &r->n_payments,
 		    sizeof(*r->payments));
+}
+
+struct ll_report_adjustment *ll_report_add_adjustment(struct ll_report *r)
+{
+	return grow((void **)&r->adjustments, &r->n_adjustments,
+		    sizeof(*r->adjustments));
 }
 
 void ll_report_money(char out[LL_REPORT_MONEY_SIZE], int64_t minor,
@@ -122,6 +129,10 @@ void ll_report_filter(struct ll_report *r, const char *label,
 		r->payments[i].in_range = within(r->payments[i].first,
 						 r->payments[i].last, first,
 						 last);
+	for (i = 0; i < r->n_adjustments; i++)
+		r->adjustments[i].in_range = within(r->adjustments[i].first,
+						    r->adjustments[i].last,
+						    first, last);
 }
 
 /* The total of currency, added when new; LL_INVALID for an unknown
@@ -227,6 +238,15 @@ enum ll_status ll_report_finish(struct ll_report *r, struct ll_error *err)
 	}
 	for (i = 0; rc == LL_OK && i < r->n_payments; i++)
 		rc = total_of(r, r->payments[i].currency, &t, err);
+	for (i = 0; rc == LL_OK && i < r->n_adjustments; i++) {
+		const struct ll_report_adjustment *a = &r->adjustments[i];
+		int64_t d;
+
+		rc = total_of(r, a->currency, &t, err);
+		if (rc == LL_OK && __builtin_sub_overflow(a->now, a->previous, &d))
+			rc = ll_error_set(err, LL_INTERNAL, NULL, 0,
+					  "adjustment", "adjustment out of range");
+	}
 	return rc;
 }
 
@@ -237,13 +257,14 @@ enum {
 	CSV_POSTING, CSV_DATE, CSV_LICENCE, CSV_WORK, CSV_ISRC, CSV_TITLE,
 	CSV_COMPONENT, CSV_SIDE, CSV_CURRENCY, CSV_AMOUNT, CSV_OPENING,
 	CSV_EARNED, CSV_ADJUSTMENTS, CSV_PAYMENTS, CSV_RETURNED, CSV_CLOSING,
-	CSV_E2E, CSV_PAYEE, CSV_COLS
+	CSV_E2E, CSV_PAYEE, CSV_PREVIOUS, CSV_NOW, CSV_COLS
 };
 
 static const char csv_header[] =
 	"section,period,period_first,period_last,licensee,posting,date,"
 	"licence,work,isrc,title,component,side,currency,amount,opening,"
-	"earned,adjustments,payments,returned,closing,end_to_end_id,payee\n";
+	"earned,adjustments,payments,returned,closing,end_to_end_id,payee,"
+	"previous,now\n";
 
 static void csv_field(struct ll_buf *b, const char *s, int last)
 {
@@ -295,6 +316,36 @@ static void csv_lines(const struct ll_report *r, struct ll_buf *b)
 		v[CSV_AMOUNT] = m;
 		csv_row(b, v);
 	}
+}
+
+static void csv_adjustment(const struct ll_report_adjustment *a,
+			   struct ll_buf *b)
+{
+	char m[3][LL_REPORT_MONEY_SIZE], id[24];
+	const char *v[CSV_COLS] = { 0 };
+
+	snprintf(id, sizeof(id), "%" PRId64, a->posting_id);
+	ll_report_money(m[0], a->now - a->previous, a->currency);
+	ll_report_money(m[1], a->previous, a->currency);
+	ll_report_money(m[2], a->now, a->currency);
+	v[CSV_SECTION] = "adjustment";
+	v[CSV_PERIOD] = a->period;
+	v[CSV_FIRST] = a->first;
+	v[CSV_LAST] = a->last;
+	v[CSV_LICENSEE] = a->licensee;
+	v[CSV_POSTING] = id;
+	v[CSV_DATE] = a->made;
+	v[CSV_LICENCE] = a->licence;
+	v[CSV_WORK] = a->work;
+	v[CSV_ISRC] = a->isrc;
+	v[CSV_TITLE] = a->title;
+	v[CSV_COMPONENT] = a->component;
+	v[CSV_SIDE] = a->side;
+	v[CSV_CURRENCY] = a->currency;
+	v[CSV_AMOUNT] = m[0];
+	v[CSV_PREVIOUS] = m[1];
+	v[CSV_NOW] = m[2];
+	csv_row(b, v);
 }
 
 static void csv_event(const struct ll_report_event *e, struct ll_buf *b)
@@ -384,6 +435,10 @@ static void write_csv(const struct ll_report *r, struct ll_buf *b)
 		if (r->events[i].in_range)
 			csv_event(&r->events[i], b);
 	}
+	for (i = 0; i < r->n_adjustments; i++) {
+		if (r->adjustments[i].in_range)
+			csv_adjustment(&r->adjustments[i], b);
+	}
 	for (i = 0; i < r->n_payments; i++) {
 		if (r->payments[i].in_range)
 			csv_payment(&r->payments[i], b);
@@ -428,6 +483,40 @@ static json_t *json_lines(const struct ll_report *r)
 			"component", l->component, "side", opt(l->side),
 			"currency", l->currency,
 			"amount", jmoney(l->amount, l->currency))) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *json_adjustment(const struct ll_report_adjustment *a)
+{
+	const char *c = a->currency;
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s?, s:s?, s:s?,"
+			 " s:s, s:s?, s:s, s:o, s:o, s:o}",
+			 "period", a->period, "period_first", a->first,
+			 "period_last", a->last, "licensee", a->licensee,
+			 "posting", (json_int_t)a->posting_id, "date", a->made,
+			 "licence", a->licence, "work", opt(a->work),
+			 "isrc", opt(a->isrc), "title", opt(a->title),
+			 "component", a->component, "side", opt(a->side),
+			 "currency", c, "previous", jmoney(a->previous, c),
+			 "now", jmoney(a->now, c),
+			 "adjustment", jmoney(a->now - a->previous, c));
+}
+
+static json_t *json_adjustments(const struct ll_report *r)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a && i < r->n_adjustments; i++) {
+		if (!r->adjustments[i].in_range)
+			continue;
+		if (json_array_append_new(
+			    a, json_adjustment(&r->adjustments[i])) != 0) {
 			json_decref(a);
 			return NULL;
 		}
@@ -515,19 +604,22 @@ static enum ll_status write_json(const struct ll_report *r, struct ll_buf *b,
 {
 	json_t *payments = NULL, *totals = NULL, *doc = NULL;
 	json_t *lines = json_lines(r), *ev = json_rest(r, &payments, &totals);
+	json_t *adj = json_adjustments(r);
 	char *s = NULL;
 
-	if (lines && ev)
+	if (lines && ev && adj)
 		doc = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o, s:o,"
-				" s:o, s:o}",
+				" s:o, s:o, s:o}",
 				"report", "ledgerline-report/1",
 				"party", r->party, "name", r->name,
 				"period", opt(r->period),
 				"period_first", opt(r->first),
 				"period_last", opt(r->last),
 				"totals", totals, "lines", lines,
-				"balance", ev, "payments", payments);
+				"balance", ev, "adjustments", adj,
+				"payments", payments);
 	else {
+		json_decref(adj);
 		json_decref(lines);
 		json_decref(ev);
 		json_decref(payments);

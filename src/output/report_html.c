@@ -526,6 +526,44 @@ static void lines_table(const struct ll_report *r, struct ll_buf *b)
 	ll_buf_str(b, "</tbody></table></div>\n");
 }
 
+static void adjustments_table(const struct ll_report *r, struct ll_buf *b)
+{
+	static const char *const cols[] = {
+		"period", "licensee", "posting", "date", "licence", "work",
+		"ISRC", "title", "component", "side", "currency", "previous",
+		"now", "adjustment" };
+	char id[32];
+	size_t i;
+
+	ll_buf_str(b, "<h2>Restatement adjustments, where they were made"
+		      "</h2>");
+	head_row(b, cols, 14, 11);
+	for (i = 0; i < r->n_adjustments; i++) {
+		const struct ll_report_adjustment *a = &r->adjustments[i];
+
+		if (!a->in_range)
+			continue;
+		snprintf(id, sizeof(id), "%" PRId64, a->posting_id);
+		ll_buf_str(b, "<tr>");
+		td(b, a->period);
+		td(b, a->licensee);
+		td(b, id);
+		td(b, a->made);
+		td(b, a->licence);
+		td(b, a->work);
+		td(b, a->isrc);
+		td_text(b, a->title);
+		td(b, a->component);
+		td(b, a->side);
+		td(b, a->currency);
+		money_td(b, a->previous, a->currency);
+		money_td(b, a->now, a->currency);
+		money_td(b, a->now - a->previous, a->currency);
+		ll_buf_str(b, "</tr>");
+	}
+	ll_buf_str(b, "</tbody></table></div>\n");
+}
+
 static void payments_table(const struct ll_report *r, struct ll_buf *b)
 {
 	static const char *const cols[] = { "period", "licensee",
@@ -592,6 +630,7 @@ void ll_report_html(const struct ll_report *r, struct ll_buf *b)
 		works_pair(r, r->totals[i].currency, b);
 	}
 	events_table(r, b);
+	adjustments_table(r, b);
 	lines_table(r, b);
 	payments_table(r, b);
 	ll_buf_str(b, "</body>\n</html>\n");

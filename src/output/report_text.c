@@ -238,6 +238,60 @@ static void text_events(const struct ll_report *r, struct ll_buf *b)
 		ll_buf_str(b, "  (none)\n");
 }
 
+static void adjustment_rows(const struct ll_report_adjustment *a,
+			    const struct ll_report_adjustment *prev,
+			    struct ll_buf *b)
+{
+	char id[32];
+
+	if (!prev || prev->posting_id != a->posting_id) {
+		snprintf(id, sizeof(id), "#%" PRId64, a->posting_id);
+		ll_buf_str(b, "\n  ");
+		cell(b, a->period, 22, 0, 0);
+		ll_buf_str(b, " restated by posting ");
+		ll_buf_str(b, id);
+		ll_buf_str(b, " on ");
+		ll_buf_str(b, a->made);
+		ll_buf_str(b, ", licensee ");
+		cell(b, a->licensee, 14, 0, 0);
+		ll_buf_str(b, "\n");
+	}
+	ll_buf_str(b, "    ");
+	cell(b, a->work[0] ? a->work : "-", 14, 0, 0);
+	ll_buf_str(b, " ");
+	cell(b, a->licence, 14, 0, 0);
+	ll_buf_str(b, " ");
+	cell(b, a->component, 17, 0, 0);
+	ll_buf_str(b, " ");
+	cell(b, a->side[0] ? a->side : "-", 10, 0, 0);
+	ll_buf_str(b, " ");
+	cell(b, a->currency, 3, 0, 0);
+	ll_buf_str(b, "\n      was");
+	money(b, a->previous, a->currency, W_MONEY);
+	ll_buf_str(b, "  now");
+	money(b, a->now, a->currency, W_MONEY);
+	ll_buf_str(b, "  adjustment");
+	money(b, a->now - a->previous, a->currency, W_MONEY);
+	ll_buf_str(b, "\n");
+}
+
+static void text_adjustments(const struct ll_report *r, struct ll_buf *b)
+{
+	const struct ll_report_adjustment *prev = NULL;
+	size_t i;
+
+	ll_buf_str(b, "\nRestatement adjustments, line by line, where they "
+		      "were made\n");
+	for (i = 0; i < r->n_adjustments; i++) {
+		if (!r->adjustments[i].in_range)
+			continue;
+		adjustment_rows(&r->adjustments[i], prev, b);
+		prev = &r->adjustments[i];
+	}
+	if (!prev)
+		ll_buf_str(b, "  (none)\n");
+}
+
 static void text_payments(const struct ll_report *r, struct ll_buf *b)
 {
 	size_t i, n = 0;
@@ -297,6 +351,7 @@ void ll_report_text(const struct ll_report *r, struct ll_buf *b)
 	text_totals(r, b);
 	text_lines(r, b);
 	text_events(r, b);
+	text_adjustments(r, b);
 	text_payments(r, b);
 	trim_lines(b, from);
 }

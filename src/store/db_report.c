@@ -1,7 +1,8 @@
 /*
  * db_report.c — a party's earnings report read from the ledger
- * (db_report.h): its name, its lines in force, its account step by step
- * and its parts of payments, in one read-only snapshot.
+ * (db_report.h): its name, its lines in force, its account step by step,
+ * what each restatement changed of its lines, and its parts of payments,
+ * in one read-only snapshot.
  *
  * Design decision: only relations a party login may read are queried
  * (registry_record, posting, run, run_line, journal_entry, journal_line,
@@ -73,6 +74,49 @@ static const char SQL_EVENTS[] =
 	"p.period_last, p.supersedes, CASE WHEN e.kind = 'payment_return' "
 	"THEN e.entry_id END, l.currency "
 	"ORDER BY min(e.entry_id), l.currency COLLATE \"C\"";
+
+/* What each restatement changed of the party's lines: the lines of the
+ * restating posting's run against those of the superseded posting's,
+ * where they differ. */
+static const char SQL_ADJUSTMENTS[] =
+	"WITH cur AS (SELECT DISTINCT e.posting_id, e.licence, l.currency "
+	"FROM ledgerline.journal_entry e JOIN ledgerline.journal_line l "
+	"ON l.entry_id = e.entry_id WHERE e.kind = 'posting' AND l.party = $1), "
+	"pairs AS (SELECT p.posting_id, p.run_id AS new_run, "
+	"s.posting_id AS old_posting, s.run_id AS old_run, p.licensee, "
+	"r.period_label, p.period_first, p.period_last, p.posted_at "
+	"FROM ledgerline.posting p JOIN ledgerline.run r ON r.run_id = p.run_id "
+	"LEFT JOIN ledgerline.posting s ON s.posting_id = p.supersedes "
+	"WHERE p.supersedes IS NOT NULL), "
+	"d AS (SELECT pr.posting_id, x.licence, coalesce(x.work, '') AS work, "
+	"x.component, coalesce(x.side, '') AS side, c.currency, "
+	"0::bigint AS previous, x.amount_minor AS now FROM pairs pr "
+	"JOIN ledgerline.run_line x ON x.run_id = pr.new_run AND x.party = $1 "
+	"JOIN cur c ON c.posting_id = pr.posting_id AND c.licence = x.licence "
+	"UNION ALL SELECT pr.posting_id, x.licence, coalesce(x.work, ''), "
+	"x.component, coalesce(x.side, ''), c.currency, x.amount_minor, 0 "
+	"FROM pairs pr "
+	"JOIN ledgerline.run_line x ON x.run_id = pr.old_run AND x.party = $1 "
+	"JOIN cur c ON c.posting_id = pr.old_posting AND c.licence = x.licence), "
+	"works AS (SELECT DISTINCT ON (id) id, coalesce(body->>'isrc', '') "
+	"AS isrc, coalesce(body->>'title', '') AS title "
+	"FROM ledgerline.registry_record WHERE kind = 'work' AND "
+	"jsonb_path_exists(body, '$.splits.*[*].party ? (@ == $p)', "
+	"jsonb_build_object('p', $1::text)) ORDER BY id, version DESC) "
+	"SELECT pr.period_label, pr.period_first::text, pr.period_last::text, "
+	"pr.licensee, d.posting_id, "
+	"to_char(pr.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), d.licence, "
+	"d.work, coalesce(w.isrc, ''), coalesce(w.title, ''), d.component, "
+	"d.side, d.currency, sum(d.previous), sum(d.now) "
+	"FROM d JOIN pairs pr ON pr.posting_id = d.posting_id "
+	"LEFT JOIN works w ON w.id = d.work "
+	"GROUP BY pr.period_label, pr.period_first, pr.period_last, "
+	"pr.licensee, d.posting_id, pr.posted_at, d.licence, d.work, w.isrc, "
+	"w.title, d.component, d.side, d.currency "
+	"HAVING sum(d.previous) <> sum(d.now) "
+	"ORDER BY d.posting_id, d.currency COLLATE \"C\", "
+	"d.work COLLATE \"C\", d.component COLLATE \"C\", "
+	"d.side COLLATE \"C\", d.licence COLLATE \"C\"";
 
 static const char SQL_PAYMENTS[] =
 	"SELECT v.end_to_end_id, v.payee, v.currency, v.amount_minor, "
@@ -211,16 +255,50 @@ static enum ll_status read_payment(const PGresult *res, int i,
 	return LL_OK;
 }
 
+static enum ll_status read_adjustment(const PGresult *res, int i,
+				      struct ll_report_adjustment *a,
+				      struct ll_error *err)
+{
+	if (ll_db_value(res, i, 0, "period_label", a->period,
+			sizeof(a->period), err) != LL_OK ||
+	    ll_db_value(res, i, 1, "period_first", a->first, sizeof(a->first),
+			err) != LL_OK ||
+	    ll_db_value(res, i, 2, "period_last", a->last, sizeof(a->last),
+			err) != LL_OK ||
+	    ll_db_value(res, i, 3, "licensee", a->licensee,
+			sizeof(a->licensee), err) != LL_OK ||
+	    int_at(res, i, 4, "posting_id", &a->posting_id, err) != LL_OK ||
+	    ll_db_value(res, i, 5, "date", a->made, sizeof(a->made), err) !=
+		    LL_OK ||
+	    ll_db_value(res, i, 6, "licence", a->licence, sizeof(a->licence),
+			err) != LL_OK ||
+	    ll_db_value(res, i, 7, "work", a->work, sizeof(a->work), err) !=
+		    LL_OK ||
+	    ll_db_value(res, i, 8, "isrc", a->isrc, sizeof(a->isrc), err) !=
+		    LL_OK ||
+	    ll_db_value(res, i, 9, "title", a->title, sizeof(a->title), err) !=
+		    LL_OK ||
+	    ll_db_value(res, i, 10, "component", a->component,
+			sizeof(a->component), err) != LL_OK ||
+	    ll_db_value(res, i, 11, "side", a->side, sizeof(a->side), err) !=
+		    LL_OK ||
+	    ll_db_value(res, i, 12, "currency", a->currency,
+			sizeof(a->currency), err) != LL_OK ||
+	    int_at(res, i, 13, "previous", &a->previous, err) != LL_OK)
+		return LL_DB;
+	return int_at(res, i, 14, "now", &a->now, err);
+}
+
 /* Which rows a query reads, and into which array of r. */
-enum what { LINES, EVENTS, PAYMENTS };
+enum what { LINES, EVENTS, PAYMENTS, ADJUSTMENTS };
 
 static enum ll_status read_rows(struct ll_db *db, const char *party,
 				enum what w, struct ll_report *r,
 				struct ll_error *err)
 {
 	static const char *const sql[] = { SQL_LINES, SQL_EVENTS,
-					   SQL_PAYMENTS };
-	static const int cols[] = { 12, 13, 10 };
+					   SQL_PAYMENTS, SQL_ADJUSTMENTS };
+	static const int cols[] = { 12, 13, 10, 15 };
 	const char *params[1] = { party };
 	enum ll_status rc = LL_OK;
 	PGresult *res;
@@ -234,7 +312,8 @@ static enum ll_status read_rows(struct ll_db *db, const char *party,
 	for (i = 0; i < rows && rc == LL_OK; i++) {
 		void *e = w == LINES ? (void *)ll_report_add_line(r)
 			: w == EVENTS ? (void *)ll_report_add_event(r)
-				      : (void *)ll_report_add_payment(r);
+			: w == PAYMENTS ? (void *)ll_report_add_payment(r)
+					: (void *)ll_report_add_adjustment(r);
 
 		if (!e)
 			rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
@@ -243,8 +322,10 @@ static enum ll_status read_rows(struct ll_db *db, const char *party,
 			rc = read_line(res, i, e, err);
 		else if (w == EVENTS)
 			rc = read_event(res, i, e, err);
-		else
+		else if (w == PAYMENTS)
 			rc = read_payment(res, i, e, err);
+		else
+			rc = read_adjustment(res, i, e, err);
 	}
 	PQclear(res);
 	return rc;
@@ -268,6 +349,8 @@ enum ll_status ll_db_report_read(struct ll_db *db, const char *party,
 		rc = read_rows(db, party, EVENTS, r, err);
 	if (rc == LL_OK)
 		rc = read_rows(db, party, PAYMENTS, r, err);
+	if (rc == LL_OK)
+		rc = read_rows(db, party, ADJUSTMENTS, r, err);
 	if (rc == LL_OK)
 		return ll_db_cmd(db, "cannot end the read-only transaction",
 				 "COMMIT", 0, NULL, err);

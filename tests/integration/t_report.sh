@@ -8,7 +8,9 @@ REP_LOG="$DATA/demo/generations-2026-q3.ndjson"
 REP_EVIL='<script>alert(1)</script> & "Harbour" Lights'
 
 # rep_ledger: the demo registry, W-0001 retitled with markup, July and
-# August 2026 posted, July restated, and one payment of July returned.
+# August 2026 posted, July restated (one generation's value raised, so
+# that the usage lines of W-0003 and W-0005 change), and one payment of
+# July returned.
 # Sets REP_E2E (the returned payment).
 rep_ledger() {
     expect_rc 0 init
@@ -18,7 +20,7 @@ rep_ledger() {
         "$DATA"/demo/registry/parties.json "$IT_TMP/works.json"
     grep '"ts": "2026-07' "$REP_LOG" >"$IT_TMP/jul.ndjson"
     grep '"ts": "2026-08' "$REP_LOG" >"$IT_TMP/aug.ndjson"
-    sed '/"g-000002"/s/"value": "0.0400"/"value": "0.0800"/' "$IT_TMP/jul.ndjson" >"$IT_TMP/jul2.ndjson"
+    sed '/"g-000002"/s/"value": "0.0400"/"value": "400.00"/' "$IT_TMP/jul.ndjson" >"$IT_TMP/jul2.ndjson"
     expect_rc 0 run --licensee P-AI --period 2026-07 --manifest "$REP_MANIFEST" \
         --logs "$IT_TMP/jul.ndjson" --out "$IT_TMP/jul"
     expect_rc 0 run --licensee P-AI --period 2026-08 --manifest "$REP_MANIFEST" \
@@ -88,6 +90,19 @@ if full:
     need(kinds.count("restatement") >= 1 and kinds.count("return") == 1, "kinds %s" % kinds)
     r = [s for s in doc["balance"] if s["kind"] == "restatement"][0]
     need(r["period"] == "2026-07" and D(r["adjustments"]) < 0, "restatement %s" % r)
+    # each restatement's line-by-line changes add up to its step's
+    # earned + adjustments (run_line against the journal)
+    need(len(doc["adjustments"]) > 0, "no line changed by the restatement")
+    for st in doc["balance"]:
+        if st["kind"] != "restatement":
+            continue
+        adj = [a for a in doc["adjustments"]
+               if a["posting"] == st["posting"] and a["currency"] == st["currency"]]
+        need(sum(D(a["adjustment"]) for a in adj) == D(st["earned"]) + D(st["adjustments"]),
+             "posting %s: line adjustments %s, step %s" % (st["posting"], adj, st))
+        for a in adj:
+            need(D(a["now"]) - D(a["previous"]) == D(a["adjustment"]), "adjustment %s" % a)
+            need(a["period"] == st["period"] and a["date"] == st["date"], "adjustment %s" % a)
 for party, cur, earned, paid, open_ in bal:
     t = [t for t in doc["totals"] if t["currency"] == cur]
     need(len(t) == 1 and D(t[0]["closing"]) == D(open_) and D(t[0]["paid"]) == D(paid),

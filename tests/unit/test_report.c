@@ -90,6 +90,26 @@ static void add_payment(struct ll_report *r, int month, int64_t posting,
 	p->returned = returned;
 }
 
+static void add_adjustment(struct ll_report *r, int64_t posting,
+			   int64_t previous, int64_t now)
+{
+	struct ll_report_adjustment *a = ll_report_add_adjustment(r);
+
+	assert_non_null(a);
+	period_of(a->period, a->first, a->last, 7);
+	snprintf(a->licensee, sizeof(a->licensee), "%s", "P-AI");
+	snprintf(a->made, sizeof(a->made), "%s", "2026-12-07");
+	snprintf(a->licence, sizeof(a->licence), "%s", "L-2026-NW");
+	snprintf(a->work, sizeof(a->work), "%s", "W-0001");
+	snprintf(a->title, sizeof(a->title), "%s", evil);
+	snprintf(a->component, sizeof(a->component), "%s", "usage");
+	snprintf(a->side, sizeof(a->side), "%s", "master");
+	snprintf(a->currency, sizeof(a->currency), "%s", "EUR");
+	a->posting_id = posting;
+	a->previous = previous;
+	a->now = now;
+}
+
 /* July posted, paid, August posted, July restated, the July payment
  * returned; a JPY licence beside. */
 static void sample(struct ll_report *r)
@@ -110,6 +130,7 @@ static void sample(struct ll_report *r)
 	add_payment(r, 7, 1, "EUR", 1200, 1);
 	add_payment(r, 8, 2, "EUR", 700, 0);
 	add_payment(r, 7, 3, "EUR", 55, 0);
+	add_adjustment(r, 3, 1000, 1055);
 }
 
 static char *write(const struct ll_report *r, const char *format)
@@ -284,6 +305,9 @@ static void test_text_80_columns(void **state)
 				  "           0        1234        1234\n"));
 	assert_non_null(strstr(s, "returned by the bank"));
 	assert_non_null(strstr(s, "restatement"));
+	assert_non_null(strstr(s, "restated by posting #3 on 2026-12-07"));
+	assert_non_null(strstr(s, "\n      was         10.00  now         10.55"
+				  "  adjustment          0.55\n"));
 	free(s);
 	ll_report_release(&r);
 }
@@ -304,15 +328,17 @@ static void test_csv(void **state)
 				  "\"\"Harbour\"\", Lights\nwith a very"));
 	assert_non_null(strstr(s, "\nline,2026-07,2026-07-01,2026-07-28,P-AI,"
 				  ",,L-2026-NW,,,,unallocated,,EUR,0.05,"
-				  ",,,,,,,\n"));
+				  ",,,,,,,,,\n"));
 	assert_non_null(strstr(s, "\nrestatement,2026-07,2026-07-01,"
 				  "2026-07-28,P-AI,3,2026-12-06,,,,,,,EUR,"
-				  "0.00,0.00,12.55,-12.00,0.55,0.00,0.00,,\n"));
+				  "0.00,0.00,12.55,-12.00,0.55,0.00,0.00,,,,\n"));
 	assert_non_null(strstr(s, "\npayment_returned,2026-07,"));
+	assert_non_null(strstr(s, ",usage,master,EUR,0.55,,,,,,,,,10.00,"
+				  "10.55\n"));
 	assert_non_null(strstr(s, "\ntotal,,,,,,,,,,,,,EUR,19.55,0.00,31.55,"
-				  "-12.00,7.55,,12.00,,\n"));
+				  "-12.00,7.55,,12.00,,,,\n"));
 	assert_non_null(strstr(s, "\ntotal,,,,,,,,,,,,,JPY,1234,0,1234,0,0,,"
-				  "1234,,\n"));
+				  "1234,,,,\n"));
 	free(s);
 	ll_report_release(&r);
 }
@@ -352,6 +378,12 @@ static void test_json_schema(void **state)
 	assert_int_equal(json_integer_value(json_object_get(t, "posting")), 3);
 	t = json_array_get(json_object_get(doc, "payments"), 0);
 	assert_true(json_is_true(json_object_get(t, "returned")));
+	t = json_array_get(json_object_get(doc, "adjustments"), 0);
+	assert_string_equal(json_string_value(json_object_get(t,
+							      "adjustment")),
+			    "0.55");
+	assert_string_equal(json_string_value(json_object_get(t, "date")),
+			    "2026-12-07");
 	json_decref(doc);
 	free(s);
 	ll_report_release(&r);
@@ -376,6 +408,7 @@ static void test_html_escaped_and_self_contained(void **state)
 	assert_non_null(strstr(s, "<h2>Top works (JPY)</h2>"));
 	assert_non_null(strstr(s, "minimum_guarantee"));
 	assert_non_null(strstr(s, "<svg"));
+	assert_non_null(strstr(s, "<td class=\"n\">0.55</td>"));
 	assert_non_null(strstr(s, "</html>\n"));
 	free(s);
 	ll_report_release(&r);
