@@ -39,10 +39,10 @@ static const char *const colours[N_COMPONENTS] = {
 
 static const char css[] =
 	"body{font-family:system-ui,sans-serif;margin:1rem;color:#222;"
-	"background:#fff;max-width:72rem}"
+	"background:#fff;max-width:80rem}"
 	"h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}"
 	".pair{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}"
-	".pair>figure{flex:1 1 22rem;margin:0;min-width:0}"
+	".pair>figure{flex:1 1 20rem;margin:0;min-width:0;max-width:32rem}"
 	".pair>.tbl{flex:1 1 24rem;min-width:0;overflow-x:auto}"
 	".tbl{overflow-x:auto}"
 	"svg{width:100%;height:auto;display:block}"
@@ -529,15 +529,14 @@ static void lines_table(const struct ll_report *r, struct ll_buf *b)
 static void adjustments_table(const struct ll_report *r, struct ll_buf *b)
 {
 	static const char *const cols[] = {
-		"period", "licensee", "posting", "date", "licence", "work",
-		"ISRC", "title", "component", "side", "currency", "previous",
-		"now", "adjustment" };
+		"period", "posting", "date", "work", "title", "component",
+		"side", "currency", "previous", "now", "adjustment" };
 	char id[32];
 	size_t i;
 
 	ll_buf_str(b, "<h2>Restatement adjustments, where they were made"
 		      "</h2>");
-	head_row(b, cols, 14, 11);
+	head_row(b, cols, 11, 8);
 	for (i = 0; i < r->n_adjustments; i++) {
 		const struct ll_report_adjustment *a = &r->adjustments[i];
 
@@ -546,12 +545,9 @@ static void adjustments_table(const struct ll_report *r, struct ll_buf *b)
 		snprintf(id, sizeof(id), "%" PRId64, a->posting_id);
 		ll_buf_str(b, "<tr>");
 		td(b, a->period);
-		td(b, a->licensee);
 		td(b, id);
 		td(b, a->made);
-		td(b, a->licence);
 		td(b, a->work);
-		td(b, a->isrc);
 		td_text(b, a->title);
 		td(b, a->component);
 		td(b, a->side);
