@@ -34,6 +34,7 @@ static const struct ll_cmd *const commands[] = {
 	&ll_cmd_revoke,
 	&ll_cmd_disclose,
 	&ll_cmd_deliver,
+	&ll_cmd_report,
 };
 
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
