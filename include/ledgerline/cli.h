@@ -125,5 +125,6 @@ extern const struct ll_cmd ll_cmd_init, ll_cmd_load, ll_cmd_run, ll_cmd_verify,
 	ll_cmd_balance, ll_cmd_payments, ll_cmd_audit, ll_cmd_keygen, ll_cmd_db;
 extern const struct ll_cmd ll_cmd_reconcile, ll_cmd_grant, ll_cmd_revoke,
 	ll_cmd_disclose, ll_cmd_deliver;
+extern const struct ll_cmd ll_cmd_tally;
 
 #endif
