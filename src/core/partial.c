@@ -1147,6 +1147,7 @@ enum ll_status ll_partial_add(struct ll_tally *t, const struct ll_partial *p,
 		rc = ll_mass_merge(&tmp.unattributed, &p->unattributed);
 	tmp.events = p->events;
 	tmp.attributions = p->attributions;
+	tmp.voice_unknown = p->voice_unknown;
 	if (rc == LL_OK)
 		rc = ll_tally_merge(t, &tmp);
 	if (tmp.slots)
