@@ -58,7 +58,8 @@ UNIT_FIXTURE = $(BUILD)/tests/fixture.o
 UNIT_DEPS = $(UNIT_FIXTURE) tests/unit/unit.h tests/unit/fixture.h
 VERSION   = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all deps demo check test tidy unit integration sanitize bench clean
+.PHONY: all deps demo check test tidy unit integration sanitize bench clean \
+	check-slurm
 
 all: $(BUILD)/ledgerline
 
@@ -143,6 +144,12 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@tools/bench
+
+# Optional, not part of check: the Slurm recipe of docs/scale.md on a
+# one-node cluster on the loopback (needs tools/install-deps --with slurm
+# and root).
+check-slurm: all
+	@LEDGERLINE_BIN=$(abspath $(BUILD)/ledgerline) tests/slurm/run
 
 # The demo's embedded cluster is destroyed (not only stopped): as root it
 # may live under /var/lib/ledgerline/clusters, outside build/.

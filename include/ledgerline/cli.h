@@ -126,5 +126,6 @@ extern const struct ll_cmd ll_cmd_init, ll_cmd_load, ll_cmd_run, ll_cmd_verify,
 extern const struct ll_cmd ll_cmd_reconcile, ll_cmd_grant, ll_cmd_revoke,
 	ll_cmd_disclose, ll_cmd_deliver;
 extern const struct ll_cmd ll_cmd_report;
+extern const struct ll_cmd ll_cmd_tally;
 
 #endif

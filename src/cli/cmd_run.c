@@ -31,6 +31,7 @@
 #include "ledgerline/input.h"
 #include "ledgerline/io.h"
 #include "ledgerline/outdir.h"
+#include "ledgerline/partial.h"
 #include "ledgerline/run.h"
 #include "ledgerline/payfile.h"
 #include "ledgerline/pipeline.h"
@@ -46,6 +47,7 @@ enum {
 static const char usage[] =
 	"usage: ledgerline run --licensee PARTY --period PERIOD\n"
 	"                      --manifest FILE... --logs FILE... --out DIR\n"
+	"       ledgerline run ... --manifest FILE... --tallies PART... --out DIR\n"
 	"                      [--threads N] [--memory-max SIZE]\n"
 	"\n"
 	"Compute what the licensee owes under each of its licences active in\n"
@@ -70,6 +72,12 @@ static const char usage[] =
 	"  --period PERIOD   2026-Q3, 2026-09 or 2026-07-01..2026-09-30\n"
 	"  --manifest FILE   training manifests (JSON), one or more\n"
 	"  --logs FILE       generation logs (NDJSON), one or more\n"
+	"  --tallies PART    instead of --logs: partials made by 'ledgerline\n"
+	"                    tally' from shards of the logs; the run is the\n"
+	"                    same, byte for byte, as one over all their logs.\n"
+	"                    Every partial must be of this licensee, period,\n"
+	"                    registry snapshot and these manifests, and no\n"
+	"                    event id may be in two of them (exit 3)\n"
 	"  --out DIR         output directory (created if missing); files\n"
 	"                    ledgerline did not write there are never replaced\n"
 	"                    or removed: one where an output must go is an\n"
@@ -95,6 +103,8 @@ struct args {
 	size_t n_manifests;
 	const char *logs[INPUTS_MAX];
 	size_t n_logs;
+	const char *tallies[INPUTS_MAX];	/* instead of logs */
+	size_t n_tallies;
 	int threads;
 	uint64_t memory_max;		/* 0: the default */
 	int32_t first_day, last_day;	/* the period */
@@ -120,10 +130,14 @@ static enum ll_status take_inputs(int argc, char **argv, int *i,
 				  struct args *a)
 {
 	const char *o = argv[*i];
-	bool is_log = o[2] == 'l';
-	size_t *n = is_log ? &a->n_logs : &a->n_manifests;
+	bool is_log = o[2] == 'l', is_tally = o[2] == 't';
+	size_t *n = is_log ? &a->n_logs : is_tally ? &a->n_tallies
+						   : &a->n_manifests;
 	size_t before = *n;
-	int j = take_list(argc, argv, *i, is_log ? a->logs : a->manifests, n);
+	int j = take_list(argc, argv, *i,
+			  is_log ? a->logs : is_tally ? a->tallies
+						      : a->manifests,
+			  n);
 
 	if (j < 0)
 		return ll_cli_usage_error("run", "more than %d inputs",
@@ -207,10 +221,17 @@ static enum ll_status check_args(struct args *a)
 	size_t k, stdin_uses = 0;
 
 	if (!a->licensee || !a->period || !a->out || !a->n_manifests ||
-	    !a->n_logs)
+	    !(a->n_logs || a->n_tallies))
 		return ll_cli_usage_error("run",
 					  "--licensee, --period, --manifest, "
-					  "--logs and --out are required");
+					  "--logs (or --tallies) and --out are "
+					  "required");
+	if (a->n_logs && a->n_tallies)
+		return ll_cli_usage_error("run",
+					  "--logs and --tallies exclude each "
+					  "other");
+	for (k = 0; k < a->n_tallies; k++)
+		stdin_uses += strcmp(a->tallies[k], "-") == 0;
 	for (k = 0; k < a->n_manifests; k++)
 		stdin_uses += strcmp(a->manifests[k], "-") == 0;
 	for (k = 0; k < a->n_logs; k++)
@@ -243,7 +264,8 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a,
 			*help = 1;
 			return LL_OK;
 		}
-		if (strcmp(o, "--manifest") == 0 || strcmp(o, "--logs") == 0)
+		if (strcmp(o, "--manifest") == 0 || strcmp(o, "--logs") == 0 ||
+		    strcmp(o, "--tallies") == 0)
 			rc = take_inputs(argc, argv, &i, a);
 		else if (strcmp(o, "--licensee") == 0 ||
 			 strcmp(o, "--period") == 0 ||
@@ -771,6 +793,126 @@ static enum ll_status checkpoint_phase(struct cp_job *j, const char *root,
 }
 
 
+/* ---- partials (--tallies) -------------------------------------------- */
+
+/* The partials of --tallies, and where each of their logs goes in the
+ * run's list of logs (by name, then SHA-256, as the outputs list them). */
+struct tallies {
+	struct ll_partial *v;
+	size_t n;
+	uint32_t **map;		/* map[i][k]: partial i's log k */
+	uint32_t *part, *plog;	/* the run's log m: partial, its log */
+};
+
+static void tallies_release(struct tallies *tl)
+{
+	size_t i;
+
+	for (i = 0; tl->v && i < tl->n; i++) {
+		ll_partial_release(&tl->v[i]);
+		free(tl->map[i]);
+	}
+	free(tl->v);
+	free(tl->map);
+	free(tl->part);
+	free(tl->plog);
+}
+
+static const struct tallies *sort_tl;
+
+static int cmp_run_log(const void *x, const void *y)
+{
+	const uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	const struct ll_partial_log *la =
+		&sort_tl->v[sort_tl->part[a]].logs[sort_tl->plog[a]];
+	const struct ll_partial_log *lb =
+		&sort_tl->v[sort_tl->part[b]].logs[sort_tl->plog[b]];
+	int c = strcmp(la->name, lb->name);
+
+	if (!c)
+		c = strcmp(la->sha256, lb->sha256);
+	return c ? c : (a > b) - (a < b);
+}
+
+/* The run's logs: every partial's, sorted; a->logs names them. */
+static enum ll_status tallies_logs(struct tallies *tl, struct args *a)
+{
+	size_t i, k, m = 0, n = 0;
+	uint32_t *order, *part, *plog;
+
+	for (i = 0; i < tl->n; i++)
+		n += tl->v[i].n_logs;
+	if (n > INPUTS_MAX)
+		return ll_cli_usage_error("run", "more than %d logs in the "
+						 "partials", INPUTS_MAX);
+	order = calloc(n + 1, sizeof(*order));
+	tl->part = calloc(n + 1, sizeof(*tl->part));
+	tl->plog = calloc(n + 1, sizeof(*tl->plog));
+	part = calloc(n + 1, sizeof(*part));
+	plog = calloc(n + 1, sizeof(*plog));
+	if (!order || !tl->part || !tl->plog || !part || !plog) {
+		free(order), free(part), free(plog);
+		return ll_cli_fail(LL_NOMEM, "out of memory");
+	}
+	for (i = 0; i < tl->n; i++) {
+		for (k = 0; k < tl->v[i].n_logs; k++, m++) {
+			tl->part[m] = (uint32_t)i;
+			tl->plog[m] = (uint32_t)k;
+			order[m] = (uint32_t)m;
+		}
+	}
+	sort_tl = tl;
+	qsort(order, n, sizeof(*order), cmp_run_log);
+	for (m = 0; m < n; m++) {
+		part[m] = tl->part[order[m]];
+		plog[m] = tl->plog[order[m]];
+		tl->map[part[m]][plog[m]] = (uint32_t)m;
+		a->logs[m] = tl->v[part[m]].logs[plog[m]].name;
+	}
+	a->n_logs = n;
+	free(tl->part), free(tl->plog), free(order);
+	tl->part = part;
+	tl->plog = plog;
+	return LL_OK;
+}
+
+/* Read and check each partial of --tallies (its checksum first). */
+static enum ll_status load_tallies(struct tallies *tl, struct args *a)
+{
+	struct ll_error err;
+	enum ll_status rc = LL_OK;
+	size_t i, len;
+
+	memset(tl, 0, sizeof(*tl));
+	tl->v = calloc(a->n_tallies, sizeof(*tl->v));
+	tl->map = calloc(a->n_tallies, sizeof(*tl->map));
+	if (!tl->v || !tl->map)
+		return ll_cli_fail(LL_NOMEM, "out of memory");
+	ll_error_clear(&err);
+	for (i = 0; i < a->n_tallies && rc == LL_OK; i++, tl->n++) {
+		char *text = NULL;
+
+		ll_partial_init(&tl->v[i]);
+		rc = ll_input_read_all(a->tallies[i], LL_PARTIAL_BYTES_MAX,
+				       &text, &len, &err);
+		if (rc == LL_OK)
+			rc = ll_partial_decode(&tl->v[i], text, len,
+					       a->tallies[i], &err);
+		free(text);
+		tl->map[i] = calloc(tl->v[i].n_logs + 1, sizeof(**tl->map));
+		if (rc == LL_OK && !tl->map[i])
+			rc = ll_error_set(&err, LL_NOMEM, NULL, 0, NULL,
+					  "out of memory");
+	}
+	if (rc != LL_OK) {
+		ll_cli_print_error(&err);
+		if (rc == LL_INVALID)
+			fprintf(stderr, "ledgerline: nothing was run\n");
+		return rc;
+	}
+	return tallies_logs(tl, a);
+}
+
 /* ---- the job and its phases ------------------------------------------ */
 
 /*
@@ -815,6 +957,7 @@ struct job {
 	struct cp_job cpj;		/* the posting's checkpoint */
 	/* the output staging */
 	struct ll_outdir od;
+	struct tallies *tl;		/* --tallies: the partials */
 };
 
 static void job_init(struct job *j, struct ll_cli_ctx *ctx,
@@ -926,6 +1069,8 @@ static enum ll_status read_inputs(struct job *j)
 	rc = read_manifests(j);
 	for (i = 0; i < a->n_logs && rc == LL_OK; i++) {
 		j->logs[i].name = a->logs[i];
+		if (j->tl)
+			continue; /* read from the partials */
 		rc = ll_input_open(a->logs[i], LL_LOG_SPOOL_BYTES_MAX,
 				   LL_EVENT_LINE_BYTES_MAX, &j->logs[i].fd,
 				   &j->err);
@@ -1018,6 +1163,42 @@ static enum ll_status report_input_errors(struct job *j)
 			   n == 1 ? "" : "s");
 }
 
+/*
+ * With --tallies, instead of reading the logs: the partials checked
+ * against this run (licensee, period, registry snapshot, manifests, event
+ * ids across them; errors to j->errs) and added into its tally.
+ */
+static enum ll_status merge_tallies(struct job *j)
+{
+	const struct tallies *tl = j->tl;
+	const char **mf = calloc(j->n_good + 1, sizeof(*mf));
+	struct ll_partial_bind bind = { j->a->licensee, j->first, j->last,
+					j->r.registry_sha256, mf, j->n_good };
+	enum ll_status rc = mf ? LL_OK : LL_NOMEM;
+	size_t i, found = 0;
+
+	for (i = 0; i < j->n_good && mf; i++)
+		mf[i] = j->good[i].sha256;
+	for (i = 0; i < j->a->n_logs; i++) {
+		const struct ll_partial_log *l =
+			&tl->v[tl->part[i]].logs[tl->plog[i]];
+
+		memcpy(j->logs[i].sha256, l->sha256, sizeof(l->sha256));
+		j->logs[i].bytes = l->bytes;
+		j->logs[i].lines = l->lines;
+	}
+	if (rc == LL_OK)
+		found = ll_partials_check(tl->v, j->a->tallies, tl->n, &bind,
+					  &j->errs, &rc);
+	for (i = 0; i < tl->n && rc == LL_OK && !found; i++)
+		rc = ll_partial_add(&j->r.tally, &tl->v[i], tl->map[i],
+				    j->a->tallies[i], &j->err);
+	free(mf);
+	if (rc == LL_NOMEM && !j->err.text[0])
+		ll_error_set(&j->err, rc, NULL, 0, NULL, "out of memory");
+	return rc;
+}
+
 /* Phase: eligibility, the logs read and tallied, settlement; nothing
  * here touches the database or a file. */
 static enum ll_status compute(struct job *j)
@@ -1034,7 +1215,9 @@ static enum ll_status compute(struct job *j)
 		j->r.ctx.models = NULL;
 	if (rc == LL_OK)
 		rc = ll_run_training(&j->r);
-	if (rc == LL_OK)
+	if (rc == LL_OK && j->tl)
+		rc = merge_tallies(j);
+	else if (rc == LL_OK)
 		rc = ll_pipeline_run(j->logs, a->n_logs, &popts, &j->r.tally,
 				     &j->err);
 	if (rc == LL_OK)
@@ -1315,6 +1498,7 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 {
 	struct args a;
 	struct job j;
+	struct tallies tl;
 	enum ll_status rc;
 	int help;
 
@@ -1323,7 +1507,13 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (help)
 		return ll_cli_help(usage);
+	memset(&tl, 0, sizeof(tl));
+	if (a.n_tallies && (rc = load_tallies(&tl, &a)) != LL_OK) {
+		tallies_release(&tl);
+		return rc;
+	}
 	job_init(&j, ctx, &a);
+	j.tl = a.n_tallies ? &tl : NULL;
 	rc = read_inputs(&j);
 	if (rc == LL_OK)
 		rc = snapshot_registry(&j);
@@ -1340,6 +1530,7 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 	if (rc == LL_OK)
 		summarise(&j);
 	job_release(&j);
+	tallies_release(&tl);
 	return rc;
 }
 

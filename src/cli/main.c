@@ -23,6 +23,7 @@ static const struct ll_cmd *const commands[] = {
 	&ll_cmd_init,
 	&ll_cmd_load,
 	&ll_cmd_run,
+	&ll_cmd_tally,
 	&ll_cmd_verify,
 	&ll_cmd_reconcile,
 	&ll_cmd_balance,

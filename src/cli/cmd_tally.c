@@ -1,0 +1,598 @@
+/*
+ * cmd_tally.c — "ledgerline tally": reduce some of a period's logs to a
+ * partial (partial.h, SPEC §8) that "run --tallies" merges.
+ *
+ * Design decision: a tally is the first half of a run, made by the same
+ * code: the registry snapshot read from the database (read-only, in one
+ * transaction), the manifests judged, the logs read and tallied by the
+ * pipeline with its exact duplicate check.  Any error a run would report
+ * for these logs stops the tally the same way, so a partial only ever
+ * holds clean figures.  The event ids are then collected by a second read
+ * of the logs (sorted by hash, written with the partial) so that "run
+ * --tallies" finds duplicates across partials exactly.  The partial is
+ * written atomically: it appears whole or not at all.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ledgerline/cli.h"
+#include "ledgerline/db.h"
+#include "ledgerline/event.h"
+#include "ledgerline/ident.h"
+#include "ledgerline/input.h"
+#include "ledgerline/io.h"
+#include "ledgerline/partial.h"
+#include "ledgerline/pipeline.h"
+#include "ledgerline/run.h"
+
+enum {
+	TALLY_INPUTS_MAX = 4096,
+	SCAN_CHUNK = 1 << 20,	/* bytes read at a time for the ids */
+};
+
+static const char usage[] =
+	"usage: ledgerline tally --licensee PARTY --period PERIOD\n"
+	"                        --manifest FILE... --logs FILE... --out PART\n"
+	"                        [--threads N] [--memory-max SIZE]\n"
+	"\n"
+	"Reduce some of a period's generation logs to a partial: the exact\n"
+	"sums, counts and findings a run would accumulate from them, every\n"
+	"event id (sorted by hash), the logs' SHA-256 digests, and what binds\n"
+	"it to one run: the licensee, the period, the registry snapshot and\n"
+	"the manifests.  'ledgerline run --tallies PART...' merges partials\n"
+	"into the run one process reading every log would make, byte for\n"
+	"byte (SPEC §8).  The logs are checked as a run checks them: any\n"
+	"invalid event, duplicate id or event outside the period stops the\n"
+	"tally with every error listed and no partial written.  Reads the\n"
+	"registry from the database; writes nothing there.\n"
+	"\n"
+	"  --licensee PARTY  the licensee (a party of kind licensee)\n"
+	"  --period PERIOD   2026-Q3, 2026-09 or 2026-07-01..2026-09-30\n"
+	"  --manifest FILE   the run's training manifests, all of them\n"
+	"  --logs FILE       this shard's generation logs (NDJSON); their\n"
+	"                    names are recorded as given and appear in the\n"
+	"                    run's outputs\n"
+	"  --out PART        the partial to write (atomically; replaced if\n"
+	"                    it exists)\n"
+	"  --threads N       parsing threads (default: the number of CPUs)\n"
+	"  --memory-max SIZE as for run (default 1G)\n"
+	"\n"
+	"The partial's format is in docs/scale.md.  Exit codes: 0 ok, 2 usage,\n"
+	"3 invalid input, 4 database, 5 network.\n";
+
+struct targs {
+	const char *licensee, *period, *out, *threads, *memory;
+	const char *manifests[TALLY_INPUTS_MAX];
+	size_t n_manifests;
+	const char *logs[TALLY_INPUTS_MAX];
+	size_t n_logs;
+	int n_threads;
+	uint64_t memory_max;
+};
+
+/* Values of --manifest or --logs: up to the next "--x". */
+static enum ll_status take_list(int argc, char **argv, int *i,
+				struct targs *a)
+{
+	bool log = strcmp(argv[*i], "--logs") == 0;
+	const char **dst = log ? a->logs : a->manifests;
+	size_t *n = log ? &a->n_logs : &a->n_manifests, before = *n;
+	int j = *i + 1;
+
+	for (; j < argc && strncmp(argv[j], "--", 2) != 0; j++) {
+		if (*n >= TALLY_INPUTS_MAX)
+			return ll_cli_usage_error("tally", "more than %d inputs",
+						  TALLY_INPUTS_MAX);
+		dst[(*n)++] = argv[j];
+	}
+	if (*n == before)
+		return ll_cli_usage_error("tally", "%s needs at least one FILE",
+					  argv[*i]);
+	*i = j;
+	return LL_OK;
+}
+
+static enum ll_status take_value(int argc, char **argv, int *i,
+				 struct targs *a)
+{
+	static const char *const names[] = { "--licensee", "--period", "--out",
+					     "--threads", "--memory-max" };
+	const char **slots[] = { &a->licensee, &a->period, &a->out,
+				 &a->threads, &a->memory };
+	size_t k;
+
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if (strcmp(argv[*i], names[k]) != 0)
+			continue;
+		if (*i + 1 >= argc)
+			return ll_cli_usage_error("tally", "%s needs a value",
+						  names[k]);
+		*i += 2;
+		return ll_cli_set_once("tally", names[k], slots[k],
+				       argv[*i - 1]);
+	}
+	return ll_cli_usage_error("tally", "unexpected argument '%s'",
+				  argv[*i]);
+}
+
+/* --memory-max: bytes with an optional K, M or G, at least 64K. */
+static enum ll_status check_memory(struct targs *a)
+{
+	const char *v = a->memory;
+	char *end;
+	unsigned long long n;
+	int shift = 0;
+
+	if (!v)
+		return LL_OK;
+	errno = 0;
+	n = v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
+	if (n && (*end == 'K' || *end == 'k'))
+		shift = 10, end++;
+	else if (n && (*end == 'M' || *end == 'm'))
+		shift = 20, end++;
+	else if (n && (*end == 'G' || *end == 'g'))
+		shift = 30, end++;
+	if (!n || errno || *end || n > (UINT64_MAX >> 30) ||
+	    (n << shift) < 64 * 1024)
+		return ll_cli_usage_error("tally",
+					  "--memory-max must be a size of at "
+					  "least 64K, such as 512M or 2G, not "
+					  "\"%s\"",
+					  v);
+	a->memory_max = (uint64_t)n << shift;
+	return LL_OK;
+}
+
+static enum ll_status check_args(struct targs *a)
+{
+	size_t k, stdin_uses = 0;
+	char *end;
+	long t;
+
+	if (!a->licensee || !a->period || !a->out || !a->n_manifests ||
+	    !a->n_logs)
+		return ll_cli_usage_error("tally",
+					  "--licensee, --period, --manifest, "
+					  "--logs and --out are required");
+	for (k = 0; k < a->n_manifests; k++)
+		stdin_uses += strcmp(a->manifests[k], "-") == 0;
+	for (k = 0; k < a->n_logs; k++)
+		stdin_uses += strcmp(a->logs[k], "-") == 0;
+	if (stdin_uses > 1)
+		return ll_cli_usage_error("tally",
+					  "standard input ('-') given twice");
+	if (a->threads) {
+		t = strtol(a->threads, &end, 10);
+		if (*end || t < 1 || t > 16)
+			return ll_cli_usage_error("tally",
+						  "--threads must be 1 to 16");
+		a->n_threads = (int)t;
+	}
+	return check_memory(a);
+}
+
+static enum ll_status parse_args(int argc, char **argv, struct targs *a,
+				 int *help)
+{
+	enum ll_status rc = LL_OK;
+	int i = 1;
+
+	memset(a, 0, sizeof(*a));
+	*help = 0;
+	while (i < argc && rc == LL_OK) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			*help = 1;
+			return LL_OK;
+		}
+		if (strcmp(argv[i], "--manifest") == 0 ||
+		    strcmp(argv[i], "--logs") == 0)
+			rc = take_list(argc, argv, &i, a);
+		else
+			rc = take_value(argc, argv, &i, a);
+	}
+	return rc == LL_OK ? check_args(a) : rc;
+}
+
+/* ---- the job ---------------------------------------------------------- */
+
+struct tjob {
+	const struct targs *a;
+	struct ll_cli_ctx *ctx;
+	struct ll_error err;
+	struct ll_errlist errs;
+	struct ll_manifest *mf, *good;
+	size_t n_good;
+	char **mtext;
+	struct ll_log_input *logs;
+	bool *repeat;			/* log i repeats an earlier one */
+	struct ll_registry reg;
+	struct ll_run r;
+	struct ll_partial_id *ids;
+	size_t n_ids, cap_ids;
+	struct ll_partial part;
+};
+
+static void job_release(struct tjob *j)
+{
+	size_t i;
+
+	ll_partial_release(&j->part); /* owns ids once made */
+	for (i = 0; i < j->n_ids; i++)
+		free(j->ids[i].id);
+	free(j->ids);
+	ll_run_release(&j->r);
+	ll_registry_release(&j->reg);
+	for (i = 0; j->mf && i < j->a->n_manifests; i++)
+		ll_manifest_release(&j->mf[i]);
+	for (i = 0; j->mtext && i < j->a->n_manifests; i++)
+		free(j->mtext[i]);
+	for (i = 0; j->logs && i < j->a->n_logs; i++) {
+		if (j->logs[i].fd >= 0)
+			close(j->logs[i].fd);
+	}
+	free(j->mf);
+	free(j->good);
+	free(j->mtext);
+	free(j->logs);
+	free(j->repeat);
+	ll_errlist_release(&j->errs);
+}
+
+static enum ll_status read_inputs(struct tjob *j)
+{
+	const struct targs *a = j->a;
+	enum ll_status rc = LL_OK;
+	size_t i, len;
+
+	j->mf = calloc(a->n_manifests, sizeof(*j->mf));
+	j->good = calloc(a->n_manifests, sizeof(*j->good));
+	j->mtext = calloc(a->n_manifests, sizeof(*j->mtext));
+	j->logs = calloc(a->n_logs, sizeof(*j->logs));
+	j->repeat = calloc(a->n_logs, sizeof(*j->repeat));
+	if (!j->mf || !j->good || !j->mtext || !j->logs || !j->repeat)
+		return ll_cli_fail(LL_NOMEM, "out of memory");
+	for (i = 0; i < a->n_logs; i++)
+		j->logs[i].fd = -1;
+	for (i = 0; i < a->n_manifests && rc == LL_OK; i++) {
+		rc = ll_input_read_all(a->manifests[i], LL_MANIFEST_BYTES_MAX,
+				       &j->mtext[i], &len, &j->err);
+		if (rc == LL_OK &&
+		    ll_manifest_parse(&j->mf[i], a->manifests[i], j->mtext[i],
+				      len, &j->errs) == LL_OK)
+			j->good[j->n_good++] = j->mf[i];
+	}
+	for (i = 0; i < a->n_logs && rc == LL_OK; i++) {
+		j->logs[i].name = a->logs[i];
+		rc = ll_input_open(a->logs[i], LL_LOG_SPOOL_BYTES_MAX,
+				   LL_EVENT_LINE_BYTES_MAX, &j->logs[i].fd,
+				   &j->err);
+	}
+	if (rc != LL_OK)
+		ll_cli_print_error(&j->err);
+	return rc;
+}
+
+/* The registry in force, read in one read-only transaction. */
+static enum ll_status snapshot_registry(struct tjob *j)
+{
+	enum ll_status rc = ll_cli_open(j->ctx, &j->err);
+
+	if (rc == LL_OK)
+		rc = ll_db_registry_read(&j->ctx->db, &j->reg, &j->errs,
+					 &j->err);
+	if (rc == LL_OK && ll_registry_link(&j->reg, &j->errs) != LL_OK)
+		rc = ll_error_set(&j->err, LL_INTERNAL, NULL, 0, NULL,
+				  "the stored registries do not link");
+	if (rc != LL_OK) {
+		ll_cli_print_errlist(&j->errs);
+		ll_cli_print_error(&j->err);
+	}
+	return rc;
+}
+
+/* Manifests and logs given twice (the same bytes), as run reports them. */
+static void given_twice(struct tjob *j)
+{
+	const struct targs *a = j->a;
+	size_t i, k;
+
+	for (i = 1; i < a->n_manifests; i++) {
+		for (k = 0; k < i; k++) {
+			if (!j->mf[k].json || !j->mf[i].json ||
+			    strcmp(j->mf[k].sha256, j->mf[i].sha256) != 0)
+				continue;
+			ll_errlist_addf(&j->errs, LL_INVALID, a->manifests[i], 0,
+					NULL,
+					"manifest given twice: same SHA-256 "
+					"as %s",
+					a->manifests[k]);
+			break;
+		}
+	}
+	for (i = 1; i < a->n_logs; i++) {
+		for (k = 0; k < i && !j->repeat[i]; k++) {
+			if (strcmp(j->logs[k].sha256, j->logs[i].sha256) != 0)
+				continue;
+			ll_errlist_addf(&j->errs, LL_INVALID, a->logs[i], 0,
+					NULL,
+					"log given twice: same SHA-256 as %s",
+					a->logs[k]);
+			j->repeat[i] = true;
+		}
+	}
+}
+
+/* Every input error, and LL_INVALID: nothing is written. */
+static enum ll_status report_errors(struct tjob *j)
+{
+	const struct ll_tally *t = &j->r.tally;
+	size_t i, n = ll_errlist_count(&j->errs) + ll_errlist_count(&j->r.errs);
+	uint64_t more = t->errors_total - t->n_errors;
+
+	ll_errlist_sort(&j->errs);
+	ll_cli_print_errlist(&j->errs);
+	ll_errlist_sort(&j->r.errs);
+	ll_cli_print_errlist(&j->r.errs);
+	for (i = 0; i < t->n_errors; i++) {
+		if (j->repeat[t->errors[i].file])
+			continue;
+		ll_cli_print_error(&t->errors[i].e);
+		n++;
+	}
+	if (more)
+		fprintf(stderr,
+			"ledgerline: ... and %llu more errors in the logs\n",
+			(unsigned long long)more);
+	return ll_cli_fail(LL_INVALID, "%zu error%s: no partial was written",
+			   n + (size_t)more, n + more == 1 ? "" : "s");
+}
+
+/* Judge the manifests, read and tally the logs: a run's first half. */
+static enum ll_status compute(struct tjob *j)
+{
+	const struct targs *a = j->a;
+	struct ll_pipeline_opts popts = { a->n_threads, 0, NULL, NULL,
+					  a->memory_max, getenv("TMPDIR") };
+	enum ll_status rc;
+
+	rc = ll_run_prepare(&j->r, &j->reg, a->licensee, a->period, j->good,
+			    j->n_good, j->logs, a->n_logs, &j->err);
+	if (rc == LL_OK && j->n_good < a->n_manifests)
+		j->r.ctx.models = NULL;
+	if (rc == LL_OK)
+		rc = ll_run_training(&j->r);
+	if (rc == LL_OK)
+		rc = ll_pipeline_run(j->logs, a->n_logs, &popts, &j->r.tally,
+				     &j->err);
+	if (rc != LL_OK) {
+		if (rc == LL_NOMEM && !j->err.text[0])
+			ll_error_set(&j->err, rc, NULL, 0, NULL,
+				     "out of memory");
+		ll_cli_print_error(&j->err);
+		return rc;
+	}
+	given_twice(j);
+	if (ll_errlist_count(&j->errs) || ll_errlist_count(&j->r.errs) ||
+	    j->r.tally.errors_total)
+		return report_errors(j);
+	return LL_OK;
+}
+
+/* ---- the event ids ---------------------------------------------------- */
+
+static enum ll_status add_id(struct tjob *j, const char *id, uint32_t log,
+			     long line)
+{
+	struct ll_partial_id *d;
+
+	if (j->n_ids == j->cap_ids) {
+		size_t ncap = j->cap_ids ? j->cap_ids * 2 : 4096;
+		struct ll_partial_id *nv = realloc(j->ids, ncap * sizeof(*nv));
+
+		if (!nv)
+			return LL_NOMEM;
+		j->ids = nv;
+		j->cap_ids = ncap;
+	}
+	d = &j->ids[j->n_ids];
+	d->id = strdup(id);
+	if (!d->id)
+		return LL_NOMEM;
+	d->hash = ll_event_id_hash(id, strlen(id));
+	d->log = log;
+	d->line = line;
+	j->n_ids++;
+	return LL_OK;
+}
+
+/* The ids of buf[0, len)'s whole lines (all of it when last); *used gets
+ * the bytes taken, *line the next line's number. */
+static enum ll_status scan_lines(struct tjob *j, struct ll_event_parser *ps,
+				 const char *buf, size_t len, bool last,
+				 uint32_t log, long *line, size_t *used)
+{
+	const char *p = buf, *end = buf + len;
+	enum ll_status rc = LL_OK;
+
+	while (p < end && rc == LL_OK) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		struct ll_event ev;
+
+		if (!nl && !last)
+			break;
+		if (n > 0 && ll_event_parse(ps, p, n, &ev, NULL) == LL_OK)
+			rc = add_id(j, ev.id, log, *line);
+		(*line)++;
+		p = nl ? nl + 1 : end;
+	}
+	*used = (size_t)(p - buf);
+	return rc;
+}
+
+/* Read log f again from its start, collecting its events' ids. */
+static enum ll_status scan_log(struct tjob *j, struct ll_event_parser *ps,
+			       char *buf, size_t cap, uint32_t f)
+{
+	const struct ll_log_input *in = &j->logs[f];
+	enum ll_status rc = LL_OK;
+	size_t have = 0, used;
+	long line = 1;
+
+	if (lseek(in->fd, 0, SEEK_SET) != 0)
+		return ll_error_set(&j->err, LL_IO, in->name, 0, NULL,
+				    "cannot read again for the event ids: %s",
+				    strerror(errno));
+	while (rc == LL_OK) {
+		ssize_t got = read(in->fd, buf + have, cap - have);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return ll_error_set(&j->err, LL_IO, in->name, 0, NULL,
+					    "cannot read: %s", strerror(errno));
+		have += (size_t)got;
+		rc = scan_lines(j, ps, buf, have, got == 0, f, &line, &used);
+		memmove(buf, buf + used, have - used);
+		have -= used;
+		if (got == 0)
+			break;
+	}
+	if (rc == LL_NOMEM)
+		ll_error_set(&j->err, rc, NULL, 0, NULL, "out of memory");
+	return rc;
+}
+
+static enum ll_status collect_ids(struct tjob *j)
+{
+	size_t cap = (size_t)LL_EVENT_LINE_BYTES_MAX + SCAN_CHUNK;
+	struct ll_event_parser *ps = ll_event_parser_new();
+	char *buf = malloc(cap);
+	enum ll_status rc = ps && buf ? LL_OK : LL_NOMEM;
+	size_t f;
+
+	if (rc != LL_OK)
+		ll_error_set(&j->err, rc, NULL, 0, NULL, "out of memory");
+	for (f = 0; f < j->a->n_logs && rc == LL_OK; f++)
+		rc = scan_log(j, ps, buf, cap, (uint32_t)f);
+	if (rc == LL_OK && j->n_ids != j->r.tally.events)
+		rc = ll_error_set(&j->err, LL_INTERNAL, NULL, 0, NULL,
+				  "read %zu event ids where the tally counted "
+				  "%llu events",
+				  j->n_ids,
+				  (unsigned long long)j->r.tally.events);
+	free(buf);
+	ll_event_parser_free(ps);
+	if (rc != LL_OK)
+		ll_cli_print_error(&j->err);
+	return rc;
+}
+
+/* ---- the partial ------------------------------------------------------ */
+
+static enum ll_status make_partial(struct tjob *j)
+{
+	size_t i, n = j->a->n_logs;
+	const char **names = calloc(n + 1, sizeof(*names));
+	const char **sha = calloc(n + 1, sizeof(*sha));
+	uint64_t *bytes = calloc(n + 1, sizeof(*bytes));
+	uint64_t *lines = calloc(n + 1, sizeof(*lines));
+	enum ll_status rc = names && sha && bytes && lines ? LL_OK : LL_NOMEM;
+	struct ll_partial *p = &j->part;
+
+	for (i = 0; i < n && rc == LL_OK; i++) {
+		names[i] = j->logs[i].name;
+		sha[i] = j->logs[i].sha256;
+		bytes[i] = j->logs[i].bytes;
+		lines[i] = j->logs[i].lines;
+	}
+	if (rc == LL_OK) {
+		rc = ll_partial_from_tally(p, &j->r.tally, names, sha, bytes,
+					   lines, n, j->ids, j->n_ids);
+		j->ids = NULL; /* the partial's now */
+		j->n_ids = 0;
+	}
+	p->licensee = rc == LL_OK ? strdup(j->a->licensee) : NULL;
+	p->manifests = calloc(j->n_good + 1, sizeof(*p->manifests));
+	if (!p->licensee || !p->manifests)
+		rc = LL_NOMEM;
+	for (i = 0; rc == LL_OK && i < j->n_good; i++, p->n_manifests++)
+		memcpy(p->manifests[i], j->good[i].sha256,
+		       sizeof(p->manifests[i]));
+	if (rc == LL_OK)
+		qsort(p->manifests, p->n_manifests, sizeof(*p->manifests),
+		      (int (*)(const void *, const void *))strcmp);
+	ll_date_format(j->r.first_day, p->first);
+	ll_date_format(j->r.last_day, p->last);
+	memcpy(p->registry, j->r.registry_sha256, sizeof(p->registry));
+	free(names);
+	free(sha);
+	free(bytes);
+	free(lines);
+	return rc == LL_OK ? LL_OK : ll_cli_fail(rc, "out of memory");
+}
+
+static enum ll_status write_partial(struct tjob *j)
+{
+	struct ll_buf b = LL_BUF_INIT;
+	enum ll_status rc;
+
+	ll_partial_encode(&j->part, &b);
+	if (b.fail) {
+		free(b.s);
+		return ll_cli_fail(LL_NOMEM, "out of memory");
+	}
+	rc = ll_write_atomic(j->a->out, b.s, b.n, 0, &j->err);
+	if (rc != LL_OK)
+		ll_cli_print_error(&j->err);
+	else
+		printf("tally: %llu events from %zu log%s into %s (sha256 "
+		       "%.64s)\n",
+		       (unsigned long long)j->part.events, j->a->n_logs,
+		       j->a->n_logs == 1 ? "" : "s", j->a->out,
+		       b.s + b.n - 65);
+	free(b.s);
+	return rc;
+}
+
+static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
+{
+	struct targs a;
+	struct tjob j;
+	enum ll_status rc;
+	int help;
+
+	rc = parse_args(argc, argv, &a, &help);
+	if (rc != LL_OK)
+		return rc;
+	if (help)
+		return ll_cli_help(usage);
+	memset(&j, 0, sizeof(j));
+	j.a = &a;
+	j.ctx = ctx;
+	ll_errlist_init(&j.errs, 0);
+	ll_registry_init(&j.reg);
+	ll_partial_init(&j.part);
+	rc = read_inputs(&j);
+	if (rc == LL_OK)
+		rc = snapshot_registry(&j);
+	if (rc == LL_OK)
+		rc = compute(&j);
+	if (rc == LL_OK)
+		rc = collect_ids(&j);
+	if (rc == LL_OK)
+		rc = make_partial(&j);
+	if (rc == LL_OK)
+		rc = write_partial(&j);
+	job_release(&j);
+	return rc;
+}
+
+const struct ll_cmd ll_cmd_tally = { "tally", run, LL_CMD_TX,
+				     "reduce some of a period's logs to a "
+				     "partial for run --tallies",
+				     usage };
