@@ -526,13 +526,25 @@ static void lines_table(const struct ll_report *r, struct ll_buf *b)
 	ll_buf_str(b, "</tbody></table></div>\n");
 }
 
+/* A table that shows no row says so, across its ncols columns. */
+static void none_row(struct ll_buf *b, size_t shown, int ncols)
+{
+	char td_open[48];
+
+	if (shown > 0)
+		return;
+	snprintf(td_open, sizeof(td_open), "<tr><td colspan=\"%d\">", ncols);
+	ll_buf_str(b, td_open);
+	ll_buf_str(b, "(none)</td></tr>");
+}
+
 static void adjustments_table(const struct ll_report *r, struct ll_buf *b)
 {
 	static const char *const cols[] = {
 		"period", "posting", "date", "work", "title", "component",
 		"side", "currency", "previous", "now", "adjustment" };
 	char id[32];
-	size_t i;
+	size_t i, shown = 0;
 
 	ll_buf_str(b, "<h2>Restatement adjustments, where they were made"
 		      "</h2>");
@@ -542,6 +554,7 @@ static void adjustments_table(const struct ll_report *r, struct ll_buf *b)
 
 		if (!a->in_range)
 			continue;
+		shown++;
 		snprintf(id, sizeof(id), "%" PRId64, a->posting_id);
 		ll_buf_str(b, "<tr>");
 		td(b, a->period);
@@ -557,6 +570,7 @@ static void adjustments_table(const struct ll_report *r, struct ll_buf *b)
 		money_td(b, a->now - a->previous, a->currency);
 		ll_buf_str(b, "</tr>");
 	}
+	none_row(b, shown, 11);
 	ll_buf_str(b, "</tbody></table></div>\n");
 }
 
@@ -565,7 +579,7 @@ static void payments_table(const struct ll_report *r, struct ll_buf *b)
 	static const char *const cols[] = { "period", "licensee",
 					    "end-to-end id", "payee",
 					    "status", "currency", "amount" };
-	size_t i;
+	size_t i, shown = 0;
 
 	ll_buf_str(b, "<h2>Payments (this party's part)</h2>");
 	head_row(b, cols, 7, 6);
@@ -574,6 +588,7 @@ static void payments_table(const struct ll_report *r, struct ll_buf *b)
 
 		if (!p->in_range)
 			continue;
+		shown++;
 		ll_buf_str(b, "<tr>");
 		td(b, p->period);
 		td(b, p->licensee);
@@ -584,6 +599,7 @@ static void payments_table(const struct ll_report *r, struct ll_buf *b)
 		money_td(b, p->amount, p->currency);
 		ll_buf_str(b, "</tr>");
 	}
+	none_row(b, shown, 7);
 	ll_buf_str(b, "</tbody></table></div>\n");
 }
 
