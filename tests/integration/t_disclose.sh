@@ -342,3 +342,40 @@ test_disclose_out_missing_dir() {
     fi
     chmod 0755 "$IT_TMP/empty"
 }
+
+# --manifest FILE... anywhere among the options: before them, between
+# them, last, after "--"; every position gives the same summary.
+test_disclose_manifest_any_position() {
+    local same
+    newdb dis_positions
+    dis_fixture_load
+    expect_rc 0 disclose --model m-harmony-2 --format json --manifest "$DEMO_MF" "$DIS_JUNE"
+    same=$OUT
+    assert_eq "$(printf '%s' "$same" | jq '.general_information.training_runs | length')" 2
+    expect_rc 0 disclose --manifest "$DEMO_MF" "$DIS_JUNE" --model m-harmony-2 --format json
+    assert_eq "$OUT" "$same" "--manifest first"
+    expect_rc 0 disclose --model m-harmony-2 --manifest "$DEMO_MF" "$DIS_JUNE" --format json
+    assert_eq "$OUT" "$same" "--manifest between options"
+    expect_rc 0 disclose --manifest "$DEMO_MF" --model m-harmony-2 --manifest "$DIS_JUNE" --format json
+    assert_eq "$OUT" "$same" "--manifest twice"
+    expect_rc 0 disclose --model m-harmony-2 --format json --manifest -- "$DEMO_MF" "$DIS_JUNE"
+    assert_eq "$OUT" "$same" "after --"
+    expect_rc 0 disclose --model m-harmony-2 --manifest "$DEMO_MF" "$DIS_JUNE" --format json --out "$IT_TMP/d.json"
+    assert_eq "$(cat "$IT_TMP/d.json")" "$same" "--out after the files"
+    # a file with no --manifest before it, and --manifest with no file
+    expect_rc 2 disclose "$DEMO_MF" --model m-harmony-2
+    assert_contains "$ERR" "unexpected argument"
+    expect_rc 2 disclose --model m-harmony-2 --manifest --format json
+    assert_contains "$ERR" "--manifest needs at least one FILE"
+    # manifests trained years apart (the period spans them) are judged
+    # each at its own trained_at: the june run before the BLUE licence
+    # started, so W-0004 is no_licence there
+    jq '.trained_at = "2019-05-01T00:00:00Z" | .training_run = "tr-2019"' "$DIS_JUNE" >"$IT_TMP/old.json"
+    expect_rc 0 disclose --model m-harmony-2 --format json --manifest "$IT_TMP/old.json" "$DIS_JUNE"
+    assert_eq "$(printf '%s' "$OUT" | jq -r '[.general_information.training_runs[].trained_at] | join(" ")')" \
+        "2019-05-01T00:00:00Z 2026-06-20T12:00:00Z"
+    # no licence covered anything in 2019: nothing of that run is licensed
+    assert_eq "$(printf '%s' "$OUT" | jq '.general_information.training_runs[0].licensed_items')" 0
+    assert_eq "$(printf '%s' "$OUT" | jq '.general_information.training_runs[1].licensed_items')" 4
+    assert_eq "$(printf '%s' "$OUT" | jq -r .general_information.last_update)" 2026-06-20
+}
