@@ -66,8 +66,13 @@ static const char usage[] =
 	"  --attempts N      attempts per statement in this run (default 5)\n"
 	"  --max-wait-ms N   time spent waiting for retries (default 60000)\n"
 	"\n"
+	"Retries back off from deliver.backoff_base_ms (default 1000) up to\n"
+	"deliver.backoff_max_ms (default 300000); after 50 attempts in all a\n"
+	"delivery fails.\n"
+	"\n"
 	"Exit codes: 0 nothing left pending, 2 usage, 3 invalid input,\n"
-	"4 database, 5 deliveries still pending (run deliver again later).\n"
+	"4 database, 5 deliveries still pending (run deliver again later),\n"
+	"6 internal.\n"
 	"Failed and disabled deliveries are reported on stderr and in the\n"
 	"summary; they do not change the exit code.\n";
 
@@ -560,6 +565,16 @@ static void summarise(struct job *j)
 
 /* A CA file that cannot be read is the user's mistake, said before any
  * attempt, not a network failure on every one. */
+/* The retry policy: the defaults, with the configured backoff. */
+static void policy(struct ll_delivery_policy *p, const struct ll_config *cfg)
+{
+	ll_delivery_policy_default(p);
+	if (cfg->deliver_backoff_base_ms >= 0)
+		p->backoff_base_ms = cfg->deliver_backoff_base_ms;
+	if (cfg->deliver_backoff_max_ms >= 0)
+		p->backoff_max_ms = cfg->deliver_backoff_max_ms;
+}
+
 static enum ll_status cacert_readable(struct job *j)
 {
 	FILE *f = fopen(j->a.cacert, "r");
@@ -601,7 +616,7 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 	ll_key_init(&j.key);
 	ll_registry_init(&j.reg);
 	ll_errlist_init(&j.errs, 0);
-	ll_delivery_policy_default(&j.pol);
+	policy(&j.pol, &ctx->cfg);
 	j.tty = ll_cli_progress_enabled();
 	j.deadline_ms = now_ms() + j.a.max_wait_ms;
 	rc = open_all(&j);
