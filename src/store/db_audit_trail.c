@@ -56,6 +56,15 @@ static const char *const trail_checks[] = {
 	"ledgerline.run_manifest_item i USING (run_id, ordinal) GROUP BY "
 	"m.run_id, m.ordinal, m.n_items HAVING m.n_items <> count(i.item) OR "
 	"coalesce(max(i.item) + 1, 0) <> m.n_items ORDER BY 1",
+	/* every run made since migration 009 stored each of its manifests */
+	"SELECT 'run ' || r.run_id || ': ' || count(DISTINCT i.sha256) || ' "
+	"manifest inputs, ' || (SELECT count(*) FROM ledgerline.run_manifest "
+	"m WHERE m.run_id = r.run_id) || ' training manifests stored' FROM "
+	"ledgerline.run r JOIN ledgerline.run_input i ON i.run_id = r.run_id "
+	"AND i.kind = 'manifest' WHERE r.created_at > (SELECT applied_at FROM "
+	"ledgerline.schema_migration WHERE version = 9) GROUP BY r.run_id "
+	"HAVING count(DISTINCT i.sha256) <> (SELECT count(*) FROM "
+	"ledgerline.run_manifest m WHERE m.run_id = r.run_id) ORDER BY 1",
 	"SELECT DISTINCT 'training manifest item ' || i.item || ' of run ' "
 	"|| i.run_id || ' belongs to no stored manifest (ordinal ' || "
 	"i.ordinal || ')' FROM ledgerline.run_manifest_item i WHERE NOT "

@@ -366,6 +366,9 @@ audit_trail_case_sql() {
                WHERE (run_id, ordinal, item) = (SELECT run_id, ordinal, item
                        FROM ledgerline.run_manifest_item WHERE judgement <> 'eligible'
                       ORDER BY run_id, ordinal, item LIMIT 1);" ;;
+    manifest_all_deleted) # a run's stored manifests, every row of them
+        echo "DELETE FROM ledgerline.run_manifest_item WHERE run_id = (SELECT min(run_id) FROM ledgerline.run_manifest);"
+        echo "DELETE FROM ledgerline.run_manifest WHERE run_id = (SELECT min(run_id) FROM ledgerline.run_manifest);" ;;
     manifest_sha256) # a stored manifest's digest
         echo "UPDATE ledgerline.run_manifest SET sha256 = repeat('ab', 32)
                WHERE (run_id, ordinal) = (SELECT run_id, ordinal FROM ledgerline.run_manifest
@@ -398,6 +401,7 @@ audit_trail_case_expect() {
     manifest_item_judgement) echo "excluded as no_consent is not in its compliance report" ;;
     manifest_item_deleted) echo "items, " ;;
     manifest_sha256) echo "is not a manifest input of its run" ;;
+    manifest_all_deleted) echo "1 manifest inputs, 0 training manifests stored" ;;
     outbox_outcome) echo "outcome delivered does not follow from no response" ;;
     outbox_attempt_deleted) echo "attempt 1 is missing" ;;
     outbox_url) echo "https://elsewhere.example/hook is not the webhook of party P-NW" ;;
@@ -421,7 +425,7 @@ test_audit_trail_tamper() {
         fail "the fixture has no excluded manifest item"
     # the untouched ledger, outbox included, is intact
     expect_rc 0 audit
-    for c in manifest_item_judgement manifest_item_deleted manifest_sha256 outbox_outcome \
+    for c in manifest_item_judgement manifest_item_deleted manifest_sha256 manifest_all_deleted outbox_outcome \
         outbox_attempt_deleted outbox_url outbox_delivery_deleted outbox_forged; do
         audit_copy_db "$base" "${base}_$c"
         audit_trail_case_sql "$c" >"$IT_TMP/case.sql"
