@@ -335,6 +335,36 @@ static char *signature(struct job *j, const char *id, int64_t ts,
 	return out;
 }
 
+/* out->seal: the outcome and its attempt at signed (ll_delivery_seal_text)
+ * with the statement key, base64 (*b64, to free); LL_OK or j->err set. */
+static enum ll_status seal(struct job *j, const struct ll_delivery_attempt *at,
+			   struct ll_delivery_result *out, char **b64)
+{
+	struct ll_delivery_sealed s = {
+		at->webhook_id, at->attempt, at->url, at->owner,
+		at->owner_version, at->timestamp, out->outcome,
+		out->http_status, out->error,
+		out->retry_after_ms >= 0 ? out->retry_after_ms / 1000 : -1
+	};
+	uint8_t sig[LL_ED25519_SIG_LEN];
+	char *text = ll_delivery_seal_text(&s);
+	enum ll_status rc;
+
+	*b64 = NULL;
+	if (!text)
+		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	rc = ll_key_sign(&j->key, (const uint8_t *)text, strlen(text), sig,
+			 &j->err);
+	free(text);
+	if (rc == LL_OK && !(*b64 = ll_base64_encode(sig, sizeof(sig))))
+		rc = ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
+				  "out of memory");
+	out->seal = *b64;
+	out->seal_key_id = j->key.keyid;
+	return rc;
+}
+
 /* What a response was, for people: "HTTP 503", or the transport error. */
 static void describe(const struct ll_webhook_response *resp, char *out,
 		     size_t size)
@@ -399,8 +429,12 @@ static enum ll_status attempt_once(struct job *j, struct ll_delivery_item *it,
 						      : -1;
 	it->next_ms = out.next_ms;
 	describe(&resp, r->detail, sizeof(r->detail));
-	return ll_db_delivery_finish(&j->ctx->db, id, it->attempts, &out,
-				     &j->err);
+	rc = seal(j, &at, &out, &sig);
+	if (rc == LL_OK)
+		rc = ll_db_delivery_finish(&j->ctx->db, id, it->attempts, &out,
+					   &j->err);
+	free(sig);
+	return rc;
 }
 
 /* Wait for the statement's next attempt if it is due within this run's

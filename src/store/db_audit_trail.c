@@ -12,12 +12,19 @@
  * outbox row is held against the statement it delivers (its webhook-id is
  * derived from the posting's run id, number and party), the registry
  * record version whose webhook it was sent to, the numbering of attempts
- * and the HTTP status its outcome records.  What nothing signed covers —
- * an eligible item's duration, licence and rights holders, or an outcome
- * rewritten consistently with a made-up 2xx status — is not claimed:
- * docs/design.md ("Audit") says so.
+ * and the HTTP status its outcome records, and each outcome, with its
+ * attempt, against the seal deliver signed it with (sql/012).  What
+ * nothing signed covers — an eligible item's duration, licence and
+ * rights holders, or the last attempts of a delivery removed whole — is
+ * not claimed: docs/design.md ("Audit") says so.
  */
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledgerline/delivery.h"
+#include "ledgerline/dsse.h"
+#include "ledgerline/sign.h"
 
 #include "db_internal.h"
 
@@ -173,7 +180,88 @@ static const char *const trail_checks[] = {
 	"ORDER BY 1",
 };
 
+/* ---- the seals of delivery outcomes (sql/012) ---- */
+
+/* A small integer column's value. */
+static int atoi_ok(const char *s)
+{
+	return (int)strtol(s, NULL, 10);
+}
+
+/* Does row i's seal verify with pub over the row as stored? */
+static bool seal_holds(PGresult *res, int i, const struct ll_key *pub,
+		       bool *nomem)
+{
+	struct ll_delivery_sealed s = {
+		PQgetvalue(res, i, 0), atoi_ok(PQgetvalue(res, i, 1)),
+		PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+		atoi_ok(PQgetvalue(res, i, 4)),
+		strtoll(PQgetvalue(res, i, 5), NULL, 10),
+		PQgetvalue(res, i, 6), atoi_ok(PQgetvalue(res, i, 7)),
+		PQgetisnull(res, i, 8) ? NULL : PQgetvalue(res, i, 8),
+		strtoll(PQgetvalue(res, i, 9), NULL, 10)
+	};
+	const char *b64 = PQgetvalue(res, i, 10);
+	char *text = ll_delivery_seal_text(&s);
+	size_t len = 0;
+	uint8_t *sig = ll_base64_decode(b64, strlen(b64), &len);
+	bool ok = text && sig && len == LL_ED25519_SIG_LEN &&
+		  ll_key_verify(pub, (const uint8_t *)text, strlen(text), sig);
+
+	*nomem = !text;
+	free(text);
+	free(sig);
+	return ok;
+}
+
+static enum ll_status audit_seals(struct ll_db *db, struct ll_audit *a,
+				  const struct ll_key *pub,
+				  struct ll_error *err)
+{
+	PGresult *res;
+	bool nomem = false;
+	int i;
+
+	res = ll_db_exec(db, "cannot audit the delivery outcomes' seals",
+			 "SELECT o.webhook_id, o.attempt, a.url, a.owner, "
+			 "a.owner_version, a.webhook_timestamp, o.outcome, "
+			 "coalesce(o.http_status, 0), o.error, "
+			 "coalesce(o.retry_after_s, -1), o.seal, o.seal_key_id, "
+			 "o.finished_at > (SELECT applied_at FROM "
+			 "ledgerline.schema_migration WHERE version = 12) FROM "
+			 "ledgerline.delivery_outcome o JOIN "
+			 "ledgerline.delivery_attempt a USING (webhook_id, "
+			 "attempt) ORDER BY o.webhook_id, o.attempt",
+			 0, NULL, PGRES_TUPLES_OK, 13, err);
+	if (!res)
+		return LL_DB;
+	for (i = 0; i < PQntuples(res) && !nomem; i++) {
+		const char *id = PQgetvalue(res, i, 0);
+		const char *n = PQgetvalue(res, i, 1);
+
+		if (PQgetisnull(res, i, 10)) {
+			if (PQgetvalue(res, i, 12)[0] == 't')
+				finding(a, "delivery %s attempt %s: its outcome "
+					"is not sealed", id, n);
+		} else if (strcmp(PQgetvalue(res, i, 11), pub->keyid) != 0) {
+			finding(a, "delivery %s attempt %s: its outcome is "
+				"sealed by key %s, not by the key audited with "
+				"(%s)", id, n, PQgetvalue(res, i, 11),
+				pub->keyid);
+		} else if (!seal_holds(res, i, pub, &nomem) && !nomem) {
+			finding(a, "delivery %s attempt %s: the seal of its "
+				"outcome does not verify: the attempt or its "
+				"outcome was changed", id, n);
+		}
+	}
+	PQclear(res);
+	return nomem ? ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory")
+		     : LL_OK;
+}
+
 enum ll_status ll_db_audit_trail(struct ll_db *db, struct ll_audit *a,
+				 const struct ll_key *pub,
 				 struct ll_error *err)
 {
 	size_t i;
@@ -191,5 +279,5 @@ enum ll_status ll_db_audit_trail(struct ll_db *db, struct ll_audit *a,
 			finding(a, "%s", PQgetvalue(res, k, 0));
 		PQclear(res);
 	}
-	return LL_OK;
+	return audit_seals(db, a, pub, err);
 }

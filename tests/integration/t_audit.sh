@@ -351,8 +351,9 @@ test_audit_kept_checkpoints() {
 # run stored (for disclose) and the delivery outbox.  The ledger of
 # audit_build, then P-NW's webhook pointed at a closed loopback port and
 # deliver run (two attempts each, both refused: outcome retry), so that
-# the outbox holds attempts and outcomes.  Each case edits one row as the
-# superuser with every trigger off; the audit must exit 1 naming it.
+# the outbox holds attempts and outcomes, each outcome sealed.  Each case
+# edits one row as the superuser with every trigger off; the audit must
+# exit 1 naming it.
 audit_trail_case_sql() {
     case $1 in
     manifest_item_judgement) # an eligible item recorded as excluded
@@ -378,6 +379,15 @@ audit_trail_case_sql() {
                WHERE (webhook_id, attempt) = (SELECT webhook_id, max(attempt)
                        FROM ledgerline.delivery_outcome GROUP BY webhook_id
                       ORDER BY webhook_id LIMIT 1);" ;;
+    outbox_rewritten) # a refused attempt recorded as acknowledged, status and all
+        echo "UPDATE ledgerline.delivery_outcome
+                 SET outcome = 'delivered', http_status = 200, error = NULL, next_attempt_at = NULL
+               WHERE (webhook_id, attempt) = (SELECT webhook_id, max(attempt)
+                       FROM ledgerline.delivery_outcome GROUP BY webhook_id
+                      ORDER BY webhook_id LIMIT 1);" ;;
+    outbox_unsealed) # an outcome's seal removed
+        echo "UPDATE ledgerline.delivery_outcome SET seal = NULL, seal_key_id = NULL
+               WHERE attempt = 1 AND webhook_id = (SELECT min(webhook_id) FROM ledgerline.delivery);" ;;
     outbox_attempt_deleted) # a delivery's first attempt and its outcome
         echo "DELETE FROM ledgerline.delivery_outcome WHERE attempt = 1
                  AND webhook_id = (SELECT min(webhook_id) FROM ledgerline.delivery);"
@@ -404,6 +414,8 @@ audit_trail_case_expect() {
     manifest_all_deleted) echo "1 manifest inputs, 0 training manifests stored" ;;
     outbox_outcome) echo "outcome delivered does not follow from no response" ;;
     outbox_attempt_deleted) echo "attempt 1 is missing" ;;
+    outbox_rewritten) echo "the seal of its outcome does not verify" ;;
+    outbox_unsealed) echo "attempt 1: its outcome is not sealed" ;;
     outbox_url) echo "https://elsewhere.example/hook is not the webhook of party P-NW" ;;
     outbox_delivery_deleted) echo "no such delivery is queued" ;;
     outbox_forged) echo "not the webhook-id of the statement of P-KAI" ;;
@@ -426,7 +438,7 @@ test_audit_trail_tamper() {
     # the untouched ledger, outbox included, is intact
     expect_rc 0 audit
     for c in manifest_item_judgement manifest_item_deleted manifest_sha256 manifest_all_deleted outbox_outcome \
-        outbox_attempt_deleted outbox_url outbox_delivery_deleted outbox_forged; do
+        outbox_rewritten outbox_unsealed outbox_attempt_deleted outbox_url outbox_delivery_deleted outbox_forged; do
         audit_copy_db "$base" "${base}_$c"
         audit_trail_case_sql "$c" >"$IT_TMP/case.sql"
         audit_tamper "$IT_DB" -f "$IT_TMP/case.sql"
