@@ -335,8 +335,9 @@ static char *signature(struct job *j, const char *id, int64_t ts,
 	return out;
 }
 
-/* out->seal: the outcome and its attempt at signed (ll_delivery_seal_text)
- * with the statement key, base64 (*b64, to free); LL_OK or j->err set. */
+/* out->seal: attempt at and its outcome *out signed with the statement key
+ * (over ll_delivery_seal_text), base64 in *b64 (to free); LL_OK, or the
+ * status with j->err set. */
 static enum ll_status seal(struct job *j, const struct ll_delivery_attempt *at,
 			   struct ll_delivery_result *out, char **b64)
 {
@@ -597,8 +598,6 @@ static void summarise(struct job *j)
 		printf("would send: %zu\n", j->dry);
 }
 
-/* A CA file that cannot be read is the user's mistake, said before any
- * attempt, not a network failure on every one. */
 /* The retry policy: the defaults, with the configured backoff. */
 static void policy(struct ll_delivery_policy *p, const struct ll_config *cfg)
 {
@@ -609,6 +608,8 @@ static void policy(struct ll_delivery_policy *p, const struct ll_config *cfg)
 		p->backoff_max_ms = cfg->deliver_backoff_max_ms;
 }
 
+/* A CA file that cannot be read is the user's mistake, said before any
+ * attempt, not a network failure on every one. */
 static enum ll_status cacert_readable(struct job *j)
 {
 	FILE *f = fopen(j->a.cacert, "r");
