@@ -10,6 +10,7 @@
 #define LEDGERLINE_CONFIG_H
 
 #include <limits.h>
+#include <stdint.h>
 
 #include "ledgerline/status.h"
 
@@ -17,6 +18,7 @@ enum {
 	LL_CONFIG_VALUE_MAX = 1024,
 	LL_CONFIG_LINE_BYTES_MAX = 4096,
 	LL_CONFIG_USER_MAX = 64,	/* a server user name and its NUL */
+	LL_CONFIG_BACKOFF_MS_MAX = 3600000,	/* one hour */
 };
 
 /* The system-wide configuration file, the last place looked at. */
@@ -33,6 +35,10 @@ struct ll_config {
 	char signing_key[PATH_MAX];	/* "" = <home>/keys/signing.pem */
 	char deliver_cacert[PATH_MAX];	/* deliver's CA bundle, "" = the
 					 * system's */
+	/* deliver's retry backoff (deliver.backoff_base_ms and
+	 * deliver.backoff_max_ms, 0..LL_CONFIG_BACKOFF_MS_MAX); -1 = the
+	 * default of ll_delivery_policy_default */
+	int64_t deliver_backoff_base_ms, deliver_backoff_max_ms;
 };
 
 /*
@@ -49,7 +55,8 @@ struct ll_config {
  *     $LEDGERLINE_ADMIN_DSN, else "database.admin_dsn", else the same.
  * The file holds "key = value" lines; '#' starts a comment.  Keys:
  * database.dsn, database.admin_dsn, postgres.bindir, postgres.user,
- * signing.key, deliver.cacert.  An unknown
+ * signing.key, deliver.cacert, deliver.backoff_base_ms,
+ * deliver.backoff_max_ms.  An unknown
  * key is an error (LL_USAGE with file and line).
  */
 enum ll_status ll_config_load(struct ll_config *cfg, struct ll_error *err);

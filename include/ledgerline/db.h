@@ -504,6 +504,9 @@ struct ll_delivery_result {
 	const char *error;
 	int64_t retry_after_ms;
 	int64_t next_ms;
+	/* base64 Ed25519 over ll_delivery_seal_text, and the signing key's
+	 * id (sql/012_delivery_seal.sql) */
+	const char *seal, *seal_key_id;
 };
 enum ll_status ll_db_delivery_finish(struct ll_db *db, const char *webhook_id,
 				     int attempt,

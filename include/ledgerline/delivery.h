@@ -102,4 +102,26 @@ uint8_t *ll_delivery_signed_content(const char *id, int64_t timestamp,
 				    const char *body, size_t body_len,
 				    size_t *len);
 
+/* One recorded attempt and its outcome, as the outbox holds them. */
+struct ll_delivery_sealed {
+	const char *webhook_id;
+	int attempt;
+	const char *url, *owner;
+	int owner_version;
+	int64_t webhook_timestamp;
+	const char *outcome;	/* "delivered", "retry", "failed", "disabled" */
+	int http_status;	/* 0: none */
+	const char *error;	/* NULL: none */
+	int64_t retry_after_s;	/* -1: none */
+};
+
+/*
+ * The text the seal of an outcome signs (sql/012_delivery_seal.sql):
+ * "ledgerline-delivery-outcome-v1\n" then one "name value\n" line per
+ * field of s, in the order of the struct, free text (url, owner, error)
+ * as "LENGTH:BYTES" so that no value can pose as another.  New malloc'd
+ * NUL-terminated string, NULL when out of memory.
+ */
+char *ll_delivery_seal_text(const struct ll_delivery_sealed *s);
+
 #endif

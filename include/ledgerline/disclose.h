@@ -27,6 +27,8 @@ enum {
 	/* the text of the largest hours figure (UINT64_MAX ms) and its NUL,
 	 * rounded up */
 	LL_DISCLOSE_HOURS_SIZE = 32,
+	/* "2026-03-14..2026-06-20" and its NUL */
+	LL_DISCLOSE_PERIOD_SIZE = 23,
 };
 
 /* One manifest item as judged at its trained_at. */
@@ -75,6 +77,19 @@ struct ll_disclose_run *ll_disclose_src_add(struct ll_disclose_src *s,
  */
 enum ll_status ll_disclose_src_from_run(struct ll_disclose_src *s,
 					const struct ll_run *r);
+
+struct ll_manifest;
+
+/*
+ * The period a judgement of manifests mf[0..n) alone (disclose
+ * --manifest, no logs) is made for: from the earliest trained_at's UTC
+ * date to the latest's, "YYYY-MM-DD..YYYY-MM-DD", a period
+ * ll_period_parse accepts.  Each item is judged at its own manifest's
+ * trained_at; the period only names the days the training happened on.
+ * n > 0.
+ */
+void ll_disclose_training_period(const struct ll_manifest *mf, size_t n,
+				 char out[LL_DISCLOSE_PERIOD_SIZE]);
 
 /* The template's size bins for audio (section 1.3). */
 enum ll_size_bin {

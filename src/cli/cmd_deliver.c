@@ -66,8 +66,13 @@ static const char usage[] =
 	"  --attempts N      attempts per statement in this run (default 5)\n"
 	"  --max-wait-ms N   time spent waiting for retries (default 60000)\n"
 	"\n"
+	"Retries back off from deliver.backoff_base_ms (default 1000) up to\n"
+	"deliver.backoff_max_ms (default 300000); after 50 attempts in all a\n"
+	"delivery fails.\n"
+	"\n"
 	"Exit codes: 0 nothing left pending, 2 usage, 3 invalid input,\n"
-	"4 database, 5 deliveries still pending (run deliver again later).\n"
+	"4 database, 5 deliveries still pending (run deliver again later),\n"
+	"6 internal.\n"
 	"Failed and disabled deliveries are reported on stderr and in the\n"
 	"summary; they do not change the exit code.\n";
 
@@ -330,6 +335,37 @@ static char *signature(struct job *j, const char *id, int64_t ts,
 	return out;
 }
 
+/* out->seal: attempt at and its outcome *out signed with the statement key
+ * (over ll_delivery_seal_text), base64 in *b64 (to free); LL_OK, or the
+ * status with j->err set. */
+static enum ll_status seal(struct job *j, const struct ll_delivery_attempt *at,
+			   struct ll_delivery_result *out, char **b64)
+{
+	struct ll_delivery_sealed s = {
+		at->webhook_id, at->attempt, at->url, at->owner,
+		at->owner_version, at->timestamp, out->outcome,
+		out->http_status, out->error,
+		out->retry_after_ms >= 0 ? out->retry_after_ms / 1000 : -1
+	};
+	uint8_t sig[LL_ED25519_SIG_LEN];
+	char *text = ll_delivery_seal_text(&s);
+	enum ll_status rc;
+
+	*b64 = NULL;
+	if (!text)
+		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	rc = ll_key_sign(&j->key, (const uint8_t *)text, strlen(text), sig,
+			 &j->err);
+	free(text);
+	if (rc == LL_OK && !(*b64 = ll_base64_encode(sig, sizeof(sig))))
+		rc = ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
+				  "out of memory");
+	out->seal = *b64;
+	out->seal_key_id = j->key.keyid;
+	return rc;
+}
+
 /* What a response was, for people: "HTTP 503", or the transport error. */
 static void describe(const struct ll_webhook_response *resp, char *out,
 		     size_t size)
@@ -394,8 +430,12 @@ static enum ll_status attempt_once(struct job *j, struct ll_delivery_item *it,
 						      : -1;
 	it->next_ms = out.next_ms;
 	describe(&resp, r->detail, sizeof(r->detail));
-	return ll_db_delivery_finish(&j->ctx->db, id, it->attempts, &out,
-				     &j->err);
+	rc = seal(j, &at, &out, &sig);
+	if (rc == LL_OK)
+		rc = ll_db_delivery_finish(&j->ctx->db, id, it->attempts, &out,
+					   &j->err);
+	free(sig);
+	return rc;
 }
 
 /* Wait for the statement's next attempt if it is due within this run's
@@ -558,6 +598,16 @@ static void summarise(struct job *j)
 		printf("would send: %zu\n", j->dry);
 }
 
+/* The retry policy: the defaults, with the configured backoff. */
+static void policy(struct ll_delivery_policy *p, const struct ll_config *cfg)
+{
+	ll_delivery_policy_default(p);
+	if (cfg->deliver_backoff_base_ms >= 0)
+		p->backoff_base_ms = cfg->deliver_backoff_base_ms;
+	if (cfg->deliver_backoff_max_ms >= 0)
+		p->backoff_max_ms = cfg->deliver_backoff_max_ms;
+}
+
 /* A CA file that cannot be read is the user's mistake, said before any
  * attempt, not a network failure on every one. */
 static enum ll_status cacert_readable(struct job *j)
@@ -601,7 +651,7 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 	ll_key_init(&j.key);
 	ll_registry_init(&j.reg);
 	ll_errlist_init(&j.errs, 0);
-	ll_delivery_policy_default(&j.pol);
+	policy(&j.pol, &ctx->cfg);
 	j.tty = ll_cli_progress_enabled();
 	j.deadline_ms = now_ms() + j.a.max_wait_ms;
 	rc = open_all(&j);

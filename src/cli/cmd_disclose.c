@@ -32,7 +32,9 @@ static const char usage[] =
 	"hours of licensed audio and its size bin, licensors, and exclusions\n"
 	"by reason.  From the training runs stored by 'ledgerline run' (each\n"
 	"counted once, as judged by the run posted last), or with --manifest\n"
-	"from the given manifests judged against the registry now.\n"
+	"from the given manifests judged against the registry now, each item\n"
+	"at its manifest's trained_at (options may come before or after the\n"
+	"FILEs; \"--\" ends them).\n"
 	"\n"
 	"Exit codes: 0 ok, 2 usage, 3 unknown model or invalid input,\n"
 	"4 database.\n";
@@ -49,6 +51,32 @@ struct args {
 
 static enum ll_status check_args(struct args *a);
 
+/*
+ * The arguments from optind that are not options: --manifest's FILEs
+ * (manifests set), else an error.  Stops at the next option, so that
+ * options may follow the FILEs, unless all (after "--").
+ */
+static enum ll_status take_files(int argc, char **argv, int manifests,
+				 bool all, struct args *a)
+{
+	for (; optind < argc; optind++) {
+		const char *f = argv[optind];
+
+		if (!all && f[0] == '-' && f[1] != '\0')
+			break;
+		if (!manifests)
+			return ll_cli_usage_error("disclose",
+						  "unexpected argument '%s'",
+						  f);
+		if (a->n_manifests == MANIFESTS_MAX)
+			return ll_cli_usage_error("disclose",
+						  "more than %d manifests",
+						  MANIFESTS_MAX);
+		a->manifests[a->n_manifests++] = f;
+	}
+	return LL_OK;
+}
+
 static enum ll_status parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
@@ -64,7 +92,19 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a)
 	int c, manifests = 0;
 
 	memset(a, 0, sizeof(*a));
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	for (;;) {
+		c = getopt_long(argc, argv, "+h", opts, NULL);
+		if (c == -1) {
+			/* the FILEs of --manifest, then the options that
+			 * may follow them; "--" ends the options */
+			rc = take_files(argc, argv, manifests,
+					optind > 1 &&
+						strcmp(argv[optind - 1], "--") == 0,
+					a);
+			if (rc != LL_OK || optind >= argc)
+				break;
+			continue;
+		}
 		switch (c) {
 		case 'h':
 			a->help = 1;
@@ -87,6 +127,7 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'M':
 			manifests = 1;
+			rc = take_files(argc, argv, manifests, false, a);
 			break;
 		default:
 			return ll_cli_usage_error("disclose", "invalid option");
@@ -94,17 +135,8 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a)
 		if (rc != LL_OK)
 			return rc;
 	}
-	for (; optind < argc; optind++) {
-		if (!manifests)
-			return ll_cli_usage_error("disclose",
-						  "unexpected argument '%s'",
-						  argv[optind]);
-		if (a->n_manifests == MANIFESTS_MAX)
-			return ll_cli_usage_error("disclose",
-						  "more than %d manifests",
-						  MANIFESTS_MAX);
-		a->manifests[a->n_manifests++] = argv[optind];
-	}
+	if (rc != LL_OK)
+		return rc;
 	if (manifests && a->n_manifests == 0)
 		return ll_cli_usage_error("disclose",
 					  "--manifest needs at least one FILE");
@@ -174,6 +206,7 @@ static enum ll_status judge_manifests(const struct args *a,
 				      struct ll_error *err)
 {
 	const char *licensee = NULL;
+	char period[LL_DISCLOSE_PERIOD_SIZE];
 	struct ll_run r;
 	enum ll_status rc = LL_OK;
 	size_t i, len;
@@ -205,8 +238,10 @@ static enum ll_status judge_manifests(const struct args *a,
 	}
 	if (rc != LL_OK)
 		return rc;
-	/* the period only sizes the usage part of a run, unused here */
-	rc = ll_run_prepare(&r, reg, licensee, "2026-01", mf, a->n_manifests,
+	/* no logs: the run's period is the days the training happened on
+	 * (each item is judged at its manifest's trained_at) */
+	ll_disclose_training_period(mf, a->n_manifests, period);
+	rc = ll_run_prepare(&r, reg, licensee, period, mf, a->n_manifests,
 			    NULL, 0, err);
 	if (rc == LL_OK)
 		rc = ll_run_training(&r);

@@ -236,3 +236,22 @@ uint8_t *ll_delivery_signed_content(const char *id, int64_t timestamp,
 		memcpy(out + id_len + ts_len + 2, body, body_len);
 	return out;
 }
+
+char *ll_delivery_seal_text(const struct ll_delivery_sealed *s)
+{
+	const char *err = s->error ? s->error : "";
+	char *out = NULL;
+
+	if (asprintf(&out,
+		     "ledgerline-delivery-outcome-v1\n"
+		     "webhook-id %s\nattempt %d\nurl %zu:%s\nowner %zu:%s\n"
+		     "owner-version %d\nwebhook-timestamp %lld\noutcome %s\n"
+		     "http-status %d\nerror %s%zu:%s\nretry-after-s %lld\n",
+		     s->webhook_id, s->attempt, strlen(s->url), s->url,
+		     strlen(s->owner), s->owner, s->owner_version,
+		     (long long)s->webhook_timestamp, s->outcome,
+		     s->http_status, s->error ? "" : "none ", strlen(err), err,
+		     (long long)s->retry_after_s) < 0)
+		return NULL;
+	return out;
+}

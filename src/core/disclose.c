@@ -225,6 +225,26 @@ enum ll_status ll_disclose_src_from_run(struct ll_disclose_src *s,
 
 /* ---- hours and bins --------------------------------------------------- */
 
+void ll_disclose_training_period(const struct ll_manifest *mf, size_t n,
+				 char out[LL_DISCLOSE_PERIOD_SIZE])
+{
+	int32_t first, last, day;
+	size_t i;
+
+	LL_ENSURE(n > 0);
+	first = last = ll_timestamp_day(mf[0].trained_at_us);
+	for (i = 1; i < n; i++) {
+		day = ll_timestamp_day(mf[i].trained_at_us);
+		if (day < first)
+			first = day;
+		if (day > last)
+			last = day;
+	}
+	ll_date_format(first, out);
+	memcpy(out + LL_DATE_LEN, "..", 2);
+	ll_date_format(last, out + LL_DATE_LEN + 2);
+}
+
 enum ll_size_bin ll_disclose_bin(uint64_t ms)
 {
 	if (ms < (uint64_t)10000 * MS_PER_HOUR)

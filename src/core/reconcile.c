@@ -365,7 +365,17 @@ static const struct ll_catalog_work *match(const struct job *j,
 					   const json_t *l)
 {
 	const char *isrc = jstr(l, "isrc"), *iswc = jstr(l, "iswc");
-	const struct ll_catalog_work *w = ll_catalog_by_isrc(j->c, isrc);
+	char isrc_c[LL_ISRC_LEN + 1], iswc_c[LL_ISWC_LEN + 1];
+	const char *why = NULL;
+	const struct ll_catalog_work *w;
+
+	/* the catalogue's identifiers are canonical: so are the line's,
+	 * however the registry wrote them */
+	if (isrc && ll_isrc_normalise(isrc, isrc_c, &why))
+		isrc = isrc_c;
+	if (iswc && ll_iswc_normalise(iswc, iswc_c, &why))
+		iswc = iswc_c;
+	w = ll_catalog_by_isrc(j->c, isrc);
 
 	if (!w && iswc) {
 		w = ll_catalog_by_iswc(j->c, iswc);
@@ -412,7 +422,7 @@ static void share(struct job *j, const json_t *l, size_t i,
 	if (s < 0)
 		snprintf(why, sizeof(why), "line %zu: no side", i);
 	else if (!figure(j, l, "share", q, why, sizeof(why)))
-		; /* reported as arithmetic */
+		why[0] = '\0'; /* reported as arithmetic, once */
 	else if (!w->has_share[s])
 		snprintf(why, sizeof(why), "line %zu: %s share %s paid; the "
 			 "catalogue (line %u) holds no %s share", i, side,

@@ -28,6 +28,45 @@ static enum ll_status set_field(char *dst, size_t size, const char *value,
 	return LL_OK;
 }
 
+/* A whole number of milliseconds, 0..LL_CONFIG_BACKOFF_MS_MAX. */
+static enum ll_status set_ms(int64_t *dst, const char *value,
+			     struct ll_error *err, const char *source,
+			     long line, const char *key)
+{
+	char *end;
+	long long v;
+
+	if (value[0] < '0' || value[0] > '9')
+		return ll_error_set(err, LL_USAGE, source, line, key,
+				    "not a whole number of milliseconds");
+	v = strtoll(value, &end, 10);
+	if (*end != '\0')
+		return ll_error_set(err, LL_USAGE, source, line, key,
+				    "not a whole number of milliseconds");
+	if (v > LL_CONFIG_BACKOFF_MS_MAX)
+		return ll_error_set(err, LL_USAGE, source, line, key,
+				    "more than %d ms",
+				    LL_CONFIG_BACKOFF_MS_MAX);
+	*dst = v;
+	return LL_OK;
+}
+
+/* deliver.backoff_base_ms and deliver.backoff_max_ms; any other key is
+ * unknown. */
+static enum ll_status set_backoff(struct ll_config *cfg, const char *key,
+				  const char *value, struct ll_error *err,
+				  const char *source, long line)
+{
+	if (strcmp(key, "deliver.backoff_base_ms") == 0)
+		return set_ms(&cfg->deliver_backoff_base_ms, value, err,
+			      source, line, key);
+	if (strcmp(key, "deliver.backoff_max_ms") == 0)
+		return set_ms(&cfg->deliver_backoff_max_ms, value, err,
+			      source, line, key);
+	return ll_error_set(err, LL_USAGE, source, line, key,
+			    "unknown configuration key");
+}
+
 static char *trim(char *s)
 {
 	char *e;
@@ -99,8 +138,7 @@ static enum ll_status read_file(struct ll_config *cfg, const char *path,
 				       sizeof(cfg->deliver_cacert), value, err,
 				       path, line, key);
 		else
-			rc = ll_error_set(err, LL_USAGE, path, line, key,
-					  "unknown configuration key");
+			rc = set_backoff(cfg, key, value, err, path, line);
 	}
 	if (rc == LL_OK && ferror(f))
 		rc = ll_error_set(err, LL_USAGE, path, 0, NULL,
@@ -207,6 +245,8 @@ enum ll_status ll_config_load(struct ll_config *cfg, struct ll_error *err)
 	const char *v;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->deliver_backoff_base_ms = -1;
+	cfg->deliver_backoff_max_ms = -1;
 	rc = resolve_home(cfg, err);
 	if (rc != LL_OK)
 		return rc;

@@ -1038,6 +1038,8 @@ enum ll_status ll_db_audit(struct ll_db *db, const struct ll_key *pub,
 		rc = audit_compliance(db, a, err);
 	if (rc == LL_OK)
 		rc = audit_registry(db, a, err);
+	if (rc == LL_OK)
+		rc = ll_db_audit_trail(db, a, pub, err);
 	ll_db_rollback(db);
 	ll_audit_chain_release(&ch);
 	return rc;

@@ -234,10 +234,11 @@ enum ll_status ll_db_delivery_finish(struct ll_db *db, const char *webhook_id,
 				     struct ll_error *err)
 {
 	char num[16], status[16], after[32], next[32];
-	const char *params[7] = { webhook_id, num, r->outcome,
+	const char *params[9] = { webhook_id, num, r->outcome,
 				  r->http_status ? status : NULL,
 				  r->error, r->retry_after_ms >= 0 ? after : NULL,
-				  r->next_ms >= 0 ? next : NULL };
+				  r->next_ms >= 0 ? next : NULL, r->seal,
+				  r->seal_key_id };
 
 	snprintf(num, sizeof(num), "%d", attempt);
 	snprintf(status, sizeof(status), "%d", r->http_status);
@@ -247,8 +248,8 @@ enum ll_status ll_db_delivery_finish(struct ll_db *db, const char *webhook_id,
 	return ll_db_cmd(db, "cannot record a delivery outcome",
 			 "INSERT INTO ledgerline.delivery_outcome (webhook_id, "
 			 "attempt, outcome, http_status, error, retry_after_s, "
-			 "next_attempt_at) VALUES ($1, $2::integer, $3, "
-			 "$4::integer, $5, $6::bigint, "
-			 "to_timestamp($7::bigint / 1000.0))",
-			 7, params, err);
+			 "next_attempt_at, seal, seal_key_id) VALUES ($1, "
+			 "$2::integer, $3, $4::integer, $5, $6::bigint, "
+			 "to_timestamp($7::bigint / 1000.0), $8, $9)",
+			 9, params, err);
 }

@@ -91,4 +91,12 @@ enum ll_status ll_db_audit_checkpoints(struct ll_db *db, struct ll_audit *a,
 				       const struct ll_audit_checkpoint *kept,
 				       size_t n_kept, struct ll_error *err);
 
+/* The training manifests each run stored and the delivery outbox against
+ * the runs' inputs and compliance reports, the statements, the registry,
+ * the rules of delivery and the outcomes' seals, signed by pub
+ * (db_audit_trail.c). */
+enum ll_status ll_db_audit_trail(struct ll_db *db, struct ll_audit *a,
+				 const struct ll_key *pub,
+				 struct ll_error *err);
+
 #endif

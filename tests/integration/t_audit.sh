@@ -346,3 +346,115 @@ test_audit_kept_checkpoints() {
     assert_contains "$ERR" "checkpoint $IT_TMP/cp-3.json: $missing"
     assert_contains "$ERR" "checkpoint $IT_TMP/cp-3.json: the journal has $(sql "$IT_DB" -c "SELECT count(*) FROM ledgerline.journal_entry") entries, fewer than the $(sql "$base" -c "SELECT count(*) FROM ledgerline.journal_entry")"
 }
+
+# The append-only tables beside the journal: the training manifests each
+# run stored (for disclose) and the delivery outbox.  The ledger of
+# audit_build, then P-NW's webhook pointed at a closed loopback port and
+# deliver run (two attempts each, both refused: outcome retry), so that
+# the outbox holds attempts and outcomes, each outcome sealed.  Each case
+# edits one row as the superuser with every trigger off; the audit must
+# exit 1 naming it.
+audit_trail_case_sql() {
+    case $1 in
+    manifest_item_judgement) # an eligible item recorded as excluded
+        echo "UPDATE ledgerline.run_manifest_item
+                 SET judgement = 'no_consent', licence = NULL, licensor = NULL, holders = NULL
+               WHERE (run_id, ordinal, item) = (SELECT run_id, ordinal, item
+                       FROM ledgerline.run_manifest_item WHERE judgement = 'eligible'
+                      ORDER BY run_id, ordinal, item LIMIT 1);" ;;
+    manifest_item_deleted) # an excluded item removed
+        echo "DELETE FROM ledgerline.run_manifest_item
+               WHERE (run_id, ordinal, item) = (SELECT run_id, ordinal, item
+                       FROM ledgerline.run_manifest_item WHERE judgement <> 'eligible'
+                      ORDER BY run_id, ordinal, item LIMIT 1);" ;;
+    manifest_all_deleted) # a run's stored manifests, every row of them
+        echo "DELETE FROM ledgerline.run_manifest_item WHERE run_id = (SELECT min(run_id) FROM ledgerline.run_manifest);"
+        echo "DELETE FROM ledgerline.run_manifest WHERE run_id = (SELECT min(run_id) FROM ledgerline.run_manifest);" ;;
+    manifest_sha256) # a stored manifest's digest
+        echo "UPDATE ledgerline.run_manifest SET sha256 = repeat('ab', 32)
+               WHERE (run_id, ordinal) = (SELECT run_id, ordinal FROM ledgerline.run_manifest
+                                           ORDER BY run_id, ordinal LIMIT 1);" ;;
+    outbox_outcome) # a refused attempt recorded as acknowledged
+        echo "UPDATE ledgerline.delivery_outcome SET outcome = 'delivered', next_attempt_at = NULL
+               WHERE (webhook_id, attempt) = (SELECT webhook_id, max(attempt)
+                       FROM ledgerline.delivery_outcome GROUP BY webhook_id
+                      ORDER BY webhook_id LIMIT 1);" ;;
+    outbox_rewritten) # a refused attempt recorded as acknowledged, status and all
+        echo "UPDATE ledgerline.delivery_outcome
+                 SET outcome = 'delivered', http_status = 200, error = NULL, next_attempt_at = NULL
+               WHERE (webhook_id, attempt) = (SELECT webhook_id, max(attempt)
+                       FROM ledgerline.delivery_outcome GROUP BY webhook_id
+                      ORDER BY webhook_id LIMIT 1);" ;;
+    outbox_unsealed) # an outcome's seal removed
+        echo "UPDATE ledgerline.delivery_outcome SET seal = NULL, seal_key_id = NULL
+               WHERE attempt = 1 AND webhook_id = (SELECT min(webhook_id) FROM ledgerline.delivery);" ;;
+    outbox_attempt_deleted) # a delivery's first attempt and its outcome
+        echo "DELETE FROM ledgerline.delivery_outcome WHERE attempt = 1
+                 AND webhook_id = (SELECT min(webhook_id) FROM ledgerline.delivery);"
+        echo "DELETE FROM ledgerline.delivery_attempt WHERE attempt = 1
+                 AND webhook_id = (SELECT min(webhook_id) FROM ledgerline.delivery);" ;;
+    outbox_url) # an attempt said to have gone elsewhere
+        echo "UPDATE ledgerline.delivery_attempt SET url = 'https://elsewhere.example/hook'
+               WHERE webhook_id = (SELECT min(webhook_id) FROM ledgerline.delivery);" ;;
+    outbox_delivery_deleted) # a queued statement removed from the outbox
+        echo "DELETE FROM ledgerline.delivery
+               WHERE webhook_id = (SELECT min(webhook_id) FROM ledgerline.delivery);" ;;
+    outbox_forged) # a statement of another posting queued under this id
+        echo "UPDATE ledgerline.delivery SET party = 'P-KAI'
+               WHERE webhook_id = (SELECT min(webhook_id) FROM ledgerline.delivery);" ;;
+    *) fail "no tamper case $1" ;;
+    esac
+}
+
+audit_trail_case_expect() {
+    case $1 in
+    manifest_item_judgement) echo "excluded as no_consent is not in its compliance report" ;;
+    manifest_item_deleted) echo "items, " ;;
+    manifest_sha256) echo "is not a manifest input of its run" ;;
+    manifest_all_deleted) echo "1 manifest inputs, 0 training manifests stored" ;;
+    outbox_outcome) echo "outcome delivered does not follow from no response" ;;
+    outbox_attempt_deleted) echo "attempt 1 is missing" ;;
+    outbox_rewritten) echo "the seal of its outcome does not verify" ;;
+    outbox_unsealed) echo "attempt 1: its outcome is not sealed" ;;
+    outbox_url) echo "https://elsewhere.example/hook is not the webhook of party P-NW" ;;
+    outbox_delivery_deleted) echo "no such delivery is queued" ;;
+    outbox_forged) echo "not the webhook-id of the statement of P-KAI" ;;
+    esac
+}
+
+test_audit_trail_tamper() {
+    local base=$IT_DB missed="" c want n
+    audit_build
+    jq '{parties: [.parties[] | if .id == "P-NW" then .webhook = "https://127.0.0.1:9/ledgerline"
+                                 else del(.webhook) end]}' \
+        "$DATA/demo/registry/parties.json" >"$IT_TMP/parties-hook.json" || fail "jq"
+    expect_rc 0 load "$IT_TMP/parties-hook.json"
+    expect_rc 5 deliver --attempts 2 --max-wait-ms 20000 --timeout-ms 2000
+    n=$(sql "$base" -c "SELECT count(*) FROM ledgerline.delivery_outcome
+                         WHERE outcome = 'retry' AND attempt = 2")
+    [ "$n" -gt 0 ] || fail "deliver recorded no second attempt: $ERR"
+    [ "$(sql "$base" -c "SELECT count(*) FROM ledgerline.run_manifest_item WHERE judgement <> 'eligible'")" -gt 0 ] ||
+        fail "the fixture has no excluded manifest item"
+    # the untouched ledger, outbox included, is intact
+    expect_rc 0 audit
+    for c in manifest_item_judgement manifest_item_deleted manifest_sha256 manifest_all_deleted outbox_outcome \
+        outbox_rewritten outbox_unsealed outbox_attempt_deleted outbox_url outbox_delivery_deleted outbox_forged; do
+        audit_copy_db "$base" "${base}_$c"
+        audit_trail_case_sql "$c" >"$IT_TMP/case.sql"
+        audit_tamper "$IT_DB" -f "$IT_TMP/case.sql"
+        run audit
+        printf '%s:\n%s\n' "$c" "$ERR"
+        want=$(audit_trail_case_expect "$c")
+        if [ "$RC" -ne 1 ]; then
+            missed="$missed
+  $c: audit exited $RC: $OUT$ERR"
+        else
+            case "$ERR" in
+            *"$want"*) ;;
+            *) missed="$missed
+  $c: the audit did not say \"$want\": $ERR" ;;
+            esac
+        fi
+    done
+    [ -z "$missed" ] || fail "the audit missed edits:$missed"
+}

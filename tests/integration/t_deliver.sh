@@ -393,3 +393,44 @@ test_deliver_connection_reset_is_retried() {
     assert_eq "$(dv_outcomes)" "P-ADA retry 2
 P-NW retry 2"
 }
+
+# The give-up: an endpoint that answers 503 forever is tried
+# LL_DELIVERY_ATTEMPTS_TOTAL_MAX (50) times in all, over several deliver
+# runs, and then reported failed, never tried again.  The backoff is
+# configured to zero (deliver.backoff_base_ms, deliver.backoff_max_ms) so
+# that fifty attempts take seconds.
+test_deliver_gives_up_after_50_attempts() {
+    dv_setup P-NW=down
+    printf '%s\n' 'deliver.backoff_base_ms = 0' 'deliver.backoff_max_ms = 0' >"$IT_TMP/ll.conf"
+    export LEDGERLINE_CONFIG="$IT_TMP/ll.conf"
+    # P-NW's statement and P-ADA's (paid to P-NW): 30 attempts each, and
+    # still pending: exit 5
+    dv_deliver 5 --attempts 30 --run "$DV_RUN"
+    assert_contains "$OUT" "0 delivered, 2 pending, 0 failed"
+    assert_eq "$(dv_requests /down/P-NW)" 60
+    assert_eq "$(dv_outcomes | grep -E '^P-(NW|ADA) ')" "P-ADA retry 30
+P-NW retry 30"
+    # resumed: 20 more each, the 50th is the last; failed does not change
+    # the exit code
+    dv_deliver 0 --attempts 30
+    assert_contains "$OUT" "0 delivered, 0 pending, 2 failed"
+    assert_contains "$ERR" "gave up: too many attempts"
+    assert_eq "$(dv_requests /down/P-NW)" 100 "not 50 attempts per statement"
+    assert_eq "$(dv_outcomes | grep -E '^P-(NW|ADA) ')" "P-ADA failed 50
+P-NW failed 50"
+    # each statement's attempts numbered 1..50 under one webhook-id,
+    # every outcome recorded with the 503
+    assert_eq "$(sql "$IT_DB" -c "SELECT count(DISTINCT webhook_id), min(attempt), max(attempt),
+                                         count(*) FILTER (WHERE http_status = 503)
+                                    FROM ledgerline.delivery_outcome")" "2|1|50|100"
+    python3 - "$DV_LOG" <<'PY' || fail "the requests do not carry one webhook-id per statement"
+import collections, json, sys
+ids = collections.Counter(json.loads(l)["headers"]["webhook-id"] for l in open(sys.argv[1]))
+assert sorted(ids.values()) == [50, 50], ids
+PY
+    # given up: a third run sends nothing
+    dv_deliver 0 --attempts 30
+    assert_eq "$(dv_requests /down/P-NW)" 100 "a failed delivery was tried again"
+    # the outbox as the audit sees it is consistent
+    expect_rc 0 audit
+}

@@ -23,6 +23,7 @@ first segment of the path:
   /bad/...       400
   /throttle/...  429 with "Retry-After: 1" twice, then 200
   /reset/...     the connection reset before any answer (logged first)
+  /down/...      503, always, without Retry-After
 
 Python 3 standard library only.
 """
@@ -126,6 +127,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
             self.connection.close()
+        elif kind == "down":
+            self.answer(503)
         elif kind == "throttle":
             self.answer(429, [("Retry-After", "1")]) if n <= 2 else self.answer(200)
         else:

@@ -197,6 +197,8 @@ static void test_defaults_without_file(void **state)
 	assert_string_equal(cfg.pg_user, "");
 	assert_string_equal(cfg.signing_key, "");
 	assert_string_equal(cfg.deliver_cacert, "");
+	assert_int_equal(cfg.deliver_backoff_base_ms, -1);
+	assert_int_equal(cfg.deliver_backoff_max_ms, -1);
 }
 
 /* ---- the configuration file ----------------------------------------------- */
@@ -217,7 +219,9 @@ static void test_file_from_variable(void **state)
 		   "postgres.bindir=/usr/lib/postgresql/16/bin\n"
 		   "  postgres.user   =\tpostgres  \r\n"
 		   "signing.key = /etc/ledgerline/signing.pem\n"
-		   "deliver.cacert = /etc/ledgerline/webhook-ca.pem");
+		   "deliver.cacert = /etc/ledgerline/webhook-ca.pem\n"
+		   "deliver.backoff_base_ms = 0\n"
+		   "deliver.backoff_max_ms = 3600000\n");
 	setenv("LEDGERLINE_HOME", "/nonexistent/ll-home", 1);
 	setenv("LEDGERLINE_CONFIG", path, 1);
 	load_ok(&cfg);
@@ -229,6 +233,8 @@ static void test_file_from_variable(void **state)
 	assert_string_equal(cfg.signing_key, "/etc/ledgerline/signing.pem");
 	assert_string_equal(cfg.deliver_cacert,
 			    "/etc/ledgerline/webhook-ca.pem");
+	assert_int_equal(cfg.deliver_backoff_base_ms, 0);
+	assert_int_equal(cfg.deliver_backoff_max_ms, 3600000);
 }
 
 static void test_env_overrides_file(void **state)
@@ -356,6 +362,14 @@ static void test_file_errors(void **state)
 		{ "postgres.user = "
 		  "a-user-name-that-is-much-longer-than-sixty-three-bytes-in-total-x\n",
 		  1, "postgres.user", "value too long" },
+		{ "deliver.backoff_base_ms = 1s\n", 1,
+		  "deliver.backoff_base_ms", "not a whole number" },
+		{ "deliver.backoff_max_ms = -5\n", 1,
+		  "deliver.backoff_max_ms", "not a whole number" },
+		{ "deliver.backoff_max_ms = 3600001\n", 1,
+		  "deliver.backoff_max_ms", "more than 3600000 ms" },
+		{ "deliver.backoff_base_ms =\n", 1,
+		  "deliver.backoff_base_ms", "not a whole number" },
 	};
 	struct fixture *f = *state;
 	char path[PATH_MAX + 32];

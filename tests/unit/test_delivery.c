@@ -234,6 +234,48 @@ static void test_signed_content(void **state)
 	free(m);
 }
 
+/* The text an outcome's seal signs: every field, in order; free text
+ * length-prefixed, so that a URL cannot absorb the owner, and an absent
+ * error differs from an empty one. */
+static void test_seal_text(void **state)
+{
+	struct ll_delivery_sealed s = {
+		"msg_0123456789abcdef0123456789abcdef", 3,
+		"https://h.example/x", "P-NW", 2, 1767225600, "retry", 503,
+		NULL, 1
+	};
+	char *t, *u;
+
+	(void)state;
+	t = ll_delivery_seal_text(&s);
+	assert_non_null(t);
+	assert_string_equal(t, "ledgerline-delivery-outcome-v1\n"
+			       "webhook-id msg_0123456789abcdef0123456789abcdef\n"
+			       "attempt 3\n"
+			       "url 19:https://h.example/x\n"
+			       "owner 4:P-NW\n"
+			       "owner-version 2\n"
+			       "webhook-timestamp 1767225600\n"
+			       "outcome retry\n"
+			       "http-status 503\n"
+			       "error none 0:\n"
+			       "retry-after-s 1\n");
+	s.error = "";
+	u = ll_delivery_seal_text(&s);
+	assert_non_null(u);
+	assert_string_not_equal(t, u);
+	assert_non_null(strstr(u, "\nerror 0:\n"));
+	free(u);
+	/* a URL that ends like the owner line does not make the same text */
+	s.url = "https://h.example/x\nowner 4:P-NW";
+	s.owner = "P-XX";
+	u = ll_delivery_seal_text(&s);
+	assert_non_null(u);
+	assert_string_not_equal(t, u);
+	free(u);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_http_date_calendar),
 		cmocka_unit_test(test_webhook_id),
 		cmocka_unit_test(test_signed_content),
+		cmocka_unit_test(test_seal_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

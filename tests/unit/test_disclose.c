@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "ledgerline/disclose.h"
+#include "ledgerline/ident.h"
+#include "ledgerline/manifest.h"
 
 #include "fixture.h"
 
@@ -89,12 +91,40 @@ static void test_bins(void **state)
 			    "10k_to_1m_hours");
 }
 
+/* disclose --manifest's period: the UTC dates of the earliest and the
+ * latest trained_at, in any order, a period ll_period_parse accepts. */
+static void test_training_period(void **state)
+{
+	static const char *const at[] = { "2026-06-20T23:59:59Z",
+					   "2020-01-01T00:30:00Z",
+					   "2026-03-14T00:00:00Z" };
+	struct ll_manifest mf[3];
+	char got[LL_DISCLOSE_PERIOD_SIZE];
+	const char *why = NULL;
+	int32_t first, last;
+	size_t i;
+
+	(void)state;
+	memset(mf, 0, sizeof(mf));
+	for (i = 0; i < 3; i++)
+		assert_true(ll_timestamp_parse(at[i], &mf[i].trained_at_us,
+					       &why));
+	ll_disclose_training_period(mf, 1, got);
+	assert_string_equal(got, "2026-06-20..2026-06-20");
+	/* the earliest first, whatever the order given */
+	ll_disclose_training_period(mf, 3, got);
+	assert_string_equal(got, "2020-01-01..2026-06-20");
+	assert_true(ll_period_parse(got, &first, &last, &why));
+	assert_int_equal(last - first, 2362);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hours),
 		cmocka_unit_test(test_hours_oracle),
 		cmocka_unit_test(test_bins),
+		cmocka_unit_test(test_training_period),
 	};
 
 	return cmocka_run_group_tests_name("disclose", tests, NULL, NULL);
