@@ -103,10 +103,22 @@ $(UNIT_FIXTURE): tests/unit/fixture.c tests/unit/fixture.h tests/unit/unit.h \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_CORE) -Itests/unit -c -o $@ $<
 
+# test_tally and test_partial share a registry and run context
+# (tests/unit/fixture_tally.h), built on the core library.
+TALLY_FIXTURE = $(BUILD)/tests/fixture_tally.o
+TALLY_TESTS = $(BUILD)/tests/test_tally $(BUILD)/tests/test_partial
+$(TALLY_TESTS): TALLY_OBJ = $(TALLY_FIXTURE)
+$(TALLY_TESTS): $(TALLY_FIXTURE)
+
+$(TALLY_FIXTURE): tests/unit/fixture_tally.c tests/unit/fixture_tally.h \
+		tests/unit/fixture.h tests/unit/unit.h $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_CORE) -Itests/unit -c -o $@ $<
+
 $(CORE_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) $(UNIT_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_CORE) $(ORACLE_CFLAGS) -Itests/unit -o $@ $< \
-		$(UNIT_FIXTURE) $(CORE_LIB) $(LDLIBS_CORE) $(ORACLE_LIBS) \
+		$(UNIT_FIXTURE) $(TALLY_OBJ) $(CORE_LIB) $(LDLIBS_CORE) $(ORACLE_LIBS) \
 		$(CMOCKA_LIBS)
 
 $(FULL_UNIT_BIN): $(BUILD)/tests/%: tests/unit/%.c $(FULL_LIB) $(CORE_LIB) $(UNIT_DEPS)

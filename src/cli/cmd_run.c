@@ -40,6 +40,8 @@
 #include "ledgerline/sign.h"
 #include "ledgerline/statement.h"
 
+#include "run_inputs.h"
+
 enum {
 	INPUTS_MAX = 4096,
 };
@@ -160,8 +162,6 @@ static enum ll_status take_value(int argc, char **argv, int *i,
 			    : o[2] == 'o' ? &a->out
 					  : threads;
 	enum ll_status rc;
-	char *end;
-	long t;
 
 	if (*i + 1 >= argc)
 		return ll_cli_usage_error("run", "%s needs a value", o);
@@ -171,11 +171,7 @@ static enum ll_status take_value(int argc, char **argv, int *i,
 	*i += 2;
 	if (slot != threads)
 		return LL_OK;
-	t = strtol(*threads, &end, 10);
-	if (*end || t < 1 || t > 16)
-		return ll_cli_usage_error("run", "--threads must be 1 to 16");
-	a->threads = (int)t;
-	return LL_OK;
+	return ll_inputs_threads("run", *threads, &a->threads);
 }
 
 /* --memory-max SIZE at argv[*i]: bytes, with an optional K, M or G
@@ -183,34 +179,16 @@ static enum ll_status take_value(int argc, char **argv, int *i,
 static enum ll_status take_memory_max(int argc, char **argv, int *i,
 				      struct args *a)
 {
-	const char *v;
-	char *end;
-	unsigned long long n;
-	int shift = 0;
+	enum ll_status rc;
 
 	if (*i + 1 >= argc)
 		return ll_cli_usage_error("run", "--memory-max needs a value");
 	if (a->memory_max)
 		return ll_cli_usage_error("run", "--memory-max given twice");
-	v = argv[*i + 1];
-	errno = 0;
-	n = v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
-	if (n && (end[0] == 'K' || end[0] == 'k'))
-		shift = 10, end++;
-	else if (n && (end[0] == 'M' || end[0] == 'm'))
-		shift = 20, end++;
-	else if (n && (end[0] == 'G' || end[0] == 'g'))
-		shift = 30, end++;
-	if (!n || errno || *end || n > (UINT64_MAX >> 30) ||
-	    (n << shift) < 64 * 1024)
-		return ll_cli_usage_error("run",
-					  "--memory-max must be a size of at "
-					  "least 64K, such as 512M or 2G, not "
-					  "\"%s\"",
-					  v);
-	a->memory_max = (uint64_t)n << shift;
-	*i += 2;
-	return LL_OK;
+	rc = ll_inputs_memory_max("run", argv[*i + 1], &a->memory_max);
+	if (rc == LL_OK)
+		*i += 2;
+	return rc;
 }
 
 /* What the options say together: all required ones given, standard
@@ -218,7 +196,7 @@ static enum ll_status take_memory_max(int argc, char **argv, int *i,
 static enum ll_status check_args(struct args *a)
 {
 	const char *reason = NULL;
-	size_t k, stdin_uses = 0;
+	size_t stdin_uses;
 
 	if (!a->licensee || !a->period || !a->out || !a->n_manifests ||
 	    !(a->n_logs || a->n_tallies))
@@ -230,12 +208,9 @@ static enum ll_status check_args(struct args *a)
 		return ll_cli_usage_error("run",
 					  "--logs and --tallies exclude each "
 					  "other");
-	for (k = 0; k < a->n_tallies; k++)
-		stdin_uses += strcmp(a->tallies[k], "-") == 0;
-	for (k = 0; k < a->n_manifests; k++)
-		stdin_uses += strcmp(a->manifests[k], "-") == 0;
-	for (k = 0; k < a->n_logs; k++)
-		stdin_uses += strcmp(a->logs[k], "-") == 0;
+	stdin_uses = ll_inputs_stdin_uses(a->tallies, a->n_tallies) +
+		     ll_inputs_stdin_uses(a->manifests, a->n_manifests) +
+		     ll_inputs_stdin_uses(a->logs, a->n_logs);
 	if (stdin_uses > 1)
 		return ll_cli_usage_error("run",
 					  "standard input ('-') given twice");
@@ -280,75 +255,6 @@ static enum ll_status parse_args(int argc, char **argv, struct args *a,
 			return rc;
 	}
 	return check_args(a);
-}
-
-/* ---- inputs given twice ----------------------------------------------- */
-
-/*
- * The same bytes given as two inputs (under one path or two) would count
- * the same evidence twice.  Appends to errs one error per repeat, naming
- * both sources, and returns how many; digests[i] is the SHA-256 (hex) of
- * input i, what its kind ("manifest", "log"); repeat[j] (when not NULL)
- * is set for each input that repeats an earlier one.
- */
-static size_t report_given_twice(const char *what, const char *const *names,
-				 const char *const *digests, size_t n,
-				 bool *repeat, struct ll_errlist *errs)
-{
-	size_t i, j, found = 0;
-
-	for (j = 1; j < n; j++) {
-		for (i = 0; i < j; i++) {
-			if (strcmp(digests[i], digests[j]) != 0)
-				continue;
-			ll_errlist_addf(errs, LL_INVALID, names[j], 0, NULL,
-					"%s given twice: same SHA-256 as %s",
-					what, names[i]);
-			if (repeat)
-				repeat[j] = true;
-			found++;
-			break;
-		}
-	}
-	return found;
-}
-
-/* The manifests' repeats (their digests are known once they are read). */
-static enum ll_status manifests_given_twice(const struct args *a,
-					    const struct ll_manifest *mf,
-					    struct ll_errlist *errs)
-{
-	const char **d = calloc(a->n_manifests, sizeof(*d));
-	size_t i;
-
-	if (!d)
-		return LL_NOMEM;
-	for (i = 0; i < a->n_manifests; i++)
-		d[i] = mf[i].sha256;
-	report_given_twice("manifest", a->manifests, d, a->n_manifests, NULL,
-			   errs);
-	free(d);
-	return LL_OK;
-}
-
-/* The logs' repeats, once the pipeline has digested them: repeat[] as
- * for report_given_twice, *found their number. */
-static enum ll_status logs_given_twice(const struct args *a,
-				       const struct ll_log_input *logs,
-				       bool *repeat, struct ll_errlist *errs,
-				       size_t *found)
-{
-	const char **d = calloc(a->n_logs, sizeof(*d));
-	size_t i;
-
-	if (!d)
-		return LL_NOMEM;
-	for (i = 0; i < a->n_logs; i++)
-		d[i] = logs[i].sha256;
-	*found = report_given_twice("log", a->logs, d, a->n_logs, repeat,
-				    errs);
-	free(d);
-	return LL_OK;
 }
 
 /* ---- summary ---------------------------------------------------------- */
@@ -980,20 +886,8 @@ static void job_init(struct job *j, struct ll_cli_ctx *ctx,
 	j->cpj.cur = &j->cur;
 }
 
-static void close_logs(struct ll_log_input *logs, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (logs[i].fd >= 0)
-			close(logs[i].fd);
-	}
-}
-
 static void job_release(struct job *j)
 {
-	size_t i;
-
 	ll_outdir_release(&j->od);
 	ll_statements_release(&j->built);
 	ll_run_release(&j->r);
@@ -1009,43 +903,10 @@ static void job_release(struct job *j)
 	free(j->remit);
 	free(j->comp);
 	free(j->runj);
-	for (i = 0; j->mf && i < j->a->n_manifests; i++)
-		ll_manifest_release(&j->mf[i]);
-	for (i = 0; j->mtext && i < j->a->n_manifests; i++)
-		free(j->mtext[i]);
-	free(j->mf);
-	free(j->good); /* copies of mf's entries: released through mf */
-	free(j->mf_ok);
-	free(j->log_repeat);
-	free(j->mtext);
-	if (j->logs)
-		close_logs(j->logs, j->a->n_logs);
-	free(j->logs);
+	ll_inputs_release(j->a->n_manifests, j->a->n_logs, j->mf, j->good,
+			  j->mf_ok, j->mtext, j->logs, j->log_repeat);
 	ll_registry_release(&j->reg);
 	ll_errlist_release(&j->errs);
-}
-
-/* Read and parse the manifests; their errors go to j->errs. */
-static enum ll_status read_manifests(struct job *j)
-{
-	const struct args *a = j->a;
-	enum ll_status rc;
-	size_t i, len;
-
-	for (i = 0; i < a->n_manifests; i++) {
-		rc = ll_input_read_all(a->manifests[i], LL_MANIFEST_BYTES_MAX,
-				       &j->mtext[i], &len, &j->err);
-		if (rc != LL_OK) {
-			ll_cli_print_error(&j->err);
-			return rc;
-		}
-		rc = ll_manifest_parse(&j->mf[i], a->manifests[i],
-				       j->mtext[i], len, &j->errs);
-		if (rc == LL_NOMEM)
-			return ll_cli_fail(LL_NOMEM, "out of memory");
-		j->mf_ok[i] = rc == LL_OK;
-	}
-	return LL_OK;
 }
 
 /* Phase: read and check the inputs, before touching the database. */
@@ -1053,41 +914,26 @@ static enum ll_status read_inputs(struct job *j)
 {
 	const struct args *a = j->a;
 	enum ll_status rc;
-	size_t i;
 
-	j->mf = calloc(a->n_manifests, sizeof(*j->mf));
-	j->good = calloc(a->n_manifests, sizeof(*j->good));
-	j->mf_ok = calloc(a->n_manifests, sizeof(*j->mf_ok));
-	j->mtext = calloc(a->n_manifests, sizeof(*j->mtext));
-	j->logs = calloc(a->n_logs, sizeof(*j->logs));
-	j->log_repeat = calloc(a->n_logs, sizeof(*j->log_repeat));
-	for (i = 0; j->logs && i < a->n_logs; i++)
-		j->logs[i].fd = -1;
-	if (!j->mf || !j->mtext || !j->logs || !j->good || !j->mf_ok ||
-	    !j->log_repeat)
-		return ll_cli_fail(LL_NOMEM, "out of memory");
-	rc = read_manifests(j);
-	for (i = 0; i < a->n_logs && rc == LL_OK; i++) {
-		j->logs[i].name = a->logs[i];
-		if (j->tl)
-			continue; /* read from the partials */
-		rc = ll_input_open(a->logs[i], LL_LOG_SPOOL_BYTES_MAX,
-				   LL_EVENT_LINE_BYTES_MAX, &j->logs[i].fd,
-				   &j->err);
-		if (rc != LL_OK)
-			ll_cli_print_error(&j->err);
-	}
+	rc = ll_inputs_alloc(a->n_manifests, a->n_logs, &j->mf, &j->good,
+			     &j->mf_ok, &j->mtext, &j->logs, &j->log_repeat);
 	if (rc != LL_OK)
 		return rc;
-	if (manifests_given_twice(a, j->mf, &j->errs) != LL_OK)
+	rc = ll_inputs_read_manifests(a->manifests, a->n_manifests, j->mtext,
+				      j->mf, j->mf_ok, &j->errs, &j->err);
+	/* with --tallies the logs are read from the partials */
+	if (rc == LL_OK)
+		rc = ll_inputs_open_logs(a->logs, a->n_logs, !j->tl, j->logs,
+					 &j->err);
+	if (rc != LL_OK)
+		return rc;
+	if (ll_inputs_manifests_twice(a->manifests, j->mf, a->n_manifests,
+				      &j->errs) != LL_OK)
 		return ll_cli_fail(LL_NOMEM, "out of memory");
 	/* a broken manifest does not stop the logs from being checked: every
 	 * error is listed at the end; the run uses the manifests that
 	 * parsed (and then cannot judge which models lack one) */
-	for (i = 0; i < a->n_manifests; i++) {
-		if (j->mf[i].json && j->mf_ok[i])
-			j->good[j->n_good++] = j->mf[i];
-	}
+	j->n_good = ll_inputs_good(j->mf, j->mf_ok, a->n_manifests, j->good);
 	return LL_OK;
 }
 
@@ -1120,10 +966,7 @@ static enum ll_status snapshot_registry(struct job *j)
 	if (rc == LL_OK)
 		rc = ll_db_lock_licensee(db, j->a->licensee, &j->err);
 	if (rc == LL_OK)
-		rc = ll_db_registry_read(db, &j->reg, &j->errs, &j->err);
-	if (rc == LL_OK && ll_registry_link(&j->reg, &j->errs) != LL_OK)
-		rc = ll_error_set(&j->err, LL_INTERNAL, NULL, 0, NULL,
-				  "the stored registries do not link");
+		rc = ll_inputs_registry(db, &j->reg, &j->errs, &j->err);
 	if (rc != LL_OK) {
 		ll_cli_print_errlist(&j->errs);
 		ll_cli_print_error(&j->err);
@@ -1141,26 +984,9 @@ static enum ll_status report_input_errors(struct job *j)
 {
 	const struct ll_tally *t = &j->r.tally;
 	uint64_t more = j->logs_twice ? 0 : t->errors_total - t->n_errors;
-	size_t i, n, n_log = 0;
 
-	for (i = 0; i < t->n_errors; i++)
-		n_log += !j->log_repeat[t->errors[i].file];
-	n = ll_errlist_count(&j->errs) + ll_errlist_count(&j->r.errs) + n_log +
-	    (size_t)more;
-	ll_errlist_sort(&j->errs);
-	ll_cli_print_errlist(&j->errs);
-	ll_errlist_sort(&j->r.errs);
-	ll_cli_print_errlist(&j->r.errs);
-	for (i = 0; i < t->n_errors; i++) {
-		if (!j->log_repeat[t->errors[i].file])
-			ll_cli_print_error(&t->errors[i].e);
-	}
-	if (more)
-		fprintf(stderr,
-			"ledgerline: ... and %llu more errors in the logs\n",
-			(unsigned long long)more);
-	return ll_cli_fail(LL_INVALID, "%zu error%s: nothing was run", n,
-			   n == 1 ? "" : "s");
+	return ll_inputs_report_errors(&j->errs, &j->r, j->log_repeat, more,
+				       "nothing was run");
 }
 
 /*
@@ -1209,25 +1035,20 @@ static enum ll_status compute(struct job *j)
 					  getenv("TMPDIR") };
 	enum ll_status rc;
 
-	rc = ll_run_prepare(&j->r, &j->reg, a->licensee, a->period, j->good,
-			    j->n_good, j->logs, a->n_logs, &j->err);
-	if (rc == LL_OK && j->n_good < a->n_manifests)
-		j->r.ctx.models = NULL;
-	if (rc == LL_OK)
-		rc = ll_run_training(&j->r);
+	rc = ll_inputs_judge(&j->r, &j->reg, a->licensee, a->period, j->good,
+			     j->n_good, a->n_manifests, j->logs, a->n_logs,
+			     &j->err);
 	if (rc == LL_OK && j->tl)
 		rc = merge_tallies(j);
 	else if (rc == LL_OK)
 		rc = ll_pipeline_run(j->logs, a->n_logs, &popts, &j->r.tally,
 				     &j->err);
 	if (rc == LL_OK)
-		rc = logs_given_twice(a, j->logs, j->log_repeat, &j->errs,
-				      &j->logs_twice);
+		rc = ll_inputs_logs_twice(a->logs, j->logs, a->n_logs,
+					  j->log_repeat, &j->errs,
+					  &j->logs_twice);
 	if (rc != LL_OK) {
-		if (rc == LL_NOMEM && !j->err.text[0])
-			ll_error_set(&j->err, rc, NULL, 0, NULL,
-				     "out of memory");
-		ll_cli_print_error(&j->err);
+		ll_inputs_print_failure(&j->err, rc);
 		return rc;
 	}
 	if (ll_errlist_count(&j->errs) || ll_errlist_count(&j->r.errs) ||

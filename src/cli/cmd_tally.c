@@ -28,6 +28,8 @@
 #include "ledgerline/pipeline.h"
 #include "ledgerline/run.h"
 
+#include "run_inputs.h"
+
 enum {
 	TALLY_INPUTS_MAX = 4096,
 	SCAN_CHUNK = 1 << 20,	/* bytes read at a time for the ids */
@@ -118,61 +120,24 @@ static enum ll_status take_value(int argc, char **argv, int *i,
 				  argv[*i]);
 }
 
-/* --memory-max: bytes with an optional K, M or G, at least 64K. */
-static enum ll_status check_memory(struct targs *a)
-{
-	const char *v = a->memory;
-	char *end;
-	unsigned long long n;
-	int shift = 0;
-
-	if (!v)
-		return LL_OK;
-	errno = 0;
-	n = v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
-	if (n && (*end == 'K' || *end == 'k'))
-		shift = 10, end++;
-	else if (n && (*end == 'M' || *end == 'm'))
-		shift = 20, end++;
-	else if (n && (*end == 'G' || *end == 'g'))
-		shift = 30, end++;
-	if (!n || errno || *end || n > (UINT64_MAX >> 30) ||
-	    (n << shift) < 64 * 1024)
-		return ll_cli_usage_error("tally",
-					  "--memory-max must be a size of at "
-					  "least 64K, such as 512M or 2G, not "
-					  "\"%s\"",
-					  v);
-	a->memory_max = (uint64_t)n << shift;
-	return LL_OK;
-}
-
 static enum ll_status check_args(struct targs *a)
 {
-	size_t k, stdin_uses = 0;
-	char *end;
-	long t;
+	enum ll_status rc = LL_OK;
 
 	if (!a->licensee || !a->period || !a->out || !a->n_manifests ||
 	    !a->n_logs)
 		return ll_cli_usage_error("tally",
 					  "--licensee, --period, --manifest, "
 					  "--logs and --out are required");
-	for (k = 0; k < a->n_manifests; k++)
-		stdin_uses += strcmp(a->manifests[k], "-") == 0;
-	for (k = 0; k < a->n_logs; k++)
-		stdin_uses += strcmp(a->logs[k], "-") == 0;
-	if (stdin_uses > 1)
+	if (ll_inputs_stdin_uses(a->manifests, a->n_manifests) +
+	    ll_inputs_stdin_uses(a->logs, a->n_logs) > 1)
 		return ll_cli_usage_error("tally",
 					  "standard input ('-') given twice");
-	if (a->threads) {
-		t = strtol(a->threads, &end, 10);
-		if (*end || t < 1 || t > 16)
-			return ll_cli_usage_error("tally",
-						  "--threads must be 1 to 16");
-		a->n_threads = (int)t;
-	}
-	return check_memory(a);
+	if (a->threads)
+		rc = ll_inputs_threads("tally", a->threads, &a->n_threads);
+	if (rc == LL_OK && a->memory)
+		rc = ll_inputs_memory_max("tally", a->memory, &a->memory_max);
+	return rc;
 }
 
 static enum ll_status parse_args(int argc, char **argv, struct targs *a,
@@ -205,6 +170,7 @@ struct tjob {
 	struct ll_error err;
 	struct ll_errlist errs;
 	struct ll_manifest *mf, *good;
+	bool *mf_ok;
 	size_t n_good;
 	char **mtext;
 	struct ll_log_input *logs;
@@ -226,53 +192,26 @@ static void job_release(struct tjob *j)
 	free(j->ids);
 	ll_run_release(&j->r);
 	ll_registry_release(&j->reg);
-	for (i = 0; j->mf && i < j->a->n_manifests; i++)
-		ll_manifest_release(&j->mf[i]);
-	for (i = 0; j->mtext && i < j->a->n_manifests; i++)
-		free(j->mtext[i]);
-	for (i = 0; j->logs && i < j->a->n_logs; i++) {
-		if (j->logs[i].fd >= 0)
-			close(j->logs[i].fd);
-	}
-	free(j->mf);
-	free(j->good);
-	free(j->mtext);
-	free(j->logs);
-	free(j->repeat);
+	ll_inputs_release(j->a->n_manifests, j->a->n_logs, j->mf, j->good,
+			  j->mf_ok, j->mtext, j->logs, j->repeat);
 	ll_errlist_release(&j->errs);
 }
 
 static enum ll_status read_inputs(struct tjob *j)
 {
 	const struct targs *a = j->a;
-	enum ll_status rc = LL_OK;
-	size_t i, len;
+	enum ll_status rc;
 
-	j->mf = calloc(a->n_manifests, sizeof(*j->mf));
-	j->good = calloc(a->n_manifests, sizeof(*j->good));
-	j->mtext = calloc(a->n_manifests, sizeof(*j->mtext));
-	j->logs = calloc(a->n_logs, sizeof(*j->logs));
-	j->repeat = calloc(a->n_logs, sizeof(*j->repeat));
-	if (!j->mf || !j->good || !j->mtext || !j->logs || !j->repeat)
-		return ll_cli_fail(LL_NOMEM, "out of memory");
-	for (i = 0; i < a->n_logs; i++)
-		j->logs[i].fd = -1;
-	for (i = 0; i < a->n_manifests && rc == LL_OK; i++) {
-		rc = ll_input_read_all(a->manifests[i], LL_MANIFEST_BYTES_MAX,
-				       &j->mtext[i], &len, &j->err);
-		if (rc == LL_OK &&
-		    ll_manifest_parse(&j->mf[i], a->manifests[i], j->mtext[i],
-				      len, &j->errs) == LL_OK)
-			j->good[j->n_good++] = j->mf[i];
-	}
-	for (i = 0; i < a->n_logs && rc == LL_OK; i++) {
-		j->logs[i].name = a->logs[i];
-		rc = ll_input_open(a->logs[i], LL_LOG_SPOOL_BYTES_MAX,
-				   LL_EVENT_LINE_BYTES_MAX, &j->logs[i].fd,
-				   &j->err);
-	}
+	rc = ll_inputs_alloc(a->n_manifests, a->n_logs, &j->mf, &j->good,
+			     &j->mf_ok, &j->mtext, &j->logs, &j->repeat);
 	if (rc != LL_OK)
-		ll_cli_print_error(&j->err);
+		return rc;
+	rc = ll_inputs_read_manifests(a->manifests, a->n_manifests, j->mtext,
+				      j->mf, j->mf_ok, &j->errs, &j->err);
+	if (rc == LL_OK)
+		rc = ll_inputs_open_logs(a->logs, a->n_logs, true, j->logs,
+					 &j->err);
+	j->n_good = ll_inputs_good(j->mf, j->mf_ok, a->n_manifests, j->good);
 	return rc;
 }
 
@@ -282,11 +221,8 @@ static enum ll_status snapshot_registry(struct tjob *j)
 	enum ll_status rc = ll_cli_open(j->ctx, &j->err);
 
 	if (rc == LL_OK)
-		rc = ll_db_registry_read(&j->ctx->db, &j->reg, &j->errs,
-					 &j->err);
-	if (rc == LL_OK && ll_registry_link(&j->reg, &j->errs) != LL_OK)
-		rc = ll_error_set(&j->err, LL_INTERNAL, NULL, 0, NULL,
-				  "the stored registries do not link");
+		rc = ll_inputs_registry(&j->ctx->db, &j->reg, &j->errs,
+					&j->err);
 	if (rc != LL_OK) {
 		ll_cli_print_errlist(&j->errs);
 		ll_cli_print_error(&j->err);
@@ -294,61 +230,23 @@ static enum ll_status snapshot_registry(struct tjob *j)
 	return rc;
 }
 
-/* Manifests and logs given twice (the same bytes), as run reports them. */
-static void given_twice(struct tjob *j)
+/* Manifests and logs given twice (the same bytes), as run reports them;
+ * a manifest that is not JSON is not compared. */
+static enum ll_status given_twice(struct tjob *j)
 {
 	const struct targs *a = j->a;
-	size_t i, k;
+	const char **d = calloc(a->n_manifests + 1, sizeof(*d));
+	size_t i, found;
 
-	for (i = 1; i < a->n_manifests; i++) {
-		for (k = 0; k < i; k++) {
-			if (!j->mf[k].json || !j->mf[i].json ||
-			    strcmp(j->mf[k].sha256, j->mf[i].sha256) != 0)
-				continue;
-			ll_errlist_addf(&j->errs, LL_INVALID, a->manifests[i], 0,
-					NULL,
-					"manifest given twice: same SHA-256 "
-					"as %s",
-					a->manifests[k]);
-			break;
-		}
-	}
-	for (i = 1; i < a->n_logs; i++) {
-		for (k = 0; k < i && !j->repeat[i]; k++) {
-			if (strcmp(j->logs[k].sha256, j->logs[i].sha256) != 0)
-				continue;
-			ll_errlist_addf(&j->errs, LL_INVALID, a->logs[i], 0,
-					NULL,
-					"log given twice: same SHA-256 as %s",
-					a->logs[k]);
-			j->repeat[i] = true;
-		}
-	}
-}
-
-/* Every input error, and LL_INVALID: nothing is written. */
-static enum ll_status report_errors(struct tjob *j)
-{
-	const struct ll_tally *t = &j->r.tally;
-	size_t i, n = ll_errlist_count(&j->errs) + ll_errlist_count(&j->r.errs);
-	uint64_t more = t->errors_total - t->n_errors;
-
-	ll_errlist_sort(&j->errs);
-	ll_cli_print_errlist(&j->errs);
-	ll_errlist_sort(&j->r.errs);
-	ll_cli_print_errlist(&j->r.errs);
-	for (i = 0; i < t->n_errors; i++) {
-		if (j->repeat[t->errors[i].file])
-			continue;
-		ll_cli_print_error(&t->errors[i].e);
-		n++;
-	}
-	if (more)
-		fprintf(stderr,
-			"ledgerline: ... and %llu more errors in the logs\n",
-			(unsigned long long)more);
-	return ll_cli_fail(LL_INVALID, "%zu error%s: no partial was written",
-			   n + (size_t)more, n + more == 1 ? "" : "s");
+	if (!d)
+		return LL_NOMEM;
+	for (i = 0; i < a->n_manifests; i++)
+		d[i] = j->mf[i].json ? j->mf[i].sha256 : NULL;
+	ll_inputs_given_twice("manifest", a->manifests, d, a->n_manifests,
+			      NULL, &j->errs);
+	free(d);
+	return ll_inputs_logs_twice(a->logs, j->logs, a->n_logs, j->repeat,
+				    &j->errs, &found);
 }
 
 /* Judge the manifests, read and tally the logs: a run's first half. */
@@ -359,26 +257,26 @@ static enum ll_status compute(struct tjob *j)
 					  a->memory_max, getenv("TMPDIR") };
 	enum ll_status rc;
 
-	rc = ll_run_prepare(&j->r, &j->reg, a->licensee, a->period, j->good,
-			    j->n_good, j->logs, a->n_logs, &j->err);
-	if (rc == LL_OK && j->n_good < a->n_manifests)
-		j->r.ctx.models = NULL;
-	if (rc == LL_OK)
-		rc = ll_run_training(&j->r);
+	rc = ll_inputs_judge(&j->r, &j->reg, a->licensee, a->period, j->good,
+			     j->n_good, a->n_manifests, j->logs, a->n_logs,
+			     &j->err);
 	if (rc == LL_OK)
 		rc = ll_pipeline_run(j->logs, a->n_logs, &popts, &j->r.tally,
 				     &j->err);
 	if (rc != LL_OK) {
-		if (rc == LL_NOMEM && !j->err.text[0])
-			ll_error_set(&j->err, rc, NULL, 0, NULL,
-				     "out of memory");
-		ll_cli_print_error(&j->err);
+		ll_inputs_print_failure(&j->err, rc);
 		return rc;
 	}
-	given_twice(j);
+	if (given_twice(j) != LL_OK)
+		return ll_cli_fail(LL_NOMEM, "out of memory");
 	if (ll_errlist_count(&j->errs) || ll_errlist_count(&j->r.errs) ||
-	    j->r.tally.errors_total)
-		return report_errors(j);
+	    j->r.tally.errors_total) {
+		const struct ll_tally *t = &j->r.tally;
+
+		return ll_inputs_report_errors(&j->errs, &j->r, j->repeat,
+					       t->errors_total - t->n_errors,
+					       "no partial was written");
+	}
 	return LL_OK;
 }
 

@@ -1,9 +1,10 @@
 /*
  * test_tally.c — unit tests for tally.c: events in, exact sums out.
  *
- * A small registry: W-1 (ISRC GBAAA2600001) and W-3 in P-L's catalogue
- * under L-1 (EUR), W-2 under L-A (USD), and L-X, which also covers W-2
- * from 2026-09-15, so that W-2 has two licences from then on.  Events
+ * A small registry (fixture_tally.h): W-1 (ISRC GBAAA2600001) and W-3 in
+ * P-L's catalogue under L-1 (EUR), W-2 under L-A (USD), and L-X, which
+ * also covers W-2 from 2026-09-15, so that W-2 has two licences from
+ * then on.  Events
  * of 2026-Q3 are parsed with the event parser and tallied; the sums per
  * eligibility slot, per unknown reference and of the unattributed rest
  * are compared, as fractions, with what is worked out by hand in each
@@ -11,9 +12,9 @@
  * licences) with their exact messages, the duplicate-id hashes, merging,
  * and the bound on the error list.
  *
- * Design decision: the run context is built here from the registry and
- * ll_elig_build, not through run.c, so that this file tests the tally
- * alone.
+ * Design decision: the run context is built (by fixture_tally.c) from
+ * the registry and ll_elig_build, not through run.c, so that this file
+ * tests the tally alone.
  */
 #include "unit.h"
 
@@ -32,89 +33,7 @@
 #include "ledgerline/xsum.h"
 
 #include "fixture.h"
-
-static const char REGISTRY[] =
-	"{\"parties\": [\n"
-	" {\"id\": \"P-AI\", \"name\": \"Synth Co\", \"kind\": \"licensee\"},\n"
-	" {\"id\": \"P-L\", \"name\": \"Label\", \"kind\": \"label\"},\n"
-	" {\"id\": \"P-A\", \"name\": \"Artist\", \"kind\": \"artist\"}],\n"
-	"\"consents\": [\n"
-	" {\"id\": \"C-1\", \"party\": \"P-L\", \"all_works\": true, "
-	"\"use\": \"generation\", \"decision\": \"opt_in\", "
-	"\"effective\": \"2026-01-01T00:00:00Z\"},\n"
-	" {\"id\": \"C-2\", \"party\": \"P-A\", \"all_works\": true, "
-	"\"use\": \"generation\", \"decision\": \"opt_in\", "
-	"\"effective\": \"2026-01-01T00:00:00Z\"}],\n"
-	"\"works\": [\n"
-	" {\"id\": \"W-1\", \"isrc\": \"GBAAA2600001\", \"duration_ms\": 1000, "
-	"\"splits\": {\"master\": [{\"party\": \"P-L\", \"share\": \"1\"}]}},\n"
-	" {\"id\": \"W-2\", \"duration_ms\": 1000, "
-	"\"splits\": {\"master\": [{\"party\": \"P-A\", \"share\": \"1\"}]}},\n"
-	" {\"id\": \"W-3\", \"duration_ms\": 1000, "
-	"\"splits\": {\"master\": [{\"party\": \"P-L\", "
-	"\"share\": \"1\"}]}}],\n"
-	"\"licences\": [\n"
-	" {\"id\": \"L-1\", \"licensee\": \"P-AI\", \"licensor\": \"P-L\", "
-	"\"scope\": {\"catalog_of\": \"P-L\"}, \"uses\": [\"generation\"], "
-	"\"start\": \"2026-01-01\", \"end\": \"2026-12-31\", "
-	"\"currency\": \"EUR\"},\n"
-	" {\"id\": \"L-A\", \"licensee\": \"P-AI\", \"licensor\": \"P-A\", "
-	"\"scope\": {\"works\": [\"W-2\"]}, \"uses\": [\"generation\"], "
-	"\"start\": \"2026-01-01\", \"end\": \"2026-12-31\", "
-	"\"currency\": \"USD\"},\n"
-	" {\"id\": \"L-X\", \"licensee\": \"P-AI\", \"licensor\": \"P-A\", "
-	"\"scope\": {\"catalog_of\": \"P-A\"}, \"uses\": [\"generation\"], "
-	"\"start\": \"2026-09-15\", \"end\": \"2026-12-31\", "
-	"\"currency\": \"USD\"}]}\n";
-
-/* The registry, its eligibility index and a run context for 2026-Q3. */
-struct fx {
-	struct ll_registry reg;
-	struct ll_elig elig;
-	struct ll_strmap models;
-	struct ll_run_ctx ctx;
-	struct ll_event_parser *parser;
-	const char *sources[2];
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	struct ll_error err;
-
-	assert_non_null(f);
-	fixture_registry(&f->reg, REGISTRY);
-	ll_error_clear(&err);
-	assert_int_equal(ll_elig_build(&f->elig, &f->reg, "P-AI", &err), LL_OK);
-	ll_strmap_init(&f->models);
-	assert_int_equal(ll_strmap_put(&f->models, "m-1", 0, NULL, NULL),
-			 LL_OK);
-	f->sources[0] = "a.ndjson";
-	f->sources[1] = "b.ndjson";
-	f->ctx.reg = &f->reg;
-	f->ctx.elig = &f->elig;
-	f->ctx.first_day = days_from_civil(2026, 7, 1);
-	f->ctx.last_day = days_from_civil(2026, 9, 30);
-	f->ctx.period = "2026-Q3";
-	f->ctx.models = &f->models;
-	f->ctx.sources = f->sources;
-	f->parser = ll_event_parser_new();
-	assert_non_null(f->parser);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ll_event_parser_free(f->parser);
-	ll_strmap_release(&f->models);
-	ll_elig_release(&f->elig);
-	ll_registry_release(&f->reg);
-	free(f);
-	return 0;
-}
+#include "fixture_tally.h"
 
 /* Parse one event line and tally it at (file, line). */
 static void feed(struct fx *f, struct ll_tally *t, const char *text,
@@ -502,5 +421,5 @@ int main(void)
 		cmocka_unit_test(test_error_bound),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fixture_tally_setup, fixture_tally_teardown);
 }
