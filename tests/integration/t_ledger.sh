@@ -535,6 +535,19 @@ COMMIT;
 SQL
     out=$(sql "$IT_DB" -f "$IT_TMP/hand.sql" 2>&1) && fail "an entry off by one was committed"
     assert_contains "$out" "does not balance: -1 EUR off" "an entry off by one"
+    # the lines' own check still holds when the entry's is switched off
+    # (sql/011: a line leaves the check to its entry's trigger only while
+    # that trigger is enabled)
+    cat >"$IT_TMP/hand.sql" <<SQL
+BEGIN;
+ALTER TABLE ledgerline.journal_entry DISABLE TRIGGER journal_entry_balanced;
+${unbalanced#BEGIN;}
+INSERT INTO ledgerline.journal_line VALUES (currval('ledgerline.journal_entry_seq'), 1, $ai, 'P-AI', 'EUR', -100);
+INSERT INTO ledgerline.journal_line VALUES (currval('ledgerline.journal_entry_seq'), 2, $nw, 'P-NW', 'EUR', 98);
+COMMIT;
+SQL
+    out=$(sql "$IT_DB" -f "$IT_TMP/hand.sql" 2>&1) && fail "an entry off by two was committed without its entry check"
+    assert_contains "$out" "does not balance: -2 EUR off" "an entry off by two, its entry check off"
     cat >"$IT_TMP/hand.sql" <<SQL
 $unbalanced
 COMMIT;
