@@ -563,6 +563,25 @@ COMMIT;
 SQL
     out=$(app_sql -f "$IT_TMP/hand.sql" 2>&1) && fail "a line added to a committed entry was committed"
     assert_contains "$out" "added to history made by an earlier transaction" "a line added to a committed entry"
+    # a run's line must have its party's total (sql/012: checked per
+    # statement); one whose party has a total goes in, as before
+    cat >"$IT_TMP/hand.sql" <<SQL
+BEGIN;
+INSERT INTO ledgerline.run_line (run_id, licence, party, work, component, side, exact, amount_minor)
+  SELECT run_id, licence, 'P-NOBODY', 'W-HAND', component, side, exact, amount_minor
+    FROM ledgerline.run_line ORDER BY run_id, licence, party LIMIT 1;
+COMMIT;
+SQL
+    out=$(app_sql -f "$IT_TMP/hand.sql" 2>&1) && fail "a run line with no party total was committed"
+    assert_contains "$out" "a line of party P-NOBODY under licence" "a run line with no party total"
+    cat >"$IT_TMP/hand.sql" <<SQL
+BEGIN;
+INSERT INTO ledgerline.run_line (run_id, licence, party, work, component, side, exact, amount_minor)
+  SELECT run_id, licence, party, 'W-HAND', component, side, exact, amount_minor
+    FROM ledgerline.run_line ORDER BY run_id, licence, party LIMIT 1;
+ROLLBACK;
+SQL
+    out=$(app_sql -f "$IT_TMP/hand.sql" 2>&1) || fail "a run line of a party with a total was refused: $out"
     # a line whose currency is not its account's
     cat >"$IT_TMP/hand.sql" <<SQL
 $unbalanced
