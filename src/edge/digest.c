@@ -7,13 +7,32 @@
  */
 #include "ledgerline/digest.h"
 
+#include <pthread.h>
+
 #include <openssl/evp.h>
+
+/* SHA-256 fetched from the provider once, not at every digest (an
+ * implicit fetch per call costs as much as hashing a short input). */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256(void)
+{
+	LL_ENSURE(pthread_once(&sha256_once, sha256_fetch) == 0);
+	LL_ENSURE(sha256_md != NULL);
+	return sha256_md;
+}
 
 void ll_sha256(const void *data, size_t len, uint8_t out[LL_SHA256_LEN])
 {
 	unsigned int n = 0;
 
-	LL_ENSURE(EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1);
+	LL_ENSURE(EVP_Digest(data, len, out, &n, sha256(), NULL) == 1);
 	LL_ENSURE(n == LL_SHA256_LEN);
 }
 
@@ -24,7 +43,7 @@ enum ll_status ll_sha256_init(struct ll_sha256_ctx *c)
 	c->md = NULL;
 	if (!md)
 		return LL_NOMEM;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	if (EVP_DigestInit_ex(md, sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(md);
 		return LL_INTERNAL;
 	}

@@ -201,9 +201,10 @@ static json_t *signature_object(const char *keyid, const char *sig_b64)
 char *ll_dsse_sign(const struct ll_key *k, const char *type,
 		   const uint8_t *payload, size_t len, struct ll_error *err)
 {
+	static const char PAYLOAD_HEAD[] = "{\"payload\":\"";
 	uint8_t sig[LL_ED25519_SIG_LEN];
 	uint8_t *pae = NULL;
-	size_t pae_len = 0, n;
+	size_t pae_len = 0, n, b64_len, head;
 	char *payload_b64 = NULL, *sig_b64 = NULL, *dump = NULL, *out = NULL;
 	json_t *env = NULL, *type_v = NULL, *sigs = NULL;
 
@@ -225,8 +226,12 @@ char *ll_dsse_sign(const struct ll_key *k, const char *type,
 	sigs = json_array();
 	if (!payload_b64 || !sig_b64 || !env || !sigs)
 		goto nomem;
+	/* the envelope is dumped with an empty payload, which is then put
+	 * in place: base64 needs no JSON escape, so the bytes are those
+	 * jansson would write, without it copying a large string char by
+	 * char ("payload" sorts first) */
 	if (json_array_append_new(sigs, signature_object(k->keyid, sig_b64)) != 0 ||
-	    json_object_set_new(env, "payload", json_string(payload_b64)) != 0 ||
+	    json_object_set_new(env, "payload", json_string("")) != 0 ||
 	    json_object_set(env, "payloadType", type_v) != 0 ||
 	    json_object_set(env, "signatures", sigs) != 0)
 		goto nomem;
@@ -234,12 +239,18 @@ char *ll_dsse_sign(const struct ll_key *k, const char *type,
 	if (!dump)
 		goto nomem;
 	n = strlen(dump);
-	out = malloc(n + 2);
+	LL_ENSURE(n >= sizeof(PAYLOAD_HEAD) - 1 &&
+		  memcmp(dump, PAYLOAD_HEAD, sizeof(PAYLOAD_HEAD) - 1) == 0);
+	b64_len = strlen(payload_b64);
+	out = malloc(n + b64_len + 2);
 	if (!out)
 		goto nomem;
-	memcpy(out, dump, n);
-	out[n] = '\n';
-	out[n + 1] = '\0';
+	head = sizeof(PAYLOAD_HEAD) - 1;
+	memcpy(out, dump, head);
+	memcpy(out + head, payload_b64, b64_len);
+	memcpy(out + head + b64_len, dump + head, n - head);
+	out[n + b64_len] = '\n';
+	out[n + b64_len + 1] = '\0';
 	goto out;
 nomem:
 	ll_error_set(err, LL_NOMEM, NULL, 0, NULL,

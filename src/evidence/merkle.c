@@ -11,6 +11,7 @@
 #include "ledgerline/merkle.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -122,6 +123,89 @@ enum ll_status ll_merkle_proof(const uint8_t (*leaves)[LL_MERKLE_HASH_LEN],
 		return LL_INVALID;
 	path(leaves, n, index, proof, proof_len);
 	return LL_OK;
+}
+
+enum ll_status ll_merkle_tree_build(struct ll_merkle_tree *t,
+				    const uint8_t (*leaves)[LL_MERKLE_HASH_LEN],
+				    size_t n)
+{
+	size_t total = 0, sz = n, k, j;
+
+	assert(t && (leaves || n == 0));
+	memset(t, 0, sizeof(*t));
+	if (n == 0)
+		return LL_INVALID;
+	for (k = 0;; k++) {
+		LL_ENSURE(k <= LL_MERKLE_PROOF_MAX);
+		t->off[k] = total;
+		t->size[k] = sz;
+		total += sz;
+		if (sz == 1)
+			break;
+		sz = (sz + 1) / 2;
+	}
+	t->levels = k + 1;
+	t->node = malloc(total * sizeof(*t->node));
+	if (!t->node)
+		return LL_NOMEM;
+	t->n = n;
+	memcpy(t->node, leaves, n * sizeof(*t->node));
+	for (k = 1; k < t->levels; k++) {
+		const uint8_t (*below)[LL_MERKLE_HASH_LEN] =
+			(const uint8_t(*)[LL_MERKLE_HASH_LEN])t->node +
+			t->off[k - 1];
+		uint8_t (*here)[LL_MERKLE_HASH_LEN] = t->node + t->off[k];
+
+		for (j = 0; j < t->size[k]; j++) {
+			if (2 * j + 1 < t->size[k - 1])
+				node_hash(below[2 * j], below[2 * j + 1],
+					  here[j]);
+			else
+				memcpy(here[j], below[2 * j],
+				       LL_MERKLE_HASH_LEN);
+		}
+	}
+	return LL_OK;
+}
+
+void ll_merkle_tree_root(const struct ll_merkle_tree *t,
+			 uint8_t root[LL_MERKLE_HASH_LEN])
+{
+	assert(t && t->node && root);
+	memcpy(root, t->node[t->off[t->levels - 1]], LL_MERKLE_HASH_LEN);
+}
+
+enum ll_status ll_merkle_tree_proof(const struct ll_merkle_tree *t,
+				    size_t index,
+				    uint8_t (*proof)[LL_MERKLE_HASH_LEN],
+				    size_t *proof_len)
+{
+	size_t k, i = index, sib;
+
+	assert(t && proof && proof_len);
+	*proof_len = 0;
+	if (index >= t->n)
+		return LL_INVALID;
+	for (k = 0; k + 1 < t->levels; k++, i >>= 1) {
+		if (i & 1)
+			sib = i - 1;
+		else if (i + 1 < t->size[k])
+			sib = i + 1;
+		else
+			continue; /* a lone last node: moves up as it is */
+		LL_ENSURE(*proof_len < LL_MERKLE_PROOF_MAX);
+		memcpy(proof[(*proof_len)++], t->node[t->off[k] + sib],
+		       LL_MERKLE_HASH_LEN);
+	}
+	return LL_OK;
+}
+
+void ll_merkle_tree_release(struct ll_merkle_tree *t)
+{
+	if (!t)
+		return;
+	free(t->node);
+	memset(t, 0, sizeof(*t));
 }
 
 bool ll_merkle_verify(const uint8_t leaf[LL_MERKLE_HASH_LEN], size_t index,

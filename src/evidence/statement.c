@@ -969,12 +969,15 @@ static enum ll_status order_parties(struct ll_statements *s,
 }
 
 /*
- * The predicates of s's parties (without "merkle") into preds, and their
- * Merkle leaves, the hashes of their JCS bytes.  false: out of memory.
+ * The predicates of s's parties (without "merkle") into preds, their
+ * Merkle leaves, the hashes of their JCS bytes, and the SHA-256 of the
+ * same bytes (the statement's subject digest), so that the bytes are
+ * made once.  false: out of memory.
  */
 static bool predicates(const struct ll_statements *s,
 		       const struct build *bd, json_t **preds,
-		       uint8_t (*leaves)[LL_MERKLE_HASH_LEN])
+		       uint8_t (*leaves)[LL_MERKLE_HASH_LEN],
+		       uint8_t (*digests)[LL_SHA256_LEN])
 {
 	int fail = 0;
 	size_t i;
@@ -987,6 +990,7 @@ static bool predicates(const struct ll_statements *s,
 		if (!b)
 			return false;
 		ll_merkle_leaf_hash((const uint8_t *)b, strlen(b), leaves[i]);
+		ll_sha256(b, strlen(b), digests[i]);
 		free(b);
 	}
 	return true;
@@ -994,8 +998,7 @@ static bool predicates(const struct ll_statements *s,
 
 /* predicate.merkle of leaf i: a new object, NULL when out of memory. */
 static json_t *merkle_obj(const struct ll_statements *s,
-			  const uint8_t (*leaves)[LL_MERKLE_HASH_LEN], size_t i,
-			  int *fail)
+			  const struct ll_merkle_tree *t, size_t i, int *fail)
 {
 	uint8_t proof[LL_MERKLE_PROOF_MAX][LL_MERKLE_HASH_LEN];
 	char hex[LL_SHA256_HEX_LEN + 1];
@@ -1003,7 +1006,7 @@ static json_t *merkle_obj(const struct ll_statements *s,
 	json_t *m = json_object(), *path = json_array();
 
 	if (!m || !path ||
-	    ll_merkle_proof(leaves, s->n, i, proof, &plen) != LL_OK) {
+	    ll_merkle_tree_proof(t, i, proof, &plen) != LL_OK) {
 		json_decref(m);
 		json_decref(path);
 		return NULL;
@@ -1013,7 +1016,7 @@ static json_t *merkle_obj(const struct ll_statements *s,
 		push(path, json_string(hex), fail);
 	}
 	put(m, "root", json_string(s->root), fail);
-	hex_of(leaves[i], hex);
+	hex_of(t->node[i], hex);
 	put(m, "leaf_hash", json_string(hex), fail);
 	put(m, "leaf_index", json_integer((json_int_t)i), fail);
 	put(m, "tree_size", json_integer((json_int_t)s->n), fail);
@@ -1029,23 +1032,19 @@ static json_t *merkle_obj(const struct ll_statements *s,
  */
 static enum ll_status sign_statement(struct ll_statements *s, size_t i,
 				     json_t *pred,
-				     const uint8_t (*leaves)[LL_MERKLE_HASH_LEN],
+				     const uint8_t pred_digest[LL_SHA256_LEN],
+				     const struct ll_merkle_tree *t,
 				     const char *party_id,
 				     const struct ll_key *key,
 				     struct ll_error *err)
 {
 	uint8_t digest[LL_SHA256_LEN];
-	char hex[LL_SHA256_HEX_LEN + 1], *b, *payload;
+	char hex[LL_SHA256_HEX_LEN + 1], *payload;
 	json_t *st, *subj;
 	int fail = 0;
 
-	b = ll_json_jcs(pred);
-	if (!b)
-		return LL_NOMEM;
-	ll_sha256(b, strlen(b), digest);
-	free(b);
-	put(pred, "merkle", merkle_obj(s, leaves, i, &fail), &fail);
-	ll_hex(digest, sizeof(digest), hex);
+	put(pred, "merkle", merkle_obj(s, t, i, &fail), &fail);
+	ll_hex(pred_digest, LL_SHA256_LEN, hex);
 	subj = json_pack("[{s:s, s:{s:s}}]", "name", party_id, "digest",
 			 "sha256", hex);
 	st = json_pack("{s:s, s:o, s:s, s:O}", "_type",
@@ -1067,6 +1066,26 @@ static enum ll_status sign_statement(struct ll_statements *s, size_t i,
 	return LL_OK;
 }
 
+/* The tree over s's leaves, built once for every proof, and s->root;
+ * false: out of memory. */
+static bool merkle_tree(struct ll_statements *s,
+			const uint8_t (*leaves)[LL_MERKLE_HASH_LEN],
+			struct ll_merkle_tree *tree)
+{
+	uint8_t root[LL_MERKLE_HASH_LEN];
+
+	if (s->n == 0) {
+		if (ll_merkle_root(leaves, 0, root) != LL_OK)
+			return false;
+	} else {
+		if (ll_merkle_tree_build(tree, leaves, s->n) != LL_OK)
+			return false;
+		ll_merkle_tree_root(tree, root);
+	}
+	hex_of(root, s->root);
+	return true;
+}
+
 enum ll_status ll_statements_build(struct ll_statements *s,
 				   const struct ll_run *r,
 				   const struct ll_restatement *rs,
@@ -1077,13 +1096,15 @@ enum ll_status ll_statements_build(struct ll_statements *s,
 	struct build b = { r, rs, acc, NULL, 0, 0, NULL, 0 };
 	json_t **preds = NULL;
 	uint8_t (*leaves)[LL_MERKLE_HASH_LEN] = NULL;
-	uint8_t root[LL_MERKLE_HASH_LEN];
+	uint8_t (*digests)[LL_SHA256_LEN] = NULL;
+	struct ll_merkle_tree tree;
 	enum ll_status rc;
 	int fail = 0;
 	size_t i;
 
 	(void)acc; /* the statements of account: not written yet */
 	memset(s, 0, sizeof(*s));
+	memset(&tree, 0, sizeof(tree));
 	rc = order_parties(s, &b, err);
 	if (rc != LL_OK)
 		goto out;
@@ -1091,19 +1112,23 @@ enum ll_status ll_statements_build(struct ll_statements *s,
 	build_prepare(&b, &fail);
 	preds = calloc(s->n + 1, sizeof(*preds));
 	leaves = calloc(s->n + 1, sizeof(*leaves));
-	if (fail || !preds || !leaves || !predicates(s, &b, preds, leaves))
+	digests = calloc(s->n + 1, sizeof(*digests));
+	if (fail || !preds || !leaves || !digests ||
+	    !predicates(s, &b, preds, leaves, digests))
 		goto out;
-	if (ll_merkle_root((const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves, s->n,
-			   root) != LL_OK)
+	if (!merkle_tree(s, (const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves,
+			 &tree))
 		goto out;
-	hex_of(root, s->root);
 	for (i = 0; i < s->n; i++) {
 		rc = sign_statement(s, i, preds[i],
-				    (const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves,
+				    (const uint8_t *)digests[i], &tree,
 				    r->reg->parties.v[s->v[i].party].id, key,
 				    err);
 		if (rc != LL_OK)
 			goto out;
+		/* signed: its tree is not needed any more */
+		json_decref(preds[i]);
+		preds[i] = NULL;
 	}
 	rc = LL_OK;
 out:
@@ -1116,6 +1141,8 @@ out:
 	}
 	free(preds);
 	free(leaves);
+	free(digests);
+	ll_merkle_tree_release(&tree);
 	build_release(&b);
 	if (rc != LL_OK)
 		ll_statements_release(s);

@@ -728,6 +728,15 @@ void ll_db_copy_field(struct ll_db_copy *c, const char *s, int last)
 		copy_raw(c, "\\N", 2);
 	} else {
 		for (; *s; s++) {
+			/* the run up to the next byte COPY must escape */
+			size_t k = strcspn(s, "\\\t\n\r");
+
+			if (k) {
+				copy_raw(c, s, k);
+				s += k;
+				if (!*s)
+					break;
+			}
 			switch (*s) {
 			case '\\':
 				copy_raw(c, "\\\\", 2);

@@ -729,48 +729,86 @@ static enum ll_status build_entries(struct ll_db *db, struct post_job *j,
 
 /* The payment rows of the posting: one per payment, naming its entry,
  * and one per party it settles. */
-static enum ll_status insert_payments(struct ll_db *db,
-				      const struct post_job *j,
-				      struct ll_error *err)
+/* The posting's payments, then what each settles: two COPYs, not a
+ * round trip per row. */
+static enum ll_status copy_payments(struct ll_db *db, const struct post_job *j,
+				    struct ll_error *err)
 {
 	const struct ll_accounts *acc = j->acc;
-	enum ll_status rc = LL_OK;
-	size_t k, i;
+	struct ll_db_copy *c;
+	char pid[32], amount[32], entry[32];
+	enum ll_status rc;
+	size_t k;
 
-	for (k = 0; k < acc->n_pay && rc == LL_OK; k++) {
+	rc = ll_db_copy_begin(db,
+			      "COPY ledgerline.payment (posting_id, payee, "
+			      "currency, amount_minor, end_to_end_id, "
+			      "entry_id) FROM STDIN",
+			      "cannot record a payment", &c, err);
+	if (rc != LL_OK)
+		return rc;
+	snprintf(pid, sizeof(pid), "%lld", (long long)j->posting_id);
+	for (k = 0; k < acc->n_pay; k++) {
 		const struct ll_payment *pm = &acc->pay[k];
-		char pid[32], amount[32], entry[32];
-		const char *params[6] = { pid, j->r->reg->parties.v[pm->payee].id,
-					  pm->currency, amount,
-					  pm->end_to_end_id, entry };
 
-		snprintf(pid, sizeof(pid), "%lld", (long long)j->posting_id);
 		snprintf(amount, sizeof(amount), "%lld", (long long)pm->amount);
 		snprintf(entry, sizeof(entry), "%lld",
 			 (long long)j->pay[k].entry_id);
-		rc = ll_db_cmd(db, "cannot record a payment",
-			       "INSERT INTO ledgerline.payment (posting_id, "
-			       "payee, currency, amount_minor, end_to_end_id, "
-			       "entry_id) VALUES ($1::bigint, $2, $3, "
-			       "$4::bigint, $5, $6::bigint)",
-			       6, params, err);
-		for (i = 0; i < acc->n && rc == LL_OK; i++) {
+		ll_db_copy_field(c, pid, 0);
+		ll_db_copy_field(c, j->r->reg->parties.v[pm->payee].id, 0);
+		ll_db_copy_field(c, pm->currency, 0);
+		ll_db_copy_field(c, amount, 0);
+		ll_db_copy_field(c, pm->end_to_end_id, 0);
+		ll_db_copy_field(c, entry, 1);
+	}
+	return ll_db_copy_end(c, err);
+}
+
+static enum ll_status copy_payment_parties(struct ll_db *db,
+					   const struct post_job *j,
+					   struct ll_error *err)
+{
+	const struct ll_accounts *acc = j->acc;
+	struct ll_db_copy *c;
+	char amount[32];
+	enum ll_status rc;
+	size_t i, k;
+
+	rc = ll_db_copy_begin(db,
+			      "COPY ledgerline.payment_party (end_to_end_id, "
+			      "party, amount_minor) FROM STDIN",
+			      "cannot record what a payment settles", &c, err);
+	if (rc != LL_OK)
+		return rc;
+	/* in the order of the payments, as the rows were inserted before */
+	for (k = 0; k < acc->n_pay; k++) {
+		for (i = 0; i < acc->n; i++) {
 			const struct ll_account *a = &acc->v[i];
-			const char *pp[3] = { pm->end_to_end_id,
-					      j->r->reg->parties.v[a->party].id,
-					      amount };
 
 			if (!a->paid || a->payment != k)
 				continue;
 			snprintf(amount, sizeof(amount), "%lld",
 				 (long long)a->payments);
-			rc = ll_db_cmd(db, "cannot record what a payment settles",
-				       "INSERT INTO ledgerline.payment_party "
-				       "(end_to_end_id, party, amount_minor) "
-				       "VALUES ($1, $2, $3::bigint)",
-				       3, pp, err);
+			ll_db_copy_field(c, acc->pay[k].end_to_end_id, 0);
+			ll_db_copy_field(c, j->r->reg->parties.v[a->party].id,
+					 0);
+			ll_db_copy_field(c, amount, 1);
 		}
 	}
+	return ll_db_copy_end(c, err);
+}
+
+static enum ll_status insert_payments(struct ll_db *db,
+				      const struct post_job *j,
+				      struct ll_error *err)
+{
+	enum ll_status rc;
+
+	if (j->acc->n_pay == 0)
+		return LL_OK;
+	rc = copy_payments(db, j, err);
+	if (rc == LL_OK)
+		rc = copy_payment_parties(db, j, err);
 	return rc;
 }
 
@@ -1158,7 +1196,8 @@ enum ll_status ll_db_store_statements(struct ll_db *db, int64_t posting_id,
 				      const char *key_id, struct ll_error *err)
 {
 	char pid[32];
-	const char *params[4];
+	const char *params[3];
+	struct ll_db_copy *c;
 	enum ll_status rc;
 	size_t i;
 
@@ -1170,18 +1209,22 @@ enum ll_status ll_db_store_statements(struct ll_db *db, int64_t posting_id,
 		       "INSERT INTO ledgerline.posting_root (posting_id, "
 		       "merkle_root, key_id) VALUES ($1::bigint, $2, $3)",
 		       3, params, err);
-	for (i = 0; i < n && rc == LL_OK; i++) {
-		params[0] = pid;
-		params[1] = v[i].party;
-		params[2] = v[i].sha256;
-		params[3] = v[i].envelope;
-		rc = ll_db_cmd(db, "cannot store a statement",
-			       "INSERT INTO ledgerline.posting_statement "
-			       "(posting_id, party, sha256, envelope) VALUES "
-			       "($1::bigint, $2, $3, $4)",
-			       4, params, err);
+	if (rc != LL_OK || n == 0)
+		return rc;
+	/* one COPY, not a round trip per party */
+	rc = ll_db_copy_begin(db,
+			      "COPY ledgerline.posting_statement (posting_id, "
+			      "party, sha256, envelope) FROM STDIN",
+			      "cannot store the statements", &c, err);
+	if (rc != LL_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		ll_db_copy_field(c, pid, 0);
+		ll_db_copy_field(c, v[i].party, 0);
+		ll_db_copy_field(c, v[i].sha256, 0);
+		ll_db_copy_field(c, v[i].envelope, 1);
 	}
-	return rc;
+	return ll_db_copy_end(c, err);
 }
 
 enum ll_status ll_db_load_statements(struct ll_db *db, int64_t posting_id,

@@ -2,10 +2,11 @@
  * db_run.c — storing runs (db.h, "runs"): the part of the database module
  * that writes what a run computed.
  *
- * Design decision: lines, the one table that grows with the catalogue, go
- * in with COPY (one round trip per 64 KiB instead of one per row); every
- * other row is a parameterised INSERT.  All of it happens inside the
- * caller's transaction, so a run is stored whole or not at all.
+ * Design decision: the tables that grow with the catalogue (lines, party
+ * totals, payouts) go in with COPY (one round trip per 64 KiB instead of
+ * one per row); every other row is a parameterised INSERT.  All of it
+ * happens inside the caller's transaction, so a run is stored whole or
+ * not at all.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,37 @@ static enum ll_status copy_parties(struct ll_db *db, const struct ll_run *r,
 	return ll_db_copy_end(c, err);
 }
 
+/* What each payee earned in the run; its payments, and their end-to-end
+ * ids, are per posting (ledgerline.payment): end_to_end_id stays NULL. */
+static enum ll_status copy_payouts(struct ll_db *db, const struct ll_run *r,
+				   struct ll_error *err)
+{
+	const struct ll_registry *reg = r->reg;
+	struct ll_db_copy *c;
+	enum ll_status rc;
+	size_t i;
+
+	rc = ll_db_copy_begin(db,
+			      "COPY ledgerline.run_payout (run_id, payee, "
+			      "currency, amount_minor, end_to_end_id) FROM "
+			      "STDIN",
+			      "cannot store a payout", &c, err);
+	if (rc != LL_OK)
+		return rc;
+	for (i = 0; i < r->st.n_payouts; i++) {
+		const struct ll_payout *po = &r->st.payouts[i];
+		char minor[32];
+
+		snprintf(minor, sizeof(minor), "%lld", (long long)po->minor);
+		ll_db_copy_field(c, r->id, 0);
+		ll_db_copy_field(c, reg->parties.v[po->payee].id, 0);
+		ll_db_copy_field(c, po->currency, 0);
+		ll_db_copy_field(c, minor, 0);
+		ll_db_copy_field(c, NULL, 1);
+	}
+	return ll_db_copy_end(c, err);
+}
+
 /* ---- rows ------------------------------------------------------------- */
 
 static enum ll_status insert_run(struct ll_db *db, const struct ll_run *r,
@@ -222,26 +254,8 @@ static enum ll_status insert_totals(struct ll_db *db, const struct ll_run *r,
 	}
 	if (rc == LL_OK)
 		rc = copy_parties(db, r, err);
-	for (i = 0; i < r->st.n_payouts && rc == LL_OK; i++) {
-		const struct ll_payout *po = &r->st.payouts[i];
-		const char *payee = reg->parties.v[po->payee].id;
-		char minor[32];
-		const char *params[5];
-
-		/* what the payee earned in the run; its payments, and their
-		 * end-to-end ids, are per posting (ledgerline.payment) */
-		snprintf(minor, sizeof(minor), "%lld", (long long)po->minor);
-		params[0] = r->id;
-		params[1] = payee;
-		params[2] = po->currency;
-		params[3] = minor;
-		params[4] = NULL;
-		rc = ll_db_cmd(db, "cannot store a payout",
-			       "INSERT INTO ledgerline.run_payout (run_id, "
-			       "payee, currency, amount_minor, end_to_end_id) "
-			       "VALUES ($1, $2, $3, $4::bigint, $5)",
-			       5, params, err);
-	}
+	if (rc == LL_OK && r->st.n_payouts)
+		rc = copy_payouts(db, r, err);
 	return rc;
 }
 

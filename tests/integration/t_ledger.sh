@@ -535,6 +535,19 @@ COMMIT;
 SQL
     out=$(sql "$IT_DB" -f "$IT_TMP/hand.sql" 2>&1) && fail "an entry off by one was committed"
     assert_contains "$out" "does not balance: -1 EUR off" "an entry off by one"
+    # the lines' own check still holds when the entry's is switched off
+    # (sql/011: a line leaves the check to its entry's trigger only while
+    # that trigger is enabled)
+    cat >"$IT_TMP/hand.sql" <<SQL
+BEGIN;
+ALTER TABLE ledgerline.journal_entry DISABLE TRIGGER journal_entry_balanced;
+${unbalanced#BEGIN;}
+INSERT INTO ledgerline.journal_line VALUES (currval('ledgerline.journal_entry_seq'), 1, $ai, 'P-AI', 'EUR', -100);
+INSERT INTO ledgerline.journal_line VALUES (currval('ledgerline.journal_entry_seq'), 2, $nw, 'P-NW', 'EUR', 98);
+COMMIT;
+SQL
+    out=$(sql "$IT_DB" -f "$IT_TMP/hand.sql" 2>&1) && fail "an entry off by two was committed without its entry check"
+    assert_contains "$out" "does not balance: -2 EUR off" "an entry off by two, its entry check off"
     cat >"$IT_TMP/hand.sql" <<SQL
 $unbalanced
 COMMIT;
@@ -550,6 +563,25 @@ COMMIT;
 SQL
     out=$(app_sql -f "$IT_TMP/hand.sql" 2>&1) && fail "a line added to a committed entry was committed"
     assert_contains "$out" "added to history made by an earlier transaction" "a line added to a committed entry"
+    # a run's line must have its party's total (sql/012: checked per
+    # statement); one whose party has a total goes in, as before
+    cat >"$IT_TMP/hand.sql" <<SQL
+BEGIN;
+INSERT INTO ledgerline.run_line (run_id, licence, party, work, component, side, exact, amount_minor)
+  SELECT run_id, licence, 'P-NOBODY', 'W-HAND', component, side, exact, amount_minor
+    FROM ledgerline.run_line ORDER BY run_id, licence, party LIMIT 1;
+COMMIT;
+SQL
+    out=$(app_sql -f "$IT_TMP/hand.sql" 2>&1) && fail "a run line with no party total was committed"
+    assert_contains "$out" "a line of party P-NOBODY under licence" "a run line with no party total"
+    cat >"$IT_TMP/hand.sql" <<SQL
+BEGIN;
+INSERT INTO ledgerline.run_line (run_id, licence, party, work, component, side, exact, amount_minor)
+  SELECT run_id, licence, party, 'W-HAND', component, side, exact, amount_minor
+    FROM ledgerline.run_line ORDER BY run_id, licence, party LIMIT 1;
+ROLLBACK;
+SQL
+    out=$(app_sql -f "$IT_TMP/hand.sql" 2>&1) || fail "a run line of a party with a total was refused: $out"
     # a line whose currency is not its account's
     cat >"$IT_TMP/hand.sql" <<SQL
 $unbalanced

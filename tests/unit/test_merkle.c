@@ -443,6 +443,55 @@ static void test_proofs_large(void **state)
 	free(leaves);
 }
 
+/* The tree built once gives, for every size 1..N_MAX and a few large
+ * ones, the oracle's root and, at every index, the oracle's path. */
+static void check_tree(const uint8_t (*leaves)[H], size_t n)
+{
+	struct ll_merkle_tree t;
+	uint8_t proof[LL_MERKLE_PROOF_MAX][H], want[LL_MERKLE_PROOF_MAX][H];
+	uint8_t root[H], want_root[H];
+	size_t m, len, want_len;
+
+	assert_int_equal(ll_merkle_tree_build(&t, leaves, n), LL_OK);
+	ll_merkle_tree_root(&t, root);
+	naive_mth(leaves, n, want_root);
+	assert_memory_equal(root, want_root, H);
+	for (m = 0; m < n; m++) {
+		len = 999;
+		want_len = 0;
+		assert_int_equal(ll_merkle_tree_proof(&t, m, proof, &len),
+				 LL_OK);
+		naive_path(leaves, n, m, want, &want_len);
+		assert_int_equal(len, want_len);
+		if (len > 0)
+			assert_memory_equal(proof, want, len * H);
+		assert_true(verify(leaves[m], m, n,
+				   (const uint8_t (*)[H])proof, len, root));
+	}
+	len = 7;
+	assert_int_equal(ll_merkle_tree_proof(&t, n, proof, &len),
+			 LL_INVALID);
+	assert_int_equal(len, 0);
+	ll_merkle_tree_release(&t);
+}
+
+static void test_tree(void **state)
+{
+	static const size_t large[] = {127, 128, 129, 1000, 1024, 1025};
+	uint8_t (*leaves)[H] = own_leaves(1025);
+	struct ll_merkle_tree t;
+	size_t n, i;
+
+	(void)state;
+	for (n = 1; n <= N_MAX; n++)
+		check_tree((const uint8_t (*)[H])leaves, n);
+	for (i = 0; i < sizeof(large) / sizeof(large[0]); i++)
+		check_tree((const uint8_t (*)[H])leaves, large[i]);
+	assert_int_equal(ll_merkle_tree_build(&t, NULL, 0), LL_INVALID);
+	ll_merkle_tree_release(&t);
+	free(leaves);
+}
+
 static void test_proof_errors(void **state)
 {
 	uint8_t (*leaves)[H] = own_leaves(4);
@@ -487,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_proofs_exhaustive),
 		cmocka_unit_test(test_proofs_large),
 		cmocka_unit_test(test_proof_errors),
+		cmocka_unit_test(test_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -410,6 +410,162 @@ static void test_error_bound(void **state)
 	ll_tally_release(&t);
 }
 
+/* ---- many attributions, against a naive sum ------------------------------ */
+
+struct naive {
+	mpq_t w, vw;
+	uint64_t n;
+};
+
+/* "p/q" or a decimal "i.f" as a fraction, by GMP alone (not by exact.c,
+ * which the tally itself uses). */
+static void naive_mpq(mpq_t rop, const char *s)
+{
+	char buf[64];
+	const char *dot = strchr(s, '.');
+
+	if (dot) {
+		size_t fd = strlen(dot + 1), k;
+
+		assert_true(fd < 20);
+		snprintf(buf, sizeof(buf), "%.*s%s/1", (int)(dot - s), s,
+			 dot + 1);
+		for (k = 0; k < fd; k++)
+			strcat(buf, "0");
+	} else {
+		snprintf(buf, sizeof(buf), "%s", s);
+	}
+	assert_int_equal(mpq_set_str(rop, buf, 10), 0);
+	mpq_canonicalize(rop);
+}
+
+static void naive_add(struct naive *x, const char *value, const char *weight)
+{
+	mpq_t v, w;
+
+	mpq_init(v);
+	mpq_init(w);
+	naive_mpq(v, value);
+	naive_mpq(w, weight);
+	mpq_add(x->w, x->w, w);
+	mpq_mul(v, v, w);
+	mpq_add(x->vw, x->vw, v);
+	x->n++;
+	mpq_clear(v);
+	mpq_clear(w);
+}
+
+static void assert_naive(const struct ll_mass *m, const struct naive *x,
+			 int at)
+{
+	char *w = mpq_get_str(NULL, 10, x->w), *vw = mpq_get_str(NULL, 10, x->vw);
+
+	assert_mass(m, w, vw, x->n, at);
+	free(w);
+	free(vw);
+}
+
+enum { RANDOM_EVENTS = 300, RANDOM_UNKNOWN = 40 };
+
+/*
+ * Events of up to 3 known works (W-2 in EUR: its other-currency slot)
+ * and up to 40 unknown references each, in a shuffled order, so that
+ * unknown references are met between known ones and the list of unknown
+ * references grows (moves) in the middle of an event; weights as
+ * decimals and as fractions.  Every slot and unknown reference must hold
+ * what a plain sum of fractions gives.
+ */
+static void test_many_attributions_naive(void **state)
+{
+	struct fx *f = *state;
+	static const char *const known[3] = { "W-1", "W-3", "W-2" };
+	struct naive k[3], u[RANDOM_UNKNOWN];
+	struct ll_tally t;
+	uint64_t seed = 20261206;
+	size_t e, i;
+
+	for (i = 0; i < 3; i++) {
+		mpq_inits(k[i].w, k[i].vw, NULL);
+		k[i].n = 0;
+	}
+	for (i = 0; i < RANDOM_UNKNOWN; i++) {
+		mpq_inits(u[i].w, u[i].vw, NULL);
+		u[i].n = 0;
+	}
+	assert_int_equal(ll_tally_init(&t, &f->ctx), LL_OK);
+	for (e = 0; e < RANDOM_EVENTS; e++) {
+		char attrs[64][64], value[32], id[32], ts[32];
+		struct sbuf b = { NULL, 0, 0 };
+		size_t n = 0, order[64];
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		snprintf(value, sizeof(value), "%u.%02u",
+			 (unsigned)(seed >> 40) % 100, (unsigned)(seed >> 20) % 100);
+		snprintf(id, sizeof(id), "r%zu", e);
+		snprintf(ts, sizeof(ts), "2026-0%d-%02uT10:00:00Z",
+			 7 + (int)(e % 2), 1 + (unsigned)(seed >> 33) % 28);
+		for (i = 0; i < 3; i++) {
+			char w[24];
+
+			if ((seed >> (i + 3)) & 1)
+				continue;
+			if (e % 3 == 0)
+				snprintf(w, sizeof(w), "1/%u",
+					 7 + (unsigned)(e + i) % 13);
+			else
+				snprintf(w, sizeof(w), "0.%03u",
+					 1 + (unsigned)((seed >> (8 * i)) % 199));
+			snprintf(attrs[n++], sizeof(attrs[0]),
+				 "{\"work\":\"%s\",\"weight\":\"%s\"}",
+				 known[i], w);
+			naive_add(&k[i], value, w);
+		}
+		for (i = 0; i < RANDOM_UNKNOWN; i++) {
+			if ((seed >> (i % 61)) & 1 && (e + i) % 3)
+				continue;
+			snprintf(attrs[n++], sizeof(attrs[0]),
+				 "{\"work\":\"U-%zu\",\"weight\":\"%s\"}", i,
+				 i % 2 ? "1/400" : "0.0025");
+			naive_add(&u[i], value, "1/400");
+		}
+		for (i = 0; i < n; i++)
+			order[i] = i;
+		for (i = n; i > 1; i--) {
+			size_t j, tmp;
+
+			seed = seed * 6364136223846793005ULL + 1;
+			j = (size_t)(seed >> 33) % i;
+			tmp = order[i - 1];
+			order[i - 1] = order[j];
+			order[j] = tmp;
+		}
+		for (i = 0; i < n; i++)
+			sb_printf(&b, "%s%s", i ? "," : "", attrs[order[i]]);
+		feed_event(f, &t, 0, (long)e + 1, id, ts, value, "EUR",
+			   b.s ? b.s : "");
+		free(b.s);
+	}
+	ll_tally_finish(&t);
+	assert_int_equal(t.errors_total, 0);
+	assert_naive(&t.slots[slot_of(f, "W-1", "2026-07-01T00:00:00Z")], &k[0],
+		     __LINE__);
+	assert_naive(&t.slots[slot_of(f, "W-3", "2026-07-01T00:00:00Z")], &k[1],
+		     __LINE__);
+	assert_naive(&t.slots[f->elig.currency_slot0 + work_ix(f, "W-2")],
+		     &k[2], __LINE__);
+	for (i = 0; i < RANDOM_UNKNOWN; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "work:U-%zu", i);
+		if (u[i].n)
+			assert_naive(unknown(&t, key), &u[i], __LINE__);
+		mpq_clears(u[i].w, u[i].vw, NULL);
+	}
+	for (i = 0; i < 3; i++)
+		mpq_clears(k[i].w, k[i].vw, NULL);
+	ll_tally_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_ids),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_error_bound),
+		cmocka_unit_test(test_many_attributions_naive),
 	};
 
 	return cmocka_run_group_tests(tests, fixture_tally_setup, fixture_tally_teardown);
