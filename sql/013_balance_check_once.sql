@@ -1,4 +1,4 @@
--- 011_balance_check_once: check each journal entry's balance once per
+-- 013_balance_check_once: check each journal entry's balance once per
 -- transaction, not once per line.
 --
 -- 003 checks an entry when the transaction commits from two deferred

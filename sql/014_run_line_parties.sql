@@ -1,4 +1,4 @@
--- 012_run_line_parties: a run's lines checked against its party totals
+-- 014_run_line_parties: a run's lines checked against its party totals
 -- once per statement, not once per line.
 --
 -- 002 made (run_id, licence, party) of run_line a foreign key into
