@@ -536,7 +536,7 @@ SQL
     out=$(sql "$IT_DB" -f "$IT_TMP/hand.sql" 2>&1) && fail "an entry off by one was committed"
     assert_contains "$out" "does not balance: -1 EUR off" "an entry off by one"
     # the lines' own check still holds when the entry's is switched off
-    # (sql/011: a line leaves the check to its entry's trigger only while
+    # (sql/013: a line leaves the check to its entry's trigger only while
     # that trigger is enabled)
     cat >"$IT_TMP/hand.sql" <<SQL
 BEGIN;
@@ -563,7 +563,7 @@ COMMIT;
 SQL
     out=$(app_sql -f "$IT_TMP/hand.sql" 2>&1) && fail "a line added to a committed entry was committed"
     assert_contains "$out" "added to history made by an earlier transaction" "a line added to a committed entry"
-    # a run's line must have its party's total (sql/012: checked per
+    # a run's line must have its party's total (sql/014: checked per
     # statement); one whose party has a total goes in, as before
     cat >"$IT_TMP/hand.sql" <<SQL
 BEGIN;
