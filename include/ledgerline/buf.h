@@ -24,6 +24,9 @@ struct ll_buf {
 void ll_buf_add(struct ll_buf *b, const char *s, size_t n);
 /* Append a NUL-terminated string. */
 void ll_buf_str(struct ll_buf *b, const char *s);
+/* Append s as HTML text or attribute value: & < > " ' as character
+ * references, every other byte as it is. */
+void ll_buf_html(struct ll_buf *b, const char *s);
 
 /*
  * Copy the string src into dst of size n, always NUL-terminated.  Returns

@@ -38,6 +38,28 @@ void ll_buf_str(struct ll_buf *b, const char *s)
 	ll_buf_add(b, s, strlen(s));
 }
 
+void ll_buf_html(struct ll_buf *b, const char *s)
+{
+	const char *run = s;
+
+	for (; *s; s++) {
+		const char *ref = NULL;
+
+		switch (*s) {
+		case '&': ref = "&amp;"; break;
+		case '<': ref = "&lt;"; break;
+		case '>': ref = "&gt;"; break;
+		case '"': ref = "&quot;"; break;
+		case '\'': ref = "&#39;"; break;
+		default: continue;
+		}
+		ll_buf_add(b, run, (size_t)(s - run));
+		ll_buf_str(b, ref);
+		run = s + 1;
+	}
+	ll_buf_add(b, run, (size_t)(s - run));
+}
+
 bool ll_str_copy(char *dst, size_t n, const char *src)
 {
 	size_t len = strlen(src);

@@ -348,31 +348,6 @@ static const struct doc_backend md = { md_begin, md_heading, md_field,
 				       md_para,	 md_table,   md_end };
 
 /* HTML: every string escaped, one self-contained page. */
-static void html_text(struct ll_buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			ll_buf_str(b, "&amp;");
-			break;
-		case '<':
-			ll_buf_str(b, "&lt;");
-			break;
-		case '>':
-			ll_buf_str(b, "&gt;");
-			break;
-		case '"':
-			ll_buf_str(b, "&quot;");
-			break;
-		case '\'':
-			ll_buf_str(b, "&#39;");
-			break;
-		default:
-			ll_buf_add(b, s, 1);
-		}
-	}
-}
-
 static void html_begin(struct ll_buf *b, const char *title)
 {
 	ll_buf_str(b,
@@ -380,7 +355,7 @@ static void html_begin(struct ll_buf *b, const char *title)
 		   "<meta charset=\"utf-8\">\n"
 		   "<meta name=\"viewport\" content=\"width=device-width, "
 		   "initial-scale=1\">\n<title>");
-	html_text(b, title);
+	ll_buf_html(b, title);
 	ll_buf_str(b,
 		   "</title>\n<style>\n"
 		   "body{font-family:system-ui,sans-serif;max-width:60rem;"
@@ -393,7 +368,7 @@ static void html_begin(struct ll_buf *b, const char *title)
 		   "th:first-child,td:first-child{text-align:left}\n"
 		   "th{background:#f2f2f2}ul{padding-left:1.2rem}\n"
 		   "</style>\n</head>\n<body>\n<h1>");
-	html_text(b, title);
+	ll_buf_html(b, title);
 	ll_buf_str(b, "</h1>\n");
 }
 
@@ -404,7 +379,7 @@ static void html_heading(struct ll_buf *b, int level, const char *text)
 	snprintf(tag, sizeof(tag), "h%d>", level);
 	ll_buf_str(b, "<");
 	ll_buf_str(b, tag);
-	html_text(b, text);
+	ll_buf_html(b, text);
 	ll_buf_str(b, "</");
 	ll_buf_str(b, tag);
 	ll_buf_str(b, "\n");
@@ -413,16 +388,16 @@ static void html_heading(struct ll_buf *b, int level, const char *text)
 static void html_field(struct ll_buf *b, const char *label, const char *value)
 {
 	ll_buf_str(b, "<p><strong>");
-	html_text(b, label);
+	ll_buf_html(b, label);
 	ll_buf_str(b, ":</strong> ");
-	html_text(b, value);
+	ll_buf_html(b, value);
 	ll_buf_str(b, "</p>\n");
 }
 
 static void html_para(struct ll_buf *b, const char *text)
 {
 	ll_buf_str(b, "<p>");
-	html_text(b, text);
+	ll_buf_html(b, text);
 	ll_buf_str(b, "</p>\n");
 }
 
@@ -434,7 +409,7 @@ static void html_table(struct ll_buf *b, const char *const *cols,
 	ll_buf_str(b, "<table>\n<tr>");
 	for (k = 0; k < ncols; k++) {
 		ll_buf_str(b, "<th>");
-		html_text(b, cols[k]);
+		ll_buf_html(b, cols[k]);
 		ll_buf_str(b, "</th>");
 	}
 	ll_buf_str(b, "</tr>\n");
@@ -442,7 +417,7 @@ static void html_table(struct ll_buf *b, const char *const *cols,
 		ll_buf_str(b, "<tr>");
 		for (k = 0; k < ncols; k++) {
 			ll_buf_str(b, "<td>");
-			html_text(b, cells[i * ncols + k]);
+			ll_buf_html(b, cells[i * ncols + k]);
 			ll_buf_str(b, "</td>");
 		}
 		ll_buf_str(b, "</tr>\n");

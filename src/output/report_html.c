@@ -6,7 +6,7 @@
  * step, the lines in force and the payments.  Chart and table stack on
  * a narrow screen.
  *
- * Design decision: every string from the ledger goes through esc(), and
+ * Design decision: every string from the ledger goes through ll_buf_html(), and
  * chart geometry is integer arithmetic on minor units (scale()), so the
  * page is as exact as the other formats and cannot carry markup.
  */
@@ -58,23 +58,6 @@ static const char css[] =
 	"@media (max-width:40rem){.pair{display:block}"
 	".pair>figure,.pair>.tbl{margin-bottom:1rem}body{margin:.5rem}}";
 
-/* s with & < > " ' as character references. */
-static void esc(struct ll_buf *b, const char *s)
-{
-	const char *p;
-
-	for (p = s; *p; p++) {
-		switch (*p) {
-		case '&': ll_buf_str(b, "&amp;"); break;
-		case '<': ll_buf_str(b, "&lt;"); break;
-		case '>': ll_buf_str(b, "&gt;"); break;
-		case '"': ll_buf_str(b, "&quot;"); break;
-		case '\'': ll_buf_str(b, "&#39;"); break;
-		default: ll_buf_add(b, p, 1);
-		}
-	}
-}
-
 static void num(struct ll_buf *b, int64_t v)
 {
 	char s[NUM_SIZE];
@@ -96,7 +79,7 @@ static void money_td(struct ll_buf *b, int64_t v, const char *currency)
 static void td(struct ll_buf *b, const char *s)
 {
 	ll_buf_str(b, "<td>");
-	esc(b, s);
+	ll_buf_html(b, s);
 	ll_buf_str(b, "</td>");
 }
 
@@ -104,7 +87,7 @@ static void td(struct ll_buf *b, const char *s)
 static void td_text(struct ll_buf *b, const char *s)
 {
 	ll_buf_str(b, "<td class=\"t\">");
-	esc(b, s);
+	ll_buf_html(b, s);
 	ll_buf_str(b, "</td>");
 }
 
@@ -231,7 +214,7 @@ static void text_at(struct ll_buf *b, int64_t x, int64_t y, const char *anchor,
 	ll_buf_str(b, "\" font-size=\"18\" text-anchor=\"");
 	ll_buf_str(b, anchor);
 	ll_buf_str(b, "\">");
-	esc(b, s);
+	ll_buf_html(b, s);
 	ll_buf_str(b, "</text>");
 }
 
@@ -320,7 +303,7 @@ static void period_pair(const struct ll_report *r, const char *currency,
 	if (!g)
 		return;
 	ll_buf_str(b, "<h2>Earnings per period (");
-	esc(b, currency);
+	ll_buf_html(b, currency);
 	ll_buf_str(b, ")</h2><section class=\"pair\"><figure><figcaption>"
 		      "Lines in force, stacked by component</figcaption>");
 	period_svg(b, g, n, currency);
@@ -410,7 +393,7 @@ static void works_pair(const struct ll_report *r, const char *currency,
 	if (n > LL_REPORT_TOP_WORKS_MAX)
 		n = LL_REPORT_TOP_WORKS_MAX;
 	ll_buf_str(b, "<h2>Top works (");
-	esc(b, currency);
+	ll_buf_html(b, currency);
 	ll_buf_str(b, ")</h2><section class=\"pair\"><figure><figcaption>"
 		      "Earned per work, all components</figcaption>");
 	works_svg(b, g, n, currency);
@@ -609,20 +592,20 @@ static void page_head(const struct ll_report *r, struct ll_buf *b)
 		      "<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" "
 		      "content=\"width=device-width, initial-scale=1\"/>\n"
 		      "<title>Earnings report: ");
-	esc(b, r->party);
+	ll_buf_html(b, r->party);
 	ll_buf_str(b, "</title>\n<style>");
 	ll_buf_str(b, css);
 	ll_buf_str(b, "</style>\n</head>\n<body>\n<h1>Earnings report: ");
-	esc(b, r->name[0] ? r->name : r->party);
+	ll_buf_html(b, r->name[0] ? r->name : r->party);
 	ll_buf_str(b, "</h1>\n<p>Party ");
-	esc(b, r->party);
+	ll_buf_html(b, r->party);
 	ll_buf_str(b, ", period ");
 	if (r->period[0]) {
-		esc(b, r->period);
+		ll_buf_html(b, r->period);
 		ll_buf_str(b, " (");
-		esc(b, r->first);
+		ll_buf_html(b, r->first);
 		ll_buf_str(b, " to ");
-		esc(b, r->last);
+		ll_buf_html(b, r->last);
 		ll_buf_str(b, ")");
 	} else {
 		ll_buf_str(b, "all");

@@ -194,6 +194,37 @@ static void test_buf_append(void **state)
 	free(b.s);
 }
 
+/* HTML text: the five characters as references, the rest (UTF-8 too)
+ * as it is, at the start, the end and side by side. */
+static void test_buf_html(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "", "" },
+		{ "plain", "plain" },
+		{ "<script>alert(1)</script>",
+		  "&lt;script&gt;alert(1)&lt;/script&gt;" },
+		{ "&", "&amp;" },
+		{ "a&b\"c'd", "a&amp;b&quot;c&#39;d" },
+		{ "<<>>", "&lt;&lt;&gt;&gt;" },
+		{ "K\xc3\xbcller & S\xc3\xb6hne", "K\xc3\xbcller &amp; S\xc3\xb6hne" },
+		{ "&amp;", "&amp;amp;" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ll_buf b = LL_BUF_INIT;
+
+		ll_buf_html(&b, cases[i].in);
+		ll_buf_str(&b, "");
+		assert_false(b.fail);
+		assert_string_equal(b.s != NULL ? b.s : "", cases[i].out);
+		free(b.s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_cut_one_over),
 		cmocka_unit_test(test_cut_empty_and_size_zero),
 		cmocka_unit_test(test_buf_append),
+		cmocka_unit_test(test_buf_html),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
