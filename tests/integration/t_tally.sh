@@ -200,6 +200,51 @@ open(path, "w", encoding="utf-8").write(body + "sha256 " + hashlib.sha256(body.e
 PY
 }
 
+# reorder PART: PART with its last two id lines swapped and its checksum
+# made again, so that only the order of its ids is wrong; prints the line
+# number of the second.
+reorder() {
+    python3 - "$1" <<'PY'
+import hashlib, sys
+path = sys.argv[1]
+lines = open(path, encoding="utf-8").read().split("\n")[:-2]
+ids = [i for i, l in enumerate(lines) if l.startswith("id ")]
+a, b = ids[-2], ids[-1]
+lines[a], lines[b] = lines[b], lines[a]
+body = "\n".join(lines) + "\n"
+open(path, "w", encoding="utf-8").write(body + "sha256 " + hashlib.sha256(body.encode()).hexdigest() + "\n")
+print(b + 1)
+PY
+}
+
+# The ids of a partial are read as a stream, their order checked as they
+# come: a partial whose ids are out of order is refused, even with a good
+# checksum, and so is text after its checksum line; nothing is posted.
+test_tally_ids_out_of_order() {
+    local line
+    tally_fixture
+    cp all.part order.part
+    line=$(reorder order.part)
+    # shellcheck disable=SC2086
+    expect_rc 3 run --licensee "$LICENSEE" --period "$PERIOD" \
+        --manifest $MANIFESTS --tallies all.part order.part --out out
+    assert_contains "$ERR" "order.part:$line: id: ids out of order or repeated"
+    assert_contains "$ERR" "nothing was run"
+    nothing_posted
+    # a good partial followed by more text
+    { cat all.part; echo "id 0000000000000000 0 1 x"; } >more.part
+    # shellcheck disable=SC2086
+    expect_rc 3 run --licensee "$LICENSEE" --period "$PERIOD" \
+        --manifest $MANIFESTS --tallies more.part --out out
+    assert_contains "$ERR" "more.part:"
+    assert_contains "$ERR" "sha256:"
+    nothing_posted
+    # the partial on standard input is read once, as a stream
+    # shellcheck disable=SC2086
+    expect_rc 0 run --licensee "$LICENSEE" --period "$PERIOD" \
+        --manifest $MANIFESTS --tallies - --out out <all.part
+}
+
 test_tally_refuses_partials_of_another_run() {
     tally_fixture
     # another licensee: a partial edited consistently (checksum made again)
