@@ -108,6 +108,13 @@ enum ll_status ll_partial_from_tally(struct ll_partial *p,
 /* The partial's text, its checksum line last, appended to b. */
 void ll_partial_encode(const struct ll_partial *p, struct ll_buf *b);
 
+/* The partial's text up to and including its line "ids N" (p's ids
+ * aside), for a writer that appends the n_ids id lines and the checksum
+ * line itself; and one id line. */
+void ll_partial_encode_head(const struct ll_partial *p, uint64_t n_ids,
+			    struct ll_buf *b);
+void ll_partial_encode_id(const struct ll_partial_id *d, struct ll_buf *b);
+
 /*
  * Parse text[0, len) read from source into p (initialised, empty): the
  * version, every field, the order of sorted lists and the checksum.

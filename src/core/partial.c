@@ -405,14 +405,32 @@ static void encode_lists(const struct ll_partial *p, struct ll_buf *b)
 		ll_buf_str(b, "\n");
 	}
 	putf(b, "ids %zu\n", p->n_ids);
-	for (i = 0; i < p->n_ids; i++) {
-		const struct ll_partial_id *d = &p->ids[i];
+	for (i = 0; i < p->n_ids; i++)
+		ll_partial_encode_id(&p->ids[i], b);
+}
 
-		putf(b, "id %016" PRIx64 " %" PRIu32 " %ld ", d->hash, d->log,
-		     d->line);
-		put_esc(b, d->id);
-		ll_buf_str(b, "\n");
-	}
+void ll_partial_encode_id(const struct ll_partial_id *d, struct ll_buf *b)
+{
+	putf(b, "id %016" PRIx64 " %" PRIu32 " %ld ", d->hash, d->log,
+	     d->line);
+	put_esc(b, d->id);
+	ll_buf_str(b, "\n");
+}
+
+void ll_partial_encode_head(const struct ll_partial *p, uint64_t n_ids,
+			    struct ll_buf *b)
+{
+	struct ll_partial q = *p;
+
+	q.ids = NULL;
+	q.n_ids = 0;
+	encode_head(&q, b);
+	encode_sums(&q, b);
+	encode_lists(&q, b);
+	if (b->fail)
+		return;
+	b->n -= strlen("ids 0\n");
+	putf(b, "ids %" PRIu64 "\n", n_ids);
 }
 
 void ll_partial_encode(const struct ll_partial *p, struct ll_buf *b)
