@@ -208,6 +208,7 @@ test_tally_memory_max_spills_same_partial() {
     tally_fixture
     # the scenario's events again and again under new ids, enough to
     # spill many runs
+    # shellcheck disable=SC2086
     python3 - $LOGS <<'PY' >big.ndjson
 import json, sys
 for k in range(300):
