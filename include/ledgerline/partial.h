@@ -30,8 +30,9 @@ enum {
 	LL_PARTIAL_VERSION = 1,
 };
 
-/* The largest partial "run --tallies" reads (each is held in memory while
- * it is parsed). */
+/* The largest partial "run --tallies" reads from standard input or a URL
+ * (spooled to a temporary file), and the largest head (all but the ids)
+ * it holds in memory. */
 #define LL_PARTIAL_BYTES_MAX ((size_t)64 << 30)
 
 /* One partial, in memory: read from text or made from a tally.  Log
@@ -107,6 +108,13 @@ enum ll_status ll_partial_from_tally(struct ll_partial *p,
 /* The partial's text, its checksum line last, appended to b. */
 void ll_partial_encode(const struct ll_partial *p, struct ll_buf *b);
 
+/* The partial's text up to and including its line "ids N" (p's ids
+ * aside), for a writer that appends the n_ids id lines and the checksum
+ * line itself; and one id line. */
+void ll_partial_encode_head(const struct ll_partial *p, uint64_t n_ids,
+			    struct ll_buf *b);
+void ll_partial_encode_id(const struct ll_partial_id *d, struct ll_buf *b);
+
 /*
  * Parse text[0, len) read from source into p (initialised, empty): the
  * version, every field, the order of sorted lists and the checksum.
@@ -115,6 +123,29 @@ void ll_partial_encode(const struct ll_partial *p, struct ll_buf *b);
 enum ll_status ll_partial_decode(struct ll_partial *p, const char *text,
 				 size_t len, const char *source,
 				 struct ll_error *err);
+
+/*
+ * The streaming read of a partial (docs/scale.md, "Disk and memory of a
+ * split"): text[0, len) is the partial up to and including its line
+ * "ids N" (the head, sums and findings): parsed into p as
+ * ll_partial_decode does, *n_ids gets N; no checksum here (the reader
+ * checks it over the whole file).  LL_INVALID with err; LL_NOMEM.
+ */
+enum ll_status ll_partial_decode_head(struct ll_partial *p, const char *text,
+				      size_t len, const char *source,
+				      uint64_t *n_ids, struct ll_error *err);
+
+/* One "id ..." line text[0, len) (with or without its newline), line
+ * number line of source, into d (d->id owned by the caller; NULL on
+ * failure).  LL_INVALID with err; LL_NOMEM. */
+enum ll_status ll_partial_decode_id(struct ll_partial_id *d, const char *text,
+				    size_t len, size_t n_logs,
+				    const char *source, long line,
+				    struct ll_error *err);
+
+/* The order of a partial's ids: by hash, then id. */
+int ll_partial_id_cmp(const struct ll_partial_id *x,
+		      const struct ll_partial_id *y);
 
 /* What every partial of a run must agree with. */
 struct ll_partial_bind {

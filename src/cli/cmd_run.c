@@ -32,6 +32,7 @@
 #include "ledgerline/io.h"
 #include "ledgerline/outdir.h"
 #include "ledgerline/partial.h"
+#include "ledgerline/partialio.h"
 #include "ledgerline/run.h"
 #include "ledgerline/payfile.h"
 #include "ledgerline/pipeline.h"
@@ -704,7 +705,8 @@ static enum ll_status checkpoint_phase(struct cp_job *j, const char *root,
 /* The partials of --tallies, and where each of their logs goes in the
  * run's list of logs (by name, then SHA-256, as the outputs list them). */
 struct tallies {
-	struct ll_partial *v;
+	struct ll_partial *v;		/* heads and sums, without their ids */
+	struct ll_partial_stream *st;	/* each partial's ids, still to read */
 	size_t n;
 	uint32_t **map;		/* map[i][k]: partial i's log k */
 	uint32_t *part, *plog;	/* the run's log m: partial, its log */
@@ -716,9 +718,11 @@ static void tallies_release(struct tallies *tl)
 
 	for (i = 0; tl->v && i < tl->n; i++) {
 		ll_partial_release(&tl->v[i]);
+		ll_partial_stream_close(&tl->st[i]);
 		free(tl->map[i]);
 	}
 	free(tl->v);
+	free(tl->st);
 	free(tl->map);
 	free(tl->part);
 	free(tl->plog);
@@ -782,29 +786,25 @@ static enum ll_status tallies_logs(struct tallies *tl, struct args *a)
 	return LL_OK;
 }
 
-/* Read and check each partial of --tallies (its checksum first). */
+/* Open each partial of --tallies and read its head, sums and findings;
+ * its ids and checksum are read by merge_tallies. */
 static enum ll_status load_tallies(struct tallies *tl, struct args *a)
 {
 	struct ll_error err;
 	enum ll_status rc = LL_OK;
-	size_t i, len;
+	size_t i;
 
 	memset(tl, 0, sizeof(*tl));
 	tl->v = calloc(a->n_tallies, sizeof(*tl->v));
+	tl->st = calloc(a->n_tallies, sizeof(*tl->st));
 	tl->map = calloc(a->n_tallies, sizeof(*tl->map));
-	if (!tl->v || !tl->map)
+	if (!tl->v || !tl->st || !tl->map)
 		return ll_cli_fail(LL_NOMEM, "out of memory");
 	ll_error_clear(&err);
 	for (i = 0; i < a->n_tallies && rc == LL_OK; i++, tl->n++) {
-		char *text = NULL;
-
 		ll_partial_init(&tl->v[i]);
-		rc = ll_input_read_all(a->tallies[i], LL_PARTIAL_BYTES_MAX,
-				       &text, &len, &err);
-		if (rc == LL_OK)
-			rc = ll_partial_decode(&tl->v[i], text, len,
-					       a->tallies[i], &err);
-		free(text);
+		rc = ll_partial_stream_open(&tl->st[i], &tl->v[i],
+					    a->tallies[i], &err);
 		tl->map[i] = calloc(tl->v[i].n_logs + 1, sizeof(**tl->map));
 		if (rc == LL_OK && !tl->map[i])
 			rc = ll_error_set(&err, LL_NOMEM, NULL, 0, NULL,
@@ -991,8 +991,10 @@ static enum ll_status report_input_errors(struct job *j)
 
 /*
  * With --tallies, instead of reading the logs: the partials checked
- * against this run (licensee, period, registry snapshot, manifests, event
- * ids across them; errors to j->errs) and added into its tally.
+ * against this run (licensee, period, registry snapshot, manifests; errors
+ * to j->errs), their ids read to the end and merged (an event id in two
+ * partials is an error in j->errs; a damaged partial, its checksum
+ * included, fails in j->err), and only then added into its tally.
  */
 static enum ll_status merge_tallies(struct job *j)
 {
@@ -1016,6 +1018,14 @@ static enum ll_status merge_tallies(struct job *j)
 	if (rc == LL_OK)
 		found = ll_partials_check(tl->v, j->a->tallies, tl->n, &bind,
 					  &j->errs, &rc);
+	if (rc == LL_OK) {
+		size_t dup = 0;
+
+		rc = ll_partial_streams_merge(tl->st, tl->n, tl->v,
+					      j->a->tallies, &j->errs, &dup,
+					      &j->err);
+		found += dup;
+	}
 	for (i = 0; i < tl->n && rc == LL_OK && !found; i++)
 		rc = ll_partial_add(&j->r.tally, &tl->v[i], tl->map[i],
 				    j->a->tallies[i], &j->err);
@@ -1049,6 +1059,8 @@ static enum ll_status compute(struct job *j)
 					  &j->logs_twice);
 	if (rc != LL_OK) {
 		ll_inputs_print_failure(&j->err, rc);
+		if (rc == LL_INVALID && j->tl)
+			fprintf(stderr, "ledgerline: nothing was run\n");
 		return rc;
 	}
 	if (ll_errlist_count(&j->errs) || ll_errlist_count(&j->r.errs) ||

@@ -8,11 +8,14 @@
  * pipeline with its exact duplicate check.  Any error a run would report
  * for these logs stops the tally the same way, so a partial only ever
  * holds clean figures.  The event ids are then collected by a second read
- * of the logs (sorted by hash, written with the partial) so that "run
- * --tallies" finds duplicates across partials exactly.  The partial is
- * written atomically: it appears whole or not at all.
+ * of the logs, sorted by hash within the memory budget (idsort.h: sorted
+ * runs spilled to $TMPDIR and merged as the partial is written) so that
+ * "run --tallies" finds duplicates across partials exactly.  The partial
+ * is written atomically, as a stream: it appears whole or not at all.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +24,9 @@
 #include "ledgerline/cli.h"
 #include "ledgerline/db.h"
 #include "ledgerline/event.h"
+#include "ledgerline/hash.h"
 #include "ledgerline/ident.h"
+#include "ledgerline/idsort.h"
 #include "ledgerline/input.h"
 #include "ledgerline/io.h"
 #include "ledgerline/partial.h"
@@ -60,7 +65,9 @@ static const char usage[] =
 	"  --out PART        the partial to write (atomically; replaced if\n"
 	"                    it exists)\n"
 	"  --threads N       parsing threads (default: the number of CPUs)\n"
-	"  --memory-max SIZE as for run (default 1G)\n"
+	"  --memory-max SIZE as for run (default 1G); also bounds the event\n"
+	"                    ids held while sorting them (the rest in sorted\n"
+	"                    runs in $TMPDIR, removed when it ends)\n"
 	"\n"
 	"The partial's format is in docs/scale.md.  Exit codes: 0 ok, 2 usage,\n"
 	"3 invalid input, 4 database, 5 network.\n";
@@ -177,19 +184,16 @@ struct tjob {
 	bool *repeat;			/* log i repeats an earlier one */
 	struct ll_registry reg;
 	struct ll_run r;
-	struct ll_partial_id *ids;
-	size_t n_ids, cap_ids;
-	struct ll_partial part;
+	struct ll_idsort ids;		/* the event ids, sorting */
+	uint32_t *log_map;		/* log file i: its index in part */
+	struct ll_partial part;		/* without its ids */
 };
 
 static void job_release(struct tjob *j)
 {
-	size_t i;
-
-	ll_partial_release(&j->part); /* owns ids once made */
-	for (i = 0; i < j->n_ids; i++)
-		free(j->ids[i].id);
-	free(j->ids);
+	ll_partial_release(&j->part);
+	ll_idsort_release(&j->ids);
+	free(j->log_map);
 	ll_run_release(&j->r);
 	ll_registry_release(&j->reg);
 	ll_inputs_release(j->a->n_manifests, j->a->n_logs, j->mf, j->good,
@@ -282,31 +286,6 @@ static enum ll_status compute(struct tjob *j)
 
 /* ---- the event ids ---------------------------------------------------- */
 
-static enum ll_status add_id(struct tjob *j, const char *id, uint32_t log,
-			     long line)
-{
-	struct ll_partial_id *d;
-
-	if (j->n_ids == j->cap_ids) {
-		size_t ncap = j->cap_ids ? j->cap_ids * 2 : 4096;
-		struct ll_partial_id *nv = realloc(j->ids, ncap * sizeof(*nv));
-
-		if (!nv)
-			return LL_NOMEM;
-		j->ids = nv;
-		j->cap_ids = ncap;
-	}
-	d = &j->ids[j->n_ids];
-	d->id = strdup(id);
-	if (!d->id)
-		return LL_NOMEM;
-	d->hash = ll_event_id_hash(id, strlen(id));
-	d->log = log;
-	d->line = line;
-	j->n_ids++;
-	return LL_OK;
-}
-
 /* The ids of buf[0, len)'s whole lines (all of it when last); *used gets
  * the bytes taken, *line the next line's number. */
 static enum ll_status scan_lines(struct tjob *j, struct ll_event_parser *ps,
@@ -324,7 +303,8 @@ static enum ll_status scan_lines(struct tjob *j, struct ll_event_parser *ps,
 		if (!nl && !last)
 			break;
 		if (n > 0 && ll_event_parse(ps, p, n, &ev, NULL) == LL_OK)
-			rc = add_id(j, ev.id, log, *line);
+			rc = ll_idsort_add(&j->ids, ev.id, j->log_map[log],
+					   *line, &j->err);
 		(*line)++;
 		p = nl ? nl + 1 : end;
 	}
@@ -360,9 +340,27 @@ static enum ll_status scan_log(struct tjob *j, struct ll_event_parser *ps,
 		if (got == 0)
 			break;
 	}
-	if (rc == LL_NOMEM)
-		ll_error_set(&j->err, rc, NULL, 0, NULL, "out of memory");
 	return rc;
+}
+
+/* log_map: where each log file is in the partial's sorted list. */
+static enum ll_status map_logs(struct tjob *j)
+{
+	size_t f, k, n = j->a->n_logs;
+
+	j->log_map = calloc(n + 1, sizeof(*j->log_map));
+	if (!j->log_map)
+		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	for (f = 0; f < n; f++) {
+		for (k = 0; k < j->part.n_logs; k++) {
+			if (strcmp(j->part.logs[k].name, j->logs[f].name) == 0 &&
+			    strcmp(j->part.logs[k].sha256,
+				   j->logs[f].sha256) == 0)
+				j->log_map[f] = (uint32_t)k;
+		}
+	}
+	return LL_OK;
 }
 
 static enum ll_status collect_ids(struct tjob *j)
@@ -375,13 +373,15 @@ static enum ll_status collect_ids(struct tjob *j)
 
 	if (rc != LL_OK)
 		ll_error_set(&j->err, rc, NULL, 0, NULL, "out of memory");
+	if (rc == LL_OK)
+		rc = map_logs(j);
 	for (f = 0; f < j->a->n_logs && rc == LL_OK; f++)
 		rc = scan_log(j, ps, buf, cap, (uint32_t)f);
-	if (rc == LL_OK && j->n_ids != j->r.tally.events)
+	if (rc == LL_OK && j->ids.total != j->r.tally.events)
 		rc = ll_error_set(&j->err, LL_INTERNAL, NULL, 0, NULL,
-				  "read %zu event ids where the tally counted "
+				  "read %llu event ids where the tally counted "
 				  "%llu events",
-				  j->n_ids,
+				  (unsigned long long)j->ids.total,
 				  (unsigned long long)j->r.tally.events);
 	free(buf);
 	ll_event_parser_free(ps);
@@ -410,9 +410,7 @@ static enum ll_status make_partial(struct tjob *j)
 	}
 	if (rc == LL_OK) {
 		rc = ll_partial_from_tally(p, &j->r.tally, names, sha, bytes,
-					   lines, n, j->ids, j->n_ids);
-		j->ids = NULL; /* the partial's now */
-		j->n_ids = 0;
+					   lines, n, NULL, 0);
 	}
 	p->licensee = rc == LL_OK ? strdup(j->a->licensee) : NULL;
 	p->manifests = calloc(j->n_good + 1, sizeof(*p->manifests));
@@ -434,27 +432,104 @@ static enum ll_status make_partial(struct tjob *j)
 	return rc == LL_OK ? LL_OK : ll_cli_fail(rc, "out of memory");
 }
 
-static enum ll_status write_partial(struct tjob *j)
+/* The partial being written: a temporary file beside --out, renamed
+ * over it once whole and synced. */
+struct pout {
+	int fd;
+	struct ll_buf b;		/* not yet written */
+	struct ll_hash h;		/* of every line but the checksum */
+	const char *path;
+};
+
+static enum ll_status pout_flush(struct pout *o, struct ll_error *err)
 {
-	struct ll_buf b = LL_BUF_INIT;
+	enum ll_status rc = LL_OK;
+
+	if (o->b.fail)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	if (o->b.n && ll_write_all(o->fd, o->b.s, o->b.n) != LL_OK)
+		rc = ll_error_set(err, LL_IO, o->path, 0, NULL,
+				  "cannot write: %s", strerror(errno));
+	o->b.n = 0;
+	return rc;
+}
+
+static enum ll_status pout_line(void *ctx, const char *line, size_t len,
+				struct ll_error *err)
+{
+	struct pout *o = ctx;
+
+	ll_hash_update(&o->h, line, len);
+	ll_buf_add(&o->b, line, len);
+	return o->b.n >= SCAN_CHUNK || o->b.fail ? pout_flush(o, err) : LL_OK;
+}
+
+/* Head, ids and checksum into o; hex gets the checksum. */
+static enum ll_status pout_all(struct tjob *j, struct pout *o,
+			       char hex[LL_SHA256_HEX_LEN + 1])
+{
+	uint8_t d[LL_SHA256_LEN];
 	enum ll_status rc;
 
-	ll_partial_encode(&j->part, &b);
-	if (b.fail) {
-		free(b.s);
-		return ll_cli_fail(LL_NOMEM, "out of memory");
-	}
-	rc = ll_write_atomic(j->a->out, b.s, b.n, 0, &j->err);
+	ll_partial_encode_head(&j->part, j->ids.total, &o->b);
+	if (o->b.fail)
+		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	ll_hash_update(&o->h, o->b.s, o->b.n);
+	rc = ll_idsort_drain(&j->ids, pout_line, o, &j->err);
 	if (rc != LL_OK)
-		ll_cli_print_error(&j->err);
-	else
-		printf("tally: %llu events from %zu log%s into %s (sha256 "
-		       "%.64s)\n",
-		       (unsigned long long)j->part.events, j->a->n_logs,
-		       j->a->n_logs == 1 ? "" : "s", j->a->out,
-		       b.s + b.n - 65);
-	free(b.s);
+		return rc;
+	ll_hash_final(&o->h, d);
+	ll_hex(d, sizeof(d), hex);
+	ll_buf_str(&o->b, "sha256 ");
+	ll_buf_str(&o->b, hex);
+	ll_buf_str(&o->b, "\n");
+	rc = pout_flush(o, &j->err);
+	if (rc == LL_OK && fsync(o->fd) != 0)
+		rc = ll_error_set(&j->err, LL_IO, o->path, 0, NULL,
+				  "cannot write: %s", strerror(errno));
 	return rc;
+}
+
+static enum ll_status write_partial(struct tjob *j)
+{
+	struct pout o;
+	char tmp[PATH_MAX], hex[LL_SHA256_HEX_LEN + 1];
+	enum ll_status rc = LL_OK;
+	int k = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", j->a->out,
+			 (long)getpid());
+
+	memset(&o, 0, sizeof(o));
+	o.fd = -1;
+	o.path = j->a->out;
+	ll_hash_init(&o.h);
+	if (k < 0 || (size_t)k >= sizeof(tmp))
+		rc = ll_error_set(&j->err, LL_IO, j->a->out, 0, NULL,
+				  "path too long");
+	if (rc == LL_OK && (o.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC |
+						     O_CLOEXEC, 0644)) < 0)
+		rc = ll_error_set(&j->err, LL_IO, j->a->out, 0, NULL,
+				  "cannot create: %s", strerror(errno));
+	if (rc == LL_OK)
+		rc = pout_all(j, &o, hex);
+	if (o.fd >= 0 && close(o.fd) != 0 && rc == LL_OK)
+		rc = ll_error_set(&j->err, LL_IO, j->a->out, 0, NULL,
+				  "cannot write: %s", strerror(errno));
+	if (rc == LL_OK && rename(tmp, j->a->out) != 0)
+		rc = ll_error_set(&j->err, LL_IO, j->a->out, 0, NULL,
+				  "cannot write: %s", strerror(errno));
+	if (rc != LL_OK && o.fd >= 0)
+		unlink(tmp);
+	free(o.b.s);
+	if (rc != LL_OK) {
+		ll_inputs_print_failure(&j->err, rc);
+		return rc;
+	}
+	printf("tally: %llu events from %zu log%s into %s (sha256 %s)\n",
+	       (unsigned long long)j->part.events, j->a->n_logs,
+	       j->a->n_logs == 1 ? "" : "s", j->a->out, hex);
+	return LL_OK;
 }
 
 static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
@@ -475,15 +550,23 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 	ll_errlist_init(&j.errs, 0);
 	ll_registry_init(&j.reg);
 	ll_partial_init(&j.part);
+	rc = ll_idsort_init(&j.ids, getenv("TMPDIR"),
+			    (a.memory_max ? a.memory_max
+					  : LL_PIPELINE_MEMORY_DEFAULT) / 2,
+			    &j.err);
+	if (rc != LL_OK) {
+		job_release(&j);
+		return ll_cli_fail(rc, "out of memory");
+	}
 	rc = read_inputs(&j);
 	if (rc == LL_OK)
 		rc = snapshot_registry(&j);
 	if (rc == LL_OK)
 		rc = compute(&j);
 	if (rc == LL_OK)
-		rc = collect_ids(&j);
-	if (rc == LL_OK)
 		rc = make_partial(&j);
+	if (rc == LL_OK)
+		rc = collect_ids(&j);
 	if (rc == LL_OK)
 		rc = write_partial(&j);
 	job_release(&j);

@@ -405,14 +405,32 @@ static void encode_lists(const struct ll_partial *p, struct ll_buf *b)
 		ll_buf_str(b, "\n");
 	}
 	putf(b, "ids %zu\n", p->n_ids);
-	for (i = 0; i < p->n_ids; i++) {
-		const struct ll_partial_id *d = &p->ids[i];
+	for (i = 0; i < p->n_ids; i++)
+		ll_partial_encode_id(&p->ids[i], b);
+}
 
-		putf(b, "id %016" PRIx64 " %" PRIu32 " %ld ", d->hash, d->log,
-		     d->line);
-		put_esc(b, d->id);
-		ll_buf_str(b, "\n");
-	}
+void ll_partial_encode_id(const struct ll_partial_id *d, struct ll_buf *b)
+{
+	putf(b, "id %016" PRIx64 " %" PRIu32 " %ld ", d->hash, d->log,
+	     d->line);
+	put_esc(b, d->id);
+	ll_buf_str(b, "\n");
+}
+
+void ll_partial_encode_head(const struct ll_partial *p, uint64_t n_ids,
+			    struct ll_buf *b)
+{
+	struct ll_partial q = *p;
+
+	q.ids = NULL;
+	q.n_ids = 0;
+	encode_head(&q, b);
+	encode_sums(&q, b);
+	encode_lists(&q, b);
+	if (b->fail)
+		return;
+	b->n -= strlen("ids 0\n");
+	putf(b, "ids %" PRIu64 "\n", n_ids);
 }
 
 void ll_partial_encode(const struct ll_partial *p, struct ll_buf *b)
@@ -857,6 +875,31 @@ static bool read_findings(struct rd *r, struct ll_partial *p)
 	return true;
 }
 
+/* One "id HASH LOG LINE ID" line into d (its id owned by the caller even
+ * on failure), n_logs the partial's logs. */
+static bool read_id(struct rd *r, size_t n_logs, struct ll_partial_id *d)
+{
+	const char *s;
+	size_t len;
+	uint64_t log, line;
+
+	if (!next_line(r, "id") || !need(r, "id", &s, &len))
+		return false;
+	if (len != 16 || !is_hex(s, len))
+		return bad(r, "id", "not a 16-digit hex hash");
+	d->hash = strtoull(s, NULL, 16);
+	if (!get_u64(r, "id", &log) || !get_u64(r, "id", &line) ||
+	    !get_str(r, "id", &d->id) || !line_end(r, "id"))
+		return false;
+	if (log >= n_logs || line > LONG_MAX)
+		return bad(r, "id", "no such log or line");
+	d->log = (uint32_t)log;
+	d->line = (long)line;
+	if (ll_event_id_hash(d->id, strlen(d->id)) != d->hash)
+		return bad(r, "id", "the hash does not match the id");
+	return true;
+}
+
 static bool read_ids(struct rd *r, struct ll_partial *p)
 {
 	size_t i, n = 0;
@@ -868,26 +911,9 @@ static bool read_ids(struct rd *r, struct ll_partial *p)
 	if (!p->ids)
 		return nomem(r);
 	for (i = 0; i < n; i++, p->n_ids++) {
-		struct ll_partial_id *d = &p->ids[i];
-		const char *s;
-		size_t len;
-		uint64_t log, line;
-
-		if (!next_line(r, "id") || !need(r, "id", &s, &len))
+		if (!read_id(r, p->n_logs, &p->ids[i]))
 			return false;
-		if (len != 16 || !is_hex(s, len))
-			return bad(r, "id", "not a 16-digit hex hash");
-		d->hash = strtoull(s, NULL, 16);
-		if (!get_u64(r, "id", &log) || !get_u64(r, "id", &line) ||
-		    !get_str(r, "id", &d->id) || !line_end(r, "id"))
-			return false;
-		if (log >= p->n_logs || line > LONG_MAX)
-			return bad(r, "id", "no such log or line");
-		d->log = (uint32_t)log;
-		d->line = (long)line;
-		if (ll_event_id_hash(d->id, strlen(d->id)) != d->hash)
-			return bad(r, "id", "the hash does not match the id");
-		if (i && cmp_id(&p->ids[i - 1], d) >= 0)
+		if (i && cmp_id(&p->ids[i - 1], &p->ids[i]) >= 0)
 			return bad(r, "id", "ids out of order or repeated");
 	}
 	return true;
@@ -954,6 +980,58 @@ enum ll_status ll_partial_decode(struct ll_partial *p, const char *text,
 	    read_findings(&r, p) && read_ids(&r, p) && r.p < r.end)
 		bad(&r, "sha256", "text after the ids");
 	return r.rc;
+}
+
+enum ll_status ll_partial_decode_head(struct ll_partial *p, const char *text,
+				      size_t len, const char *source,
+				      uint64_t *n_ids, struct ll_error *err)
+{
+	struct rd r = { text, text + len, NULL, NULL, source, 0, err, LL_OK };
+	size_t mlen = sizeof(MAGIC) - 1;
+	uint64_t version = 0;
+
+	if (len < mlen + 1 || memcmp(text, MAGIC, mlen) != 0 ||
+	    text[mlen] != ' ')
+		return ll_error_set(err, LL_INVALID, source, 1, "version",
+				    "not a ledgerline partial (made by "
+				    "'ledgerline tally')");
+	if (!next_line(&r, MAGIC) || !get_u64(&r, "version", &version))
+		return r.rc;
+	if (version != LL_PARTIAL_VERSION)
+		return ll_error_set(err, LL_INVALID, source, 1, "version",
+				    "format version %" PRIu64 " is not "
+				    "supported (this ledgerline reads "
+				    "version %d)",
+				    version, LL_PARTIAL_VERSION);
+	if (line_end(&r, "version") && read_head(&r, p) && read_sums(&r, p) &&
+	    read_findings(&r, p) && next_line(&r, "ids") &&
+	    get_u64(&r, "ids", n_ids) && line_end(&r, "ids") && r.p < r.end)
+		bad(&r, "ids", "text after the count of ids");
+	return r.rc;
+}
+
+enum ll_status ll_partial_decode_id(struct ll_partial_id *d, const char *text,
+				    size_t len, size_t n_logs,
+				    const char *source, long line,
+				    struct ll_error *err)
+{
+	struct rd r = { text, text + len, NULL, NULL, source, line - 1, err,
+			LL_OK };
+
+	d->id = NULL;
+	if (!read_id(&r, n_logs, d) || r.p < r.end) {
+		free(d->id);
+		d->id = NULL;
+		if (r.rc == LL_OK)
+			bad(&r, "id", "more than one line");
+	}
+	return r.rc;
+}
+
+int ll_partial_id_cmp(const struct ll_partial_id *x,
+		      const struct ll_partial_id *y)
+{
+	return cmp_id(x, y);
 }
 
 /* ---- checking partials against a run ---------------------------------- */

@@ -200,6 +200,92 @@ open(path, "w", encoding="utf-8").write(body + "sha256 " + hashlib.sha256(body.e
 PY
 }
 
+# With a small --memory-max, tally sorts its ids in runs spilled to
+# $TMPDIR and merged as it writes: the partial is byte for byte the one
+# made in memory, and nothing is left in $TMPDIR.
+test_tally_memory_max_spills_same_partial() {
+    local n spill
+    tally_fixture
+    # the scenario's events again and again under new ids, enough to
+    # spill many runs
+    # shellcheck disable=SC2086
+    python3 - $LOGS <<'PY' >big.ndjson
+import json, sys
+for k in range(300):
+    for path in sys.argv[1:]:
+        for line in open(path, encoding="utf-8"):
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(ev, dict) or not isinstance(ev.get("id"), str):
+                continue
+            ev["id"] = "%s%s%d" % (ev["id"], ":" if k % 7 == 0 else "-", k)
+            print(json.dumps(ev))
+PY
+    # shellcheck disable=SC2086
+    expect_rc 0 tally --licensee "$LICENSEE" --period "$PERIOD" \
+        --manifest $MANIFESTS --logs big.ndjson --out mem.part
+    n=$(grep -c '^id ' mem.part)
+    # 64K holds 32K of ids, a few hundred: many more than that spill
+    [ "$n" -gt 5000 ] || fail "only $n ids: too few to spill"
+    spill=$(mktemp -d "$IT_TMP/spill.XXXXXX")
+    # shellcheck disable=SC2086
+    TMPDIR=$spill expect_rc 0 tally --licensee "$LICENSEE" --period "$PERIOD" \
+        --manifest $MANIFESTS --logs big.ndjson --out small.part --memory-max 64K
+    cmp mem.part small.part || fail "the partial made with --memory-max 64K differs"
+    [ -z "$(ls -A "$spill")" ] || fail "files left in TMPDIR: $(ls -A "$spill")"
+    # and it merges as the other
+    # shellcheck disable=SC2086
+    expect_rc 0 run --licensee "$LICENSEE" --period "$PERIOD" \
+        --manifest $MANIFESTS --tallies small.part --out out
+}
+
+# reorder PART: PART with its last two id lines swapped and its checksum
+# made again, so that only the order of its ids is wrong; prints the line
+# number of the second.
+reorder() {
+    python3 - "$1" <<'PY'
+import hashlib, sys
+path = sys.argv[1]
+lines = open(path, encoding="utf-8").read().split("\n")[:-2]
+ids = [i for i, l in enumerate(lines) if l.startswith("id ")]
+a, b = ids[-2], ids[-1]
+lines[a], lines[b] = lines[b], lines[a]
+body = "\n".join(lines) + "\n"
+open(path, "w", encoding="utf-8").write(body + "sha256 " + hashlib.sha256(body.encode()).hexdigest() + "\n")
+print(b + 1)
+PY
+}
+
+# The ids of a partial are read as a stream, their order checked as they
+# come: a partial whose ids are out of order is refused, even with a good
+# checksum, and so is text after its checksum line; nothing is posted.
+test_tally_ids_out_of_order() {
+    local line
+    tally_fixture
+    cp all.part order.part
+    line=$(reorder order.part)
+    # shellcheck disable=SC2086
+    expect_rc 3 run --licensee "$LICENSEE" --period "$PERIOD" \
+        --manifest $MANIFESTS --tallies all.part order.part --out out
+    assert_contains "$ERR" "order.part:$line: id: ids out of order or repeated"
+    assert_contains "$ERR" "nothing was run"
+    nothing_posted
+    # a good partial followed by more text
+    { cat all.part; echo "id 0000000000000000 0 1 x"; } >more.part
+    # shellcheck disable=SC2086
+    expect_rc 3 run --licensee "$LICENSEE" --period "$PERIOD" \
+        --manifest $MANIFESTS --tallies more.part --out out
+    assert_contains "$ERR" "more.part:"
+    assert_contains "$ERR" "sha256:"
+    nothing_posted
+    # the partial on standard input is read once, as a stream
+    # shellcheck disable=SC2086
+    expect_rc 0 run --licensee "$LICENSEE" --period "$PERIOD" \
+        --manifest $MANIFESTS --tallies - --out out <all.part
+}
+
 test_tally_refuses_partials_of_another_run() {
     tally_fixture
     # another licensee: a partial edited consistently (checksum made again)

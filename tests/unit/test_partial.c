@@ -18,6 +18,7 @@
 
 #include "ledgerline/buf.h"
 #include "ledgerline/elig.h"
+#include "ledgerline/hash.h"
 #include "ledgerline/event.h"
 #include "ledgerline/partial.h"
 #include "ledgerline/registry.h"
@@ -207,6 +208,84 @@ static void test_round_trip(void **state)
 	free(text);
 }
 
+static void decode_fails(const char *text, size_t len, const char *field,
+			 const char *msg);
+
+/* The pieces a streaming writer and reader use: the head up to "ids N",
+ * then each id line, then the checksum, are the partial byte for byte;
+ * the head and each id line read back; ids out of order are refused. */
+static void test_stream_pieces(void **state)
+{
+	struct fx *f = *state;
+	char *text = partial_of(f, 0x1f, "P-AI");
+	struct ll_partial p, q;
+	struct ll_buf b = LL_BUF_INIT;
+	struct ll_error err;
+	uint8_t d[LL_SHA256_LEN];
+	char hex[LL_SHA256_HEX_LEN + 1], *swap;
+	size_t i, head, l0, l1;
+	uint64_t n_ids = 0;
+
+	decode_ok(text, &p);
+	ll_partial_encode_head(&p, p.n_ids, &b);
+	head = b.n;
+	assert_memory_equal(b.s, text, head);
+	assert_int_equal(ll_partial_id_cmp(&p.ids[0], &p.ids[1]) < 0, 1);
+	for (i = 0; i < p.n_ids; i++)
+		ll_partial_encode_id(&p.ids[i], &b);
+	ll_hash_sha256(b.s, b.n, d);
+	ll_hex(d, sizeof(d), hex);
+	ll_buf_str(&b, "sha256 ");
+	ll_buf_str(&b, hex);
+	ll_buf_str(&b, "\n");
+	assert_string_equal(b.s, text);
+	ll_error_clear(&err);
+	ll_partial_init(&q);
+	assert_int_equal(ll_partial_decode_head(&q, text, head, "x", &n_ids,
+						&err),
+			 LL_OK);
+	assert_int_equal(n_ids, 5);
+	assert_int_equal(q.n_logs, 2);
+	assert_int_equal(q.n_ids, 0);
+	ll_partial_release(&q);
+	/* the first id line, alone */
+	l0 = (size_t)(strchr(text + head, '\n') - (text + head)) + 1;
+	{
+		struct ll_partial_id id;
+
+		assert_int_equal(ll_partial_decode_id(&id, text + head, l0, 2,
+						      "x", 40, &err),
+				 LL_OK);
+		assert_string_equal(id.id, p.ids[0].id);
+		free(id.id);
+		/* a log out of range, on its line */
+		assert_int_equal(ll_partial_decode_id(&id, text + head, l0, 0,
+						      "x", 40, &err),
+				 LL_INVALID);
+		assert_null(id.id);
+		assert_int_equal(err.line, 40);
+		assert_string_equal(err.field, "id");
+	}
+	/* the first two id lines swapped, checksum made again: refused */
+	l1 = (size_t)(strchr(text + head + l0, '\n') - (text + head + l0)) + 1;
+	swap = malloc(l0 + l1);
+	assert_non_null(swap);
+	memcpy(swap, text + head + l0, l1);
+	memcpy(swap + l1, text + head, l0);
+	memcpy(b.s + head, swap, l0 + l1);
+	free(swap);
+	b.n -= 72;
+	ll_hash_sha256(b.s, b.n, d);
+	ll_hex(d, sizeof(d), hex);
+	ll_buf_str(&b, "sha256 ");
+	ll_buf_str(&b, hex);
+	ll_buf_str(&b, "\n");
+	decode_fails(b.s, b.n, "id", "ids out of order or repeated");
+	ll_partial_release(&p);
+	free(b.s);
+	free(text);
+}
+
 /* Two partials of disjoint events merged = the tally of all. */
 static void test_split_merge(void **state)
 {
@@ -345,6 +424,8 @@ int main(void)
 						fixture_tally_teardown),
 		cmocka_unit_test_setup_teardown(test_check, fixture_tally_setup, fixture_tally_teardown),
 		cmocka_unit_test_setup_teardown(test_altered, fixture_tally_setup, fixture_tally_teardown),
+		cmocka_unit_test_setup_teardown(test_stream_pieces, fixture_tally_setup,
+						fixture_tally_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
