@@ -952,27 +952,40 @@ static enum ll_status check_sum(struct ll_partial *p, const char *text,
 	return LL_OK;
 }
 
+/* The first line: the magic and a format version this code reads.  The
+ * error (and r->rc) when not; r->p after the version. */
+static enum ll_status read_version(struct rd *r)
+{
+	size_t mlen = sizeof(MAGIC) - 1, len = (size_t)(r->end - r->p);
+	uint64_t version = 0;
+
+	if (len < mlen + 1 || memcmp(r->p, MAGIC, mlen) != 0 ||
+	    r->p[mlen] != ' ')
+		return r->rc = ll_error_set(r->err, LL_INVALID, r->source, 1,
+					    "version",
+					    "not a ledgerline partial (made "
+					    "by 'ledgerline tally')");
+	if (!next_line(r, MAGIC) || !get_u64(r, "version", &version))
+		return r->rc;
+	if (version != LL_PARTIAL_VERSION)
+		return r->rc = ll_error_set(r->err, LL_INVALID, r->source, 1,
+					    "version",
+					    "format version %" PRIu64 " is "
+					    "not supported (this ledgerline "
+					    "reads version %d)",
+					    version, LL_PARTIAL_VERSION);
+	return LL_OK;
+}
+
 enum ll_status ll_partial_decode(struct ll_partial *p, const char *text,
 				 size_t len, const char *source,
 				 struct ll_error *err)
 {
 	struct rd r = { text, text + len, NULL, NULL, source, 0, err, LL_OK };
-	size_t mlen = sizeof(MAGIC) - 1, content = 0;
-	uint64_t version = 0;
+	size_t content = 0;
 
-	if (len < mlen + 1 || memcmp(text, MAGIC, mlen) != 0 ||
-	    text[mlen] != ' ')
-		return ll_error_set(err, LL_INVALID, source, 1, "version",
-				    "not a ledgerline partial (made by "
-				    "'ledgerline tally')");
-	if (!next_line(&r, MAGIC) || !get_u64(&r, "version", &version))
+	if (read_version(&r) != LL_OK)
 		return r.rc;
-	if (version != LL_PARTIAL_VERSION)
-		return ll_error_set(err, LL_INVALID, source, 1, "version",
-				    "format version %" PRIu64 " is not "
-				    "supported (this ledgerline reads "
-				    "version %d)",
-				    version, LL_PARTIAL_VERSION);
 	if (check_sum(p, text, len, source, &content, err) != LL_OK)
 		return LL_INVALID;
 	r.end = text + content;
@@ -987,22 +1000,9 @@ enum ll_status ll_partial_decode_head(struct ll_partial *p, const char *text,
 				      uint64_t *n_ids, struct ll_error *err)
 {
 	struct rd r = { text, text + len, NULL, NULL, source, 0, err, LL_OK };
-	size_t mlen = sizeof(MAGIC) - 1;
-	uint64_t version = 0;
 
-	if (len < mlen + 1 || memcmp(text, MAGIC, mlen) != 0 ||
-	    text[mlen] != ' ')
-		return ll_error_set(err, LL_INVALID, source, 1, "version",
-				    "not a ledgerline partial (made by "
-				    "'ledgerline tally')");
-	if (!next_line(&r, MAGIC) || !get_u64(&r, "version", &version))
+	if (read_version(&r) != LL_OK)
 		return r.rc;
-	if (version != LL_PARTIAL_VERSION)
-		return ll_error_set(err, LL_INVALID, source, 1, "version",
-				    "format version %" PRIu64 " is not "
-				    "supported (this ledgerline reads "
-				    "version %d)",
-				    version, LL_PARTIAL_VERSION);
 	if (line_end(&r, "version") && read_head(&r, p) && read_sums(&r, p) &&
 	    read_findings(&r, p) && next_line(&r, "ids") &&
 	    get_u64(&r, "ids", n_ids) && line_end(&r, "ids") && r.p < r.end)
