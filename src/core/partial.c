@@ -910,8 +910,13 @@ static bool read_ids(struct rd *r, struct ll_partial *p)
 	p->ids = calloc(n + 1, sizeof(*p->ids));
 	if (!p->ids)
 		return nomem(r);
-	for (i = 0; i < n; i++, p->n_ids++) {
-		if (!read_id(r, p->n_logs, &p->ids[i]))
+	for (i = 0; i < n; i++) {
+		bool ok = read_id(r, p->n_logs, &p->ids[i]);
+
+		/* held from here, whole or not, so that the release of the
+		 * partial frees what read_id allocated, also on failure */
+		p->n_ids++;
+		if (!ok)
 			return false;
 		if (i && cmp_id(&p->ids[i - 1], &p->ids[i]) >= 0)
 			return bad(r, "id", "ids out of order or repeated");
