@@ -253,7 +253,8 @@ enum ll_status ll_partial_from_tally(struct ll_partial *p,
 		       map);
 	for (i = 0; i < n_ids; i++)
 		ids[i].log = map[ids[i].log];
-	qsort(ids, n_ids, sizeof(*ids), qcmp_id);
+	if (n_ids > 0)	/* none when the ids are sorted elsewhere (idsort) */
+		qsort(ids, n_ids, sizeof(*ids), qcmp_id);
 	p->events = t->events;
 	p->attributions = t->attributions;
 	if (rc == LL_OK)
