@@ -39,7 +39,7 @@ static const char usage[] =
 	"  --out FILE        write FILE atomically instead of standard output\n"
 	"\n"
 	"Exit codes: 0 ok, 2 usage, 3 unknown party or --out not written,\n"
-	"4 database.\n";
+	"4 database, 6 internal.\n";
 
 struct args {
 	const char *party, *period, *format, *out;

@@ -253,7 +253,8 @@ enum ll_status ll_partial_from_tally(struct ll_partial *p,
 		       map);
 	for (i = 0; i < n_ids; i++)
 		ids[i].log = map[ids[i].log];
-	qsort(ids, n_ids, sizeof(*ids), qcmp_id);
+	if (n_ids > 0)	/* none when the ids are sorted elsewhere (idsort) */
+		qsort(ids, n_ids, sizeof(*ids), qcmp_id);
 	p->events = t->events;
 	p->attributions = t->attributions;
 	if (rc == LL_OK)
@@ -910,8 +911,13 @@ static bool read_ids(struct rd *r, struct ll_partial *p)
 	p->ids = calloc(n + 1, sizeof(*p->ids));
 	if (!p->ids)
 		return nomem(r);
-	for (i = 0; i < n; i++, p->n_ids++) {
-		if (!read_id(r, p->n_logs, &p->ids[i]))
+	for (i = 0; i < n; i++) {
+		bool ok = read_id(r, p->n_logs, &p->ids[i]);
+
+		/* held from here, whole or not, so that the release of the
+		 * partial frees what read_id allocated, also on failure */
+		p->n_ids++;
+		if (!ok)
 			return false;
 		if (i && cmp_id(&p->ids[i - 1], &p->ids[i]) >= 0)
 			return bad(r, "id", "ids out of order or repeated");
@@ -952,27 +958,40 @@ static enum ll_status check_sum(struct ll_partial *p, const char *text,
 	return LL_OK;
 }
 
+/* The first line: the magic and a format version this code reads.  The
+ * error (and r->rc) when not; r->p after the version. */
+static enum ll_status read_version(struct rd *r)
+{
+	size_t mlen = sizeof(MAGIC) - 1, len = (size_t)(r->end - r->p);
+	uint64_t version = 0;
+
+	if (len < mlen + 1 || memcmp(r->p, MAGIC, mlen) != 0 ||
+	    r->p[mlen] != ' ')
+		return r->rc = ll_error_set(r->err, LL_INVALID, r->source, 1,
+					    "version",
+					    "not a ledgerline partial (made "
+					    "by 'ledgerline tally')");
+	if (!next_line(r, MAGIC) || !get_u64(r, "version", &version))
+		return r->rc;
+	if (version != LL_PARTIAL_VERSION)
+		return r->rc = ll_error_set(r->err, LL_INVALID, r->source, 1,
+					    "version",
+					    "format version %" PRIu64 " is "
+					    "not supported (this ledgerline "
+					    "reads version %d)",
+					    version, LL_PARTIAL_VERSION);
+	return LL_OK;
+}
+
 enum ll_status ll_partial_decode(struct ll_partial *p, const char *text,
 				 size_t len, const char *source,
 				 struct ll_error *err)
 {
 	struct rd r = { text, text + len, NULL, NULL, source, 0, err, LL_OK };
-	size_t mlen = sizeof(MAGIC) - 1, content = 0;
-	uint64_t version = 0;
+	size_t content = 0;
 
-	if (len < mlen + 1 || memcmp(text, MAGIC, mlen) != 0 ||
-	    text[mlen] != ' ')
-		return ll_error_set(err, LL_INVALID, source, 1, "version",
-				    "not a ledgerline partial (made by "
-				    "'ledgerline tally')");
-	if (!next_line(&r, MAGIC) || !get_u64(&r, "version", &version))
+	if (read_version(&r) != LL_OK)
 		return r.rc;
-	if (version != LL_PARTIAL_VERSION)
-		return ll_error_set(err, LL_INVALID, source, 1, "version",
-				    "format version %" PRIu64 " is not "
-				    "supported (this ledgerline reads "
-				    "version %d)",
-				    version, LL_PARTIAL_VERSION);
 	if (check_sum(p, text, len, source, &content, err) != LL_OK)
 		return LL_INVALID;
 	r.end = text + content;
@@ -987,22 +1006,9 @@ enum ll_status ll_partial_decode_head(struct ll_partial *p, const char *text,
 				      uint64_t *n_ids, struct ll_error *err)
 {
 	struct rd r = { text, text + len, NULL, NULL, source, 0, err, LL_OK };
-	size_t mlen = sizeof(MAGIC) - 1;
-	uint64_t version = 0;
 
-	if (len < mlen + 1 || memcmp(text, MAGIC, mlen) != 0 ||
-	    text[mlen] != ' ')
-		return ll_error_set(err, LL_INVALID, source, 1, "version",
-				    "not a ledgerline partial (made by "
-				    "'ledgerline tally')");
-	if (!next_line(&r, MAGIC) || !get_u64(&r, "version", &version))
+	if (read_version(&r) != LL_OK)
 		return r.rc;
-	if (version != LL_PARTIAL_VERSION)
-		return ll_error_set(err, LL_INVALID, source, 1, "version",
-				    "format version %" PRIu64 " is not "
-				    "supported (this ledgerline reads "
-				    "version %d)",
-				    version, LL_PARTIAL_VERSION);
 	if (line_end(&r, "version") && read_head(&r, p) && read_sums(&r, p) &&
 	    read_findings(&r, p) && next_line(&r, "ids") &&
 	    get_u64(&r, "ids", n_ids) && line_end(&r, "ids") && r.p < r.end)

@@ -117,7 +117,8 @@ static enum ll_status spill(struct ll_idsort *s, struct ll_error *err)
 		s->runs = nv;
 		s->cap_runs = ncap;
 	}
-	qsort(s->v, s->n, sizeof(*s->v), qcmp);
+	if (s->n > 0)
+		qsort(s->v, s->n, sizeof(*s->v), qcmp);
 	for (i = 0; i < s->n && rc == LL_OK; i++) {
 		ll_partial_encode_id(&s->v[i], &b);
 		if (b.fail)
@@ -314,7 +315,8 @@ static enum ll_status drain_memory(struct ll_idsort *s,
 	enum ll_status rc = LL_OK;
 	size_t i;
 
-	qsort(s->v, s->n, sizeof(*s->v), qcmp);
+	if (s->n > 0)
+		qsort(s->v, s->n, sizeof(*s->v), qcmp);
 	for (i = 0; i < s->n && rc == LL_OK; i++) {
 		b.n = 0;
 		ll_partial_encode_id(&s->v[i], &b);
