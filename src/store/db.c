@@ -790,3 +790,25 @@ enum ll_status ll_db_copy_end(struct ll_db_copy *c, struct ll_error *err)
 	free(c);
 	return rc;
 }
+
+/* LL_INVALID naming --party when the registry has no such party. */
+enum ll_status ll_db_party_known(struct ll_db *db, const char *party,
+				 struct ll_error *err)
+{
+	const char *params[1] = { party };
+	PGresult *res;
+	int rows;
+
+	res = ll_db_exec(db, "cannot look the party up",
+			 "SELECT 1 FROM ledgerline.registry_record "
+			 "WHERE kind = 'party' AND id = $1 LIMIT 1",
+			 1, params, PGRES_TUPLES_OK, 1, err);
+	if (!res)
+		return LL_DB;
+	rows = PQntuples(res);
+	PQclear(res);
+	if (!rows)
+		return ll_error_set(err, LL_INVALID, NULL, 0, "--party",
+				    "unknown party \"%s\"", party);
+	return LL_OK;
+}

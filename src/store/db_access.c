@@ -52,28 +52,6 @@ static enum ll_status random_hex(char *out, size_t nbytes,
 	return LL_OK;
 }
 
-/* LL_INVALID naming --party when the registry has no such party. */
-static enum ll_status party_known(struct ll_db *db, const char *party,
-				  struct ll_error *err)
-{
-	const char *params[1] = { party };
-	PGresult *res;
-	int rows;
-
-	res = ll_db_exec(db, "cannot look the party up",
-			 "SELECT 1 FROM ledgerline.registry_record "
-			 "WHERE kind = 'party' AND id = $1 LIMIT 1",
-			 1, params, PGRES_TUPLES_OK, 1, err);
-	if (!res)
-		return LL_DB;
-	rows = PQntuples(res);
-	PQclear(res);
-	if (!rows)
-		return ll_error_set(err, LL_INVALID, NULL, 0, "--party",
-				    "unknown party \"%s\"", party);
-	return LL_OK;
-}
-
 /* The login role of party into role (empty when it has none). */
 static enum ll_status login_of(struct ll_db *db, const char *party,
 			       char role[LL_DB_ROLE_MAX], struct ll_error *err)
@@ -174,7 +152,7 @@ enum ll_status ll_db_grant_party(struct ll_db *db, const char *party,
 	enum ll_status rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = party_known(db, party, err);
+	rc = ll_db_party_known(db, party, err);
 	if (rc == LL_OK)
 		rc = login_of(db, party, out->role, err);
 	if (rc != LL_OK)

@@ -99,4 +99,9 @@ enum ll_status ll_db_audit_trail(struct ll_db *db, struct ll_audit *a,
 				 const struct ll_key *pub,
 				 struct ll_error *err);
 
+/* LL_OK when the registry has party; else LL_INVALID naming --party
+ * ("unknown party"), or LL_DB. */
+enum ll_status ll_db_party_known(struct ll_db *db, const char *party,
+				 struct ll_error *err);
+
 #endif

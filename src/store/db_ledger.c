@@ -1125,17 +1125,10 @@ enum ll_status ll_db_party_balances(struct ll_db *db, const char *party,
 	*out = NULL;
 	*n = 0;
 	if (party) {
-		res = ll_db_exec(db, "cannot look the party up",
-				 "SELECT 1 FROM ledgerline.registry_record "
-				 "WHERE kind = 'party' AND id = $1 LIMIT 1",
-				 1, params, PGRES_TUPLES_OK, 1, err);
-		if (!res)
-			return LL_DB;
-		rows = PQntuples(res);
-		PQclear(res);
-		if (!rows)
-			return ll_error_set(err, LL_INVALID, NULL, 0, "--party",
-					    "unknown party \"%s\"", party);
+		enum ll_status rc = ll_db_party_known(db, party, err);
+
+		if (rc != LL_OK)
+			return rc;
 	}
 	res = ll_db_exec(db, "cannot read balances",
 			 "SELECT a.party, a.currency, coalesce(sum(l.amount_minor) "
