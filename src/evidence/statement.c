@@ -298,6 +298,10 @@ struct build {
 	size_t n_excl, cap_excl;
 	uint64_t *earned;	/* party << 32 | work of every line, sorted */
 	size_t n_earned;
+	/* party p's exclusions (the works in which it holds a share), in
+	 * excl order: excl[by_party[by_party_off[p] .. by_party_off[p+1])] */
+	size_t *by_party_off;
+	uint32_t *by_party;
 };
 
 /* The predicate of one party in the making. */
@@ -782,18 +786,78 @@ static void earned_pairs(struct build *b, int *fail)
 }
 
 /* Whether party_id holds a non-zero share of either side of w. */
-static bool holds_share(const struct ll_work *w, const char *party_id)
+/* Calls fn(b, x, party index) once for each party holding a share of
+ * exclusion x's work (a party on two sides, once). */
+static void excl_holders(struct build *b, size_t x, uint32_t *last,
+			 void (*fn)(struct build *, size_t, uint32_t))
 {
+	const struct ll_registry *reg = b->r->reg;
+	const struct ll_work *w = &reg->works.v[b->excl[x].work];
 	size_t side, k;
 
 	for (side = 0; side < LL_SIDE_COUNT; side++) {
 		for (k = 0; k < w->n_split[side]; k++) {
-			if (strcmp(w->split[side][k].party, party_id) == 0 &&
-			    mpq_sgn(w->split[side][k].share) != 0)
-				return true;
+			const struct ll_party *pt;
+			uint32_t p;
+
+			if (mpq_sgn(w->split[side][k].share) == 0)
+				continue;
+			pt = ll_registry_party(reg, w->split[side][k].party);
+			if (!pt)
+				continue;
+			p = (uint32_t)(pt - reg->parties.v);
+			if (last[p] == (uint32_t)x + 1)
+				continue;
+			last[p] = (uint32_t)x + 1;
+			fn(b, x, p);
 		}
 	}
-	return false;
+}
+
+static void holder_count(struct build *b, size_t x, uint32_t p)
+{
+	(void)x;
+	b->by_party_off[p + 1]++;
+}
+
+static void holder_put(struct build *b, size_t x, uint32_t p)
+{
+	b->by_party[b->by_party_off[p]++] = (uint32_t)x;
+}
+
+/*
+ * b->by_party: each party's exclusions, in excl order, found once from
+ * the works' splits (instead of asking every work for every party).
+ */
+static void excl_by_party(struct build *b, int *fail)
+{
+	size_t n = b->r->reg->parties.n, i;
+	uint32_t *last = calloc(n + 1, sizeof(*last));
+
+	b->by_party_off = calloc(n + 2, sizeof(*b->by_party_off));
+	if (!last || !b->by_party_off) {
+		free(last);
+		*fail = 1;
+		return;
+	}
+	for (i = 0; i < b->n_excl; i++)
+		excl_holders(b, i, last, holder_count);
+	for (i = 0; i < n; i++)
+		b->by_party_off[i + 1] += b->by_party_off[i];
+	b->by_party = malloc((b->by_party_off[n] + 1) * sizeof(*b->by_party));
+	if (!b->by_party) {
+		free(last);
+		*fail = 1;
+		return;
+	}
+	memset(last, 0, (n + 1) * sizeof(*last));
+	/* fill: by_party_off[p] walks to the start of p + 1, then shift */
+	for (i = 0; i < b->n_excl; i++)
+		excl_holders(b, i, last, holder_put);
+	for (i = n; i > 0; i--)
+		b->by_party_off[i] = b->by_party_off[i - 1];
+	b->by_party_off[0] = 0;
+	free(last);
 }
 
 /* One exclusion of a statement: a new object. */
@@ -820,12 +884,11 @@ static json_t *exclusions_arr(const struct build *b, uint32_t p, int *fail)
 	json_t *arr = json_array();
 	size_t i;
 
-	for (i = 0; i < b->n_excl; i++) {
-		const struct excl *x = &b->excl[i];
+	for (i = b->by_party_off[p]; i < b->by_party_off[p + 1]; i++) {
+		const struct excl *x = &b->excl[b->by_party[i]];
 		uint64_t key = (uint64_t)p << 32 | x->work;
 
-		if (!holds_share(&reg->works.v[x->work], reg->parties.v[p].id) ||
-		    bsearch(&key, b->earned, b->n_earned, sizeof(key),
+		if (bsearch(&key, b->earned, b->n_earned, sizeof(key),
 			    cmp_u64))
 			continue;
 		push(arr, exclusion_obj(reg, x, fail), fail);
@@ -840,6 +903,8 @@ static void build_prepare(struct build *b, int *fail)
 	excl_masses(b, fail);
 	excl_merge(b, fail);
 	earned_pairs(b, fail);
+	if (!*fail)
+		excl_by_party(b, fail);
 }
 
 static void build_release(struct build *b)
@@ -850,6 +915,8 @@ static void build_release(struct build *b)
 		ll_mass_release(&b->excl[i].mass);
 	free(b->excl);
 	free(b->earned);
+	free(b->by_party_off);
+	free(b->by_party);
 }
 
 /* The predicate of party p, without "merkle". */
@@ -1093,7 +1160,7 @@ enum ll_status ll_statements_build(struct ll_statements *s,
 				   const struct ll_key *key,
 				   struct ll_error *err)
 {
-	struct build b = { r, rs, acc, NULL, 0, 0, NULL, 0 };
+	struct build b = { r, rs, acc, NULL, 0, 0, NULL, 0, NULL, NULL };
 	json_t **preds = NULL;
 	uint8_t (*leaves)[LL_MERKLE_HASH_LEN] = NULL;
 	uint8_t (*digests)[LL_SHA256_LEN] = NULL;
