@@ -40,6 +40,7 @@
 #include "ledgerline/runfiles.h"
 #include "ledgerline/sign.h"
 #include "ledgerline/statement.h"
+#include "ledgerline/task.h"
 
 #include "run_inputs.h"
 
@@ -1214,16 +1215,14 @@ static enum ll_status build_outputs(struct job *j)
 	return LL_OK;
 }
 
-/* Phase: every file staged in --out before anything is stored: a file
- * of the user's where an output must go stops the run here, with
- * nothing posted. */
-static enum ll_status stage_outputs(struct job *j)
+/* Every file staged in --out: a file of the user's where an output must
+ * go stops the run, with nothing posted.  Runs beside post_run, so it
+ * reads the job and writes only the output directory and *err. */
+static enum ll_status stage_outputs(struct job *j, struct ll_error *err)
 {
 	struct ll_outdir *od = &j->od;
-	struct ll_error *err = &j->err;
 	enum ll_status rc;
 
-	ll_cli_progress_phase(&j->prog, LL_PHASE_STORING);
 	rc = open_out(od, j->a->out, err);
 	if (rc == LL_OK)
 		rc = ll_outdir_add(od, "payouts.csv", j->csv, strlen(j->csv),
@@ -1238,13 +1237,21 @@ static enum ll_status stage_outputs(struct job *j)
 		rc = stage_statements(od, j->stmts, j->n_stmts, err);
 	if (rc == LL_OK)
 		rc = stage_payfiles(od, &j->r, &j->acc, err);
-	if (rc != LL_OK) {
-		ll_cli_print_error(err);
-		if (rc == LL_USAGE)
-			fprintf(stderr, "ledgerline: nothing was stored and "
-					"nothing written\n");
-	}
 	return rc;
+}
+
+/* stage_outputs on a thread of its own. */
+struct stage_task {
+	struct job *j;
+	enum ll_status rc;
+	struct ll_error err;
+};
+
+static void stage_task_main(void *arg)
+{
+	struct stage_task *st = arg;
+
+	st->rc = stage_outputs(st->j, &st->err);
 }
 
 /* The judgement of the run's manifest items, for disclose (stored once,
@@ -1265,31 +1272,55 @@ static enum ll_status store_manifests(struct ll_db *db, const struct ll_run *r,
 	return rc;
 }
 
-/* Phase: the run, its journal entries, its statements and its signed
- * checkpoint, inside the transaction; a run already posted posts nothing
- * and stages the checkpoint stored with it. */
-static enum ll_status post_to_ledger(struct job *j)
+/* The run, its journal entries and its statements, inside the
+ * transaction (nothing for a run already posted). */
+static enum ll_status post_run(struct job *j)
 {
 	struct ll_db *db = &j->ctx->db;
 	bool stored = false;
-	enum ll_status rc = LL_OK;
+	enum ll_status rc;
 
-	if (!j->already) {
-		rc = ll_db_run_exists(db, j->r.id, &stored, &j->err);
-		if (rc == LL_OK && !stored)
-			rc = ll_db_run_store(db, &j->r, j->runj, j->comp,
-					     &j->err);
-		if (rc == LL_OK && !stored)
-			rc = store_manifests(db, &j->r, &j->err);
-		if (rc == LL_OK)
-			rc = ll_db_post_run(db, &j->r, &j->acc, j->cur.posting_id,
-					    j->runj, &j->cpj.posting_id,
-					    &j->entries, &j->err);
-		if (rc == LL_OK)
-			rc = ll_db_store_statements(db, j->cpj.posting_id,
-						    j->stmts, j->n_stmts,
-						    j->built.root, j->key.keyid,
-						    &j->err);
+	if (j->already)
+		return LL_OK;
+	rc = ll_db_run_exists(db, j->r.id, &stored, &j->err);
+	if (rc == LL_OK && !stored)
+		rc = ll_db_run_store(db, &j->r, j->runj, j->comp, &j->err);
+	if (rc == LL_OK && !stored)
+		rc = store_manifests(db, &j->r, &j->err);
+	if (rc == LL_OK)
+		rc = ll_db_post_run(db, &j->r, &j->acc, j->cur.posting_id,
+				    j->runj, &j->cpj.posting_id, &j->entries,
+				    &j->err);
+	if (rc == LL_OK)
+		rc = ll_db_store_statements(db, j->cpj.posting_id, j->stmts,
+					    j->n_stmts, j->built.root,
+					    j->key.keyid, &j->err);
+	return rc;
+}
+
+/*
+ * Phase: the files staged in --out while PostgreSQL stores the run (the
+ * two share nothing they write, and neither is visible until
+ * commit_and_publish), then the signed checkpoint, staged last.  A file
+ * of the user's in the way is reported first: nothing is committed.
+ */
+static enum ll_status post_to_ledger(struct job *j)
+{
+	struct stage_task st = { j, LL_OK, { 0 } };
+	struct ll_task task;
+	enum ll_status rc;
+
+	ll_cli_progress_phase(&j->prog, LL_PHASE_STORING);
+	ll_error_clear(&st.err);
+	ll_task_start(&task, stage_task_main, &st);
+	rc = post_run(j);
+	ll_task_join(&task);
+	if (st.rc != LL_OK) {
+		ll_cli_print_error(&st.err);
+		if (st.rc == LL_USAGE)
+			fprintf(stderr, "ledgerline: nothing was stored and "
+					"nothing written\n");
+		return st.rc;
 	}
 	if (rc == LL_OK)
 		rc = checkpoint_phase(&j->cpj, j->built.root, &j->od, j->runj,
@@ -1354,8 +1385,6 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 		rc = compute(&j);
 	if (rc == LL_OK)
 		rc = build_outputs(&j);
-	if (rc == LL_OK)
-		rc = stage_outputs(&j);
 	if (rc == LL_OK)
 		rc = post_to_ledger(&j);
 	if (rc == LL_OK)
