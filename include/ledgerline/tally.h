@@ -91,6 +91,9 @@ struct ll_tally {
 	size_t n_errors;
 	uint64_t errors_total;
 	mpq_t q1, q2;			/* scratch */
+	/* the last model found to have a manifest in the run ("": none
+	 * yet): the next event's is most likely the same */
+	char model_ok[LL_EVENT_MODEL_BYTES_MAX + 1];
 };
 
 enum ll_status ll_tally_init(struct ll_tally *t, const struct ll_run_ctx *ctx);

@@ -50,6 +50,61 @@ enum ll_status ll_xsum_add_dec_product(struct ll_xsum *s,
 				       const struct ll_dec *a,
 				       const struct ll_dec *b, int scale);
 
+/*
+ * The same two sums, inline, for the tally's hot path: a term whose
+ * mantissas fit in 63 bits and whose scaled value fits in 128 bits (every
+ * decimal of 18 digits or fewer, in practice) is multiplied and added
+ * here; any other goes to the functions above.  The sum is the same
+ * either way.
+ */
+__extension__ typedef unsigned __int128 ll_xsum_u128;
+
+/* 10^k, and the largest x >= 0 with x · 10^k <= INT128_MAX, k <= 38. */
+extern const ll_i128 ll_xsum_pow10[39];
+extern const ll_i128 ll_xsum_pow10_room[39];
+
+/* s += x for a scaled term 0 <= x. */
+static inline enum ll_status ll_xsum_add_term(struct ll_xsum *s, ll_i128 x)
+{
+	ll_i128 r;
+
+	if (__builtin_expect(!__builtin_add_overflow(s->lo, x, &r), 1)) {
+		s->lo = r;
+		return LL_OK;
+	}
+	return ll_xsum_add_i128(s, x);
+}
+
+static inline enum ll_status ll_xsum_add_dec_fast(struct ll_xsum *s,
+						  const struct ll_dec *d,
+						  int scale)
+{
+	int k = scale - d->scale;
+
+	if (k >= 0 && k <= 38 && d->mant >= 0 &&
+	    d->mant <= ll_xsum_pow10_room[k])
+		return ll_xsum_add_term(s, d->mant * ll_xsum_pow10[k]);
+	return ll_xsum_add_dec(s, d, scale);
+}
+
+static inline enum ll_status
+ll_xsum_add_dec_product_fast(struct ll_xsum *s, const struct ll_dec *a,
+			     const struct ll_dec *b, int scale)
+{
+	int k = scale - a->scale - b->scale;
+
+	if (k >= 0 && k <= 38 && a->mant >= 0 && b->mant >= 0 &&
+	    a->mant <= INT64_MAX && b->mant <= INT64_MAX) {
+		/* one 64 x 64 multiplication: below 2^126 */
+		ll_i128 p = (ll_i128)((ll_xsum_u128)(uint64_t)a->mant *
+				      (uint64_t)b->mant);
+
+		if (p <= ll_xsum_pow10_room[k])
+			return ll_xsum_add_term(s, p * ll_xsum_pow10[k]);
+	}
+	return ll_xsum_add_dec_product(s, a, b, scale);
+}
+
 /* dst += src (same scale). */
 enum ll_status ll_xsum_merge(struct ll_xsum *dst, const struct ll_xsum *src);
 

@@ -203,11 +203,11 @@ static enum ll_status add_mass(struct ll_tally *t, struct ll_mass *m,
 	if (ts_us > m->last_us)
 		m->last_us = ts_us;
 	if (value->is_dec && weight->is_dec) {
-		rc = ll_xsum_add_dec(&m->w, &weight->dec, LL_XSUM_SCALE_W);
+		rc = ll_xsum_add_dec_fast(&m->w, &weight->dec, LL_XSUM_SCALE_W);
 		if (rc == LL_OK)
-			rc = ll_xsum_add_dec_product(&m->vw, &value->dec,
-						     &weight->dec,
-						     LL_XSUM_SCALE_VW);
+			rc = ll_xsum_add_dec_product_fast(&m->vw, &value->dec,
+							  &weight->dec,
+							  LL_XSUM_SCALE_VW);
 		return rc;
 	}
 	num_get(t->q1, weight);
@@ -394,12 +394,19 @@ static inline bool event_admissible(struct ll_tally *t,
 		report_outside_period(t, day, file, line);
 		ok = false;
 	}
-	if (ctx->models && !ll_strmap_get(ctx->models, ev->model, NULL)) {
-		event_error(t, file, line, "model",
-			    "model \"%.100s\" has no training manifest in "
-			    "this run",
-			    ev->model);
-		ok = false;
+	if (ctx->models && strcmp(ev->model, t->model_ok) != 0) {
+		size_t n = strlen(ev->model);
+
+		if (ll_strmap_get(ctx->models, ev->model, NULL)) {
+			if (n < sizeof(t->model_ok))
+				memcpy(t->model_ok, ev->model, n + 1);
+		} else {
+			event_error(t, file, line, "model",
+				    "model \"%.100s\" has no training "
+				    "manifest in this run",
+				    ev->model);
+			ok = false;
+		}
 	}
 	return ok;
 }

@@ -110,10 +110,13 @@ enum ll_status ll_xsum_add_mpq(struct ll_xsum *s, const mpq_t q)
 }
 
 /* 10^k as int128 for k <= 38, as a table: the hot path scales every
- * decimal term, and a loop of 128-bit multiplications showed in profiles. */
+ * decimal term, and a loop of 128-bit multiplications showed in profiles.
+ * Beside it, the largest x >= 0 with x · 10^k <= INT128_MAX, which lets
+ * the inline lanes of xsum.h multiply without an overflow check. */
 #define E18 ((ll_i128)INT64_C(1000000000000000000))
 #define E36 (E18 * E18)
-static const ll_i128 pow10_table[39] = {
+#define I128_MAX ((ll_i128)(~(ll_xsum_u128)0 >> 1))
+const ll_i128 ll_xsum_pow10[39] = {
 	INT64_C(1),
 	INT64_C(10),
 	INT64_C(100),
@@ -154,13 +157,55 @@ static const ll_i128 pow10_table[39] = {
 	E36 * 10,
 	E36 * 100,
 };
+const ll_i128 ll_xsum_pow10_room[39] = {
+	I128_MAX / (INT64_C(1)),
+	I128_MAX / (INT64_C(10)),
+	I128_MAX / (INT64_C(100)),
+	I128_MAX / (INT64_C(1000)),
+	I128_MAX / (INT64_C(10000)),
+	I128_MAX / (INT64_C(100000)),
+	I128_MAX / (INT64_C(1000000)),
+	I128_MAX / (INT64_C(10000000)),
+	I128_MAX / (INT64_C(100000000)),
+	I128_MAX / (INT64_C(1000000000)),
+	I128_MAX / (INT64_C(10000000000)),
+	I128_MAX / (INT64_C(100000000000)),
+	I128_MAX / (INT64_C(1000000000000)),
+	I128_MAX / (INT64_C(10000000000000)),
+	I128_MAX / (INT64_C(100000000000000)),
+	I128_MAX / (INT64_C(1000000000000000)),
+	I128_MAX / (INT64_C(10000000000000000)),
+	I128_MAX / (INT64_C(100000000000000000)),
+	I128_MAX / (INT64_C(1000000000000000000)),
+	I128_MAX / (E18 * INT64_C(10)),
+	I128_MAX / (E18 * INT64_C(100)),
+	I128_MAX / (E18 * INT64_C(1000)),
+	I128_MAX / (E18 * INT64_C(10000)),
+	I128_MAX / (E18 * INT64_C(100000)),
+	I128_MAX / (E18 * INT64_C(1000000)),
+	I128_MAX / (E18 * INT64_C(10000000)),
+	I128_MAX / (E18 * INT64_C(100000000)),
+	I128_MAX / (E18 * INT64_C(1000000000)),
+	I128_MAX / (E18 * INT64_C(10000000000)),
+	I128_MAX / (E18 * INT64_C(100000000000)),
+	I128_MAX / (E18 * INT64_C(1000000000000)),
+	I128_MAX / (E18 * INT64_C(10000000000000)),
+	I128_MAX / (E18 * INT64_C(100000000000000)),
+	I128_MAX / (E18 * INT64_C(1000000000000000)),
+	I128_MAX / (E18 * INT64_C(10000000000000000)),
+	I128_MAX / (E18 * INT64_C(100000000000000000)),
+	I128_MAX / (E18 * INT64_C(1000000000000000000)),
+	I128_MAX / (E36 * 10),
+	I128_MAX / (E36 * 100),
+};
+#undef I128_MAX
 #undef E36
 #undef E18
 
 static inline ll_i128 pow10_i128(int k)
 {
 	assert(k >= 0 && k <= 38);
-	return pow10_table[k];
+	return ll_xsum_pow10[k];
 }
 
 /* x · 10^k when it fits in int128 (x >= 0); false otherwise. */

@@ -494,6 +494,104 @@ static void test_random_products(void **state)
 	mpq_clear(tb);
 }
 
+/*
+ * The inline lanes (ll_xsum_add_dec_fast, ll_xsum_add_dec_product_fast)
+ * give the same sums as the oracle and as the out-of-line functions, on
+ * random terms and on mantissas at, just below and just above the room
+ * where a term still fits in 128 bits (where the inline lane must hand
+ * over), and on mantissas at and over 2^63.
+ */
+static void test_fast_lanes(void **state)
+{
+	struct rng r = { UINT64_C(0x0ddba11cafef00d5) };
+	struct ll_xsum fw, fp, sw, sp;
+	mpq_t want_w, want_p, ta, tb;
+	unsigned i;
+
+	(void)state;
+	mpq_init(want_w);
+	mpq_init(want_p);
+	mpq_init(ta);
+	mpq_init(tb);
+	ll_xsum_init(&fw);
+	ll_xsum_init(&fp);
+	ll_xsum_init(&sw);
+	ll_xsum_init(&sp);
+	for (i = 0; i < TERMS_PRODUCT; i++) {
+		struct ll_dec a = rand_dec(&r, 18), b = rand_dec(&r, 18);
+		int k = LL_XSUM_SCALE_VW - a.scale - b.scale;
+
+		switch (i % 6) {
+		case 0: /* at the room of a single term's scaling */
+			a.mant = ll_xsum_pow10_room[LL_XSUM_SCALE_W - a.scale] -
+				 (ll_i128)rng_below(&r, 2);
+			break;
+		case 1: /* just over it */
+			a.mant = ll_xsum_pow10_room[LL_XSUM_SCALE_W - a.scale];
+			/* (at scale 18 the room is past 38 digits) */
+			a.mant = a.mant < pow10_128(38) - 4
+					 ? a.mant + 1 + (ll_i128)rng_below(&r, 3)
+					 : pow10_128(38) - 1;
+			break;
+		case 2: /* 63-bit mantissas whose product is near the room */
+			a.mant = (ll_i128)(rng_next(&r) >> 1);
+			b.mant = ll_xsum_pow10_room[k] / (a.mant ? a.mant : 1) +
+				 (ll_i128)rng_below(&r, 3) - 1;
+			if (b.mant < 0)
+				b.mant = 0;
+			break;
+		case 3: /* at and just over 2^63 */
+			a.mant = (ll_i128)INT64_MAX + (ll_i128)rng_below(&r, 2);
+			b.mant = (ll_i128)rng_below(&r, 1000);
+			break;
+		default: /* the everyday shape: a few digits each */
+			a.mant = (ll_i128)rng_below(&r, 100000);
+			b.mant = (ll_i128)rng_below(&r, 100000);
+			break;
+		}
+		assert_int_equal(ll_xsum_add_dec_fast(&fw, &a, LL_XSUM_SCALE_W),
+				 LL_OK);
+		assert_int_equal(ll_xsum_add_dec(&sw, &a, LL_XSUM_SCALE_W),
+				 LL_OK);
+		assert_int_equal(ll_xsum_add_dec_product_fast(
+					 &fp, &a, &b, LL_XSUM_SCALE_VW),
+				 LL_OK);
+		assert_int_equal(ll_xsum_add_dec_product(&sp, &a, &b,
+							 LL_XSUM_SCALE_VW),
+				 LL_OK);
+		oracle_dec(ta, a.mant, a.scale);
+		mpq_add(want_w, want_w, ta);
+		oracle_dec(tb, b.mant, b.scale);
+		mpq_mul(ta, ta, tb);
+		mpq_add(want_p, want_p, ta);
+		if (i % CHECK_EVERY == 0 || i + 1 == TERMS_PRODUCT) {
+			ASSERT_SUM(&fw, LL_XSUM_SCALE_W, want_w, "inline dec");
+			ASSERT_SUM(&sw, LL_XSUM_SCALE_W, want_w, "dec");
+			ASSERT_SUM(&fp, LL_XSUM_SCALE_VW, want_p,
+				   "inline product");
+			ASSERT_SUM(&sp, LL_XSUM_SCALE_VW, want_p, "product");
+		}
+	}
+	/* the room is exact: room · 10^k fits, (room + 1) · 10^k does not */
+	for (i = 0; i <= 38; i++) {
+		u128 lim = (u128)(~(u128)0 >> 1);
+		u128 room = (u128)ll_xsum_pow10_room[i];
+		u128 p = (u128)pow10_128((int)i);
+
+		assert_true(room * p <= lim);
+		assert_true(room + 1 > lim / p);
+		assert_true(ll_xsum_pow10[i] == pow10_128((int)i));
+	}
+	ll_xsum_release(&fw);
+	ll_xsum_release(&fp);
+	ll_xsum_release(&sw);
+	ll_xsum_release(&sp);
+	mpq_clear(want_w);
+	mpq_clear(want_p);
+	mpq_clear(ta);
+	mpq_clear(tb);
+}
+
 /* Decimals, products, rationals and raw integers in one sum. */
 static void test_mixed_terms(void **state)
 {
@@ -900,6 +998,7 @@ int main(void)
 		cmocka_unit_test(test_random_scale36),
 		cmocka_unit_test(test_slow_lane_scaling),
 		cmocka_unit_test(test_random_products),
+		cmocka_unit_test(test_fast_lanes),
 		cmocka_unit_test(test_mixed_terms),
 		cmocka_unit_test(test_merge_orders),
 		cmocka_unit_test(test_merge_overflow),
