@@ -112,4 +112,16 @@ enum ll_status ll_event_parse(struct ll_event_parser *p, const char *line,
  * the benchmark.) */
 bool ll_event_parser_last_fast(const struct ll_event_parser *p);
 
+struct ll_refix;
+
+/*
+ * Ask the fast path to prefetch, as it hashes each attribution's
+ * reference, the slot of the index the tally will look it up in (work
+ * ids in work, ISRCs in isrc; either may be NULL): the lookup then finds
+ * the slot in cache instead of waiting on memory.  Changes no result.
+ */
+void ll_event_parser_set_prefetch(struct ll_event_parser *p,
+				  const struct ll_refix *work,
+				  const struct ll_refix *isrc);
+
 #endif

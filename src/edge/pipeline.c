@@ -86,7 +86,9 @@ struct worker {
 	pthread_t th;
 	struct queue *q;
 	struct ll_tally tally;
-	struct ll_event_parser *parser;
+	/* two, taking turns: each event is tallied after the next one is
+	 * parsed (see process_block) */
+	struct ll_event_parser *parser[2];
 	enum ll_status rc;
 	struct ll_error err;		/* when rc says why */
 	const struct ll_log_input *logs;
@@ -175,37 +177,59 @@ static enum ll_status overlong(struct ll_tally *t, uint32_t file,
 	return ll_tally_error(t, file, &e);
 }
 
+/*
+ * Parse and tally the lines of one block.  Each event is tallied only
+ * after the next line is parsed, the two living in the two parsers'
+ * arenas: while that next line is parsed, the memory the tally will need
+ * for the first one's references, which the parser prefetched as it
+ * hashed them, arrives.  The order of tallying changes nothing: sums are
+ * exact, and errors are sorted by place.
+ */
 static enum ll_status process_block(struct worker *w, const struct block *b)
 {
 	const char *p = b->data, *end = b->data + b->len;
-	long line = b->first_line;
+	long line = b->first_line, ev_line[2] = { 0, 0 };
 	enum ll_status rc = LL_OK;
+	struct ll_event ev[2];
+	int cur = 0;
+	bool pending = false;	/* ev[!cur], of line ev_line[!cur] */
+	/* cleared once, and again after each line that wrote into it: a
+	 * line parsed without fault leaves it as it was */
+	struct ll_error e;
 
+	ll_error_clear(&e);
 	while (p < end && rc == LL_OK) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = (size_t)((nl ? nl : end) - p);
-		struct ll_event ev;
-		struct ll_error e;
 
 		if (len > LL_EVENT_LINE_BYTES_MAX) {
 			rc = overlong(&w->tally, b->file, w->logs[b->file].name,
 				      line);
 		} else if (len > 0) {
-			ll_error_clear(&e);
-			rc = ll_event_parse(w->parser, p, len, &ev, &e);
+			rc = ll_event_parse(w->parser[cur], p, len, &ev[cur],
+					    &e);
 			if (rc == LL_INVALID) {
 				ll_str_copy_cut(e.source, sizeof(e.source),
 						w->logs[b->file].name);
 				e.line = line;
 				rc = ll_tally_error(&w->tally, b->file, &e);
+				ll_error_clear(&e);
 			} else if (rc == LL_OK) {
-				rc = ll_tally_event(&w->tally, &ev, b->file,
-						    line);
+				if (pending)
+					rc = ll_tally_event(&w->tally, &ev[!cur],
+							    b->file,
+							    ev_line[!cur]);
+				ev_line[cur] = line;
+				pending = true;
+				cur = !cur;
 			}
 		}
 		line++;
 		p = nl ? nl + 1 : end;
 	}
+	if (rc == LL_OK && pending)
+		rc = ll_tally_event(&w->tally, &ev[!cur], b->file,
+				    ev_line[!cur]);
 	return rc;
 }
 
@@ -844,10 +868,17 @@ static enum ll_status workers_start(struct worker *w, int nthreads,
 		w[i].logs = logs;
 		w[i].spill = sp;
 		w[i].ids_max = ids_max;
-		w[i].parser = ll_event_parser_new();
-		if (!w[i].parser ||
+		w[i].parser[0] = ll_event_parser_new();
+		w[i].parser[1] = ll_event_parser_new();
+		if (!w[i].parser[0] || !w[i].parser[1] ||
 		    ll_tally_init(&w[i].tally, out->ctx) != LL_OK)
 			return LL_NOMEM;
+		ll_event_parser_set_prefetch(w[i].parser[0],
+					     &out->ctx->elig->work_rx,
+					     &out->ctx->elig->isrc_rx);
+		ll_event_parser_set_prefetch(w[i].parser[1],
+					     &out->ctx->elig->work_rx,
+					     &out->ctx->elig->isrc_rx);
 		if (pthread_create(&w[i].th, NULL, worker_main, &w[i]) != 0) {
 			ll_tally_release(&w[i].tally);
 			return LL_INTERNAL;
@@ -885,8 +916,10 @@ static enum ll_status workers_finish(struct worker *w, int nthreads,
 			rc = ll_tally_merge(out, &w[i].tally);
 		ll_tally_release(&w[i].tally);
 	}
-	for (i = 0; i < nthreads; i++)
-		ll_event_parser_free(w[i].parser);
+	for (i = 0; i < nthreads; i++) {
+		ll_event_parser_free(w[i].parser[0]);
+		ll_event_parser_free(w[i].parser[1]);
+	}
 	return rc;
 }
 

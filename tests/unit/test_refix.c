@@ -122,11 +122,36 @@ static void test_collision_and_edges(void **state)
 	ll_refix_release(&x);
 }
 
+/* ll_refix_key_eq at every length up to past the inline bytes: equal
+ * keys are equal, and a key differing in any one byte (first, middle,
+ * last, where the two loads overlap) is not. */
+static void test_key_eq_every_byte(void **state)
+{
+	char a[40], b[40];
+	size_t len, at;
+
+	(void)state;
+	for (len = 0; len <= 32; len++) {
+		for (at = 0; at < len; at++)
+			a[at] = (char)('A' + (at * 7) % 26);
+		memcpy(b, a, len);
+		assert_true(ll_refix_key_eq(a, b, len));
+		for (at = 0; at < len; at++) {
+			b[at] ^= 0x20;
+			if (ll_refix_key_eq(a, b, len))
+				fail_msg("length %zu: byte %zu differs, "
+					 "found equal", len, at);
+			b[at] ^= 0x20;
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_against_strmap),
 		cmocka_unit_test(test_collision_and_edges),
+		cmocka_unit_test(test_key_eq_every_byte),
 	};
 
 	return cmocka_run_group_tests_name("refix", tests, NULL, NULL);
