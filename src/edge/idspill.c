@@ -168,23 +168,30 @@ static uint64_t head(const struct cursor *c)
 	return c->buf[c->at];
 }
 
-/* Restore the min-heap of cursor indexes h[0, n) from position i down. */
-static void sift_down(size_t *h, size_t n, size_t i, const struct cursor *c)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i, t;
+/* A run in the merge's heap, with its head's value beside it: the
+ * comparisons read the heap alone, not every run's buffer. */
+struct hent {
+	uint64_t key;
+	size_t run;
+};
 
-		if (l < n && head(&c[h[l]]) < head(&c[h[m]]))
-			m = l;
-		if (r < n && head(&c[h[r]]) < head(&c[h[m]]))
-			m = r;
-		if (m == i)
-			return;
-		t = h[i];
+/* Restore the min-heap h[0, n) from position i down. */
+static void sift_down(struct hent *h, size_t n, size_t i)
+{
+	struct hent x = h[i];
+
+	for (;;) {
+		size_t l = 2 * i + 1, m;
+
+		if (l >= n)
+			break;
+		m = l + (l + 1 < n && h[l + 1].key < h[l].key);
+		if (h[m].key >= x.key)
+			break;
 		h[i] = h[m];
-		h[m] = t;
 		i = m;
 	}
+	h[i] = x;
 }
 
 static enum ll_status note_repeat(uint64_t **cand, size_t *n, size_t *cap,
@@ -207,25 +214,27 @@ static enum ll_status note_repeat(uint64_t **cand, size_t *n, size_t *cap,
 
 /* Pop the smallest head into *out and advance its run. */
 static enum ll_status pop(const struct ll_idspill *sp, struct cursor *c,
-			  size_t *h, size_t *n, uint64_t *out,
+			  struct hent *h, size_t *n, uint64_t *out,
 			  struct ll_error *err)
 {
-	struct cursor *top = &c[h[0]];
+	struct cursor *top = &c[h[0].run];
 	enum ll_status rc = LL_OK;
 
-	*out = head(top);
+	*out = h[0].key;
 	top->at++;
 	if (top->at == top->len && top->left)
 		rc = refill(sp, top, err);
 	if (top->at == top->len)
 		h[0] = h[--*n];
+	else
+		h[0].key = head(top);
 	if (*n)
-		sift_down(h, *n, 0, c);
+		sift_down(h, *n, 0);
 	return rc;
 }
 
 static enum ll_status merge(struct ll_idspill *sp, struct cursor *c,
-			    size_t *h, uint64_t **cand, size_t *n_cand,
+			    struct hent *h, uint64_t **cand, size_t *n_cand,
 			    struct ll_error *err)
 {
 	size_t n = 0, i, cap = 0;
@@ -237,11 +246,14 @@ static enum ll_status merge(struct ll_idspill *sp, struct cursor *c,
 		c[i].next_off = sp->runs[i].offset;
 		c[i].left = sp->runs[i].n;
 		rc = refill(sp, &c[i], err);
-		if (c[i].len)
-			h[n++] = i;
+		if (c[i].len) {
+			h[n].key = head(&c[i]);
+			h[n].run = i;
+			n++;
+		}
 	}
 	for (i = n / 2; i-- > 0;)
-		sift_down(h, n, i, c);
+		sift_down(h, n, i);
 	while (n && rc == LL_OK) {
 		rc = pop(sp, c, h, &n, &x, err);
 		if (rc == LL_OK && have_prev && x == prev &&
@@ -258,7 +270,8 @@ enum ll_status ll_idspill_repeats(struct ll_idspill *sp, uint64_t **cand,
 				  size_t *n_cand, struct ll_error *err)
 {
 	struct cursor *c;
-	size_t *h, i;
+	struct hent *h;
+	size_t i;
 	enum ll_status rc;
 
 	*cand = NULL;
