@@ -17,7 +17,9 @@
  */
 #include "ledgerline/statement.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@
 #include "ledgerline/ident.h"
 #include "ledgerline/jsonx.h"
 #include "ledgerline/merkle.h"
+#include "ledgerline/task.h"
 #include "ledgerline/xsum.h"
 
 /* Room for a line's name in a message (line_name() bounds each part). */
@@ -1035,30 +1038,55 @@ static enum ll_status order_parties(struct ll_statements *s,
 	return rc != LL_OK ? rc : s->v ? LL_OK : LL_NOMEM;
 }
 
+/* What the predicates of a posting are made from and into, shared by
+ * the threads that make them (each writes only its own indices). */
+struct preds_job {
+	const struct ll_statements *s;
+	const struct build *bd;
+	json_t **preds;
+	uint8_t (*leaves)[LL_MERKLE_HASH_LEN];
+	uint8_t (*digests)[LL_SHA256_LEN];
+};
+
+/* Predicate i, its Merkle leaf and its digest; preds[i] stays NULL when
+ * out of memory. */
+static void predicate_at(void *arg, size_t i)
+{
+	struct preds_job *j = arg;
+	int fail = 0;
+	char *b;
+
+	j->preds[i] = predicate(j->bd, j->s->v[i].party, &fail);
+	b = fail || !j->preds[i] ? NULL : ll_json_jcs(j->preds[i]);
+	if (!b) {
+		json_decref(j->preds[i]);
+		j->preds[i] = NULL;
+		return;
+	}
+	ll_merkle_leaf_hash((const uint8_t *)b, strlen(b), j->leaves[i]);
+	ll_sha256(b, strlen(b), j->digests[i]);
+	free(b);
+}
+
 /*
  * The predicates of s's parties (without "merkle") into preds, their
  * Merkle leaves, the hashes of their JCS bytes, and the SHA-256 of the
  * same bytes (the statement's subject digest), so that the bytes are
- * made once.  false: out of memory.
+ * made once; on every CPU, each party's independent of the others'.
+ * false: out of memory.
  */
 static bool predicates(const struct ll_statements *s,
 		       const struct build *bd, json_t **preds,
 		       uint8_t (*leaves)[LL_MERKLE_HASH_LEN],
 		       uint8_t (*digests)[LL_SHA256_LEN])
 {
-	int fail = 0;
+	struct preds_job j = { s, bd, preds, leaves, digests };
 	size_t i;
 
+	ll_task_each(s->n, 0, predicate_at, &j);
 	for (i = 0; i < s->n; i++) {
-		char *b;
-
-		preds[i] = predicate(bd, s->v[i].party, &fail);
-		b = fail ? NULL : ll_json_jcs(preds[i]);
-		if (!b)
+		if (!preds[i])
 			return false;
-		ll_merkle_leaf_hash((const uint8_t *)b, strlen(b), leaves[i]);
-		ll_sha256(b, strlen(b), digests[i]);
-		free(b);
 	}
 	return true;
 }
@@ -1153,6 +1181,71 @@ static bool merkle_tree(struct ll_statements *s,
 	return true;
 }
 
+/* What signing the statements shares between threads (each signs its
+ * own indices; the first failure by index is the one reported). */
+struct sign_job {
+	struct ll_statements *s;
+	json_t **preds;
+	const uint8_t (*digests)[LL_SHA256_LEN];
+	const struct ll_merkle_tree *tree;
+	const struct ll_registry *reg;
+	const struct ll_key *key;
+	pthread_mutex_t mu;
+	size_t failed_at;	/* SIZE_MAX: none */
+	enum ll_status rc;
+	struct ll_error err;
+};
+
+static void sign_at(void *arg, size_t i)
+{
+	struct sign_job *j = arg;
+	struct ll_error e;
+	enum ll_status rc;
+
+	ll_error_clear(&e);
+	rc = sign_statement(j->s, i, j->preds[i], j->digests[i], j->tree,
+			    j->reg->parties.v[j->s->v[i].party].id, j->key,
+			    &e);
+	/* signed: its tree is not needed any more */
+	json_decref(j->preds[i]);
+	j->preds[i] = NULL;
+	if (rc == LL_OK)
+		return;
+	pthread_mutex_lock(&j->mu);
+	if (i < j->failed_at) {
+		j->failed_at = i;
+		j->rc = rc;
+		j->err = e;
+	}
+	pthread_mutex_unlock(&j->mu);
+}
+
+/* Every statement of s signed, on every CPU. */
+static enum ll_status sign_all(struct ll_statements *s, json_t **preds,
+			       const uint8_t (*digests)[LL_SHA256_LEN],
+			       const struct ll_merkle_tree *tree,
+			       const struct ll_registry *reg,
+			       const struct ll_key *key, struct ll_error *err)
+{
+	struct sign_job j;
+
+	memset(&j, 0, sizeof(j));
+	j.s = s;
+	j.preds = preds;
+	j.digests = digests;
+	j.tree = tree;
+	j.reg = reg;
+	j.key = key;
+	j.failed_at = SIZE_MAX;
+	j.rc = LL_OK;
+	pthread_mutex_init(&j.mu, NULL);
+	ll_task_each(s->n, 0, sign_at, &j);
+	pthread_mutex_destroy(&j.mu);
+	if (j.rc != LL_OK && j.rc != LL_NOMEM)
+		*err = j.err;
+	return j.rc;
+}
+
 enum ll_status ll_statements_build(struct ll_statements *s,
 				   const struct ll_run *r,
 				   const struct ll_restatement *rs,
@@ -1186,18 +1279,8 @@ enum ll_status ll_statements_build(struct ll_statements *s,
 	if (!merkle_tree(s, (const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves,
 			 &tree))
 		goto out;
-	for (i = 0; i < s->n; i++) {
-		rc = sign_statement(s, i, preds[i],
-				    (const uint8_t *)digests[i], &tree,
-				    r->reg->parties.v[s->v[i].party].id, key,
-				    err);
-		if (rc != LL_OK)
-			goto out;
-		/* signed: its tree is not needed any more */
-		json_decref(preds[i]);
-		preds[i] = NULL;
-	}
-	rc = LL_OK;
+	rc = sign_all(s, preds, (const uint8_t(*)[LL_SHA256_LEN])digests,
+		      &tree, r->reg, key, err);
 out:
 	if (rc == LL_NOMEM)
 		ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
