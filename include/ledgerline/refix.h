@@ -44,7 +44,8 @@ struct ll_refix {
 /*
  * A 64-bit hash of s[0, len), eight bytes at a time (the last eight read
  * again where they overlap; a key under eight bytes assembled byte by
- * byte), finished with splitmix64 so its low bits spread.  Never stored:
+ * byte), each round a multiplication whose high bits are folded down,
+ * so the low bits that pick a slot depend on every byte.  Never stored:
  * it only has to agree with itself within one process.  (Byte-at-a-time
  * FNV chained a multiplication per byte, eight to twelve per reference,
  * on the tally's hot path.)
@@ -70,10 +71,8 @@ static inline uint64_t ll_refix_hash(const char *s, size_t len)
 		h = (h ^ w) * 0x94d049bb133111ebULL;
 		h ^= h >> 32;
 	}
-	h ^= h >> 30;
+	/* one more round, so the low bits (the slot) depend on every byte */
 	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
 	h ^= h >> 31;
 	return h;
 }
