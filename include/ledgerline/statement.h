@@ -65,6 +65,28 @@ enum ll_status ll_statements_build(struct ll_statements *s,
 				   struct ll_error *err);
 void ll_statements_release(struct ll_statements *s);
 
+/*
+ * The same in two steps, so that what needs only the Merkle root (run.json,
+ * the posting) can go ahead while the statements are signed:
+ * ll_statements_prepare makes every predicate, the tree and s->root (s->n
+ * and each s->v[i].party set, nothing signed) and hands the rest over in
+ * *draft; ll_statements_sign signs them and frees the draft, whatever it
+ * returns.  A draft not signed is freed with ll_statements_draft_free.
+ * On failure s is released.
+ */
+struct ll_statements_draft;
+
+enum ll_status ll_statements_prepare(struct ll_statements *s,
+				     struct ll_statements_draft **draft,
+				     const struct ll_run *r,
+				     const struct ll_restatement *rs,
+				     const struct ll_accounts *acc,
+				     struct ll_error *err);
+enum ll_status ll_statements_sign(struct ll_statements *s,
+				  struct ll_statements_draft *draft,
+				  const struct ll_key *key, struct ll_error *err);
+void ll_statements_draft_free(struct ll_statements_draft *d);
+
 /* The statement of party index p, or NULL. */
 const struct ll_statement *ll_statements_of(const struct ll_statements *s,
 					    uint32_t p);

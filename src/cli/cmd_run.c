@@ -857,6 +857,8 @@ struct job {
 	struct ll_accounts acc;		/* statements of account, payments */
 	struct ll_run_line *prev_lines;
 	struct ll_statements built;
+	/* built up to its Merkle root, signed while the posting is stored */
+	struct ll_statements_draft *draft;
 	struct ll_stored_statement *stmts;
 	size_t n_stmts;
 	char *csv, *remit, *comp, *runj;
@@ -890,6 +892,7 @@ static void job_init(struct job *j, struct ll_cli_ctx *ctx,
 static void job_release(struct job *j)
 {
 	ll_outdir_release(&j->od);
+	ll_statements_draft_free(j->draft);
 	ll_statements_release(&j->built);
 	ll_run_release(&j->r);
 	ll_current_posting_release(&j->cur);
@@ -1155,7 +1158,8 @@ static enum ll_status settle_accounts(struct job *j)
 }
 
 /* A first posting, or a restatement of the period's current one: the
- * accounts, then the statements signed, run.json built. */
+ * accounts, then the statements up to their Merkle root and run.json
+ * (the statements are signed in post_to_ledger). */
 static enum ll_status build_posting(struct job *j)
 {
 	const struct ll_restatement *rs = j->cur.exists ? &j->rs : NULL;
@@ -1176,11 +1180,8 @@ static enum ll_status build_posting(struct job *j)
 		rc = settle_accounts(j);
 	ll_cli_progress_phase(&j->prog, LL_PHASE_SIGNING);
 	if (rc == LL_OK)
-		rc = ll_statements_build(&j->built, &j->r, rs, &j->acc, &j->key,
-					 &j->err);
-	if (rc == LL_OK)
-		rc = own_statements(&j->built, &j->r, &j->stmts, &j->n_stmts,
-				    &j->err);
+		rc = ll_statements_prepare(&j->built, &j->draft, &j->r, rs,
+					   &j->acc, &j->err);
 	if (rc != LL_OK)
 		return rc;
 	j->runj = ll_runfile_run_json(&j->r, rs, &j->acc, j->built.root,
@@ -1204,25 +1205,37 @@ static enum ll_status build_outputs(struct job *j)
 		rc = reuse_posting(j);
 	else if (rc == LL_OK)
 		rc = build_posting(j);
-	if (rc != LL_OK) {
+	if (rc != LL_OK)
 		ll_cli_print_error(&j->err);
-		return rc;
-	}
-	if (payment_files(&j->reg, &j->acc, j->stmts, j->n_stmts, &j->csv,
-			  &j->remit) != LL_OK)
-		return ll_cli_fail(LL_NOMEM,
-				   "out of memory writing the outputs");
-	return LL_OK;
+	return rc;
 }
 
-/* Every file staged in --out: a file of the user's where an output must
- * go stops the run, with nothing posted.  Runs beside post_run, so it
- * reads the job and writes only the output directory and *err. */
+/*
+ * The statements signed (a new posting's), the payment files made with
+ * their digests, and every file staged in --out: a file of the user's
+ * where an output must go stops the run, with nothing posted.  Runs
+ * beside post_run, so of the job it writes only the statements, the
+ * payment files, the output directory and *err, which post_run does not
+ * read.
+ */
 static enum ll_status stage_outputs(struct job *j, struct ll_error *err)
 {
 	struct ll_outdir *od = &j->od;
-	enum ll_status rc;
+	enum ll_status rc = LL_OK;
 
+	if (j->draft) {
+		rc = ll_statements_sign(&j->built, j->draft, &j->key, err);
+		j->draft = NULL;
+		if (rc == LL_OK)
+			rc = own_statements(&j->built, &j->r, &j->stmts,
+					    &j->n_stmts, err);
+		if (rc != LL_OK)
+			return rc;
+	}
+	if (payment_files(&j->reg, &j->acc, j->stmts, j->n_stmts, &j->csv,
+			  &j->remit) != LL_OK)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory writing the outputs");
 	rc = open_out(od, j->a->out, err);
 	if (rc == LL_OK)
 		rc = ll_outdir_add(od, "payouts.csv", j->csv, strlen(j->csv),
@@ -1272,8 +1285,9 @@ static enum ll_status store_manifests(struct ll_db *db, const struct ll_run *r,
 	return rc;
 }
 
-/* The run, its journal entries and its statements, inside the
- * transaction (nothing for a run already posted). */
+/* The run and its journal entries, inside the transaction (nothing for a
+ * run already posted).  Needs only the Merkle root, not the signed
+ * statements. */
 static enum ll_status post_run(struct job *j)
 {
 	struct ll_db *db = &j->ctx->db;
@@ -1291,18 +1305,16 @@ static enum ll_status post_run(struct job *j)
 		rc = ll_db_post_run(db, &j->r, &j->acc, j->cur.posting_id,
 				    j->runj, &j->cpj.posting_id, &j->entries,
 				    &j->err);
-	if (rc == LL_OK)
-		rc = ll_db_store_statements(db, j->cpj.posting_id, j->stmts,
-					    j->n_stmts, j->built.root,
-					    j->key.keyid, &j->err);
 	return rc;
 }
 
 /*
- * Phase: the files staged in --out while PostgreSQL stores the run (the
- * two share nothing they write, and neither is visible until
- * commit_and_publish), then the signed checkpoint, staged last.  A file
- * of the user's in the way is reported first: nothing is committed.
+ * Phase: the statements signed and the files staged in --out while
+ * PostgreSQL stores the run (the two share nothing they write, and
+ * neither is visible until commit_and_publish), then the signed
+ * statements stored and the signed checkpoint staged, last.  A failure of
+ * the first (a file of the user's in the way, say) is reported first:
+ * nothing is committed.
  */
 static enum ll_status post_to_ledger(struct job *j)
 {
@@ -1322,6 +1334,10 @@ static enum ll_status post_to_ledger(struct job *j)
 					"nothing written\n");
 		return st.rc;
 	}
+	if (rc == LL_OK && !j->already)
+		rc = ll_db_store_statements(&j->ctx->db, j->cpj.posting_id,
+					    j->stmts, j->n_stmts, j->built.root,
+					    j->key.keyid, &j->err);
 	if (rc == LL_OK)
 		rc = checkpoint_phase(&j->cpj, j->built.root, &j->od, j->runj,
 				      &j->err);

@@ -1246,6 +1246,99 @@ static enum ll_status sign_all(struct ll_statements *s, json_t **preds,
 	return j.rc;
 }
 
+/* What ll_statements_prepare leaves for ll_statements_sign. */
+struct ll_statements_draft {
+	const struct ll_registry *reg;
+	size_t n;
+	json_t **preds;				/* without "merkle" yet */
+	uint8_t (*digests)[LL_SHA256_LEN];	/* of each predicate's JCS */
+	struct ll_merkle_tree tree;
+};
+
+void ll_statements_draft_free(struct ll_statements_draft *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	if (d->preds) {
+		for (i = 0; i < d->n; i++)
+			json_decref(d->preds[i]);
+	}
+	free(d->preds);
+	free(d->digests);
+	ll_merkle_tree_release(&d->tree);
+	free(d);
+}
+
+enum ll_status ll_statements_prepare(struct ll_statements *s,
+				     struct ll_statements_draft **draft,
+				     const struct ll_run *r,
+				     const struct ll_restatement *rs,
+				     const struct ll_accounts *acc,
+				     struct ll_error *err)
+{
+	struct build b = { r, rs, acc, NULL, 0, 0, NULL, 0, NULL, NULL };
+	struct ll_statements_draft *d = calloc(1, sizeof(*d));
+	uint8_t (*leaves)[LL_MERKLE_HASH_LEN] = NULL;
+	enum ll_status rc = LL_NOMEM;
+	int fail = 0;
+
+	(void)acc; /* the statements of account: not written yet */
+	*draft = NULL;
+	memset(s, 0, sizeof(*s));
+	if (!d)
+		goto out;
+	d->reg = r->reg;
+	rc = order_parties(s, &b, err);
+	if (rc != LL_OK)
+		goto out;
+	rc = LL_NOMEM;
+	d->n = s->n;
+	build_prepare(&b, &fail);
+	d->preds = calloc(s->n + 1, sizeof(*d->preds));
+	leaves = calloc(s->n + 1, sizeof(*leaves));
+	d->digests = calloc(s->n + 1, sizeof(*d->digests));
+	if (fail || !d->preds || !leaves || !d->digests ||
+	    !predicates(s, &b, d->preds, leaves, d->digests))
+		goto out;
+	if (!merkle_tree(s, (const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves,
+			 &d->tree))
+		goto out;
+	rc = LL_OK;
+out:
+	if (rc == LL_NOMEM)
+		ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+			     "out of memory building statements");
+	free(leaves);
+	build_release(&b);
+	if (rc != LL_OK) {
+		ll_statements_draft_free(d);
+		ll_statements_release(s);
+	} else {
+		*draft = d;
+	}
+	return rc;
+}
+
+enum ll_status ll_statements_sign(struct ll_statements *s,
+				  struct ll_statements_draft *draft,
+				  const struct ll_key *key, struct ll_error *err)
+{
+	enum ll_status rc;
+
+	rc = sign_all(s, draft->preds,
+		      (const uint8_t(*)[LL_SHA256_LEN])draft->digests,
+		      &draft->tree, draft->reg, key, err);
+	if (rc == LL_NOMEM)
+		ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+			     "out of memory building statements");
+	ll_statements_draft_free(draft);
+	if (rc != LL_OK)
+		ll_statements_release(s);
+	return rc;
+}
+
 enum ll_status ll_statements_build(struct ll_statements *s,
 				   const struct ll_run *r,
 				   const struct ll_restatement *rs,
@@ -1253,50 +1346,10 @@ enum ll_status ll_statements_build(struct ll_statements *s,
 				   const struct ll_key *key,
 				   struct ll_error *err)
 {
-	struct build b = { r, rs, acc, NULL, 0, 0, NULL, 0, NULL, NULL };
-	json_t **preds = NULL;
-	uint8_t (*leaves)[LL_MERKLE_HASH_LEN] = NULL;
-	uint8_t (*digests)[LL_SHA256_LEN] = NULL;
-	struct ll_merkle_tree tree;
-	enum ll_status rc;
-	int fail = 0;
-	size_t i;
+	struct ll_statements_draft *d;
+	enum ll_status rc = ll_statements_prepare(s, &d, r, rs, acc, err);
 
-	(void)acc; /* the statements of account: not written yet */
-	memset(s, 0, sizeof(*s));
-	memset(&tree, 0, sizeof(tree));
-	rc = order_parties(s, &b, err);
-	if (rc != LL_OK)
-		goto out;
-	rc = LL_NOMEM;
-	build_prepare(&b, &fail);
-	preds = calloc(s->n + 1, sizeof(*preds));
-	leaves = calloc(s->n + 1, sizeof(*leaves));
-	digests = calloc(s->n + 1, sizeof(*digests));
-	if (fail || !preds || !leaves || !digests ||
-	    !predicates(s, &b, preds, leaves, digests))
-		goto out;
-	if (!merkle_tree(s, (const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves,
-			 &tree))
-		goto out;
-	rc = sign_all(s, preds, (const uint8_t(*)[LL_SHA256_LEN])digests,
-		      &tree, r->reg, key, err);
-out:
-	if (rc == LL_NOMEM)
-		ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-			     "out of memory building statements");
-	if (preds) {
-		for (i = 0; i < s->n; i++)
-			json_decref(preds[i]);
-	}
-	free(preds);
-	free(leaves);
-	free(digests);
-	ll_merkle_tree_release(&tree);
-	build_release(&b);
-	if (rc != LL_OK)
-		ll_statements_release(s);
-	return rc;
+	return rc == LL_OK ? ll_statements_sign(s, d, key, err) : rc;
 }
 
 void ll_statements_release(struct ll_statements *s)
