@@ -3,7 +3,9 @@
  *
  * Design decision: a binary heap over the runs' current heads; each run
  * refills its buffer with pread at its own offset, so the merge reads the
- * file sequentially per run and never seeks a shared position.
+ * file sequentially per run and never seeks a shared position.  The hashes
+ * are uniform, so the merge is cut in two at 2^63 (each run's cut found
+ * by a binary search in the file) and the halves merged side by side.
  */
 #include "ledgerline/idspill.h"
 
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "ledgerline/buf.h"
+#include "ledgerline/task.h"
 
 enum { PATH_BYTES_MAX = 4096 };
 
@@ -233,9 +236,14 @@ static enum ll_status pop(const struct ll_idspill *sp, struct cursor *c,
 	return rc;
 }
 
-static enum ll_status merge(struct ll_idspill *sp, struct cursor *c,
-			    struct hent *h, uint64_t **cand, size_t *n_cand,
-			    struct ll_error *err)
+/* The part of each run a merge reads: hashes [first, first + n). */
+struct range {
+	uint64_t first, n;
+};
+
+static enum ll_status merge(struct ll_idspill *sp, const struct range *rg,
+			    struct cursor *c, struct hent *h, uint64_t **cand,
+			    size_t *n_cand, struct ll_error *err)
 {
 	size_t n = 0, i, cap = 0;
 	enum ll_status rc = LL_OK;
@@ -243,8 +251,8 @@ static enum ll_status merge(struct ll_idspill *sp, struct cursor *c,
 	int have_prev = 0;
 
 	for (i = 0; i < sp->n_runs && rc == LL_OK; i++) {
-		c[i].next_off = sp->runs[i].offset;
-		c[i].left = sp->runs[i].n;
+		c[i].next_off = sp->runs[i].offset + rg[i].first * sizeof(x);
+		c[i].left = rg[i].n;
 		rc = refill(sp, &c[i], err);
 		if (c[i].len) {
 			h[n].key = head(&c[i]);
@@ -266,38 +274,133 @@ static enum ll_status merge(struct ll_idspill *sp, struct cursor *c,
 	return rc;
 }
 
+/* How many hashes of run i are below 2^63 (binary search in the file). */
+static enum ll_status run_cut(const struct ll_idspill *sp, size_t i,
+			      uint64_t *cut, struct ll_error *err)
+{
+	uint64_t lo = 0, hi = sp->runs[i].n, v;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		ssize_t k;
+
+		do {
+			k = pread(sp->fd, &v, sizeof(v),
+				  (off_t)(sp->runs[i].offset +
+					  mid * sizeof(v)));
+		} while (k < 0 && errno == EINTR);
+		if (k != (ssize_t)sizeof(v))
+			return ll_error_set(err, LL_IO, sp->dir, 0, NULL,
+					    "cannot read event-id hashes "
+					    "back: %s",
+					    k < 0 ? strerror(errno)
+						  : "file shorter than written");
+		if (v >> 63)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*cut = lo;
+	return LL_OK;
+}
+
+/* One half of the merge, on a thread of its own or the caller's. */
+struct half {
+	struct ll_idspill *sp;
+	struct range *rg;
+	uint64_t *cand;
+	size_t n_cand;
+	enum ll_status rc;
+	struct ll_error err;
+};
+
+static void half_main(void *arg)
+{
+	struct half *hf = arg;
+	struct ll_idspill *sp = hf->sp;
+	struct cursor *c = calloc(sp->n_runs, sizeof(*c));
+	struct hent *h = calloc(sp->n_runs, sizeof(*h));
+	size_t i;
+
+	hf->rc = c && h ? LL_OK : LL_NOMEM;
+	for (i = 0; i < sp->n_runs && hf->rc == LL_OK; i++) {
+		c[i].buf = malloc(LL_IDSPILL_READ_HASHES * sizeof(*c[i].buf));
+		if (!c[i].buf)
+			hf->rc = LL_NOMEM;
+	}
+	if (hf->rc == LL_OK)
+		hf->rc = merge(sp, hf->rg, c, h, &hf->cand, &hf->n_cand,
+			       &hf->err);
+	else
+		ll_error_set(&hf->err, hf->rc, NULL, 0, NULL, "out of memory");
+	for (i = 0; c && i < sp->n_runs; i++)
+		free(c[i].buf);
+	free(c);
+	free(h);
+}
+
 enum ll_status ll_idspill_repeats(struct ll_idspill *sp, uint64_t **cand,
 				  size_t *n_cand, struct ll_error *err)
 {
-	struct cursor *c;
-	struct hent *h;
+	struct half lo, hi;
+	struct ll_task task;
 	size_t i;
-	enum ll_status rc;
+	enum ll_status rc = LL_OK;
 
 	*cand = NULL;
 	*n_cand = 0;
 	if (sp->n_runs == 0)
 		return LL_OK;
-	c = calloc(sp->n_runs, sizeof(*c));
-	h = calloc(sp->n_runs, sizeof(*h));
-	rc = c && h ? LL_OK : LL_NOMEM;
+	memset(&lo, 0, sizeof(lo));
+	memset(&hi, 0, sizeof(hi));
+	lo.sp = hi.sp = sp;
+	lo.rg = calloc(sp->n_runs, sizeof(*lo.rg));
+	hi.rg = calloc(sp->n_runs, sizeof(*hi.rg));
+	if (!lo.rg || !hi.rg)
+		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				  "out of memory");
 	for (i = 0; i < sp->n_runs && rc == LL_OK; i++) {
-		c[i].buf = malloc(LL_IDSPILL_READ_HASHES * sizeof(*c[i].buf));
-		if (!c[i].buf)
-			rc = LL_NOMEM;
+		uint64_t cut = 0;
+
+		rc = run_cut(sp, i, &cut, err);
+		lo.rg[i].first = 0;
+		lo.rg[i].n = cut;
+		hi.rg[i].first = cut;
+		hi.rg[i].n = sp->runs[i].n - cut;
 	}
-	if (rc == LL_OK)
-		rc = merge(sp, c, h, cand, n_cand, err);
-	else
-		ll_error_set(err, rc, NULL, 0, NULL, "out of memory");
-	for (i = 0; c && i < sp->n_runs; i++)
-		free(c[i].buf);
-	free(c);
-	free(h);
-	if (rc != LL_OK) {
-		free(*cand);
-		*cand = NULL;
-		*n_cand = 0;
+	if (rc == LL_OK) {
+		ll_error_clear(&lo.err);
+		ll_error_clear(&hi.err);
+		ll_task_start(&task, half_main, &hi);
+		half_main(&lo);
+		ll_task_join(&task);
+		rc = lo.rc != LL_OK ? lo.rc : hi.rc;
+		if (rc != LL_OK)
+			*err = lo.rc != LL_OK ? lo.err : hi.err;
 	}
+	/* below 2^63, then from it: still ascending */
+	if (rc == LL_OK && hi.n_cand) {
+		uint64_t *all = realloc(lo.cand, (lo.n_cand + hi.n_cand) *
+							 sizeof(*all));
+
+		if (!all) {
+			rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					  "out of memory");
+		} else {
+			memcpy(all + lo.n_cand, hi.cand,
+			       hi.n_cand * sizeof(*all));
+			lo.cand = all;
+			lo.n_cand += hi.n_cand;
+		}
+	}
+	if (rc == LL_OK) {
+		*cand = lo.cand;
+		*n_cand = lo.n_cand;
+	} else {
+		free(lo.cand);
+	}
+	free(hi.cand);
+	free(lo.rg);
+	free(hi.rg);
 	return rc;
 }
