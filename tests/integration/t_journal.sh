@@ -198,3 +198,43 @@ test_journal_failed_batch_leaves_nothing() {
     expect_rc 0 audit
     assert_contains "$OUT" "ledger intact"
 }
+
+# Migration 015: the large values a posting writes are compressed with
+# lz4 when the server has it (and stay pglz when it has not), and read
+# back the same: audit checks every stored statement and checkpoint.
+test_journal_large_values_lz4() {
+    local cm cols # not "want": expect_rc sets it
+    journal_data
+    expect_rc 0 init
+    assert_eq "$(sql "$IT_DB" -c "SELECT name FROM ledgerline.schema_migration WHERE version = 15")" \
+        015_toast_lz4
+    if sql "$IT_DB" -c "SET default_toast_compression = lz4" >/dev/null 2>&1; then
+        cm=l
+    else
+        cm=
+    fi
+    cols=$(sql "$IT_DB" -c "SELECT string_agg(c.relname || '.' || a.attname || '=' || a.attcompression::text,
+                                              ' ' ORDER BY c.relname, a.attname)
+                              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                             WHERE c.relnamespace = 'ledgerline'::regnamespace
+                               AND (c.relname::text, a.attname::text) IN (('posting_statement', 'envelope'),
+                                   ('posting_checkpoint', 'envelope'), ('posting', 'run_json'),
+                                   ('posting', 'run_json_text'), ('run', 'run_json'),
+                                   ('run', 'compliance'))")
+    assert_eq "$cols" "posting.run_json=$cm posting.run_json_text=$cm posting_checkpoint.envelope=$cm posting_statement.envelope=$cm run.compliance=$cm run.run_json=$cm"
+    expect_rc 0 load "$IT_TMP"/reg/*.json
+    journal_run 2026-Q3 "$IT_TMP/q3.ndjson" "$IT_TMP/out1"
+    # the statements big enough to be compressed (TOAST compresses values
+    # over about 2 kB) are, with the column's method
+    assert_eq "$(sql "$IT_DB" -c "SELECT count(*) > 0 FROM ledgerline.posting_statement
+                                    WHERE pg_column_compression(envelope) IS NOT NULL")" t \
+        "no statement was compressed: the check below proves nothing"
+    assert_eq "$(sql "$IT_DB" -c "SELECT string_agg(DISTINCT pg_column_compression(envelope), ' ')
+                                    FROM ledgerline.posting_statement")" \
+        "$([ "$cm" = l ] && echo lz4 || echo pglz)"
+    # what is stored is what was written
+    assert_eq "$(sql "$IT_DB" -c "SELECT envelope FROM ledgerline.posting_checkpoint")" \
+        "$(cat "$IT_TMP/out1/checkpoint.dsse.json")"
+    expect_rc 0 audit
+    assert_contains "$OUT" "ledger intact"
+}
