@@ -264,93 +264,168 @@ enum ll_status ll_db_open_balances(struct ll_db *db, const char *licensee,
 
 /* ---- posting ---------------------------------------------------------- */
 
-/* Account ids already looked up in this posting: "party\x1fkind\x1fccy"
- * -> id. */
-struct acct_cache {
-	struct ll_strmap ix;
-	char **keys;
-	char (*ids)[32];
-	size_t n, cap;
+/* The distinct accounts (party, kind, currency) of a batch of lines, in
+ * the order the lines first use them, and each line's account. */
+struct acct_set {
+	struct ll_strmap ix;		/* "party\x1fkind\x1fccy" -> index */
+	char **keys;			/* owned; the map borrows them */
+	const struct jline **first;	/* each account's first line */
+	char (*ids)[32];		/* each account's id, once read */
+	size_t n;
+	size_t *of_line;		/* each line's account */
 };
 
-static void acct_cache_release(struct acct_cache *c)
+static enum ll_status nomem(struct ll_error *err)
 {
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->keys[i]);
-	free(c->keys);
-	free(c->ids);
-	ll_strmap_release(&c->ix);
+	return ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "out of memory");
 }
 
-static enum ll_status account_id(struct ll_db *db, struct acct_cache *cache,
-				 const char *party, const char *kind,
-				 const char *currency, char out[32],
-				 struct ll_error *err)
+static void acct_set_release(struct acct_set *s)
 {
-	const char *params[3] = { party, kind, currency };
-	char key[160];
 	size_t i;
-	PGresult *res;
-	enum ll_status rc;
 
-	snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", party, kind, currency);
-	if (ll_strmap_get(&cache->ix, key, &i)) {
-		memcpy(out, cache->ids[i], 32);
-		return LL_OK;
-	}
-	res = ll_db_exec(
-		db, "cannot open an account",
-		"WITH ins AS (INSERT INTO ledgerline.account (party, kind, "
-		"currency) VALUES ($1, $2, $3) ON CONFLICT (party, kind, "
-		"currency) DO NOTHING RETURNING account_id) "
-		"SELECT account_id FROM ins UNION ALL SELECT account_id FROM "
-		"ledgerline.account WHERE party = $1 AND kind = $2 AND "
-		"currency = $3 LIMIT 1",
-		3, params, PGRES_TUPLES_OK, 1, err);
+	for (i = 0; s->keys && i < s->n; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	free(s->first);
+	free(s->ids);
+	free(s->of_line);
+	ll_strmap_release(&s->ix);
+}
 
-	if (!res)
-		return LL_DB;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return ll_error_set(err, LL_INTERNAL, NULL, 0, NULL,
-				    "account for %s %s %s not found", party,
-				    kind, currency);
-	}
-	rc = ll_db_value(res, 0, 0, "account_id", out, 32, err);
-	PQclear(res);
-	if (rc != LL_OK)
-		return rc;
-	if (cache->n == cache->cap) {
-		size_t ncap = cache->cap ? cache->cap * 2 : 64;
-		char **nk = realloc(cache->keys, ncap * sizeof(*nk));
-		char(*ni)[32];
+/* Index the accounts of the lines of v[0..n), total lines in all. */
+static enum ll_status acct_set_build(struct acct_set *s,
+				     struct jentry *const *v, size_t n,
+				     size_t total, struct ll_error *err)
+{
+	size_t i, j, k = 0;
 
-		if (!nk)
-			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-					    "out of memory");
-		cache->keys = nk;
-		ni = realloc(cache->ids, ncap * sizeof(*ni));
-		if (!ni)
-			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-					    "out of memory");
-		cache->ids = ni;
-		cache->cap = ncap;
+	memset(s, 0, sizeof(*s));
+	ll_strmap_init(&s->ix);
+	s->keys = calloc(total + 1, sizeof(*s->keys));
+	s->first = calloc(total + 1, sizeof(*s->first));
+	s->ids = calloc(total + 1, sizeof(*s->ids));
+	s->of_line = calloc(total + 1, sizeof(*s->of_line));
+	if (!s->keys || !s->first || !s->ids || !s->of_line)
+		return nomem(err);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < v[i]->n; j++, k++) {
+			const struct jline *l = &v[i]->lines[j];
+			char key[sizeof(l->party) + sizeof(l->kind) +
+				 sizeof(l->currency)];
+
+			snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", l->party,
+				 l->kind, l->currency);
+			if (ll_strmap_get(&s->ix, key, &s->of_line[k]))
+				continue;
+			s->keys[s->n] = strdup(key);
+			if (!s->keys[s->n])
+				return nomem(err);
+			if (ll_strmap_put(&s->ix, s->keys[s->n], s->n, NULL,
+					  NULL) != LL_OK) {
+				free(s->keys[s->n]);
+				s->keys[s->n] = NULL;
+				return nomem(err);
+			}
+			s->first[s->n] = l;
+			s->of_line[k] = s->n++;
+		}
 	}
-	cache->keys[cache->n] = strdup(key);
-	if (!cache->keys[cache->n])
-		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-				    "out of memory");
-	memcpy(cache->ids[cache->n], out, 32);
-	if (ll_strmap_put(&cache->ix, cache->keys[cache->n], cache->n, NULL,
-			  NULL) != LL_OK) {
-		free(cache->keys[cache->n]);
-		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-				    "out of memory");
-	}
-	cache->n++;
 	return LL_OK;
+}
+
+/* Append s as element i of the array literal b, always double-quoted
+ * with '"' and '\' escaped: unquoted, a party id such as NULL would be a
+ * null element. */
+static void array_add(struct ll_buf *b, size_t i, const char *s)
+{
+	size_t k;
+
+	ll_buf_str(b, i ? ",\"" : "{\"");
+	while (*s) {
+		k = strcspn(s, "\"\\");
+		ll_buf_add(b, s, k);
+		s += k;
+		if (*s) {
+			ll_buf_add(b, "\\", 1);
+			ll_buf_add(b, s++, 1);
+		}
+	}
+	ll_buf_add(b, "\"", 1);
+}
+
+/* The accounts of s as three text[] literals: parties, kinds,
+ * currencies. */
+static enum ll_status acct_arrays(const struct acct_set *s, struct ll_buf a[3],
+				  struct ll_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		array_add(&a[0], i, s->first[i]->party);
+		array_add(&a[1], i, s->first[i]->kind);
+		array_add(&a[2], i, s->first[i]->currency);
+	}
+	for (i = 0; i < 3; i++)
+		ll_buf_str(&a[i], s->n ? "}" : "{}");
+	return a[0].fail || a[1].fail || a[2].fail ? nomem(err) : LL_OK;
+}
+
+/* The accounts as rows (party, kind, currency, ord), ord from 1 in the
+ * order of s. */
+#define ACCOUNTS_UNNEST                                                      \
+	"unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u "  \
+	"(party, kind, currency, ord)"
+
+/* Open the accounts of s that do not exist yet, in s's order (so their
+ * ids increase in the order the lines first use them), then read every
+ * account's id into s->ids: two statements whatever their number. */
+static enum ll_status open_accounts(struct ll_db *db, struct acct_set *s,
+				    struct ll_error *err)
+{
+	struct ll_buf a[3] = { LL_BUF_INIT, LL_BUF_INIT, LL_BUF_INIT };
+	const char *params[3];
+	enum ll_status rc;
+	PGresult *res = NULL;
+	size_t i;
+
+	rc = s->n ? acct_arrays(s, a, err) : LL_OK;
+	for (i = 0; i < 3; i++)
+		params[i] = a[i].s;
+	if (rc == LL_OK && s->n)
+		rc = ll_db_cmd(
+			db, "cannot open an account",
+			"INSERT INTO ledgerline.account (party, kind, "
+			"currency) SELECT u.party, u.kind, u.currency FROM "
+			ACCOUNTS_UNNEST " WHERE NOT EXISTS (SELECT 1 FROM "
+			"ledgerline.account a WHERE a.party = u.party AND "
+			"a.kind = u.kind AND a.currency = u.currency) ORDER "
+			"BY u.ord ON CONFLICT (party, kind, currency) DO "
+			"NOTHING",
+			3, params, err);
+	if (rc == LL_OK && s->n) {
+		res = ll_db_exec(db, "cannot open an account",
+				 "SELECT a.account_id FROM " ACCOUNTS_UNNEST
+				 " LEFT JOIN ledgerline.account a ON a.party "
+				 "= u.party AND a.kind = u.kind AND a.currency "
+				 "= u.currency ORDER BY u.ord",
+				 3, params, PGRES_TUPLES_OK, 1, err);
+		rc = res ? LL_OK : LL_DB;
+	}
+	for (i = 0; i < s->n && rc == LL_OK; i++) {
+		if ((size_t)PQntuples(res) <= i || PQgetisnull(res, (int)i, 0))
+			rc = ll_error_set(err, LL_INTERNAL, NULL, 0, NULL,
+					  "account for %s %s %s not found",
+					  s->first[i]->party, s->first[i]->kind,
+					  s->first[i]->currency);
+		else
+			rc = ll_db_value(res, (int)i, 0, "account_id",
+					 s->ids[i], sizeof(s->ids[i]), err);
+	}
+	PQclear(res);
+	for (i = 0; i < 3; i++)
+		free(a[i].s);
+	return rc;
 }
 
 static enum ll_status set_posting(struct jentry *e, const char *run_id,
@@ -368,79 +443,126 @@ static enum ll_status set_posting(struct jentry *e, const char *run_id,
 	return LL_OK;
 }
 
-/* Insert e's row (entry_id assigned here) chained after *prev; *prev
- * becomes its hash.  Its lines go in later, by copy_lines. */
-static enum ll_status insert_entry(struct ll_db *db, struct jentry *e,
-				   char prev[65], struct ll_error *err)
+static int cmp_entry_id(const void *a, const void *b)
 {
-	char id[32], posting[32], reverses[32], hash[65];
-	const char *params[8];
-	PGresult *res;
-	enum ll_status rc;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
+	return (x > y) - (x < y);
+}
+
+/* Number the entries v[0..n) in one round trip: n ids from the journal's
+ * sequence, ascending along v (the chain's order is the ids' order). */
+static enum ll_status number_entries(struct ll_db *db,
+				     struct jentry *const *v, size_t n,
+				     struct ll_error *err)
+{
+	char count[32];
+	const char *params[1] = { count };
+	int64_t *ids;
+	PGresult *res;
+	size_t i;
+
+	snprintf(count, sizeof(count), "%zu", n);
 	res = ll_db_exec(db, "cannot number a journal entry",
-			 "SELECT nextval('ledgerline.journal_entry_seq')", 0,
-			 NULL, PGRES_TUPLES_OK, 1, err);
+			 "SELECT nextval('ledgerline.journal_entry_seq') "
+			 "FROM generate_series(1, $1::bigint)",
+			 1, params, PGRES_TUPLES_OK, 1, err);
 	if (!res)
 		return LL_DB;
-	e->entry_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if ((size_t)PQntuples(res) != n) {
+		PQclear(res);
+		return ll_error_set(err, LL_INTERNAL, NULL, 0, NULL,
+				    "asked for %zu journal entry ids, got %d",
+				    n, PQntuples(res));
+	}
+	ids = calloc(n + 1, sizeof(*ids));
+	if (!ids) {
+		PQclear(res);
+		return nomem(err);
+	}
+	for (i = 0; i < n; i++)
+		ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
 	PQclear(res);
-	entry_digest(prev, e, hash);
-	snprintf(id, sizeof(id), "%lld", (long long)e->entry_id);
-	snprintf(posting, sizeof(posting), "%lld", (long long)e->posting_id);
-	snprintf(reverses, sizeof(reverses), "%lld", (long long)e->reverses);
-	params[0] = id;
-	params[1] = posting;
-	params[2] = e->kind;
-	params[3] = e->reverses ? reverses : NULL;
-	params[4] = e->run_id;
-	params[5] = e->licence;
-	params[6] = prev;
-	params[7] = hash;
-	rc = ll_db_cmd(db, "cannot write a journal entry",
-		       "INSERT INTO ledgerline.journal_entry (entry_id, "
-		       "posting_id, kind, reverses, run_id, licence, "
-		       "prev_hash, hash) VALUES ($1::bigint, $2::bigint, $3, "
-		       "$4::bigint, $5, $6, $7, $8)",
-		       8, params, err);
+	qsort(ids, n, sizeof(*ids), cmp_entry_id);
+	for (i = 0; i < n; i++)
+		v[i]->entry_id = ids[i];
+	free(ids);
+	return LL_OK;
+}
+
+/* Insert the rows of v[0..n), in this order, numbered here and chained
+ * after prev; prev becomes the last one's hash.  One COPY; their lines go
+ * in later, by copy_lines. */
+static enum ll_status insert_entries(struct ll_db *db, struct jentry *const *v,
+				     size_t n, char prev[65],
+				     struct ll_error *err)
+{
+	struct ll_db_copy *c;
+	char head[65];
+	enum ll_status rc;
+	size_t i;
+
+	if (n == 0)
+		return LL_OK;
+	rc = number_entries(db, v, n, err);
 	if (rc == LL_OK)
-		memcpy(prev, hash, 65);
+		rc = ll_db_copy_begin(db,
+				      "COPY ledgerline.journal_entry (entry_id, "
+				      "posting_id, kind, reverses, run_id, "
+				      "licence, prev_hash, hash) FROM STDIN",
+				      "cannot write a journal entry", &c, err);
+	if (rc != LL_OK)
+		return rc;
+	memcpy(head, prev, sizeof(head));
+	for (i = 0; i < n; i++) {
+		const struct jentry *e = v[i];
+		char id[32], posting[32], reverses[32], hash[65];
+
+		entry_digest(head, e, hash);
+		snprintf(id, sizeof(id), "%lld", (long long)e->entry_id);
+		snprintf(posting, sizeof(posting), "%lld",
+			 (long long)e->posting_id);
+		snprintf(reverses, sizeof(reverses), "%lld",
+			 (long long)e->reverses);
+		ll_db_copy_field(c, id, 0);
+		ll_db_copy_field(c, posting, 0);
+		ll_db_copy_field(c, e->kind, 0);
+		ll_db_copy_field(c, e->reverses ? reverses : NULL, 0);
+		ll_db_copy_field(c, e->run_id, 0);
+		ll_db_copy_field(c, e->licence, 0);
+		ll_db_copy_field(c, head, 0);
+		ll_db_copy_field(c, hash, 1);
+		memcpy(head, hash, sizeof(head));
+	}
+	rc = ll_db_copy_end(c, err);
+	if (rc == LL_OK)
+		memcpy(prev, head, sizeof(head));
 	return rc;
 }
 
-/* The lines of entries[0..n), in one COPY. */
+/* The lines of entries[0..n), in one COPY, after opening their
+ * accounts. */
 static enum ll_status copy_lines(struct ll_db *db, struct jentry *const *v,
 				 size_t n, struct ll_error *err)
 {
-	struct acct_cache cache;
+	struct acct_set s;
 	struct ll_db_copy *c = NULL;
-	char (*acct)[32] = NULL;
 	size_t total = 0, k = 0, i, j;
-	enum ll_status rc = LL_OK;
+	enum ll_status rc;
 
-	memset(&cache, 0, sizeof(cache));
-	ll_strmap_init(&cache.ix);
 	for (i = 0; i < n; i++)
 		total += v[i]->n;
-	acct = calloc(total + 1, sizeof(*acct));
-	if (!acct)
-		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL, "out of memory");
-	/* accounts first: opening one is a statement, not part of a COPY */
-	for (i = 0; i < n && rc == LL_OK; i++) {
-		for (j = 0; j < v[i]->n && rc == LL_OK; j++) {
-			const struct jline *l = &v[i]->lines[j];
-
-			rc = account_id(db, &cache, l->party, l->kind,
-					l->currency, acct[k++], err);
-		}
-	}
+	rc = acct_set_build(&s, v, n, total, err);
+	/* accounts first: opening them is a statement, not part of a COPY */
+	if (rc == LL_OK)
+		rc = open_accounts(db, &s, err);
 	if (rc == LL_OK)
 		rc = ll_db_copy_begin(db,
 				      "COPY ledgerline.journal_line (entry_id, "
 				      "line_no, account_id, party, currency, "
 				      "amount_minor) FROM STDIN",
 				      "cannot write journal lines", &c, err);
-	for (i = 0, k = 0; i < n && rc == LL_OK; i++) {
+	for (i = 0; i < n && rc == LL_OK; i++) {
 		char id[32];
 
 		snprintf(id, sizeof(id), "%lld", (long long)v[i]->entry_id);
@@ -453,7 +575,7 @@ static enum ll_status copy_lines(struct ll_db *db, struct jentry *const *v,
 				 (long long)l->amount);
 			ll_db_copy_field(c, id, 0);
 			ll_db_copy_field(c, no, 0);
-			ll_db_copy_field(c, acct[k], 0);
+			ll_db_copy_field(c, s.ids[s.of_line[k]], 0);
 			ll_db_copy_field(c, l->party, 0);
 			ll_db_copy_field(c, l->currency, 0);
 			ll_db_copy_field(c, amount, 1);
@@ -461,8 +583,7 @@ static enum ll_status copy_lines(struct ll_db *db, struct jentry *const *v,
 	}
 	if (c)
 		rc = ll_db_copy_end(c, err);
-	free(acct);
-	acct_cache_release(&cache);
+	acct_set_release(&s);
 	return rc;
 }
 
@@ -838,7 +959,6 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 	struct post_job j;
 	uint8_t d[LL_SHA256_LEN];
 	enum ll_status rc;
-	size_t i;
 
 	*entries = 0;
 	memset(&j, 0, sizeof(j));
@@ -855,10 +975,10 @@ enum ll_status ll_db_post_run(struct ll_db *db, const struct ll_run *r,
 	ll_hex(d, sizeof(d), j.json_sha);
 	snprintf(j.period, sizeof(j.period), "%s..%s", j.first, j.last);
 	rc = build_entries(db, &j, err);
-	/* entry rows in chain order (reversals, then the new figures), then
-	 * every line at once */
-	for (i = 0; i < j.n_all && rc == LL_OK; i++)
-		rc = insert_entry(db, j.all[i], j.prev, err);
+	/* entry rows in chain order (reversals, then the new figures, then
+	 * the payments) at once, then every line at once */
+	if (rc == LL_OK)
+		rc = insert_entries(db, j.all, j.n_all, j.prev, err);
 	if (rc == LL_OK)
 		rc = copy_lines(db, j.all, j.n_all, err);
 	if (rc == LL_OK)
@@ -1097,7 +1217,7 @@ enum ll_status ll_db_return_payments(struct ll_db *db,
 		all[i] = &v[i];
 		rc = return_entry(db, ids[i], &v[i], err);
 		if (rc == LL_OK)
-			rc = insert_entry(db, &v[i], prev, err);
+			rc = insert_entries(db, &all[i], 1, prev, err);
 		if (rc == LL_OK)
 			rc = copy_lines(db, &all[i], 1, err);
 		if (rc == LL_OK)
