@@ -59,9 +59,11 @@ enum ll_status ll_xsum_add_dec_product(struct ll_xsum *s,
  */
 __extension__ typedef unsigned __int128 ll_xsum_u128;
 
-/* 10^k, and the largest x >= 0 with x · 10^k <= INT128_MAX, k <= 38. */
-extern const ll_i128 ll_xsum_pow10[39];
-extern const ll_i128 ll_xsum_pow10_room[39];
+/* 10^k, and the largest x >= 0 with x · 10^k <= INT128_MAX, for
+ * k <= LL_XSUM_POW10_MAX. */
+enum { LL_XSUM_POW10_MAX = 38 };
+extern const ll_i128 ll_xsum_pow10[LL_XSUM_POW10_MAX + 1];
+extern const ll_i128 ll_xsum_pow10_room[LL_XSUM_POW10_MAX + 1];
 
 /* s += x for a scaled term 0 <= x. */
 static inline enum ll_status ll_xsum_add_term(struct ll_xsum *s, ll_i128 x)
@@ -81,7 +83,7 @@ static inline enum ll_status ll_xsum_add_dec_fast(struct ll_xsum *s,
 {
 	int k = scale - d->scale;
 
-	if (k >= 0 && k <= 38 && d->mant >= 0 &&
+	if (k >= 0 && k <= LL_XSUM_POW10_MAX && d->mant >= 0 &&
 	    d->mant <= ll_xsum_pow10_room[k])
 		return ll_xsum_add_term(s, d->mant * ll_xsum_pow10[k]);
 	return ll_xsum_add_dec(s, d, scale);
@@ -93,7 +95,7 @@ ll_xsum_add_dec_product_fast(struct ll_xsum *s, const struct ll_dec *a,
 {
 	int k = scale - a->scale - b->scale;
 
-	if (k >= 0 && k <= 38 && a->mant >= 0 && b->mant >= 0 &&
+	if (k >= 0 && k <= LL_XSUM_POW10_MAX && a->mant >= 0 && b->mant >= 0 &&
 	    a->mant <= INT64_MAX && b->mant <= INT64_MAX) {
 		/* one 64 x 64 multiplication: below 2^126 */
 		ll_i128 p = (ll_i128)((ll_xsum_u128)(uint64_t)a->mant *

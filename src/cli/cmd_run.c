@@ -1329,6 +1329,8 @@ static enum ll_status post_to_ledger(struct job *j)
 	ll_task_join(&task);
 	if (st.rc != LL_OK) {
 		ll_cli_print_error(&st.err);
+		if (rc != LL_OK)	/* the posting failed too: say so */
+			ll_cli_print_error(&j->err);
 		if (st.rc == LL_USAGE)
 			fprintf(stderr, "ledgerline: nothing was stored and "
 					"nothing written\n");

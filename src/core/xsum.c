@@ -116,7 +116,7 @@ enum ll_status ll_xsum_add_mpq(struct ll_xsum *s, const mpq_t q)
 #define E18 ((ll_i128)INT64_C(1000000000000000000))
 #define E36 (E18 * E18)
 #define I128_MAX ((ll_i128)(~(ll_xsum_u128)0 >> 1))
-const ll_i128 ll_xsum_pow10[39] = {
+const ll_i128 ll_xsum_pow10[LL_XSUM_POW10_MAX + 1] = {
 	INT64_C(1),
 	INT64_C(10),
 	INT64_C(100),
@@ -157,7 +157,7 @@ const ll_i128 ll_xsum_pow10[39] = {
 	E36 * 10,
 	E36 * 100,
 };
-const ll_i128 ll_xsum_pow10_room[39] = {
+const ll_i128 ll_xsum_pow10_room[LL_XSUM_POW10_MAX + 1] = {
 	I128_MAX / (INT64_C(1)),
 	I128_MAX / (INT64_C(10)),
 	I128_MAX / (INT64_C(100)),
