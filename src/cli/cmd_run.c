@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "ledgerline/account.h"
@@ -787,6 +788,31 @@ static enum ll_status tallies_logs(struct tallies *tl, struct args *a)
 	return LL_OK;
 }
 
+enum {
+	/* descriptors a run needs beside its partials: standard streams,
+	 * the database, manifests, output files, spill files */
+	OPEN_FILES_SPARE = 64,
+};
+
+/*
+ * Every partial stays open while their ids are merged, one descriptor
+ * each: raise the soft limit of open files towards the hard one when the
+ * partials would not fit under it (as far as the hard limit allows; a
+ * partial that still cannot be opened is reported by name).
+ */
+static void room_for_partials(size_t n)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)n + OPEN_FILES_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want
+			      ? rl.rlim_max
+			      : want;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 /* Open each partial of --tallies and read its head, sums and findings;
  * its ids and checksum are read by merge_tallies. */
 static enum ll_status load_tallies(struct tallies *tl, struct args *a)
@@ -796,6 +822,7 @@ static enum ll_status load_tallies(struct tallies *tl, struct args *a)
 	size_t i;
 
 	memset(tl, 0, sizeof(*tl));
+	room_for_partials(a->n_tallies);
 	tl->v = calloc(a->n_tallies, sizeof(*tl->v));
 	tl->st = calloc(a->n_tallies, sizeof(*tl->st));
 	tl->map = calloc(a->n_tallies, sizeof(*tl->map));

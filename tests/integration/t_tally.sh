@@ -34,6 +34,35 @@ print(" ".join(names))
 PY
 }
 
+# tally_prepare_fine SEED DIR N: scenario SEED in DIR, its logs cut into
+# about N pieces piece-K.ndjson of consecutive lines (none empty);
+# prints their names.
+tally_prepare_fine() {
+    prop_generate "$1" "$2"
+    python3 - "$2" "$3" <<'PY'
+import os, sys
+d, want = sys.argv[1], int(sys.argv[2])
+env = dict(l.strip().split("=", 1) for l in open(os.path.join(d, "scenario.sh"))
+           if "=" in l and not l.startswith("#"))
+logs = [(n, open(os.path.join(d, n), encoding="utf-8").read().splitlines(True))
+        for n in env["LOGS"].strip("'").split()]
+total = sum(len(l) for _, l in logs)
+names, k = [], 0
+for name, lines in logs:
+    if not lines:
+        continue
+    parts = max(1, round(want * len(lines) / total))
+    size = -(-len(lines) // parts)
+    for a in range(0, len(lines), size):
+        k += 1
+        p = "piece-%d.ndjson" % k
+        with open(os.path.join(d, p), "w", encoding="utf-8") as fh:
+            fh.writelines(lines[a:a + size])
+        names.append(p)
+print(" ".join(names))
+PY
+}
+
 # tally_db DB DIR: a fresh database DB with DIR's registries loaded.
 tally_db() {
     newdb "$1"
@@ -90,6 +119,8 @@ tally_merge_same() {
         done < <(tally_groups "$seed" "$n" "$@")
         local parts
         parts=$(ls part-$n-* | sort -r | tr '\n' ' ')
+        # TALLY_NOFILE: the merge under that soft limit of open files
+        [ -z "${TALLY_NOFILE:-}" ] || ulimit -Sn "$TALLY_NOFILE"
         # shellcheck disable=SC2086
         "$LL" run --licensee "$LICENSEE" --period "$PERIOD" \
             --manifest $MANIFESTS --tallies $parts --out "merged-$n" \
@@ -123,6 +154,32 @@ test_tally_splits_match_single_run() {
         sql postgres -c "DROP DATABASE IF EXISTS \"it_tally_single_$seed\"" >/dev/null 2>&1
         echo "    seed $seed: $count pieces in 1, 2 and 3 partials = the single run"
     done
+}
+
+# More partials than a low soft limit of open files allows: run --tallies
+# keeps every partial open while it merges their ids, so it raises its
+# own soft limit (up to the hard one) and still makes the single run's
+# outputs and ledger.
+test_tally_many_partials_few_open_files() {
+    local dir="$IT_TMP/tally-many" pieces count hard
+    hard=$(ulimit -Hn)
+    if [ "$hard" != unlimited ] && [ "$hard" -lt 200 ]; then
+        echo "# SKIP the hard limit of open files is $hard"
+        return 0
+    fi
+    pieces=$(tally_prepare_fine 5 "$dir" 48)
+    . "$dir/scenario.sh"
+    # shellcheck disable=SC2086
+    set -- $pieces
+    count=$#
+    [ "$count" -gt 32 ] || fail "only $count pieces: the scenario is too small"
+    prop_run "$dir" "$dir/single" it_tally_single_5 "$MANIFESTS" "$pieces" ||
+        fail "the single run failed"
+    # 32 descriptors in all: fewer than the partials alone
+    # shellcheck disable=SC2086
+    TALLY_NOFILE=32 tally_merge_same "$dir" 5 "$count" $pieces
+    sql postgres -c "DROP DATABASE IF EXISTS it_tally_single_5" >/dev/null 2>&1
+    echo "    $count partials merged under a soft limit of 32 open files"
 }
 
 # A scenario in $dir with its database loaded and a partial "all" of
