@@ -147,6 +147,15 @@ enum ll_status ll_partial_decode_id(struct ll_partial_id *d, const char *text,
 int ll_partial_id_cmp(const struct ll_partial_id *x,
 		      const struct ll_partial_id *y);
 
+/*
+ * The k-way merges of sorted ids (partials read as streams, a tally's
+ * spilled runs) keep a min-heap of stream indices: restore heap[0, n)
+ * from position i down, stream k ordered by *cur[k] (ll_partial_id_cmp),
+ * equal ids by the lower index.
+ */
+void ll_partial_id_sift(const struct ll_partial_id *const *cur,
+			size_t *heap, size_t n, size_t i);
+
 /* What every partial of a run must agree with. */
 struct ll_partial_bind {
 	const char *licensee;

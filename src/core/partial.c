@@ -1040,6 +1040,34 @@ int ll_partial_id_cmp(const struct ll_partial_id *x,
 	return cmp_id(x, y);
 }
 
+/* Is stream a's id before stream b's (by id, then index)? */
+static bool id_before(const struct ll_partial_id *const *cur, size_t a,
+		      size_t b)
+{
+	int c = cmp_id(cur[a], cur[b]);
+
+	return c ? c < 0 : a < b;
+}
+
+void ll_partial_id_sift(const struct ll_partial_id *const *cur,
+			size_t *heap, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i, t;
+
+		if (l < n && id_before(cur, heap[l], heap[m]))
+			m = l;
+		if (l + 1 < n && id_before(cur, heap[l + 1], heap[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = heap[i];
+		heap[i] = heap[m];
+		heap[m] = t;
+		i = m;
+	}
+}
+
 /* ---- checking partials against a run ---------------------------------- */
 
 /* The first of the run's manifest digests the partial lacks, or the

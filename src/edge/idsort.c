@@ -247,34 +247,11 @@ static enum ll_status advance(struct ll_idsort *s, struct reader *r,
 	return rc == LL_INVALID ? LL_INTERNAL : rc;
 }
 
-static bool before(const struct reader *v, size_t a, size_t b)
-{
-	int c = ll_partial_id_cmp(&v[a].cur, &v[b].cur);
-
-	return c ? c < 0 : a < b;
-}
-
-static void sift_down(const struct reader *v, size_t *heap, size_t n,
-		      size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i, t;
-
-		if (l < n && before(v, heap[l], heap[m]))
-			m = l;
-		if (l + 1 < n && before(v, heap[l + 1], heap[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		t = heap[i];
-		heap[i] = heap[m];
-		heap[m] = t;
-		i = m;
-	}
-}
-
+/* The runs merged through a heap of their indices (cur[i]: run i's
+ * current id, decoded in place as it advances). */
 static enum ll_status merge(struct ll_idsort *s, struct reader *v,
-			    size_t *heap, ll_idsort_emit_fn emit, void *ctx,
+			    const struct ll_partial_id **cur, size_t *heap,
+			    ll_idsort_emit_fn emit, void *ctx,
 			    struct ll_error *err)
 {
 	enum ll_status rc = LL_OK;
@@ -285,6 +262,7 @@ static enum ll_status merge(struct ll_idsort *s, struct reader *v,
 		v[i].end = s->runs[i].offset + s->runs[i].bytes;
 		v[i].cap = LL_IDSORT_READ_BYTES;
 		v[i].buf = malloc(v[i].cap);
+		cur[i] = &v[i].cur;
 		rc = v[i].buf ? advance(s, &v[i], err)
 			      : ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 					     "out of memory");
@@ -292,7 +270,7 @@ static enum ll_status merge(struct ll_idsort *s, struct reader *v,
 			heap[k++] = i;
 	}
 	for (i = k / 2; rc == LL_OK && i-- > 0;)
-		sift_down(v, heap, k, i);
+		ll_partial_id_sift(cur, heap, k, i);
 	while (rc == LL_OK && k > 0) {
 		struct reader *r = &v[heap[0]];
 
@@ -301,7 +279,7 @@ static enum ll_status merge(struct ll_idsort *s, struct reader *v,
 			rc = advance(s, r, err);
 		if (rc == LL_OK && !r->line)
 			heap[0] = heap[--k];
-		sift_down(v, heap, k, 0);
+		ll_partial_id_sift(cur, heap, k, 0);
 	}
 	return rc;
 }
@@ -332,6 +310,7 @@ enum ll_status ll_idsort_drain(struct ll_idsort *s, ll_idsort_emit_fn emit,
 			       void *ctx, struct ll_error *err)
 {
 	struct reader *v;
+	const struct ll_partial_id **cur;
 	size_t *heap, i;
 	enum ll_status rc = LL_OK;
 
@@ -340,17 +319,19 @@ enum ll_status ll_idsort_drain(struct ll_idsort *s, ll_idsort_emit_fn emit,
 	if (s->n > 0 && (rc = spill(s, err)) != LL_OK)
 		return rc;
 	v = calloc(s->n_runs, sizeof(*v));
+	cur = calloc(s->n_runs, sizeof(*cur));
 	heap = calloc(s->n_runs, sizeof(*heap));
-	if (!v || !heap)
+	if (!v || !cur || !heap)
 		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 				  "out of memory");
 	if (rc == LL_OK)
-		rc = merge(s, v, heap, emit, ctx, err);
+		rc = merge(s, v, cur, heap, emit, ctx, err);
 	for (i = 0; v && i < s->n_runs; i++) {
 		free(v[i].buf);
 		free(v[i].cur.id);
 	}
 	free(v);
+	free(cur);
 	free(heap);
 	return rc;
 }

@@ -274,33 +274,6 @@ void ll_partial_stream_close(struct ll_partial_stream *s)
 
 /* ---- the merge -------------------------------------------------------- */
 
-/* Is stream a's id before stream b's (by id, then partial)? */
-static bool before(const struct ll_partial_stream *v, size_t a, size_t b)
-{
-	int c = ll_partial_id_cmp(&v[a].cur, &v[b].cur);
-
-	return c ? c < 0 : a < b;
-}
-
-static void sift_down(const struct ll_partial_stream *v, size_t *heap,
-		      size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i, t;
-
-		if (l < n && before(v, heap[l], heap[m]))
-			m = l;
-		if (l + 1 < n && before(v, heap[l + 1], heap[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		t = heap[i];
-		heap[i] = heap[m];
-		heap[m] = t;
-		i = m;
-	}
-}
-
 /* The id last taken from the merge, to compare with the next: the
  * previous id of its stream, valid until that stream moves on again. */
 struct taken {
@@ -323,8 +296,9 @@ static void report(const struct taken *a, const struct ll_partial_stream *b,
 
 /* Take the heap's first id (compared with the one before), advance its
  * stream and restore the heap. */
-static enum ll_status take(struct ll_partial_stream *v, size_t *heap,
-			   size_t *n, struct taken *t,
+static enum ll_status take(struct ll_partial_stream *v,
+			   const struct ll_partial_id *const *cur,
+			   size_t *heap, size_t *n, struct taken *t,
 			   const struct ll_partial *parts,
 			   const char *const *names, struct ll_errlist *errs,
 			   size_t *found, struct ll_error *err)
@@ -343,7 +317,7 @@ static enum ll_status take(struct ll_partial_stream *v, size_t *heap,
 	t->part = heap[0];
 	if (!s->have)
 		heap[0] = heap[--*n];
-	sift_down(v, heap, *n, 0);
+	ll_partial_id_sift(cur, heap, *n, 0);
 	return LL_OK;
 }
 
@@ -354,19 +328,24 @@ enum ll_status ll_partial_streams_merge(struct ll_partial_stream *v, size_t n,
 					struct ll_error *err)
 {
 	size_t *heap = calloc(n + 1, sizeof(*heap)), k = 0, i;
+	/* each stream's current id, read in place as it advances */
+	const struct ll_partial_id **cur = calloc(n + 1, sizeof(*cur));
 	struct taken t = { NULL, 0 };
-	enum ll_status rc = heap ? LL_OK : LL_NOMEM;
+	enum ll_status rc = heap && cur ? LL_OK : LL_NOMEM;
 
 	*found = 0;
 	for (i = 0; i < n && rc == LL_OK; i++) {
+		cur[i] = &v[i].cur;
 		rc = ll_partial_stream_next(&v[i], err);
 		if (rc == LL_OK && v[i].have)
 			heap[k++] = i;
 	}
 	for (i = k / 2; rc == LL_OK && i-- > 0;)
-		sift_down(v, heap, k, i);
+		ll_partial_id_sift(cur, heap, k, i);
 	while (rc == LL_OK && k > 0)
-		rc = take(v, heap, &k, &t, parts, names, errs, found, err);
+		rc = take(v, cur, heap, &k, &t, parts, names, errs, found,
+			  err);
+	free(cur);
 	free(heap);
 	if (rc == LL_NOMEM && !err->text[0])
 		ll_error_set(err, rc, NULL, 0, NULL, "out of memory");

@@ -416,12 +416,54 @@ static void test_altered(void **state)
 	free(text);
 }
 
+/* The merges' heap: streams popped through ll_partial_id_sift come out in
+ * id order (hash, then id), equal ids by the lower stream index. */
+static void test_id_sift_order(void **state)
+{
+	enum { N = 200 };
+	static char text[N][16];
+	struct rng r = { UINT64_C(0x51f7) };
+	struct ll_partial_id ids[N];
+	const struct ll_partial_id *cur[N];
+	size_t heap[N], k, i, prev = SIZE_MAX;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		/* few hashes and few ids: many ties of each kind */
+		snprintf(text[i], sizeof(text[i]), "e-%u", rng_below(&r, 20));
+		ids[i].hash = rng_below(&r, 8);
+		ids[i].log = 0;
+		ids[i].line = (long)i;
+		ids[i].id = text[i];
+		cur[i] = &ids[i];
+		heap[i] = i;
+	}
+	k = N;
+	for (i = k / 2; i-- > 0;)
+		ll_partial_id_sift(cur, heap, k, i);
+	while (k > 0) {
+		size_t top = heap[0];
+
+		if (prev != SIZE_MAX) {
+			int c = ll_partial_id_cmp(cur[prev], cur[top]);
+
+			if (c > 0 || (c == 0 && prev > top))
+				fail_msg("stream %zu came out after %zu", top,
+					 prev);
+		}
+		prev = top;
+		heap[0] = heap[--k];
+		ll_partial_id_sift(cur, heap, k, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, fixture_tally_setup, fixture_tally_teardown),
 		cmocka_unit_test_setup_teardown(test_split_merge, fixture_tally_setup,
 						fixture_tally_teardown),
+		cmocka_unit_test(test_id_sift_order),
 		cmocka_unit_test_setup_teardown(test_check, fixture_tally_setup, fixture_tally_teardown),
 		cmocka_unit_test_setup_teardown(test_altered, fixture_tally_setup, fixture_tally_teardown),
 		cmocka_unit_test_setup_teardown(test_stream_pieces, fixture_tally_setup,
