@@ -15,6 +15,7 @@
 #ifndef LEDGERLINE_PIPELINE_H
 #define LEDGERLINE_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,9 @@ struct ll_pipeline_opts {
 	 * in sorted runs (8 bytes per event) in spill_dir (NULL: /tmp) */
 	uint64_t memory_max;
 	const char *spill_dir;
+	/* read(2) regular files into buffers, as other inputs are, instead
+	 * of mapping them (the tests read both ways) */
+	bool copy_reads;
 };
 
 /*

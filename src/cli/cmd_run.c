@@ -1073,7 +1073,7 @@ static enum ll_status compute(struct job *j)
 	const struct args *a = j->a;
 	struct ll_pipeline_opts popts = { a->threads, 0, ll_cli_progress_cb,
 					  &j->prog, a->memory_max,
-					  getenv("TMPDIR") };
+					  getenv("TMPDIR"), false };
 	enum ll_status rc;
 
 	rc = ll_inputs_judge(&j->r, &j->reg, a->licensee, a->period, j->good,

@@ -258,7 +258,8 @@ static enum ll_status compute(struct tjob *j)
 {
 	const struct targs *a = j->a;
 	struct ll_pipeline_opts popts = { a->n_threads, 0, NULL, NULL,
-					  a->memory_max, getenv("TMPDIR") };
+					  a->memory_max, getenv("TMPDIR"),
+					  false };
 	enum ll_status rc;
 
 	rc = ll_inputs_judge(&j->r, &j->reg, a->licensee, a->period, j->good,

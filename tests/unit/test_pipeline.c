@@ -222,20 +222,22 @@ static int memfd_of(const struct text *t)
 
 /*
  * Run the pipeline over logs (names "log0.ndjson"...) with block_bytes
- * (0: the default) and check it against what was written: exactly one
- * over-long error per over-long line, nothing else wrong unless
- * extra_errors, every valid event counted, bytes, lines and digests.
+ * (0: the default), read with read(2) when copy_reads, else mapped, and
+ * check it against what was written: exactly one over-long error per
+ * over-long line, nothing else wrong unless extra_errors, every valid
+ * event counted, bytes, lines and digests, and each file left at its end.
  * The tally is left in *t for more checks (caller releases).
  */
-static void run_logs(struct fx *f, struct text *logs, size_t n,
-		     size_t block_bytes, size_t extra_errors,
-		     struct ll_tally *t)
+static void run_logs_read(struct fx *f, struct text *logs, size_t n,
+			  size_t block_bytes, bool copy_reads,
+			  size_t extra_errors, struct ll_tally *t)
 {
 	static const char *const names[LOGS_MAX] = {
 		"log0.ndjson", "log1.ndjson", "log2.ndjson", "log3.ndjson"
 	};
 	struct ll_log_input in[LOGS_MAX];
-	struct ll_pipeline_opts opts = { 2, block_bytes, NULL, NULL, 0, NULL };
+	struct ll_pipeline_opts opts = { 2,    block_bytes, NULL,	NULL,
+					 0,    NULL,	    copy_reads };
 	struct ll_error err;
 	size_t i, j, k = 0, n_over = 0;
 	long valid = 0;
@@ -256,6 +258,8 @@ static void run_logs(struct fx *f, struct text *logs, size_t n,
 		uint8_t d[LL_SHA256_LEN];
 		char hex[LL_SHA256_HEX_LEN + 1];
 
+		assert_int_equal(lseek(in[i].fd, 0, SEEK_CUR),
+				 (off_t)logs[i].len);
 		close(in[i].fd);
 		ll_sha256(logs[i].p, logs[i].len, d);
 		ll_hex(d, sizeof(d), hex);
@@ -288,6 +292,16 @@ static void run_logs(struct fx *f, struct text *logs, size_t n,
 			k++;
 		}
 	}
+}
+
+/* run_logs_read both ways: read, then mapped (left in *t). */
+static void run_logs(struct fx *f, struct text *logs, size_t n,
+		     size_t block_bytes, size_t extra_errors,
+		     struct ll_tally *t)
+{
+	run_logs_read(f, logs, n, block_bytes, true, extra_errors, t);
+	ll_tally_release(t);
+	run_logs_read(f, logs, n, block_bytes, false, extra_errors, t);
 }
 
 static void run_one(struct fx *f, struct text *log, size_t block_bytes)
