@@ -423,15 +423,20 @@ static void report_attributed_twice(struct ll_tally *t, size_t i, size_t w,
 		    t->ctx->reg->works.v[w].id);
 }
 
-/* Resolve each attribution to its catalogued work (or -1); whether no
- * work is attributed twice (each repeat reported). */
+/*
+ * Resolve each attribution to its catalogued work (or -1); whether no
+ * work is attributed twice (each repeat reported).  The parser refuses
+ * an event naming one reference twice, and distinct work ids are
+ * distinct works: only an ISRC can name a work again, so the search for
+ * repeats starts with the first ISRC.
+ */
 static inline bool resolve_works(struct ll_tally *t, const struct ll_event *ev,
 				 struct event_works *ew, uint32_t file,
 				 long line)
 {
 	const struct ll_elig *elig = t->ctx->elig;
 	size_t i, j;
-	bool ok = true;
+	bool ok = true, isrc = false;
 
 	ew->n_resolved = 0;
 	for (i = 0; i < ev->n_attr; i++) {
@@ -445,9 +450,10 @@ static inline bool resolve_works(struct ll_tally *t, const struct ll_event *ev,
 		size_t w = w32;
 
 		ew->work_of[i] = found ? (int64_t)w : -1;
+		isrc |= a->kind == LL_REF_ISRC;
 		if (!found)
 			continue;
-		for (j = 0; j < ew->n_resolved; j++) {
+		for (j = 0; isrc && j < ew->n_resolved; j++) {
 			if (ew->resolved[j] == w) {
 				report_attributed_twice(t, i, w, file, line);
 				ok = false;
