@@ -108,6 +108,19 @@ enum ll_status ll_event_parse(struct ll_event_parser *p, const char *line,
 			      size_t len, struct ll_event *ev,
 			      struct ll_error *err);
 
+/*
+ * The fast path alone on the line that starts at line and ends before
+ * the first '\n' at or after it, or at end: when the fast path takes that
+ * whole line, fills *ev and *len (the line's length without its '\n')
+ * and returns true, with exactly what ll_event_parse would give for
+ * line[0, *len).  Otherwise returns false, *ev garbage: the caller finds
+ * the line's end and calls ll_event_parse.  Saves looking for the newline
+ * before parsing.  The text between line and end must be readable.
+ */
+bool ll_event_parse_line_fast(struct ll_event_parser *p, const char *line,
+			      const char *end, struct ll_event *ev,
+			      size_t *len);
+
 /* Was the last successful parse done by the fast path?  (For tests and
  * the benchmark.) */
 bool ll_event_parser_last_fast(const struct ll_event_parser *p);

@@ -40,6 +40,9 @@ enum {
 	QUOTE_BUF_BYTES = 4 * QUOTE_SHOWN_MAX + 4,
 	DUP_PAIRWISE_MAX = 16,		/* attributions checked pairwise */
 	ARENA_SLACK_BYTES = 64,
+	/* ll_event_parse_line_fast looks no further for a line's end: a
+	 * longer line goes the way of ll_event_parse */
+	FAST_LINE_BYTES_MAX = 64 * 1024,
 	ARENA_INITIAL_BYTES = 4096,
 };
 
@@ -94,6 +97,10 @@ struct ll_event_parser {
 	bool fast_enabled;
 	bool last_fast;
 	const struct ll_refix *prefetch[2];	/* by enum ll_ref_kind */
+	/* the fast path's last currency, valid with its exponent: the
+	 * next event's is most often the same */
+	char cur[3];
+	int cur_exponent;			/* -1: none yet */
 };
 
 static void fast_classes(unsigned char cls[256]);
@@ -121,6 +128,7 @@ struct ll_event_parser *ll_event_parser_new(void)
 	mpq_init(p->frac_sum);
 	mpq_init(p->q);
 	p->fast_enabled = true;
+	p->cur_exponent = -1;
 	return p;
 }
 
@@ -689,6 +697,8 @@ static inline const char *eat(const char *s, const char *end, char ch)
 {
 	if (s < end && *s == ch)
 		return s + 1;
+	if (end - s >= 2 && s[0] == ' ' && s[1] == ch)
+		return s + 2;
 	s = skip_ws(s, end);
 	return s < end && *s == ch ? s + 1 : NULL;
 }
@@ -698,6 +708,11 @@ static inline const char *eat(const char *s, const char *end, char ch)
 static inline const char *str_end(const unsigned char *cls, const char *s,
 				  const char *end, unsigned mask)
 {
+	/* four bytes a step while all four are in, then one by one */
+	while (end - s >= 4 &&
+	       (cls[(unsigned char)s[0]] & cls[(unsigned char)s[1]] &
+		cls[(unsigned char)s[2]] & cls[(unsigned char)s[3]] & mask))
+		s += 4;
 	while (s < end && (cls[(unsigned char)*s] & mask))
 		s++;
 	return s < end && *s == '"' ? s : NULL;
@@ -942,28 +957,47 @@ static const char *fast_value(struct ll_event_parser *p, int key,
 	case K_VALUE:
 		q = fast_exact(p, s, end, &ev->value);
 		break;
+	case K_CURRENCY:
+		/* the last event's currency again: its exponent is known */
+		if (end - s >= 4 && s[3] == '"' && p->cur_exponent >= 0 &&
+		    memcmp(s, p->cur, 3) == 0) {
+			memcpy(ev->currency, s, 3);
+			ev->currency[3] = '\0';
+			ev->currency_exponent = p->cur_exponent;
+			q = s + 3;
+			break;
+		}
+		q = str_end(p->cls, s, end, CLS_STR);
+		if (q && !take_currency((struct span){ s, (size_t)(q - s) },
+					NULL, ev))
+			q = NULL;
+		if (q && q - s == 3) {
+			memcpy(p->cur, s, 3);
+			p->cur_exponent = ev->currency_exponent;
+		}
+		break;
+	case K_TS:
+		q = str_end(p->cls, s, end, CLS_STR);
+		if (q && !take_ts((struct span){ s, (size_t)(q - s) }, NULL, ev))
+			q = NULL;
+		break;
 	default:
 		q = str_end(p->cls, s, end, CLS_STR);
-		if (!q)
-			break;
-		{
-			struct span v = { s, (size_t)(q - s) };
-			bool ok = key == K_MODEL ? take_model(p, v, NULL, ev)
-				: key == K_TS	 ? take_ts(v, NULL, ev)
-						 : take_currency(v, NULL, ev);
-
-			if (!ok)
-				q = NULL;
-		}
+		if (q && !take_model(p, (struct span){ s, (size_t)(q - s) },
+				     NULL, ev))
+			q = NULL;
 		break;
 	}
 	return q ? q + 1 : NULL;
 }
 
-static bool parse_fast(struct ll_event_parser *p, const char *line,
-		       size_t len, struct ll_event *ev)
+/* One event object from line, up to end at most; *stop is set past it
+ * and any whitespace after it. */
+static bool parse_fast_to(struct ll_event_parser *p, const char *line,
+			  const char *end, struct ll_event *ev,
+			  const char **stop)
 {
-	const char *s = line, *end = line + len, *t;
+	const char *s = line, *t;
 	unsigned seen = 0;
 
 	if (!(s = eat(s, end, '{')))
@@ -983,10 +1017,19 @@ static bool parse_fast(struct ll_event_parser *p, const char *line,
 			break;
 		s = t;
 	}
-	if (!(s = eat(s, end, '}')) || skip_ws(s, end) != end ||
-	    (seen & K_REQUIRED) != K_REQUIRED)
+	if (!(s = eat(s, end, '}')) || (seen & K_REQUIRED) != K_REQUIRED)
 		return false;
+	*stop = skip_ws(s, end);
 	return finish_attribution(p, ev, NULL);
+}
+
+static bool parse_fast(struct ll_event_parser *p, const char *line,
+		       size_t len, struct ll_event *ev)
+{
+	const char *stop;
+
+	return parse_fast_to(p, line, line + len, ev, &stop) &&
+	       stop == line + len;
 }
 
 /* ---- the slow path -------------------------------------------------------- */
@@ -1191,7 +1234,36 @@ static enum ll_status parse_slow(struct ll_event_parser *p, const char *line,
 	return ok ? LL_OK : LL_INVALID;
 }
 
-/* ---- entry point ---------------------------------------------------------- */
+/* ---- entry points --------------------------------------------------------- */
+
+bool ll_event_parse_line_fast(struct ll_event_parser *p, const char *line,
+			      const char *end, struct ll_event *ev,
+			      size_t *len)
+{
+	size_t avail = (size_t)(end - line);
+	const char *stop;
+
+	assert(p);
+	assert(ev);
+	assert(line && line <= end);
+	if (!p->fast_enabled)
+		return false;
+	if (avail > FAST_LINE_BYTES_MAX)
+		avail = FAST_LINE_BYTES_MAX;
+	if (arena_reset(p, avail + ARENA_SLACK_BYTES) != LL_OK)
+		return false;
+	event_start(p, ev);
+	/* the fast path never reads past a newline: none of its bytes
+	 * and none of its whitespace is one */
+	if (!parse_fast_to(p, line, line + avail, ev, &stop) ||
+	    (stop < end && *stop != '\n')) {
+		p->arena_len = 0;
+		return false;
+	}
+	*len = (size_t)(stop - line);
+	p->last_fast = true;
+	return true;
+}
 
 enum ll_status ll_event_parse(struct ll_event_parser *p, const char *line,
 			      size_t len, struct ll_event *ev,

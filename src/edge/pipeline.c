@@ -204,30 +204,39 @@ static enum ll_status process_block(struct worker *w, const struct block *b)
 
 	ll_error_clear(&e);
 	while (p < end && rc == LL_OK) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = (size_t)((nl ? nl : end) - p);
+		const char *nl;
+		size_t len;
 
-		if (len > LL_EVENT_LINE_BYTES_MAX) {
-			rc = overlong(&w->tally, b->file, w->logs[b->file].name,
-				      line);
-		} else if (len > 0) {
-			rc = ll_event_parse(w->parser[cur], p, len, &ev[cur],
-					    &e);
+		/* the common line is parsed as its end is found */
+		if (ll_event_parse_line_fast(w->parser[cur], p, end, &ev[cur],
+					     &len)) {
+			nl = p + len < end ? p + len : NULL;
+		} else {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			len = (size_t)((nl ? nl : end) - p);
+			if (len > LL_EVENT_LINE_BYTES_MAX) {
+				rc = overlong(&w->tally, b->file,
+					      w->logs[b->file].name, line);
+			} else if (len > 0) {
+				rc = ll_event_parse(w->parser[cur], p, len,
+						    &ev[cur], &e);
+			}
 			if (rc == LL_INVALID) {
 				ll_str_copy_cut(e.source, sizeof(e.source),
 						w->logs[b->file].name);
 				e.line = line;
 				rc = ll_tally_error(&w->tally, b->file, &e);
 				ll_error_clear(&e);
-			} else if (rc == LL_OK) {
-				if (pending)
-					rc = ll_tally_event(&w->tally, &ev[!cur],
-							    b->file,
-							    ev_line[!cur]);
-				ev_line[cur] = line;
-				pending = true;
-				cur = !cur;
+				len = 0;	/* nothing to tally */
 			}
+		}
+		if (rc == LL_OK && len > 0 && len <= LL_EVENT_LINE_BYTES_MAX) {
+			if (pending)
+				rc = ll_tally_event(&w->tally, &ev[!cur],
+						    b->file, ev_line[!cur]);
+			ev_line[cur] = line;
+			pending = true;
+			cur = !cur;
 		}
 		line++;
 		p = nl ? nl + 1 : end;

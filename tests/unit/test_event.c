@@ -1199,15 +1199,17 @@ static void test_differential_fuzz(void **state)
 {
 	struct ll_event_parser *p = ll_event_parser_new();
 	struct ll_event_parser *slow = ll_event_parser_new();
+	struct ll_event_parser *lp = ll_event_parser_new();
 	struct rng r = { UINT64_C(0x5eed0f1ed9e7c0de) };
-	struct buf b = { NULL, 0, 0 };
+	struct buf b = { NULL, 0, 0 }, text = { NULL, 0, 0 };
 	long clean_valid = 0, clean_fast = 0, mutated_valid = 0,
-	     mutated_fast = 0, invalid = 0;
+	     mutated_fast = 0, invalid = 0, line_fast = 0;
 	long i;
 
 	(void)state;
 	assert_non_null(p);
 	assert_non_null(slow);
+	assert_non_null(lp);
 	ll_event_parser_set_fast(slow, false);
 	for (i = 0; i < FUZZ_LINES; i++) {
 		struct ll_event ev_fast, ev_slow;
@@ -1232,6 +1234,38 @@ static void test_differential_fuzz(void **state)
 				    i, rc_fast, rc_slow, show(b.s, b.len),
 				    e_slow.field, e_slow.text);
 			fail();
+		}
+		/* The line followed by the next one, a blank line or
+		 * nothing: ll_event_parse_line_fast takes it exactly when
+		 * the fast path of ll_event_parse does, with the same
+		 * event, and finds its end. */
+		if (!memchr(b.s, '\n', b.len)) {
+			struct ll_event ev_line;
+			size_t len = 0, tail = rng_below64(&r, 4);
+			bool ok;
+
+			text.len = 0;
+			buf_putn(&text, b.s, b.len);
+			if (tail > 0)
+				buf_putn(&text, "\n", 1);
+			if (tail == 2)
+				buf_putn(&text, b.s, b.len);
+			if (tail == 3)
+				buf_putn(&text, "\n", 1);
+			ok = ll_event_parse_line_fast(lp, text.s,
+						      text.s + text.len,
+						      &ev_line, &len);
+			if (ok != (rc_fast == LL_OK &&
+				   ll_event_parser_last_fast(p))) {
+				print_error("case %ld: line fast %d\nline: "
+					    "%s\n", i, ok, show(b.s, b.len));
+				fail();
+			}
+			if (ok) {
+				assert_int_equal(len, b.len);
+				same_event(&ev_line, &ev_slow);
+				line_fast++;
+			}
 		}
 		if (rc_fast == LL_OK) {
 			bool fast = ll_event_parser_last_fast(p);
@@ -1265,9 +1299,12 @@ static void test_differential_fuzz(void **state)
 	assert_true(invalid > FUZZ_LINES / 10);
 	assert_true(clean_fast * 100 > clean_valid * 80);
 	assert_true(mutated_fast > 0);
+	assert_true(line_fast * 100 > clean_fast * 80);
 	free(b.s);
+	free(text.s);
 	ll_event_parser_free(p);
 	ll_event_parser_free(slow);
+	ll_event_parser_free(lp);
 }
 
 int main(void)
