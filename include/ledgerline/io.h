@@ -32,6 +32,12 @@ enum ll_status ll_write_all(int fd, const void *data, size_t len);
 enum ll_status ll_write_atomic(const char *path, const void *data, size_t len,
 			       int private_mode, struct ll_error *err);
 
+/* Write data to path, which must not exist yet, mode 0644, and make it
+ * durable (fsync): for a private directory whose files are published
+ * only once every one is written.  On failure the file is removed. */
+enum ll_status ll_write_new(const char *path, const void *data, size_t len,
+			    struct ll_error *err);
+
 /* mkdir -p with the given mode for the directories it creates. */
 enum ll_status ll_mkdir_p(const char *path, unsigned mode,
 			  struct ll_error *err);

@@ -50,6 +50,7 @@ enum {
 	LL_OUTDIR_FILES_MAX = 1 << 20,		/* files in one record */
 	LL_OUTDIR_PATH_BYTES_MAX = 512,		/* one relative path */
 	LL_OUTDIR_RECORD_BYTES_MAX = 64 << 20,	/* the record file */
+	LL_OUTDIR_WRITERS = 4,			/* threads of one add_many */
 };
 
 struct ll_outdir_file {
@@ -89,6 +90,18 @@ enum ll_status ll_outdir_open(struct ll_outdir *od, const char *dir,
 enum ll_status ll_outdir_add(struct ll_outdir *od, const char *path,
 			     const void *data, size_t len,
 			     struct ll_error *err);
+
+/*
+ * ll_outdir_add for n files (paths[i] holding data[i], len[i] bytes), in
+ * order: the same checks, then the files written by up to
+ * LL_OUTDIR_WRITERS threads, since most of the time of writing one is the
+ * kernel's (creating it, making it durable), which overlaps.  On failure
+ * none of the n is staged, and the error is the first in their order.
+ */
+enum ll_status ll_outdir_add_many(struct ll_outdir *od, size_t n,
+				  const char *const *paths,
+				  const char *const *data, const size_t *len,
+				  struct ll_error *err);
 
 /*
  * Would ll_outdir_add accept path?  The same check of what stands there,

@@ -414,19 +414,33 @@ static enum ll_status stage_statements(struct ll_outdir *od,
 				       const struct ll_stored_statement *s,
 				       size_t n, struct ll_error *err)
 {
-	size_t i;
+	char (*name)[LL_OUTDIR_PATH_BYTES_MAX + 1];
+	const char **paths, **data;
+	size_t i, *len;
 	enum ll_status rc = LL_OK;
 
+	name = malloc((n + 1) * sizeof(*name));
+	paths = malloc((n + 1) * sizeof(*paths));
+	data = malloc((n + 1) * sizeof(*data));
+	len = malloc((n + 1) * sizeof(*len));
+	if (!name || !paths || !data || !len)
+		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				  "out of memory");
 	for (i = 0; i < n && rc == LL_OK; i++) {
-		char name[LL_OUTDIR_PATH_BYTES_MAX + 1];
-
-		if (snprintf(name, sizeof(name), "statements/%s.dsse.json",
-			     s[i].party) >= (int)sizeof(name))
-			return ll_error_set(err, LL_INTERNAL, s[i].party, 0,
-					    NULL, "party id too long");
-		rc = ll_outdir_add(od, name, s[i].envelope,
-				   strlen(s[i].envelope), err);
+		if (snprintf(name[i], sizeof(name[i]), "statements/%s.dsse.json",
+			     s[i].party) >= (int)sizeof(name[i]))
+			rc = ll_error_set(err, LL_INTERNAL, s[i].party, 0,
+					  NULL, "party id too long");
+		paths[i] = name[i];
+		data[i] = s[i].envelope;
+		len[i] = strlen(s[i].envelope);
 	}
+	if (rc == LL_OK)
+		rc = ll_outdir_add_many(od, n, paths, data, len, err);
+	free(name);
+	free(paths);
+	free(data);
+	free(len);
 	return rc;
 }
 

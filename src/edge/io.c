@@ -166,6 +166,28 @@ fail:
 			    strerror(k));
 }
 
+enum ll_status ll_write_new(const char *path, const void *data, size_t len,
+			    struct ll_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int k;
+
+	if (fd < 0)
+		return ll_error_set(err, LL_IO, path, 0, NULL,
+				    "cannot create: %s", strerror(errno));
+	if (ll_write_all(fd, data, len) == LL_OK && fsync(fd) == 0) {
+		if (close(fd) == 0)
+			return LL_OK;
+		fd = -1;
+	}
+	k = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	return ll_error_set(err, LL_IO, path, 0, NULL, "cannot write: %s",
+			    strerror(k));
+}
+
 enum ll_status ll_mkdir_p(const char *path, unsigned mode,
 			  struct ll_error *err)
 {

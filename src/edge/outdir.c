@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 #include "ledgerline/buf.h"
 #include "ledgerline/io.h"
+#include "ledgerline/task.h"
 
 #define OLD_PREFIX ".old-"
 #define RECORD_TMP ".record"
@@ -569,20 +571,16 @@ enum ll_status ll_outdir_check(struct ll_outdir *od, const char *path,
 	return check_target(od, path, &absent, err);
 }
 
-enum ll_status ll_outdir_add(struct ll_outdir *od, const char *path,
-			     const void *data, size_t len,
-			     struct ll_error *err)
+/* Check path and make room for it in od->add: the entry's path is set,
+ * its digest not yet; staged gets where it is staged. */
+static enum ll_status add_entry(struct ll_outdir *od, const char *path,
+				char staged[PATH_MAX], struct ll_error *err)
 {
-	char staged[PATH_MAX];
 	const char *slash = strchr(path, '/');
 	struct ll_outdir_file *f;
-	uint8_t d[LL_SHA256_LEN];
 	enum ll_status rc;
 	int absent;
 
-	if (!od->stage[0])
-		return ll_error_set(err, LL_INTERNAL, path, 0, NULL,
-				    "output directory not open");
 	if (!ll_outdir_path_ok(path) || find(od->add, od->n_add, path))
 		return ll_error_set(err, LL_INTERNAL, path, 0, NULL,
 				    "invalid or repeated output path");
@@ -593,7 +591,7 @@ enum ll_status ll_outdir_add(struct ll_outdir *od, const char *path,
 	rc = check_target(od, path, &absent, err);
 	if (rc != LL_OK)
 		return rc;
-	if (!join(staged, sizeof(staged), od->stage, path))
+	if (!join(staged, PATH_MAX, od->stage, path))
 		return ll_error_set(err, LL_IO, od->stage, 0, NULL,
 				    "path too long");
 	if (slash) {
@@ -619,15 +617,92 @@ enum ll_status ll_outdir_add(struct ll_outdir *od, const char *path,
 	if (!f->path)
 		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 				    "out of memory");
-	rc = ll_write_atomic(staged, data, len, 0, err);
-	if (rc != LL_OK) {
-		free(f->path);
-		return rc;
-	}
-	ll_sha256(data, len, d);
-	ll_hex(d, sizeof(d), f->sha256);
+	f->sha256[0] = '\0';
 	od->n_add++;
 	return LL_OK;
+}
+
+/* The files of one ll_outdir_add_many, written by several threads. */
+struct add_batch {
+	struct ll_outdir_file *f;	/* n entries of od->add */
+	char (*staged)[PATH_MAX];
+	const char *const *data;
+	const size_t *len;
+	pthread_mutex_t mu;
+	size_t failed;			/* the first that failed, or n */
+	struct ll_error err;		/* why */
+};
+
+static void write_one(void *arg, size_t i)
+{
+	struct add_batch *b = arg;
+	struct ll_error e;
+	uint8_t d[LL_SHA256_LEN];
+
+	/* the staging directory is private and published only whole:
+	 * no temporary name is needed inside it */
+	if (ll_write_new(b->staged[i], b->data[i], b->len[i], &e) != LL_OK) {
+		pthread_mutex_lock(&b->mu);
+		if (i < b->failed) {
+			b->failed = i;
+			b->err = e;
+		}
+		pthread_mutex_unlock(&b->mu);
+		return;
+	}
+	ll_sha256(b->data[i], b->len[i], d);
+	ll_hex(d, sizeof(d), b->f[i].sha256);
+}
+
+enum ll_status ll_outdir_add_many(struct ll_outdir *od, size_t n,
+				  const char *const *paths,
+				  const char *const *data, const size_t *len,
+				  struct ll_error *err)
+{
+	struct add_batch b;
+	size_t base = od->n_add, i;
+	enum ll_status rc = LL_OK;
+
+	if (!od->stage[0])
+		return ll_error_set(err, LL_INTERNAL, n ? paths[0] : NULL, 0,
+				    NULL, "output directory not open");
+	memset(&b, 0, sizeof(b));
+	b.staged = malloc((n ? n : 1) * sizeof(*b.staged));
+	if (!b.staged)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	for (i = 0; i < n && rc == LL_OK; i++)
+		rc = add_entry(od, paths[i], b.staged[i], err);
+	if (rc == LL_OK) {
+		b.f = od->add + base;
+		b.data = data;
+		b.len = len;
+		b.failed = n;
+		pthread_mutex_init(&b.mu, NULL);
+		ll_task_each(n, n > 1 ? LL_OUTDIR_WRITERS : 1, write_one, &b);
+		pthread_mutex_destroy(&b.mu);
+		if (b.failed < n) {
+			*err = b.err;
+			rc = b.err.code ? b.err.code : LL_IO;
+		}
+	}
+	if (rc != LL_OK) {
+		/* none of them is staged: what was written goes with the
+		 * staging directory */
+		while (od->n_add > base)
+			free(od->add[--od->n_add].path);
+	}
+	free(b.staged);
+	return rc;
+}
+
+enum ll_status ll_outdir_add(struct ll_outdir *od, const char *path,
+			     const void *data, size_t len,
+			     struct ll_error *err)
+{
+	const char *d = data;
+
+	return ll_outdir_add_many(od, 1, &path, &d, &len, err);
 }
 
 /* Rename the staged rel into place; over nothing when absent says the

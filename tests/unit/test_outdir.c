@@ -13,6 +13,7 @@
 #include "unit.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ static int teardown(void **state)
 
 static const char *at(const struct tmp *t, const char *rel)
 {
-	static char buf[4][512];
+	static char buf[4][PATH_MAX + 512];
 	static int k;
 
 	k = (k + 1) % 4;
@@ -80,6 +81,22 @@ static const char *get(const char *path)
 	if (!f)
 		return "<absent>";
 	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The whole content of path (caller frees). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = malloc(1 << 16);
+	size_t n;
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	n = fread(buf, 1, (1 << 16) - 1, f);
+	assert_true(n < (1 << 16) - 1);
 	buf[n] = '\0';
 	fclose(f);
 	return buf;
@@ -340,6 +357,82 @@ static void test_lock_and_bad_record(void **state)
 	assert_int_equal(stages(t->dir), 0);
 }
 
+/* Many files at once: each published with its content and recorded; a
+ * batch with one file that cannot be written stages none of its files,
+ * names the first that failed, and leaves the directory as it was. */
+static void test_add_many(void **state)
+{
+	enum { N = 60 };
+	struct tmp *t = *state;
+	char names[N][64], texts[N][32], stage_b[PATH_MAX + 64], *rec;
+	const char *paths[N], *data[N];
+	size_t len[N], i;
+	struct ll_outdir od;
+	struct ll_error err;
+
+	for (i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]),
+			 "statements/P-%03zu.dsse.json", i);
+		snprintf(texts[i], sizeof(texts[i]), "statement %zu\n", i);
+		paths[i] = names[i];
+		data[i] = texts[i];
+		len[i] = strlen(texts[i]);
+	}
+	ll_outdir_init(&od);
+	assert_int_equal(ll_outdir_open(&od, t->dir, &err), LL_OK);
+	assert_int_equal(ll_outdir_add(&od, "run.json", "{}\n", 3, &err),
+			 LL_OK);
+	assert_int_equal(ll_outdir_add_many(&od, N, paths, data, len, &err),
+			 LL_OK);
+	assert_int_equal(ll_outdir_commit(&od, &err), LL_OK);
+	ll_outdir_release(&od);
+	for (i = 0; i < N; i++)
+		assert_string_equal(get(at(t, names[i])), texts[i]);
+	rec = slurp(at(t, LL_OUTDIR_RECORD));
+	assert_non_null(strstr(rec, "  statements/P-000.dsse.json\n"));
+	assert_non_null(strstr(rec, "  statements/P-059.dsse.json\n"));
+	snprintf(stage_b, sizeof(stage_b),
+		 "cd %s && sha256sum --quiet -c " LL_OUTDIR_RECORD, t->dir);
+	assert_int_equal(system(stage_b), 0);
+
+	/* the next run: its second file cannot be written (a directory
+	 * stands at its staged path) */
+	for (i = 0; i < N; i++)
+		snprintf(texts[i], sizeof(texts[i]), "again %zu\n", i);
+	ll_outdir_init(&od);
+	assert_int_equal(ll_outdir_open(&od, t->dir, &err), LL_OK);
+	snprintf(stage_b, sizeof(stage_b), "%s/statements", od.stage);
+	assert_int_equal(mkdir(stage_b, 0755), 0);
+	snprintf(stage_b, sizeof(stage_b), "%s/%s", od.stage, names[1]);
+	assert_int_equal(mkdir(stage_b, 0755), 0);
+	ll_error_clear(&err);
+	assert_int_equal(ll_outdir_add_many(&od, N, paths, data, len, &err),
+			 LL_IO);
+	assert_string_equal(err.source, stage_b);
+	assert_int_equal(od.n_add, 0);
+	assert_int_equal(rmdir(stage_b), 0);	/* the obstacle planted */
+	ll_outdir_release(&od);
+	assert_int_equal(stages(t->dir), 0);
+	for (i = 0; i < N; i++)
+		assert_non_null(strstr(get(at(t, names[i])), "statement "));
+	{
+		char *now = slurp(at(t, LL_OUTDIR_RECORD));
+
+		assert_string_equal(now, rec);
+		free(now);
+	}
+	free(rec);
+
+	/* a repeated path stages nothing */
+	paths[N - 1] = paths[0];
+	ll_outdir_init(&od);
+	assert_int_equal(ll_outdir_open(&od, t->dir, &err), LL_OK);
+	assert_int_equal(ll_outdir_add_many(&od, N, paths, data, len, &err),
+			 LL_INTERNAL);
+	assert_int_equal(od.n_add, 0);
+	ll_outdir_release(&od);
+}
+
 static void test_path_ok(void **state)
 {
 	(void)state;
@@ -374,6 +467,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recovers_half_swap, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lock_and_bad_record, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_add_many, setup,
 						teardown),
 		cmocka_unit_test(test_path_ok),
 	};
