@@ -683,6 +683,52 @@ static enum ll_status reader_next_mapped(struct reader *r, const char **out,
 	return LL_OK;
 }
 
+/*
+ * The next block of the log, read the way the reader reads (mapped or
+ * copied): *out is NULL at the end of the log, and when only an over-long
+ * line (*over) was found.
+ */
+static enum ll_status reader_block(struct reader *r, uint32_t file,
+				   struct block **out, long *over,
+				   struct ll_error *err)
+{
+	struct block *b;
+	const char *data;
+	char *buf = NULL;
+	void *m = NULL;
+	size_t len, m_len = 0;
+	long first;
+	enum ll_status rc;
+
+	*out = NULL;
+	if (r->mapped) {
+		rc = reader_next_mapped(r, &data, &len, &m, &m_len, &first,
+					over, err);
+	} else {
+		rc = reader_next(r, &buf, &len, &first, over, err);
+		data = buf;
+	}
+	if (rc != LL_OK || !data)
+		return rc;
+	b = malloc(sizeof(*b));
+	if (!b) {
+		if (m)
+			munmap(m, m_len);
+		free(buf);
+		return ll_error_set(err, LL_NOMEM, r->name, 0, NULL,
+				    "out of memory reading");
+	}
+	b->data = data;
+	b->buf = buf;
+	b->map = m;
+	b->map_len = m_len;
+	b->len = len;
+	b->file = file;
+	b->first_line = first;
+	*out = b;
+	return LL_OK;
+}
+
 static enum ll_status read_log(struct ll_log_input *in, uint32_t file,
 			       size_t block_bytes, int map, struct queue *q,
 			       struct ll_tally *errs, struct progress *pr,
@@ -701,48 +747,26 @@ static enum ll_status read_log(struct ll_log_input *in, uint32_t file,
 		reader_map_start(&r);
 	for (;;) {
 		struct block *b;
-		const char *data;
-		char *buf = NULL;
-		void *m = NULL;
-		size_t len, m_len = 0;
-		long first, over;
+		long over;
 		uint64_t before = r.bytes;
 
-		if (r.mapped) {
-			rc = reader_next_mapped(&r, &data, &len, &m, &m_len,
-						&first, &over, err);
-		} else {
-			rc = reader_next(&r, &buf, &len, &first, &over, err);
-			data = buf;
-		}
+		rc = reader_block(&r, file, &b, &over, err);
 		if (rc != LL_OK)
 			break;
 		pr->bytes += r.bytes - before;
-		b = data ? malloc(sizeof(*b)) : NULL;
-		if (over && rc == LL_OK)
-			rc = overlong(errs, file, in->name, over);
-		if (rc != LL_OK || (data && !b)) {
-			if (m)
-				munmap(m, m_len);
-			free(buf);
-			free(b);
+		if (over && overlong(errs, file, in->name, over) != LL_OK) {
+			if (b)
+				block_free(q, b);
 			rc = ll_error_set(err, LL_NOMEM, in->name, 0, NULL,
 					  "out of memory reading");
 			break;
 		}
-		if (!data) {
+		if (!b) {
 			if (!over)
 				break;	/* the end of the log */
 			continue;
 		}
-		b->data = data;
-		b->buf = buf;
-		b->map = m;
-		b->map_len = m_len;
-		b->len = len;
-		b->file = file;
-		b->first_line = first;
-		pr->lines += (uint64_t)(r.line - first);
+		pr->lines += (uint64_t)(r.line - b->first_line);
 		queue_push(q, b);
 		progress_draw(pr, 0);
 	}
