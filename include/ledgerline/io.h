@@ -32,11 +32,15 @@ enum ll_status ll_write_all(int fd, const void *data, size_t len);
 enum ll_status ll_write_atomic(const char *path, const void *data, size_t len,
 			       int private_mode, struct ll_error *err);
 
-/* Write data to path, which must not exist yet, mode 0644, and make it
- * durable (fsync): for a private directory whose files are published
- * only once every one is written.  On failure the file is removed. */
+/* Write data to path, which must not exist yet, mode 0644, without
+ * making it durable (see ll_fsync_path): for a private directory whose
+ * files are published only once every one is written and made durable.
+ * On failure the file is removed. */
 enum ll_status ll_write_new(const char *path, const void *data, size_t len,
 			    struct ll_error *err);
+
+/* Make the file at path durable (fsync through a descriptor of its own). */
+enum ll_status ll_fsync_path(const char *path, struct ll_error *err);
 
 /* mkdir -p with the given mode for the directories it creates. */
 enum ll_status ll_mkdir_p(const char *path, unsigned mode,

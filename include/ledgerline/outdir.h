@@ -93,10 +93,10 @@ enum ll_status ll_outdir_add(struct ll_outdir *od, const char *path,
 
 /*
  * ll_outdir_add for n files (paths[i] holding data[i], len[i] bytes), in
- * order: the same checks, then the files written by up to
- * LL_OUTDIR_WRITERS threads, since most of the time of writing one is the
- * kernel's (creating it, making it durable), which overlaps.  On failure
- * none of the n is staged, and the error is the first in their order.
+ * order: the same checks, the files written in order, then made durable
+ * (fsync) by up to LL_OUTDIR_WRITERS threads, whose waits overlap.  On
+ * failure none of the n is staged, and the error is the first in their
+ * order.
  */
 enum ll_status ll_outdir_add_many(struct ll_outdir *od, size_t n,
 				  const char *const *paths,

@@ -175,7 +175,7 @@ enum ll_status ll_write_new(const char *path, const void *data, size_t len,
 	if (fd < 0)
 		return ll_error_set(err, LL_IO, path, 0, NULL,
 				    "cannot create: %s", strerror(errno));
-	if (ll_write_all(fd, data, len) == LL_OK && fsync(fd) == 0) {
+	if (ll_write_all(fd, data, len) == LL_OK) {
 		if (close(fd) == 0)
 			return LL_OK;
 		fd = -1;
@@ -186,6 +186,27 @@ enum ll_status ll_write_new(const char *path, const void *data, size_t len,
 	unlink(path);
 	return ll_error_set(err, LL_IO, path, 0, NULL, "cannot write: %s",
 			    strerror(k));
+}
+
+enum ll_status ll_fsync_path(const char *path, struct ll_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int k;
+
+	if (fd < 0)
+		return ll_error_set(err, LL_IO, path, 0, NULL,
+				    "cannot open: %s", strerror(errno));
+	if (fsync(fd) != 0) {
+		k = errno;
+		close(fd);
+		return ll_error_set(err, LL_IO, path, 0, NULL,
+				    "cannot make durable: %s", strerror(k));
+	}
+	if (close(fd) != 0)
+		return ll_error_set(err, LL_IO, path, 0, NULL,
+				    "cannot make durable: %s",
+				    strerror(errno));
+	return LL_OK;
 }
 
 enum ll_status ll_mkdir_p(const char *path, unsigned mode,

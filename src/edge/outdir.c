@@ -622,7 +622,8 @@ static enum ll_status add_entry(struct ll_outdir *od, const char *path,
 	return LL_OK;
 }
 
-/* The files of one ll_outdir_add_many, written by several threads. */
+/* The files of one ll_outdir_add_many: written in order by the caller,
+ * then made durable by several threads. */
 struct add_batch {
 	struct ll_outdir_file *f;	/* n entries of od->add */
 	char (*staged)[PATH_MAX];
@@ -633,25 +634,51 @@ struct add_batch {
 	struct ll_error err;		/* why */
 };
 
-static void write_one(void *arg, size_t i)
+static void batch_failed(struct add_batch *b, size_t i,
+			 const struct ll_error *e)
+{
+	pthread_mutex_lock(&b->mu);
+	if (i < b->failed) {
+		b->failed = i;
+		b->err = *e;
+	}
+	pthread_mutex_unlock(&b->mu);
+}
+
+static void sync_one(void *arg, size_t i)
 {
 	struct add_batch *b = arg;
 	struct ll_error e;
 	uint8_t d[LL_SHA256_LEN];
 
-	/* the staging directory is private and published only whole:
-	 * no temporary name is needed inside it */
-	if (ll_write_new(b->staged[i], b->data[i], b->len[i], &e) != LL_OK) {
-		pthread_mutex_lock(&b->mu);
-		if (i < b->failed) {
-			b->failed = i;
-			b->err = e;
-		}
-		pthread_mutex_unlock(&b->mu);
+	if (ll_fsync_path(b->staged[i], &e) != LL_OK) {
+		batch_failed(b, i, &e);
 		return;
 	}
 	ll_sha256(b->data[i], b->len[i], d);
 	ll_hex(d, sizeof(d), b->f[i].sha256);
+}
+
+/*
+ * Write the batch's files and make them durable.  The staging directory
+ * is private and published only whole, so each file is written at its
+ * own name.  The files are created by this thread alone: a creation
+ * holds the directory's lock, which other threads would only spin on;
+ * the fsyncs, which do not, run on several threads and overlap.
+ */
+static void write_batch(struct add_batch *b, size_t n)
+{
+	struct ll_error e;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (ll_write_new(b->staged[i], b->data[i], b->len[i], &e) !=
+		    LL_OK) {
+			batch_failed(b, i, &e);
+			return;
+		}
+	}
+	ll_task_each(n, n > 1 ? LL_OUTDIR_WRITERS : 1, sync_one, b);
 }
 
 enum ll_status ll_outdir_add_many(struct ll_outdir *od, size_t n,
@@ -679,7 +706,7 @@ enum ll_status ll_outdir_add_many(struct ll_outdir *od, size_t n,
 		b.len = len;
 		b.failed = n;
 		pthread_mutex_init(&b.mu, NULL);
-		ll_task_each(n, n > 1 ? LL_OUTDIR_WRITERS : 1, write_one, &b);
+		write_batch(&b, n);
 		pthread_mutex_destroy(&b.mu);
 		if (b.failed < n) {
 			*err = b.err;

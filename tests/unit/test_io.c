@@ -346,6 +346,38 @@ static void test_write_atomic_fails_cleanly(void **state)
 	assert_int_equal(count_entries(path), 0);
 }
 
+/* ---- ll_write_new, ll_fsync_path ------------------------------------------ */
+
+/* A new file is written whole; one that exists already is refused and
+ * kept; a missing one cannot be made durable. */
+static void test_write_new_and_fsync(void **state)
+{
+	struct tmp *t = *state;
+	char path[512], *got = NULL;
+	size_t n = 0;
+	struct ll_error err;
+
+	tmp_path(t->dir, "new.json", path, sizeof(path));
+	assert_int_equal(ll_write_new(path, "{\"a\":1}\n", 8, &err), LL_OK);
+	assert_int_equal(ll_fsync_path(path, &err), LL_OK);
+	assert_int_equal(ll_read_all(path, 100, &got, &n, &err), LL_OK);
+	assert_int_equal(n, 8);
+	assert_memory_equal(got, "{\"a\":1}\n", 8);
+	free(got);
+	ll_error_clear(&err);
+	assert_int_equal(ll_write_new(path, "x", 1, &err), LL_IO);
+	assert_string_equal(err.source, path);
+	assert_contains(err.text, "cannot create");
+	assert_int_equal(ll_read_all(path, 100, &got, &n, &err), LL_OK);
+	assert_int_equal(n, 8);
+	free(got);
+	tmp_path(t->dir, "absent.json", path, sizeof(path));
+	ll_error_clear(&err);
+	assert_int_equal(ll_fsync_path(path, &err), LL_IO);
+	assert_string_equal(err.source, path);
+	assert_int_equal(count_entries(t->dir), 1);
+}
+
 /* ---- ll_mkdir_p ----------------------------------------------------------- */
 
 static void test_mkdir_p(void **state)
@@ -434,6 +466,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_write_atomic_fails_cleanly,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_new_and_fsync, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_mkdir_p, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bug_mkdir_p_over_file,
 						setup, teardown),
