@@ -626,7 +626,7 @@ static enum ll_status add_entry(struct ll_outdir *od, const char *path,
  * then made durable by several threads. */
 struct add_batch {
 	struct ll_outdir_file *f;	/* n entries of od->add */
-	char (*staged)[PATH_MAX];
+	char **staged;			/* where each is staged */
 	const char *const *data;
 	const size_t *len;
 	pthread_mutex_t mu;
@@ -694,12 +694,18 @@ enum ll_status ll_outdir_add_many(struct ll_outdir *od, size_t n,
 		return ll_error_set(err, LL_INTERNAL, n ? paths[0] : NULL, 0,
 				    NULL, "output directory not open");
 	memset(&b, 0, sizeof(b));
-	b.staged = malloc((n ? n : 1) * sizeof(*b.staged));
+	b.staged = calloc(n ? n : 1, sizeof(*b.staged));
 	if (!b.staged)
 		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 				    "out of memory");
-	for (i = 0; i < n && rc == LL_OK; i++)
-		rc = add_entry(od, paths[i], b.staged[i], err);
+	for (i = 0; i < n && rc == LL_OK; i++) {
+		char staged[PATH_MAX];
+
+		rc = add_entry(od, paths[i], staged, err);
+		if (rc == LL_OK && !(b.staged[i] = strdup(staged)))
+			rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					  "out of memory");
+	}
 	if (rc == LL_OK) {
 		b.f = od->add + base;
 		b.data = data;
@@ -719,6 +725,8 @@ enum ll_status ll_outdir_add_many(struct ll_outdir *od, size_t n,
 		while (od->n_add > base)
 			free(od->add[--od->n_add].path);
 	}
+	for (i = 0; i < n; i++)
+		free(b.staged[i]);
 	free(b.staged);
 	return rc;
 }

@@ -540,8 +540,8 @@ static enum ll_status reader_next(struct reader *r, char **out, size_t *len,
 
 /*
  * Read a regular file through mappings, when asked to and when it can
- * be: returns false (nothing changed) for anything else.  The window
- * handed out last starts at the file's current position.
+ * be: returns false (nothing changed) for anything else.  The first
+ * window starts at the file's current position.
  */
 static int reader_map_start(struct reader *r)
 {
