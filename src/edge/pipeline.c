@@ -447,6 +447,26 @@ static enum ll_status reader_fill(struct reader *r, char **buf_out,
 	return LL_OK;
 }
 
+/* Where buf[0, n) is cut: after its last newline (at the end of the log,
+ * at n); *lines the lines before the cut. */
+static size_t cut_lines(const struct reader *r, const char *buf, size_t n,
+			size_t *lines)
+{
+	const char *nl;
+	size_t cut;
+
+	if (r->eof) {
+		cut = n;
+	} else {
+		nl = n ? memrchr(buf, '\n', n) : NULL;
+		cut = nl ? (size_t)(nl + 1 - buf) : 0;
+	}
+	*lines = count_lines(buf, cut);
+	if (cut && buf[cut - 1] != '\n')
+		(*lines)++;	/* the last line, without a newline */
+	return cut;
+}
+
 /*
  * Cut buf[0, n) after its last newline (at the end of the log, at n):
  * *cut_out bytes of whole lines, *lines_out lines.  What follows the cut
@@ -457,21 +477,12 @@ static enum ll_status reader_cut(struct reader *r, const char *buf,
 				 size_t n, size_t *cut_out, size_t *lines_out,
 				 long *overlong_line, struct ll_error *err)
 {
-	const char *nl;
 	size_t cut, tail, lines;
 
 	*cut_out = 0;
 	*lines_out = 0;
-	if (r->eof) {
-		cut = n;
-	} else {
-		nl = n ? memrchr(buf, '\n', n) : NULL;
-		cut = nl ? (size_t)(nl + 1 - buf) : 0;
-	}
+	cut = cut_lines(r, buf, n, &lines);
 	tail = n - cut;
-	lines = count_lines(buf, cut);
-	if (cut && buf[cut - 1] != '\n')
-		lines++;	/* the last line, without a newline */
 	if (tail > LL_EVENT_LINE_BYTES_MAX) {
 		*overlong_line = r->line + (long)lines;
 		r->skipping = 1;
@@ -649,16 +660,8 @@ static enum ll_status reader_next_mapped(struct reader *r, const char **out,
 			r->skipping = 0;
 			r->line++;
 		}
-		if (r->eof) {
-			cut = n;
-		} else {
-			nl = n ? memrchr(buf, '\n', n) : NULL;
-			cut = nl ? (size_t)(nl + 1 - buf) : 0;
-		}
+		cut = cut_lines(r, buf, n, &lines);
 		tail = n - cut;
-		lines = count_lines(buf, cut);
-		if (cut && buf[cut - 1] != '\n')
-			lines++;	/* the last line, without a newline */
 		if (tail > LL_EVENT_LINE_BYTES_MAX) {
 			*overlong_line = r->line + (long)lines;
 			r->skipping = 1;
