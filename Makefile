@@ -58,7 +58,7 @@ UNIT_FIXTURE = $(BUILD)/tests/fixture.o
 UNIT_DEPS = $(UNIT_FIXTURE) tests/unit/unit.h tests/unit/fixture.h
 VERSION   = $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all deps demo check test tidy unit integration sanitize bench clean \
+.PHONY: all deps demo check test tidy unit integration sanitize bench clean FORCE \
 	check-slurm
 
 all: $(BUILD)/ledgerline
@@ -74,9 +74,18 @@ $(BUILD)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -DLL_VERSION='"$(VERSION)"' -c -o $@ $<
 
-$(BUILD)/gen/migrations.c: $(wildcard sql/*.sql) tools/embed-sql
+# The list of migrations, rewritten only when it changes: a migration
+# removed or renamed remakes migrations.c as one added does.
+MIGRATIONS_SQL := $(sort $(wildcard sql/*.sql))
+$(BUILD)/gen/migrations.list: FORCE
 	@mkdir -p $(dir $@)
-	tools/embed-sql $@ $(sort $(wildcard sql/*.sql))
+	@echo '$(MIGRATIONS_SQL)' | cmp -s - $@ 2>/dev/null || \
+		echo '$(MIGRATIONS_SQL)' > $@
+
+$(BUILD)/gen/migrations.c: $(MIGRATIONS_SQL) $(BUILD)/gen/migrations.list \
+			   tools/embed-sql
+	@mkdir -p $(dir $@)
+	tools/embed-sql $@ $(MIGRATIONS_SQL)
 
 $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c include/ledgerline/db.h
 	@mkdir -p $(dir $@)
@@ -170,3 +179,5 @@ clean:
 		LEDGERLINE_DSN= LEDGERLINE_CONFIG=/dev/null \
 		$(BUILD)/ledgerline db destroy --yes >/dev/null 2>&1
 	rm -rf build build-san
+
+FORCE:
