@@ -551,17 +551,27 @@ static enum ll_status reader_next(struct reader *r, char **out, size_t *len,
 
 /*
  * Read a regular file through mappings, when asked to and when it can
- * be: returns false (nothing changed) for anything else.  The first
- * window starts at the file's current position.
+ * be: returns false (nothing changed) for anything else, read(2) then
+ * says what is there — a file whose size shows nothing past the
+ * position (an empty one, or one of procfs whose size says 0), one a
+ * file system cannot map.  The first window starts at the file's
+ * current position.
  */
 static int reader_map_start(struct reader *r)
 {
 	struct stat st;
 	off_t at = lseek(r->fd, 0, SEEK_CUR);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *probe;
 
 	if (at < 0 || fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size < at)
+	    st.st_size <= at)
 		return 0;
+	probe = mmap(NULL, page, PROT_READ, MAP_PRIVATE, r->fd,
+		     at - at % (off_t)page);
+	if (probe == MAP_FAILED)
+		return 0;
+	munmap(probe, page);
 	r->mapped = 1;
 	r->size = (uint64_t)st.st_size;
 	r->pos = r->read_to = (uint64_t)at;
