@@ -10,54 +10,35 @@
 
 # prop_generate, prop_run: t_property.sh (the runner sources every file).
 
-# tally_prepare SEED DIR: scenario SEED in DIR, its logs cut into pieces
-# piece-N.ndjson (2 or 3 per log, at random lines); prints their names.
+# tally_prepare SEED DIR [N]: scenario SEED in DIR, its logs cut into
+# pieces piece-K.ndjson of consecutive lines: 2 or 3 per log at random
+# lines, or, given N, about N in all of even size (none empty); prints
+# their names.
 tally_prepare() {
     prop_generate "$1" "$2"
-    python3 - "$2" "$1" <<'PY'
+    python3 - "$2" "$1" "${3:-0}" <<'PY'
 import os, random, sys
-d, seed = sys.argv[1], int(sys.argv[2])
+d, seed, want = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 env = dict(l.strip().split("=", 1) for l in open(os.path.join(d, "scenario.sh"))
            if "=" in l and not l.startswith("#"))
 rng = random.Random(seed * 104729)
-names, k = [], 0
-for name in env["LOGS"].strip("'").split():
-    lines = open(os.path.join(d, name), encoding="utf-8").read().splitlines(True)
-    cuts = sorted(rng.sample(range(1, len(lines)), min(rng.choice([1, 2]), len(lines) - 1))) if len(lines) > 1 else []
-    for a, b in zip([0] + cuts, cuts + [len(lines)]):
-        k += 1
-        p = "piece-%d.ndjson" % k
-        with open(os.path.join(d, p), "w", encoding="utf-8") as fh:
-            fh.writelines(lines[a:b])
-        names.append(p)
-print(" ".join(names))
-PY
-}
-
-# tally_prepare_fine SEED DIR N: scenario SEED in DIR, its logs cut into
-# about N pieces piece-K.ndjson of consecutive lines (none empty);
-# prints their names.
-tally_prepare_fine() {
-    prop_generate "$1" "$2"
-    python3 - "$2" "$3" <<'PY'
-import os, sys
-d, want = sys.argv[1], int(sys.argv[2])
-env = dict(l.strip().split("=", 1) for l in open(os.path.join(d, "scenario.sh"))
-           if "=" in l and not l.startswith("#"))
 logs = [(n, open(os.path.join(d, n), encoding="utf-8").read().splitlines(True))
         for n in env["LOGS"].strip("'").split()]
 total = sum(len(l) for _, l in logs)
 names, k = [], 0
 for name, lines in logs:
-    if not lines:
-        continue
-    parts = max(1, round(want * len(lines) / total))
-    size = -(-len(lines) // parts)
-    for a in range(0, len(lines), size):
+    if want:
+        if not lines:
+            continue
+        size = -(-len(lines) // max(1, round(want * len(lines) / total)))
+        cuts = list(range(size, len(lines), size))
+    else:
+        cuts = sorted(rng.sample(range(1, len(lines)), min(rng.choice([1, 2]), len(lines) - 1))) if len(lines) > 1 else []
+    for a, b in zip([0] + cuts, cuts + [len(lines)]):
         k += 1
         p = "piece-%d.ndjson" % k
         with open(os.path.join(d, p), "w", encoding="utf-8") as fh:
-            fh.writelines(lines[a:a + size])
+            fh.writelines(lines[a:b])
         names.append(p)
 print(" ".join(names))
 PY
@@ -167,7 +148,7 @@ test_tally_many_partials_few_open_files() {
         echo "# SKIP the hard limit of open files is $hard"
         return 0
     fi
-    pieces=$(tally_prepare_fine 5 "$dir" 48)
+    pieces=$(tally_prepare 5 "$dir" 48)
     . "$dir/scenario.sh"
     # shellcheck disable=SC2086
     set -- $pieces
