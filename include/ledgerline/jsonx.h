@@ -147,6 +147,18 @@ json_t *ll_json_xsum(const struct ll_xsum *x, int scale);
  */
 char *ll_json_jcs(const json_t *v);
 
+/*
+ * A member added to JCS bytes without serialising the rest again:
+ * ll_json_jcs_gap is ll_json_jcs of the object obj, which must not hold
+ * key (else NULL), and sets *gap_at to the offset where a member named key
+ * belongs in those bytes; ll_json_jcs_insert, given those bytes and
+ * offset and the JCS bytes of a value, returns what ll_json_jcs of obj
+ * with key: value added gives.  New malloc'd strings, or NULL.
+ */
+char *ll_json_jcs_gap(const json_t *obj, const char *key, size_t *gap_at);
+char *ll_json_jcs_insert(const char *jcs, size_t gap_at, const char *key,
+			 const char *value_jcs);
+
 /* Are the len bytes at bytes exactly the JCS form of v?  False also when v
  * has none (a real number, an integer beyond 2^53, nesting too deep) or
  * memory runs out: a reader of signed payloads refuses them all. */

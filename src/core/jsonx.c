@@ -762,8 +762,14 @@ static int cmp_utf16(const void *a, const void *b)
 
 static void jcs_value(struct ll_buf *b, const json_t *v, int depth);
 
-/* An object: members in UTF-16 order of their keys (RFC 8785 §3.2.3). */
-static void jcs_object(struct ll_buf *b, const json_t *v, int depth)
+/*
+ * An object: members in UTF-16 order of their keys (RFC 8785 §3.2.3).
+ * With gap_key (a key v does not hold), *gap_at is set to the offset in b
+ * where a member of that name would go: after '{' when every key sorts
+ * after it, else at the ',' or '}' that follows the last member before it.
+ */
+static void jcs_object_gap(struct ll_buf *b, const json_t *v, int depth,
+			   const char *gap_key, size_t *gap_at)
 {
 	size_t i, n = json_object_size(v);
 	const char **keys = malloc((n ? n : 1) * sizeof(*keys));
@@ -779,14 +785,25 @@ static void jcs_object(struct ll_buf *b, const json_t *v, int depth)
 	qsort(keys, n, sizeof(*keys), cmp_utf16);
 	ll_buf_add(b, "{", 1);
 	for (i = 0; i < n; i++) {
+		if (gap_key && cmp_utf16(&gap_key, &keys[i]) < 0) {
+			*gap_at = b->n;
+			gap_key = NULL;
+		}
 		if (i)
 			ll_buf_add(b, ",", 1);
 		jcs_string(b, keys[i], strlen(keys[i]));
 		ll_buf_add(b, ":", 1);
 		jcs_value(b, json_object_get(v, keys[i]), depth + 1);
 	}
+	if (gap_key)
+		*gap_at = b->n;
 	ll_buf_add(b, "}", 1);
 	free(keys);
+}
+
+static void jcs_object(struct ll_buf *b, const json_t *v, int depth)
+{
+	jcs_object_gap(b, v, depth, NULL, NULL);
 }
 
 static void jcs_array(struct ll_buf *b, const json_t *v, int depth)
@@ -855,6 +872,45 @@ char *ll_json_jcs(const json_t *v)
 	struct ll_buf b = LL_BUF_INIT;
 
 	jcs_value(&b, v, 0);
+	if (b.fail || !b.s) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+char *ll_json_jcs_gap(const json_t *obj, const char *key, size_t *gap_at)
+{
+	struct ll_buf b = LL_BUF_INIT;
+
+	*gap_at = 0;
+	if (!json_is_object(obj) || json_object_get(obj, key))
+		return NULL;
+	jcs_object_gap(&b, obj, 0, key, gap_at);
+	if (b.fail || !b.s) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+char *ll_json_jcs_insert(const char *jcs, size_t gap_at, const char *key,
+			 const char *value_jcs)
+{
+	struct ll_buf b = LL_BUF_INIT;
+	size_t len = strlen(jcs);
+
+	if (len < 2 || jcs[0] != '{' || gap_at < 1 || gap_at >= len)
+		return NULL;
+	ll_buf_add(&b, jcs, gap_at);
+	if (gap_at > 1)	/* members before the gap */
+		ll_buf_add(&b, ",", 1);
+	jcs_string(&b, key, strlen(key));
+	ll_buf_add(&b, ":", 1);
+	ll_buf_str(&b, value_jcs);
+	if (gap_at == 1 && jcs[1] != '}')	/* members only after it */
+		ll_buf_add(&b, ",", 1);
+	ll_buf_add(&b, jcs + gap_at, len - gap_at);
 	if (b.fail || !b.s) {
 		free(b.s);
 		return NULL;

@@ -1043,44 +1043,44 @@ static enum ll_status order_parties(struct ll_statements *s,
 struct preds_job {
 	const struct ll_statements *s;
 	const struct build *bd;
-	json_t **preds;
+	char **preds;
+	size_t *gaps;
 	uint8_t (*leaves)[LL_MERKLE_HASH_LEN];
 	uint8_t (*digests)[LL_SHA256_LEN];
 };
 
-/* Predicate i, its Merkle leaf and its digest; preds[i] stays NULL when
- * out of memory. */
+/* Predicate i as JCS bytes with the place of its "merkle" member, its
+ * Merkle leaf and its digest; preds[i] stays NULL when out of memory.
+ * Only the bytes are kept: the tree is freed at once. */
 static void predicate_at(void *arg, size_t i)
 {
 	struct preds_job *j = arg;
 	int fail = 0;
-	char *b;
+	json_t *pred = predicate(j->bd, j->s->v[i].party, &fail);
+	char *b = fail || !pred ? NULL
+				: ll_json_jcs_gap(pred, "merkle", &j->gaps[i]);
 
-	j->preds[i] = predicate(j->bd, j->s->v[i].party, &fail);
-	b = fail || !j->preds[i] ? NULL : ll_json_jcs(j->preds[i]);
-	if (!b) {
-		json_decref(j->preds[i]);
-		j->preds[i] = NULL;
+	json_decref(pred);
+	if (!b)
 		return;
-	}
 	ll_merkle_leaf_hash((const uint8_t *)b, strlen(b), j->leaves[i]);
 	ll_sha256(b, strlen(b), j->digests[i]);
-	free(b);
+	j->preds[i] = b;
 }
 
 /*
- * The predicates of s's parties (without "merkle") into preds, their
- * Merkle leaves, the hashes of their JCS bytes, and the SHA-256 of the
- * same bytes (the statement's subject digest), so that the bytes are
- * made once; on every CPU, each party's independent of the others'.
- * false: out of memory.
+ * The predicates of s's parties (without "merkle") into preds as JCS
+ * bytes and gaps (where "merkle" goes in them), their Merkle leaves, and
+ * the SHA-256 of the same bytes (the statement's subject digest), so that
+ * the bytes are made once; on every CPU, each party's independent of the
+ * others'.  false: out of memory.
  */
 static bool predicates(const struct ll_statements *s,
-		       const struct build *bd, json_t **preds,
+		       const struct build *bd, char **preds, size_t *gaps,
 		       uint8_t (*leaves)[LL_MERKLE_HASH_LEN],
 		       uint8_t (*digests)[LL_SHA256_LEN])
 {
-	struct preds_job j = { s, bd, preds, leaves, digests };
+	struct preds_job j = { s, bd, preds, gaps, leaves, digests };
 	size_t i;
 
 	ll_task_each(s->n, 0, predicate_at, &j);
@@ -1120,13 +1120,52 @@ static json_t *merkle_obj(const struct ll_statements *s,
 }
 
 /*
- * Statement i of s: pred (borrowed) gets its merkle proof, the in-toto
- * statement its subject (party_id, the digest of pred without the proof),
- * and the signed envelope and its digest go to s->v[i].  LL_NOMEM, or a
- * signing failure with err.
+ * The JCS bytes of statement i of s: its predicate (JCS bytes pred, gap
+ * where "merkle" goes) with its merkle proof, in the in-toto statement
+ * with its subject (party_id, the digest of pred without the proof).
+ * Made by splicing, so the predicate is not serialised again: the same
+ * bytes as ll_json_jcs of the whole.  NULL: out of memory.
+ */
+static char *statement_bytes(const struct ll_statements *s, size_t i,
+			     const char *pred, size_t gap,
+			     const uint8_t pred_digest[LL_SHA256_LEN],
+			     const struct ll_merkle_tree *t,
+			     const char *party_id)
+{
+	char hex[LL_SHA256_HEX_LEN + 1];
+	char *mj = NULL, *pj = NULL, *sj = NULL, *payload = NULL;
+	json_t *m, *st;
+	size_t sgap;
+	int fail = 0;
+
+	m = merkle_obj(s, t, i, &fail);
+	ll_hex(pred_digest, LL_SHA256_LEN, hex);
+	st = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s}", "_type",
+		       LL_INTOTO_STATEMENT_TYPE, "subject", "name", party_id,
+		       "digest", "sha256", hex, "predicateType",
+		       LL_STATEMENT_PREDICATE_TYPE);
+	if (!fail && m && st) {
+		mj = ll_json_jcs(m);
+		sj = ll_json_jcs_gap(st, "predicate", &sgap);
+	}
+	if (mj && sj)
+		pj = ll_json_jcs_insert(pred, gap, "merkle", mj);
+	if (pj)
+		payload = ll_json_jcs_insert(sj, sgap, "predicate", pj);
+	json_decref(m);
+	json_decref(st);
+	free(mj);
+	free(pj);
+	free(sj);
+	return payload;
+}
+
+/*
+ * Statement i of s (statement_bytes) signed: the envelope and its digest
+ * go to s->v[i].  LL_NOMEM, or a signing failure with err.
  */
 static enum ll_status sign_statement(struct ll_statements *s, size_t i,
-				     json_t *pred,
+				     const char *pred, size_t gap,
 				     const uint8_t pred_digest[LL_SHA256_LEN],
 				     const struct ll_merkle_tree *t,
 				     const char *party_id,
@@ -1134,20 +1173,9 @@ static enum ll_status sign_statement(struct ll_statements *s, size_t i,
 				     struct ll_error *err)
 {
 	uint8_t digest[LL_SHA256_LEN];
-	char hex[LL_SHA256_HEX_LEN + 1], *payload;
-	json_t *st, *subj;
-	int fail = 0;
+	char *payload;
 
-	put(pred, "merkle", merkle_obj(s, t, i, &fail), &fail);
-	ll_hex(pred_digest, LL_SHA256_LEN, hex);
-	subj = json_pack("[{s:s, s:{s:s}}]", "name", party_id, "digest",
-			 "sha256", hex);
-	st = json_pack("{s:s, s:o, s:s, s:O}", "_type",
-		       LL_INTOTO_STATEMENT_TYPE, "subject", subj,
-		       "predicateType", LL_STATEMENT_PREDICATE_TYPE,
-		       "predicate", pred);
-	payload = !fail && st ? ll_json_jcs(st) : NULL;
-	json_decref(st);
+	payload = statement_bytes(s, i, pred, gap, pred_digest, t, party_id);
 	if (!payload)
 		return LL_NOMEM;
 	s->v[i].envelope = ll_dsse_sign(key, LL_DSSE_INTOTO_TYPE,
@@ -1185,7 +1213,8 @@ static bool merkle_tree(struct ll_statements *s,
  * own indices; the first failure by index is the one reported). */
 struct sign_job {
 	struct ll_statements *s;
-	json_t **preds;
+	char **preds;
+	const size_t *gaps;
 	const uint8_t (*digests)[LL_SHA256_LEN];
 	const struct ll_merkle_tree *tree;
 	const struct ll_registry *reg;
@@ -1203,11 +1232,11 @@ static void sign_at(void *arg, size_t i)
 	enum ll_status rc;
 
 	ll_error_clear(&e);
-	rc = sign_statement(j->s, i, j->preds[i], j->digests[i], j->tree,
-			    j->reg->parties.v[j->s->v[i].party].id, j->key,
-			    &e);
-	/* signed: its tree is not needed any more */
-	json_decref(j->preds[i]);
+	rc = sign_statement(j->s, i, j->preds[i], j->gaps[i], j->digests[i],
+			    j->tree, j->reg->parties.v[j->s->v[i].party].id,
+			    j->key, &e);
+	/* signed: its bytes are not needed any more */
+	free(j->preds[i]);
 	j->preds[i] = NULL;
 	if (rc == LL_OK)
 		return;
@@ -1221,7 +1250,8 @@ static void sign_at(void *arg, size_t i)
 }
 
 /* Every statement of s signed, on every CPU. */
-static enum ll_status sign_all(struct ll_statements *s, json_t **preds,
+static enum ll_status sign_all(struct ll_statements *s, char **preds,
+			       const size_t *gaps,
 			       const uint8_t (*digests)[LL_SHA256_LEN],
 			       const struct ll_merkle_tree *tree,
 			       const struct ll_registry *reg,
@@ -1232,6 +1262,7 @@ static enum ll_status sign_all(struct ll_statements *s, json_t **preds,
 	memset(&j, 0, sizeof(j));
 	j.s = s;
 	j.preds = preds;
+	j.gaps = gaps;
 	j.digests = digests;
 	j.tree = tree;
 	j.reg = reg;
@@ -1250,7 +1281,8 @@ static enum ll_status sign_all(struct ll_statements *s, json_t **preds,
 struct ll_statements_draft {
 	const struct ll_registry *reg;
 	size_t n;
-	json_t **preds;				/* without "merkle" yet */
+	char **preds;				/* JCS, without "merkle" yet */
+	size_t *gaps;				/* where "merkle" goes */
 	uint8_t (*digests)[LL_SHA256_LEN];	/* of each predicate's JCS */
 	struct ll_merkle_tree tree;
 };
@@ -1263,9 +1295,10 @@ void ll_statements_draft_free(struct ll_statements_draft *d)
 		return;
 	if (d->preds) {
 		for (i = 0; i < d->n; i++)
-			json_decref(d->preds[i]);
+			free(d->preds[i]);
 	}
 	free(d->preds);
+	free(d->gaps);
 	free(d->digests);
 	ll_merkle_tree_release(&d->tree);
 	free(d);
@@ -1297,10 +1330,11 @@ enum ll_status ll_statements_prepare(struct ll_statements *s,
 	d->n = s->n;
 	build_prepare(&b, &fail);
 	d->preds = calloc(s->n + 1, sizeof(*d->preds));
+	d->gaps = calloc(s->n + 1, sizeof(*d->gaps));
 	leaves = calloc(s->n + 1, sizeof(*leaves));
 	d->digests = calloc(s->n + 1, sizeof(*d->digests));
-	if (fail || !d->preds || !leaves || !d->digests ||
-	    !predicates(s, &b, d->preds, leaves, d->digests))
+	if (fail || !d->preds || !d->gaps || !leaves || !d->digests ||
+	    !predicates(s, &b, d->preds, d->gaps, leaves, d->digests))
 		goto out;
 	if (!merkle_tree(s, (const uint8_t(*)[LL_MERKLE_HASH_LEN])leaves,
 			 &d->tree))
@@ -1327,7 +1361,7 @@ enum ll_status ll_statements_sign(struct ll_statements *s,
 {
 	enum ll_status rc;
 
-	rc = sign_all(s, draft->preds,
+	rc = sign_all(s, draft->preds, draft->gaps,
 		      (const uint8_t(*)[LL_SHA256_LEN])draft->digests,
 		      &draft->tree, draft->reg, key, err);
 	if (rc == LL_NOMEM)

@@ -944,6 +944,54 @@ static void test_jcs(void **state)
 	json_decref(v);
 }
 
+/* A member spliced into JCS bytes gives the JCS bytes of the object with
+ * the member: for every subset of a pool of keys (UTF-16 order differs
+ * from byte order among them), each key of the pool not in it. */
+static void test_jcs_insert(void **state)
+{
+	static const char *const pool[] = {
+		"", "a", "m", "merkle", "merkle_", "z",
+		"\xc3\xa9", "\xf0\x9f\x98\x80", "\xef\xbd\xa1"
+	};
+	enum { NK = sizeof(pool) / sizeof(pool[0]) };
+	json_t *value = json_pack("{s:[i,s]}", "x", 1, "y");
+	char *vj = ll_json_jcs(value);
+	unsigned mask;
+	size_t k, add, gap;
+
+	(void)state;
+	assert_non_null(vj);
+	for (mask = 0; mask < (1u << NK); mask++) {
+		for (add = 0; add < NK; add++) {
+			json_t *obj = json_object();
+			char *bytes, *got, *want;
+
+			if (mask & (1u << add))
+				continue;
+			for (k = 0; k < NK; k++) {
+				if (mask & (1u << k))
+					json_object_set_new(obj, pool[k],
+							    json_integer((int)k));
+			}
+			bytes = ll_json_jcs_gap(obj, pool[add], &gap);
+			assert_non_null(bytes);
+			got = ll_json_jcs_insert(bytes, gap, pool[add], vj);
+			json_object_set(obj, pool[add], value);
+			want = ll_json_jcs(obj);
+			assert_non_null(got);
+			assert_string_equal(got, want);
+			/* the object now holds the key: refused */
+			assert_null(ll_json_jcs_gap(obj, pool[add], &gap));
+			free(bytes);
+			free(got);
+			free(want);
+			json_decref(obj);
+		}
+	}
+	free(vj);
+	json_decref(value);
+}
+
 /* ---- duplicate keys ------------------------------------------------------- */
 
 /* The repeated key jansson stops at, named by its field path and line. */
@@ -1049,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_canonical_scalars_and_order_free),
 		cmocka_unit_test(test_jcs),
+		cmocka_unit_test(test_jcs_insert),
 		cmocka_unit_test(test_duplicate_key_located),
 		cmocka_unit_test(test_parse_error_messages),
 	};
