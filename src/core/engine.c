@@ -307,6 +307,11 @@ static enum ll_status allocate(mpq_t *const *exact, const char *const *keys,
 	}
 	rc = ll_alloc_largest_remainder(parts, n, total, err);
 	for (i = 0; i < n && rc == LL_OK; i++) {
+		if (mpz_fits_slong_p(parts[i].minor)) {	/* what to name: only
+							 * when it does not */
+			out[i] = (int64_t)mpz_get_si(parts[i].minor);
+			continue;
+		}
 		if (party)
 			snprintf(what, sizeof(what),
 				 "a line of party \"%s\" under licence \"%s\" "
