@@ -7,8 +7,8 @@
  * rows, signing statements two at a time) without each of them reaching
  * for pthreads.  A task that cannot get a thread runs at once on the
  * caller's: the result is the same, only later.  Whatever a task and its
- * caller share they only read until the join; each writes its own
- * results.
+ * caller share they only read until the join (or the latch that covers
+ * it); each writes its own results.
  */
 #ifndef LEDGERLINE_TASK_H
 #define LEDGERLINE_TASK_H
@@ -27,6 +27,24 @@ struct ll_task {
 	void (*fn)(void *);
 	void *arg;
 };
+
+/*
+ * A one-time signal from a task to its caller that part of its results
+ * is ready before the whole is: what it covers the task writes before
+ * ll_latch_open and no more after; the caller reads it after
+ * ll_latch_wait.  A task must open its latch on every path (also when it
+ * fails), or the caller waits for ever.
+ */
+struct ll_latch {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool open;
+};
+
+void ll_latch_init(struct ll_latch *l);
+void ll_latch_open(struct ll_latch *l);
+void ll_latch_wait(struct ll_latch *l);
+void ll_latch_destroy(struct ll_latch *l);
 
 /* Start fn(arg) beside the caller (or, without a thread, run it now). */
 void ll_task_start(struct ll_task *t, void (*fn)(void *), void *arg);

@@ -1251,16 +1251,30 @@ static enum ll_status build_outputs(struct job *j)
 	return rc;
 }
 
+/* stage_outputs on a thread of its own: what it shares with the
+ * caller.  The latch opens once the statements are signed (or signing
+ * failed: signed_ok says which); the caller may then store them while
+ * the files are still being staged. */
+struct stage_task {
+	struct job *j;
+	struct ll_latch signed_;
+	bool signed_ok;
+	enum ll_status rc;
+	struct ll_error err;
+};
+
 /*
  * The statements signed (a new posting's), the payment files made with
  * their digests, and every file staged in --out: a file of the user's
  * where an output must go stops the run, with nothing posted.  Runs
- * beside post_run, so of the job it writes only the statements, the
- * payment files, the output directory and *err, which post_run does not
- * read.
+ * beside post_run, so of the job it writes only the statements (up to
+ * the latch), the payment files, the output directory and st->err,
+ * which post_run does not read.
  */
-static enum ll_status stage_outputs(struct job *j, struct ll_error *err)
+static enum ll_status stage_outputs(struct stage_task *st)
 {
+	struct job *j = st->j;
+	struct ll_error *err = &st->err;
 	struct ll_outdir *od = &j->od;
 	enum ll_status rc = LL_OK;
 
@@ -1270,9 +1284,11 @@ static enum ll_status stage_outputs(struct job *j, struct ll_error *err)
 		if (rc == LL_OK)
 			rc = own_statements(&j->built, &j->r, &j->stmts,
 					    &j->n_stmts, err);
-		if (rc != LL_OK)
-			return rc;
 	}
+	st->signed_ok = rc == LL_OK;
+	ll_latch_open(&st->signed_);
+	if (rc != LL_OK)
+		return rc;
 	if (payment_files(&j->reg, &j->acc, j->stmts, j->n_stmts, &j->csv,
 			  &j->remit) != LL_OK)
 		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
@@ -1294,18 +1310,11 @@ static enum ll_status stage_outputs(struct job *j, struct ll_error *err)
 	return rc;
 }
 
-/* stage_outputs on a thread of its own. */
-struct stage_task {
-	struct job *j;
-	enum ll_status rc;
-	struct ll_error err;
-};
-
 static void stage_task_main(void *arg)
 {
 	struct stage_task *st = arg;
 
-	st->rc = stage_outputs(st->j, &st->err);
+	st->rc = stage_outputs(st);
 }
 
 /* The judgement of the run's manifest items, for disclose (stored once,
@@ -1352,22 +1361,32 @@ static enum ll_status post_run(struct job *j)
 /*
  * Phase: the statements signed and the files staged in --out while
  * PostgreSQL stores the run (the two share nothing they write, and
- * neither is visible until commit_and_publish), then the signed
- * statements stored and the signed checkpoint staged, last.  A failure of
- * the first (a file of the user's in the way, say) is reported first:
- * nothing is committed.
+ * neither is visible until commit_and_publish); the signed statements
+ * stored as soon as both the run and the signing are done, while the
+ * files may still be staging; the signed checkpoint staged last.  A
+ * failure of the staging (a file of the user's in the way, say) is
+ * reported first: nothing is committed.
  */
 static enum ll_status post_to_ledger(struct job *j)
 {
-	struct stage_task st = { j, LL_OK, { 0 } };
+	struct stage_task st;
 	struct ll_task task;
 	enum ll_status rc;
 
+	memset(&st, 0, sizeof(st));
+	st.j = j;
+	ll_latch_init(&st.signed_);
 	ll_cli_progress_phase(&j->prog, LL_PHASE_STORING);
 	ll_error_clear(&st.err);
 	ll_task_start(&task, stage_task_main, &st);
 	rc = post_run(j);
+	ll_latch_wait(&st.signed_);
+	if (rc == LL_OK && st.signed_ok && !j->already)
+		rc = ll_db_store_statements(&j->ctx->db, j->cpj.posting_id,
+					    j->stmts, j->n_stmts, j->built.root,
+					    j->key.keyid, &j->err);
 	ll_task_join(&task);
+	ll_latch_destroy(&st.signed_);
 	if (st.rc != LL_OK) {
 		ll_cli_print_error(&st.err);
 		if (rc != LL_OK)	/* the posting failed too: say so */
@@ -1377,10 +1396,6 @@ static enum ll_status post_to_ledger(struct job *j)
 					"nothing written\n");
 		return st.rc;
 	}
-	if (rc == LL_OK && !j->already)
-		rc = ll_db_store_statements(&j->ctx->db, j->cpj.posting_id,
-					    j->stmts, j->n_stmts, j->built.root,
-					    j->key.keyid, &j->err);
 	if (rc == LL_OK)
 		rc = checkpoint_phase(&j->cpj, j->built.root, &j->od, j->runj,
 				      &j->err);

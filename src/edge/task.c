@@ -29,6 +29,35 @@ void ll_task_join(struct ll_task *t)
 	t->started = false;
 }
 
+void ll_latch_init(struct ll_latch *l)
+{
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
+	l->open = false;
+}
+
+void ll_latch_open(struct ll_latch *l)
+{
+	pthread_mutex_lock(&l->mu);
+	l->open = true;
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
+
+void ll_latch_wait(struct ll_latch *l)
+{
+	pthread_mutex_lock(&l->mu);
+	while (!l->open)
+		pthread_cond_wait(&l->cv, &l->mu);
+	pthread_mutex_unlock(&l->mu);
+}
+
+void ll_latch_destroy(struct ll_latch *l)
+{
+	pthread_cond_destroy(&l->cv);
+	pthread_mutex_destroy(&l->mu);
+}
+
 /* One thread's share of an ll_task_each. */
 struct each {
 	struct ll_task task;
