@@ -1269,7 +1269,10 @@ static enum ll_status add_record(struct ll_registry *reg,
 	rc = reserve(reg, k);
 	if (rc != LL_OK)
 		return rc;
-	copy = json_deep_copy(obj);
+	/* a stored record was parsed for this call alone (its caller only
+	 * releases it after): kept as it is; one of a file is copied out of
+	 * the file's tree */
+	copy = stored ? json_incref((json_t *)obj) : json_deep_copy(obj);
 	if (!copy)
 		return LL_NOMEM;
 	slot = ll_registry_count(reg, k);
