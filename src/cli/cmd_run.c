@@ -869,6 +869,18 @@ static enum ll_status load_tallies(struct tallies *tl, struct args *a)
  * the ledger, commit and publish, summarise.  Each phase prints its own
  * errors and returns a status; job_release frees what any of them made.
  */
+/* stage_outputs on a thread of its own: what it shares with the
+ * caller.  The latch opens once the statements are signed (or signing
+ * failed: signed_ok says which); the caller may then store them while
+ * the files are still being staged. */
+struct stage_task {
+	struct job *j;
+	struct ll_latch signed_;
+	bool signed_ok;
+	enum ll_status rc;
+	struct ll_error err;
+};
+
 struct job {
 	const struct args *a;
 	struct ll_cli_ctx *ctx;		/* configuration, connection, transaction */
@@ -891,6 +903,7 @@ struct job {
 	struct ll_run r;
 	struct ll_current_posting cur;
 	bool already;			/* this run is the period's posting */
+	bool run_stored;		/* its run id is stored already */
 	struct ll_restatement rs;
 	struct ll_party_amount *prev;
 	struct ll_party_amount *opening, *earned;	/* for the accounts */
@@ -905,8 +918,12 @@ struct job {
 	char *csv, *remit, *comp, *runj;
 	int64_t entries;
 	struct cp_job cpj;		/* the posting's checkpoint */
-	/* the output staging */
+	/* the output staging, on a thread of its own from the statements
+	 * built (or loaded) to the posting's end */
 	struct ll_outdir od;
+	struct stage_task stage;
+	struct ll_task stage_th;
+	bool stage_running;
 	struct tallies *tl;		/* --tallies: the partials */
 };
 
@@ -930,8 +947,11 @@ static void job_init(struct job *j, struct ll_cli_ctx *ctx,
 	j->cpj.cur = &j->cur;
 }
 
+static void stage_finish(struct job *j);
+
 static void job_release(struct job *j)
 {
+	stage_finish(j);	/* a failure may leave it running */
 	ll_outdir_release(&j->od);
 	ll_statements_draft_free(j->draft);
 	ll_statements_release(&j->built);
@@ -1198,12 +1218,73 @@ static enum ll_status settle_accounts(struct job *j)
 	return rc;
 }
 
+/* The judgement of the run's manifest items, for disclose (stored once,
+ * with the run). */
+static enum ll_status store_manifests(struct ll_db *db, const struct ll_run *r,
+				      struct ll_error *err)
+{
+	struct ll_disclose_src src;
+	enum ll_status rc;
+
+	ll_disclose_src_init(&src);
+	rc = ll_disclose_src_from_run(&src, r);
+	if (rc != LL_OK)
+		rc = ll_error_set(err, rc, NULL, 0, NULL, "out of memory");
+	else
+		rc = ll_db_manifests_store(db, r->id, &src, err);
+	ll_disclose_src_release(&src);
+	return rc;
+}
+
+/* The rows of a run not stored yet that need only its settlement (all
+ * but the run's own row, which holds run.json), and its manifests, on a
+ * thread of their own while the statements are built: the connection is
+ * the task's until it is joined. */
+struct rows_task {
+	struct job *j;
+	enum ll_status rc;
+	struct ll_error err;
+};
+
+static void rows_task_main(void *arg)
+{
+	struct rows_task *t = arg;
+	struct ll_db *db = &t->j->ctx->db;
+
+	t->rc = ll_db_run_store_rows(db, &t->j->r, &t->err);
+	if (t->rc == LL_OK)
+		t->rc = store_manifests(db, &t->j->r, &t->err);
+}
+
+static void stage_start(struct job *j);
+
+/* The statements up to their Merkle root, and run.json: no database. */
+static enum ll_status build_statements(struct job *j,
+				       const struct ll_restatement *rs)
+{
+	enum ll_status rc;
+
+	rc = ll_statements_prepare(&j->built, &j->draft, &j->r, rs, &j->acc,
+				   &j->err);
+	if (rc != LL_OK)
+		return rc;
+	j->runj = ll_runfile_run_json(&j->r, rs, &j->acc, j->built.root,
+				      j->key.keyid, j->built.n);
+	if (!j->runj)
+		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
+	return LL_OK;
+}
+
 /* A first posting, or a restatement of the period's current one: the
  * accounts, then the statements up to their Merkle root and run.json
- * (the statements are signed in post_to_ledger). */
+ * while the run's rows are stored (the statements are signed in
+ * post_to_ledger). */
 static enum ll_status build_posting(struct job *j)
 {
 	const struct ll_restatement *rs = j->cur.exists ? &j->rs : NULL;
+	struct rows_task rows = { j, LL_OK, { 0 } };
+	struct ll_task task;
 	enum ll_status rc = LL_OK;
 
 	if (j->cur.exists) {
@@ -1219,18 +1300,26 @@ static enum ll_status build_posting(struct job *j)
 	}
 	if (rc == LL_OK)
 		rc = settle_accounts(j);
-	ll_cli_progress_phase(&j->prog, LL_PHASE_SIGNING);
 	if (rc == LL_OK)
-		rc = ll_statements_prepare(&j->built, &j->draft, &j->r, rs,
-					   &j->acc, &j->err);
+		rc = ll_db_run_exists(&j->ctx->db, j->r.id, &j->run_stored,
+				      &j->err);
 	if (rc != LL_OK)
 		return rc;
-	j->runj = ll_runfile_run_json(&j->r, rs, &j->acc, j->built.root,
-				      j->key.keyid, j->built.n);
-	if (!j->runj)
-		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
-				    "out of memory");
-	return LL_OK;
+	ll_cli_progress_phase(&j->prog, LL_PHASE_SIGNING);
+	ll_error_clear(&rows.err);
+	if (!j->run_stored)
+		ll_task_start(&task, rows_task_main, &rows);
+	rc = build_statements(j, rs);
+	if (rc == LL_OK)
+		stage_start(j);	/* signing and files, beside the rows */
+	if (!j->run_stored) {
+		ll_task_join(&task);
+		if (rc == LL_OK && rows.rc != LL_OK) {
+			j->err = rows.err;
+			rc = rows.rc;
+		}
+	}
+	return rc;
 }
 
 /* Phase: the outputs in memory: nothing new, a first posting, or a
@@ -1242,26 +1331,16 @@ static enum ll_status build_outputs(struct job *j)
 	rc = ll_db_current_posting(&j->ctx->db, j->a->licensee, j->first,
 				   j->last, &j->cur, &j->err);
 	if (rc == LL_OK && j->cur.exists &&
-	    strcmp(j->cur.run_id, j->r.id) == 0)
+	    strcmp(j->cur.run_id, j->r.id) == 0) {
 		rc = reuse_posting(j);
-	else if (rc == LL_OK)
+		if (rc == LL_OK)
+			stage_start(j);
+	} else if (rc == LL_OK)
 		rc = build_posting(j);
 	if (rc != LL_OK)
 		ll_cli_print_error(&j->err);
 	return rc;
 }
-
-/* stage_outputs on a thread of its own: what it shares with the
- * caller.  The latch opens once the statements are signed (or signing
- * failed: signed_ok says which); the caller may then store them while
- * the files are still being staged. */
-struct stage_task {
-	struct job *j;
-	struct ll_latch signed_;
-	bool signed_ok;
-	enum ll_status rc;
-	struct ll_error err;
-};
 
 /*
  * The statements signed (a new posting's), the payment files made with
@@ -1317,40 +1396,41 @@ static void stage_task_main(void *arg)
 	st->rc = stage_outputs(st);
 }
 
-/* The judgement of the run's manifest items, for disclose (stored once,
- * with the run). */
-static enum ll_status store_manifests(struct ll_db *db, const struct ll_run *r,
-				      struct ll_error *err)
+/* Start staging the outputs: the statements are built (or loaded), and
+ * the job's fields stage_outputs reads are final. */
+static void stage_start(struct job *j)
 {
-	struct ll_disclose_src src;
-	enum ll_status rc;
-
-	ll_disclose_src_init(&src);
-	rc = ll_disclose_src_from_run(&src, r);
-	if (rc != LL_OK)
-		rc = ll_error_set(err, rc, NULL, 0, NULL, "out of memory");
-	else
-		rc = ll_db_manifests_store(db, r->id, &src, err);
-	ll_disclose_src_release(&src);
-	return rc;
+	memset(&j->stage, 0, sizeof(j->stage));
+	j->stage.j = j;
+	j->stage.rc = LL_OK;
+	ll_error_clear(&j->stage.err);
+	ll_latch_init(&j->stage.signed_);
+	j->stage_running = true;
+	ll_task_start(&j->stage_th, stage_task_main, &j->stage);
 }
 
-/* The run and its journal entries, inside the transaction (nothing for a
- * run already posted).  Needs only the Merkle root, not the signed
- * statements. */
+/* Wait for the staging, if it was started and not waited for yet. */
+static void stage_finish(struct job *j)
+{
+	if (!j->stage_running)
+		return;
+	ll_task_join(&j->stage_th);
+	ll_latch_destroy(&j->stage.signed_);
+	j->stage_running = false;
+}
+
+/* The run's own row (its other rows are stored by build_posting) and its
+ * journal entries, inside the transaction (nothing for a run already
+ * posted).  Needs only the Merkle root, not the signed statements. */
 static enum ll_status post_run(struct job *j)
 {
 	struct ll_db *db = &j->ctx->db;
-	bool stored = false;
-	enum ll_status rc;
+	enum ll_status rc = LL_OK;
 
 	if (j->already)
 		return LL_OK;
-	rc = ll_db_run_exists(db, j->r.id, &stored, &j->err);
-	if (rc == LL_OK && !stored)
+	if (!j->run_stored)
 		rc = ll_db_run_store(db, &j->r, j->runj, j->comp, &j->err);
-	if (rc == LL_OK && !stored)
-		rc = store_manifests(db, &j->r, &j->err);
 	if (rc == LL_OK)
 		rc = ll_db_post_run(db, &j->r, &j->acc, j->cur.posting_id,
 				    j->runj, &j->cpj.posting_id, &j->entries,
@@ -1359,42 +1439,37 @@ static enum ll_status post_run(struct job *j)
 }
 
 /*
- * Phase: the statements signed and the files staged in --out while
- * PostgreSQL stores the run (the two share nothing they write, and
- * neither is visible until commit_and_publish); the signed statements
- * stored as soon as both the run and the signing are done, while the
- * files may still be staging; the signed checkpoint staged last.  A
- * failure of the staging (a file of the user's in the way, say) is
- * reported first: nothing is committed.
+ * Phase: the run posted while the statements are signed and the files
+ * staged in --out (stage_start, since the statements were built: the
+ * two share nothing they write, and neither is visible until
+ * commit_and_publish); the signed statements stored as soon as both the
+ * run and the signing are done, while the files may still be staging;
+ * the signed checkpoint staged last.  A failure of the staging (a file
+ * of the user's in the way, say) is reported first: nothing is
+ * committed.
  */
 static enum ll_status post_to_ledger(struct job *j)
 {
-	struct stage_task st;
-	struct ll_task task;
+	struct stage_task *st = &j->stage;
 	enum ll_status rc;
 
-	memset(&st, 0, sizeof(st));
-	st.j = j;
-	ll_latch_init(&st.signed_);
+	LL_ENSURE(j->stage_running);
 	ll_cli_progress_phase(&j->prog, LL_PHASE_STORING);
-	ll_error_clear(&st.err);
-	ll_task_start(&task, stage_task_main, &st);
 	rc = post_run(j);
-	ll_latch_wait(&st.signed_);
-	if (rc == LL_OK && st.signed_ok && !j->already)
+	ll_latch_wait(&st->signed_);
+	if (rc == LL_OK && st->signed_ok && !j->already)
 		rc = ll_db_store_statements(&j->ctx->db, j->cpj.posting_id,
 					    j->stmts, j->n_stmts, j->built.root,
 					    j->key.keyid, &j->err);
-	ll_task_join(&task);
-	ll_latch_destroy(&st.signed_);
-	if (st.rc != LL_OK) {
-		ll_cli_print_error(&st.err);
+	stage_finish(j);
+	if (st->rc != LL_OK) {
+		ll_cli_print_error(&st->err);
 		if (rc != LL_OK)	/* the posting failed too: say so */
 			ll_cli_print_error(&j->err);
-		if (st.rc == LL_USAGE)
+		if (st->rc == LL_USAGE)
 			fprintf(stderr, "ledgerline: nothing was stored and "
 					"nothing written\n");
-		return st.rc;
+		return st->rc;
 	}
 	if (rc == LL_OK)
 		rc = checkpoint_phase(&j->cpj, j->built.root, &j->od, j->runj,

@@ -259,17 +259,21 @@ static enum ll_status insert_totals(struct ll_db *db, const struct ll_run *r,
 	return rc;
 }
 
-enum ll_status ll_db_run_store(struct ll_db *db, const struct ll_run *r,
-			       const char *run_json, const char *compliance,
-			       struct ll_error *err)
+enum ll_status ll_db_run_store_rows(struct ll_db *db, const struct ll_run *r,
+				    struct ll_error *err)
 {
-	enum ll_status rc = insert_run(db, r, run_json, compliance, err);
+	enum ll_status rc = insert_inputs(db, r, err);
 
-	if (rc == LL_OK)
-		rc = insert_inputs(db, r, err);
 	if (rc == LL_OK)
 		rc = insert_totals(db, r, err);
 	if (rc == LL_OK)
 		rc = copy_lines(db, r, err);
 	return rc;
+}
+
+enum ll_status ll_db_run_store(struct ll_db *db, const struct ll_run *r,
+			       const char *run_json, const char *compliance,
+			       struct ll_error *err)
+{
+	return insert_run(db, r, run_json, compliance, err);
 }
