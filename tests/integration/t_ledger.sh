@@ -582,6 +582,19 @@ INSERT INTO ledgerline.run_line (run_id, licence, party, work, component, side, 
 ROLLBACK;
 SQL
     out=$(app_sql -f "$IT_TMP/hand.sql" 2>&1) || fail "a run line of a party with a total was refused: $out"
+    # a run's rows may come before the run's own row (sql/017), but never
+    # commit without it: the key is checked at commit
+    cat >"$IT_TMP/hand.sql" <<SQL
+BEGIN;
+INSERT INTO ledgerline.run_licence (run_id, licence, licensor, currency, exact, amount_minor)
+  SELECT 'run-00000000000000000000000000000000', licence, licensor, currency, exact, amount_minor
+    FROM ledgerline.run_licence ORDER BY run_id, licence LIMIT 1;
+SELECT 'inserted';
+COMMIT;
+SQL
+    out=$(app_sql -f "$IT_TMP/hand.sql" 2>&1) && fail "a licence total of no run was committed"
+    assert_contains "$out" "inserted" "a run's row before the run's own is taken until commit"
+    assert_contains "$out" "run_licence_run_id_fkey" "a licence total of no run, refused at commit"
     # a line whose currency is not its account's
     cat >"$IT_TMP/hand.sql" <<SQL
 $unbalanced
