@@ -477,9 +477,10 @@ static json_t *field(const struct ll_jsrc *src, const json_t *obj,
 {
 	json_t *v = json_object_get(obj, key);
 
-	ll_json_path_key(p, path, key);
+	/* the path is made only for an error: most fields have none */
 	*fail = false;
 	if (!v && required) {
+		ll_json_path_key(p, path, key);
 		ll_jsrc_error(src, p, "missing required field");
 		*fail = true;
 	}
@@ -497,12 +498,14 @@ bool ll_json_str(const struct ll_jsrc *src, const json_t *obj,
 	if (!v)
 		return !fail;
 	if (!json_is_string(v)) {
+		ll_json_path_key(p, path, key);
 		ll_jsrc_error(src, p, "must be a string, not %s",
 			      ll_json_type_name(v));
 		return false;
 	}
 	*out = json_string_value(v);
 	if (strlen(*out) != json_string_length(v)) {
+		ll_json_path_key(p, path, key);
 		ll_jsrc_error(src, p, "must not contain NUL characters");
 		return false;
 	}
@@ -523,12 +526,14 @@ bool ll_json_int(const struct ll_jsrc *src, const json_t *obj,
 	if (!v)
 		return !fail;
 	if (!json_is_integer(v)) {
+		ll_json_path_key(p, path, key);
 		ll_jsrc_error(src, p, "must be a JSON integer, not %s",
 			      ll_json_type_name(v));
 		return false;
 	}
 	x = json_integer_value(v);
 	if (x < min || x > max) {
+		ll_json_path_key(p, path, key);
 		ll_jsrc_error(src, p, "%lld is out of range %lld..%lld",
 			      (long long)x, (long long)min, (long long)max);
 		return false;
@@ -551,18 +556,21 @@ bool ll_json_exact(const struct ll_jsrc *src, const json_t *obj,
 	if (!v)
 		return !fail;
 	if (json_is_number(v)) {
+		ll_json_path_key(p, path, key);
 		ll_jsrc_error(src, p,
 			      "must be an exact string such as \"0.25\" or "
 			      "\"1/4\", not a JSON number");
 		return false;
 	}
 	if (!json_is_string(v)) {
+		ll_json_path_key(p, path, key);
 		ll_jsrc_error(src, p, "must be an exact string, not %s",
 			      ll_json_type_name(v));
 		return false;
 	}
 	if (ll_exact_parse(out, json_string_value(v), json_string_length(v),
 			   &e) != LL_OK) {
+		ll_json_path_key(p, path, key);
 		ll_jsrc_error(src, p, "%s", e.text);
 		return false;
 	}

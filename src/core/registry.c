@@ -1534,13 +1534,18 @@ static enum ll_status link_works(struct linker *lk)
 
 		for (s = 0; s < LL_SIDE_COUNT; s++) {
 			for (j = 0; j < w->n_split[s]; j++) {
+				const char *party = w->split[s][j].party;
 				char sub[LL_JSON_PATH_MAX];
 
+				/* the path is made only to name a party
+				 * that is not there */
+				if (ll_registry_party(lk->reg, party))
+					continue;
 				snprintf(sub, sizeof(sub),
 					 "splits.%s[%zu].party", side_names[s],
 					 j);
 				need_party(lk, LL_REC_WORK, &w->meta, sub,
-					   w->split[s][j].party);
+					   party);
 			}
 		}
 		if (!w->isrc[0])
