@@ -664,6 +664,7 @@ struct ll_db_copy {
 	char buf[COPY_BUFFER_BYTES];
 	size_t n;
 	int failed;		/* 1: transport, 2: out of memory */
+	bool binary;		/* the binary format: a trailer at the end */
 };
 
 enum ll_status ll_db_copy_begin(struct ll_db *db, const char *sql,
@@ -682,6 +683,7 @@ enum ll_status ll_db_copy_begin(struct ll_db *db, const char *sql,
 	c->what = what;
 	c->n = 0;
 	c->failed = 0;
+	c->binary = false;
 	res = PQexec(ll_db_conn(db), sql);
 	if (!res || PQresultStatus(res) != PGRES_COPY_IN) {
 		rc = ll_db_error(err, what,
@@ -758,6 +760,65 @@ void ll_db_copy_field(struct ll_db_copy *c, const char *s, int last)
 	copy_raw(c, last ? "\n" : "\t", 1);
 }
 
+/* v as n bytes, most significant first (the binary format's order). */
+static void copy_be(struct ll_db_copy *c, uint64_t v, int n)
+{
+	unsigned char b[8];
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		b[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+	copy_raw(c, (const char *)b, (size_t)n);
+}
+
+enum ll_status ll_db_copy_begin_binary(struct ll_db *db, const char *sql,
+				       const char *what,
+				       struct ll_db_copy **out,
+				       struct ll_error *err)
+{
+	/* signature, flags (no OIDs), header extension length */
+	static const char header[] = "PGCOPY\n\377\r\n";
+	enum ll_status rc = ll_db_copy_begin(db, sql, what, out, err);
+
+	if (rc != LL_OK)
+		return rc;
+	(*out)->binary = true;
+	copy_raw(*out, header, sizeof(header));	/* with its NUL */
+	copy_be(*out, 0, 4);
+	copy_be(*out, 0, 4);
+	return LL_OK;
+}
+
+void ll_db_copy_row(struct ll_db_copy *c, int nfields)
+{
+	copy_be(c, (uint64_t)nfields, 2);
+}
+
+void ll_db_copy_text(struct ll_db_copy *c, const char *s)
+{
+	size_t n;
+
+	if (!s) {
+		copy_be(c, UINT32_MAX, 4);	/* -1: NULL */
+		return;
+	}
+	n = strlen(s);
+	if (n > INT32_MAX) {
+		c->failed = c->failed ? c->failed : 2;
+		return;
+	}
+	copy_be(c, (uint64_t)n, 4);
+	copy_raw(c, s, n);
+}
+
+void ll_db_copy_int8(struct ll_db_copy *c, int64_t v)
+{
+	copy_be(c, 8, 4);
+	copy_be(c, (uint64_t)v, 8);
+}
+
 void ll_db_copy_fail(struct ll_db_copy *c)
 {
 	c->failed = 2;
@@ -769,6 +830,8 @@ enum ll_status ll_db_copy_end(struct ll_db_copy *c, struct ll_error *err)
 	enum ll_status rc = LL_OK;
 	PGresult *res;
 
+	if (c->binary)
+		copy_be(c, UINT16_MAX, 2);	/* -1: the trailer */
 	copy_flush(c);
 	if (PQputCopyEnd(conn, c->failed ? "ledgerline aborted the copy"
 					 : NULL) != 1)

@@ -57,6 +57,20 @@ enum ll_status ll_db_copy_begin(struct ll_db *db, const char *sql,
 				struct ll_error *err);
 void ll_db_copy_field(struct ll_db_copy *c, const char *s, int last);
 void ll_db_copy_fail(struct ll_db_copy *c);
+
+/*
+ * The same in PostgreSQL's binary COPY format (sql ends "WITH (FORMAT
+ * binary)"), for large values the server would otherwise scan for
+ * escapes: a row begins with the number of its fields, then each field
+ * as text (NULL for SQL NULL) or as a bigint.  End with ll_db_copy_end.
+ */
+enum ll_status ll_db_copy_begin_binary(struct ll_db *db, const char *sql,
+				       const char *what,
+				       struct ll_db_copy **out,
+				       struct ll_error *err);
+void ll_db_copy_row(struct ll_db_copy *c, int nfields);
+void ll_db_copy_text(struct ll_db_copy *c, const char *s);
+void ll_db_copy_int8(struct ll_db_copy *c, int64_t v);
 enum ll_status ll_db_copy_end(struct ll_db_copy *c, struct ll_error *err);
 
 /* ---- the audit (db_ledger.c, db_audit.c) ---- */

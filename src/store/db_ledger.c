@@ -1324,18 +1324,21 @@ enum ll_status ll_db_store_statements(struct ll_db *db, int64_t posting_id,
 		       3, params, err);
 	if (rc != LL_OK || n == 0)
 		return rc;
-	/* one COPY, not a round trip per party */
-	rc = ll_db_copy_begin(db,
-			      "COPY ledgerline.posting_statement (posting_id, "
-			      "party, sha256, envelope) FROM STDIN",
-			      "cannot store the statements", &c, err);
+	/* one COPY, not a round trip per party; binary, so that the
+	 * server does not scan tens of megabytes of envelopes for escapes */
+	rc = ll_db_copy_begin_binary(db,
+				     "COPY ledgerline.posting_statement "
+				     "(posting_id, party, sha256, envelope) "
+				     "FROM STDIN WITH (FORMAT binary)",
+				     "cannot store the statements", &c, err);
 	if (rc != LL_OK)
 		return rc;
 	for (i = 0; i < n; i++) {
-		ll_db_copy_field(c, pid, 0);
-		ll_db_copy_field(c, v[i].party, 0);
-		ll_db_copy_field(c, v[i].sha256, 0);
-		ll_db_copy_field(c, v[i].envelope, 1);
+		ll_db_copy_row(c, 4);
+		ll_db_copy_int8(c, posting_id);
+		ll_db_copy_text(c, v[i].party);
+		ll_db_copy_text(c, v[i].sha256);
+		ll_db_copy_text(c, v[i].envelope);
 	}
 	return ll_db_copy_end(c, err);
 }

@@ -59,38 +59,36 @@ static enum ll_status copy_lines(struct ll_db *db, const struct ll_run *r,
 	enum ll_status rc;
 	size_t i;
 
-	rc = ll_db_copy_begin(db,
-			      "COPY ledgerline.run_line (run_id, licence, party, "
-			      "work, component, side, exact, amount_minor) FROM "
-			      "STDIN",
-			      "cannot store the run's lines", &c, err);
+	/* binary: the server parses no text for the catalogue's lines */
+	rc = ll_db_copy_begin_binary(db,
+				     "COPY ledgerline.run_line (run_id, "
+				     "licence, party, work, component, side, "
+				     "exact, amount_minor) FROM STDIN WITH "
+				     "(FORMAT binary)",
+				     "cannot store the run's lines", &c, err);
 	if (rc != LL_OK)
 		return rc;
 	for (i = 0; i < r->st.n_lines; i++) {
 		const struct ll_line *l = &r->st.lines[i];
 		char *exact = ll_exact_fraction_str(l->exact);
-		char minor[32];
 
 		if (!exact) {
 			ll_db_copy_fail(c);
 			break;
 		}
-		snprintf(minor, sizeof(minor), "%lld", (long long)l->minor);
-		ll_db_copy_field(c, r->id, 0);
-		ll_db_copy_field(c, reg->licences.v[l->licence].id, 0);
-		ll_db_copy_field(c, reg->parties.v[l->party].id, 0);
-		ll_db_copy_field(c, l->work >= 0 ? reg->works.v[l->work].id
-						 : NULL,
-				 0);
-		ll_db_copy_field(c, ll_component_name(
-					    (enum ll_component)l->component),
-				 0);
-		ll_db_copy_field(c, l->side >= 0 ? ll_side_name(
-							   (enum ll_side)l->side)
-						 : NULL,
-				 0);
-		ll_db_copy_field(c, exact, 0);
-		ll_db_copy_field(c, minor, 1);
+		ll_db_copy_row(c, 8);
+		ll_db_copy_text(c, r->id);
+		ll_db_copy_text(c, reg->licences.v[l->licence].id);
+		ll_db_copy_text(c, reg->parties.v[l->party].id);
+		ll_db_copy_text(c, l->work >= 0 ? reg->works.v[l->work].id
+						: NULL);
+		ll_db_copy_text(c, ll_component_name(
+					   (enum ll_component)l->component));
+		ll_db_copy_text(c, l->side >= 0 ? ll_side_name(
+							  (enum ll_side)l->side)
+						: NULL);
+		ll_db_copy_text(c, exact);
+		ll_db_copy_int8(c, l->minor);
 		free(exact);
 	}
 	return ll_db_copy_end(c, err);
