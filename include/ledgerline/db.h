@@ -152,13 +152,17 @@ enum ll_status ll_db_run_exists(struct ll_db *db, const char *run_id,
 				bool *exists, struct ll_error *err);
 
 /*
- * Store a computed run inside the caller's transaction, in two steps in
- * either order: ll_db_run_store_rows its inputs, licence, party and line
- * results and payouts (what needs only the settlement), ll_db_run_store
- * the run's own row with run.json and compliance.json.  The database
- * checks at commit that the run's row exists (sql/017), Σ lines = party
- * totals and Σ parties = licence totals.
+ * Store a computed run inside the caller's transaction, in three steps
+ * in any order: ll_db_run_store_inputs its inputs (known once the logs
+ * are read), ll_db_run_store_rows its licence, party and line results and
+ * payouts (once it is settled), ll_db_run_store the run's own row with
+ * run.json and compliance.json.  The database checks at commit that the
+ * run's row exists (sql/017), Σ lines = party totals and Σ parties =
+ * licence totals.
  */
+enum ll_status ll_db_run_store_inputs(struct ll_db *db,
+				      const struct ll_run *r,
+				      struct ll_error *err);
 enum ll_status ll_db_run_store_rows(struct ll_db *db, const struct ll_run *r,
 				    struct ll_error *err);
 enum ll_status ll_db_run_store(struct ll_db *db, const struct ll_run *r,

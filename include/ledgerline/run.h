@@ -109,6 +109,10 @@ enum ll_status ll_run_training(struct ll_run *r);
  */
 enum ll_status ll_run_settle(struct ll_run *r, struct ll_error *err);
 
+/* The run id alone (ll_run_settle makes it too), once the inputs' digests
+ * are known: for work that needs it before the settlement. */
+void ll_run_name(struct ll_run *r);
+
 /* A party's total in one currency under some run. */
 struct ll_party_amount {
 	char party[LL_PARTY_ID_SIZE];

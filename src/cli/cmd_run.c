@@ -869,6 +869,19 @@ static enum ll_status load_tallies(struct tallies *tl, struct args *a)
  * the ledger, commit and publish, summarise.  Each phase prints its own
  * errors and returns a status; job_release frees what any of them made.
  */
+/* Database work on a thread of its own while the caller computes: the
+ * connection is the task's from db_task_start to db_task_join, and the
+ * caller touches no database meanwhile. */
+struct job;
+struct db_task {
+	struct job *j;
+	enum ll_status (*fn)(struct job *j, struct ll_error *err);
+	enum ll_status rc;
+	struct ll_error err;
+	struct ll_task th;
+	bool running;
+};
+
 /* stage_outputs on a thread of its own: what it shares with the
  * caller.  The latch opens once the statements are signed (or signing
  * failed: signed_ok says which); the caller may then store them while
@@ -904,6 +917,7 @@ struct job {
 	struct ll_current_posting cur;
 	bool already;			/* this run is the period's posting */
 	bool run_stored;		/* its run id is stored already */
+	struct db_task early;		/* its inputs and manifests stored */
 	struct ll_restatement rs;
 	struct ll_party_amount *prev;
 	struct ll_party_amount *opening, *earned;	/* for the accounts */
@@ -949,9 +963,13 @@ static void job_init(struct job *j, struct ll_cli_ctx *ctx,
 
 static void stage_finish(struct job *j);
 
+static enum ll_status db_task_join(struct db_task *t, enum ll_status rc);
+
 static void job_release(struct job *j)
 {
-	stage_finish(j);	/* a failure may leave it running */
+	/* a failure may leave these running */
+	(void)db_task_join(&j->early, LL_OK);
+	stage_finish(j);
 	ll_outdir_release(&j->od);
 	ll_statements_draft_free(j->draft);
 	ll_statements_release(&j->built);
@@ -1100,8 +1118,8 @@ static enum ll_status merge_tallies(struct job *j)
 	return rc;
 }
 
-/* Phase: eligibility, the logs read and tallied, settlement; nothing
- * here touches the database or a file. */
+/* Phase: eligibility, the logs read and tallied; nothing here touches
+ * the database or a file. */
 static enum ll_status compute(struct job *j)
 {
 	const struct args *a = j->a;
@@ -1131,7 +1149,80 @@ static enum ll_status compute(struct job *j)
 	if (ll_errlist_count(&j->errs) || ll_errlist_count(&j->r.errs) ||
 	    j->r.tally.errors_total)
 		return report_input_errors(j);
+	return LL_OK;
+}
+
+static void db_task_main(void *arg)
+{
+	struct db_task *t = arg;
+
+	t->rc = t->fn(t->j, &t->err);
+}
+
+static void db_task_start(struct db_task *t, struct job *j,
+			  enum ll_status (*fn)(struct job *, struct ll_error *))
+{
+	t->j = j;
+	t->fn = fn;
+	t->rc = LL_OK;
+	ll_error_clear(&t->err);
+	t->running = true;
+	ll_task_start(&t->th, db_task_main, t);
+}
+
+/* Wait for t if it runs; its failure becomes the job's when rc, the
+ * caller's own, is LL_OK. */
+static enum ll_status db_task_join(struct db_task *t, enum ll_status rc)
+{
+	if (!t->running)
+		return rc;
+	ll_task_join(&t->th);
+	t->running = false;
+	if (rc == LL_OK && t->rc != LL_OK) {
+		t->j->err = t->err;
+		rc = t->rc;
+	}
+	return rc;
+}
+
+static enum ll_status store_manifests(struct ll_db *db, const struct ll_run *r,
+				      struct ll_error *err);
+
+/* A run's rows known once the logs are read: its inputs and its judged
+ * manifests. */
+static enum ll_status store_early(struct job *j, struct ll_error *err)
+{
+	enum ll_status rc = ll_db_run_store_inputs(&j->ctx->db, &j->r, err);
+
+	if (rc == LL_OK)
+		rc = store_manifests(&j->ctx->db, &j->r, err);
+	return rc;
+}
+
+/* A run's rows known once it is settled: its totals, lines and payouts. */
+static enum ll_status store_rows(struct job *j, struct ll_error *err)
+{
+	return ll_db_run_store_rows(&j->ctx->db, &j->r, err);
+}
+
+/*
+ * Phase: the run named, and, unless that run is stored already, its
+ * inputs and manifests stored on a thread of their own while it is
+ * settled (the settlement touches no database or file).
+ */
+static enum ll_status settle(struct job *j)
+{
+	enum ll_status rc;
+
 	ll_cli_progress_phase(&j->prog, LL_PHASE_SETTLING);
+	ll_run_name(&j->r);
+	rc = ll_db_run_exists(&j->ctx->db, j->r.id, &j->run_stored, &j->err);
+	if (rc != LL_OK) {
+		ll_cli_print_error(&j->err);
+		return rc;
+	}
+	if (!j->run_stored)
+		db_task_start(&j->early, j, store_early);
 	rc = ll_run_settle(&j->r, &j->err);
 	if (rc != LL_OK) {
 		ll_cli_print_error(&j->err);
@@ -1236,26 +1327,6 @@ static enum ll_status store_manifests(struct ll_db *db, const struct ll_run *r,
 	return rc;
 }
 
-/* The rows of a run not stored yet that need only its settlement (all
- * but the run's own row, which holds run.json), and its manifests, on a
- * thread of their own while the statements are built: the connection is
- * the task's until it is joined. */
-struct rows_task {
-	struct job *j;
-	enum ll_status rc;
-	struct ll_error err;
-};
-
-static void rows_task_main(void *arg)
-{
-	struct rows_task *t = arg;
-	struct ll_db *db = &t->j->ctx->db;
-
-	t->rc = ll_db_run_store_rows(db, &t->j->r, &t->err);
-	if (t->rc == LL_OK)
-		t->rc = store_manifests(db, &t->j->r, &t->err);
-}
-
 static void stage_start(struct job *j);
 
 /* The statements up to their Merkle root, and run.json: no database. */
@@ -1283,8 +1354,7 @@ static enum ll_status build_statements(struct job *j,
 static enum ll_status build_posting(struct job *j)
 {
 	const struct ll_restatement *rs = j->cur.exists ? &j->rs : NULL;
-	struct rows_task rows = { j, LL_OK, { 0 } };
-	struct ll_task task;
+	struct db_task rows;
 	enum ll_status rc = LL_OK;
 
 	if (j->cur.exists) {
@@ -1300,26 +1370,16 @@ static enum ll_status build_posting(struct job *j)
 	}
 	if (rc == LL_OK)
 		rc = settle_accounts(j);
-	if (rc == LL_OK)
-		rc = ll_db_run_exists(&j->ctx->db, j->r.id, &j->run_stored,
-				      &j->err);
 	if (rc != LL_OK)
 		return rc;
 	ll_cli_progress_phase(&j->prog, LL_PHASE_SIGNING);
-	ll_error_clear(&rows.err);
+	memset(&rows, 0, sizeof(rows));
 	if (!j->run_stored)
-		ll_task_start(&task, rows_task_main, &rows);
+		db_task_start(&rows, j, store_rows);
 	rc = build_statements(j, rs);
 	if (rc == LL_OK)
 		stage_start(j);	/* signing and files, beside the rows */
-	if (!j->run_stored) {
-		ll_task_join(&task);
-		if (rc == LL_OK && rows.rc != LL_OK) {
-			j->err = rows.err;
-			rc = rows.rc;
-		}
-	}
-	return rc;
+	return db_task_join(&rows, rc);
 }
 
 /* Phase: the outputs in memory: nothing new, a first posting, or a
@@ -1328,8 +1388,11 @@ static enum ll_status build_outputs(struct job *j)
 {
 	enum ll_status rc;
 
-	rc = ll_db_current_posting(&j->ctx->db, j->a->licensee, j->first,
-				   j->last, &j->cur, &j->err);
+	/* the connection is the early store's until it is done */
+	rc = db_task_join(&j->early, LL_OK);
+	if (rc == LL_OK)
+		rc = ll_db_current_posting(&j->ctx->db, j->a->licensee,
+					   j->first, j->last, &j->cur, &j->err);
 	if (rc == LL_OK && j->cur.exists &&
 	    strcmp(j->cur.run_id, j->r.id) == 0) {
 		rc = reuse_posting(j);
@@ -1532,6 +1595,8 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 		rc = snapshot_registry(&j);
 	if (rc == LL_OK)
 		rc = compute(&j);
+	if (rc == LL_OK)
+		rc = settle(&j);
 	if (rc == LL_OK)
 		rc = build_outputs(&j);
 	if (rc == LL_OK)

@@ -430,6 +430,11 @@ static enum ll_status find_withdrawn(struct ll_run *r)
 	return LL_OK;
 }
 
+void ll_run_name(struct ll_run *r)
+{
+	make_run_id(r);
+}
+
 enum ll_status ll_run_settle(struct ll_run *r, struct ll_error *err)
 {
 	enum ll_status rc;

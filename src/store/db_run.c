@@ -257,13 +257,18 @@ static enum ll_status insert_totals(struct ll_db *db, const struct ll_run *r,
 	return rc;
 }
 
+enum ll_status ll_db_run_store_inputs(struct ll_db *db,
+				      const struct ll_run *r,
+				      struct ll_error *err)
+{
+	return insert_inputs(db, r, err);
+}
+
 enum ll_status ll_db_run_store_rows(struct ll_db *db, const struct ll_run *r,
 				    struct ll_error *err)
 {
-	enum ll_status rc = insert_inputs(db, r, err);
+	enum ll_status rc = insert_totals(db, r, err);
 
-	if (rc == LL_OK)
-		rc = insert_totals(db, r, err);
 	if (rc == LL_OK)
 		rc = copy_lines(db, r, err);
 	return rc;
