@@ -1482,9 +1482,10 @@ static void stage_finish(struct job *j)
 	j->stage_running = false;
 }
 
-/* The run's own row (its other rows are stored by build_posting) and its
- * journal entries, inside the transaction (nothing for a run already
- * posted).  Needs only the Merkle root, not the signed statements. */
+/* The run's own row (its other rows are stored beside its settlement and
+ * the statements' building) and its journal entries, inside the
+ * transaction (nothing for a run already posted).  Needs only the Merkle
+ * root, not the signed statements. */
 static enum ll_status post_run(struct job *j)
 {
 	struct ll_db *db = &j->ctx->db;
