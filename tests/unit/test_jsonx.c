@@ -963,11 +963,12 @@ static void test_jcs_insert(void **state)
 	assert_non_null(vj);
 	for (mask = 0; mask < (1u << NK); mask++) {
 		for (add = 0; add < NK; add++) {
-			json_t *obj = json_object();
+			json_t *obj;
 			char *bytes, *got, *want;
 
 			if (mask & (1u << add))
 				continue;
+			obj = json_object();
 			for (k = 0; k < NK; k++) {
 				if (mask & (1u << k))
 					json_object_set_new(obj, pool[k],
