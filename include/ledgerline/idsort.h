@@ -21,6 +21,7 @@
 
 enum {
 	LL_IDSORT_READ_BYTES = 65536,	/* per run while merging */
+	LL_IDSORT_TEXT_BYTES = 1 << 20,	/* a block of ids' text */
 };
 
 struct ll_idsort_run {
@@ -31,6 +32,9 @@ struct ll_idsort {
 	char *dir;			/* where the file goes (owned) */
 	uint64_t budget;		/* bytes of ids held in memory */
 	struct ll_partial_id *v;	/* in memory, not yet spilled */
+	char **text;			/* their ids' text: blocks, each of */
+	size_t n_text, cap_text;	/* LL_IDSORT_TEXT_BYTES */
+	size_t text_used;		/* of the last block */
 	size_t n, cap;
 	uint64_t held;			/* their bytes, roughly */
 	uint64_t total;			/* ids added */
@@ -51,12 +55,14 @@ enum ll_status ll_idsort_add(struct ll_idsort *s, const char *id,
 
 /*
  * Every id added, sorted by (hash, id), each as its partial line
- * ("id HASH LOG LINE ID\n") passed to emit; an emit error stops it and is
- * returned.  Call once.
+ * ("id HASH LOG LINE ID\n") passed to emit, its LOG log_map[LOG as added]
+ * (log_map NULL: as added); an emit error stops it and is returned.  Call
+ * once.
  */
 typedef enum ll_status (*ll_idsort_emit_fn)(void *ctx, const char *line,
 					    size_t len, struct ll_error *err);
-enum ll_status ll_idsort_drain(struct ll_idsort *s, ll_idsort_emit_fn emit,
-			       void *ctx, struct ll_error *err);
+enum ll_status ll_idsort_drain(struct ll_idsort *s, const uint32_t *log_map,
+			       ll_idsort_emit_fn emit, void *ctx,
+			       struct ll_error *err);
 
 #endif

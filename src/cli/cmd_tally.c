@@ -478,7 +478,7 @@ static enum ll_status pout_all(struct tjob *j, struct pout *o,
 		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
 				    "out of memory");
 	ll_hash_update(&o->h, o->b.s, o->b.n);
-	rc = ll_idsort_drain(&j->ids, pout_line, o, &j->err);
+	rc = ll_idsort_drain(&j->ids, NULL, pout_line, o, &j->err);
 	if (rc != LL_OK)
 		return rc;
 	ll_hash_final(&o->h, d);

@@ -17,6 +17,9 @@
 
 enum {
 	ID_OVERHEAD = 48,	/* bytes per id beyond its text, roughly */
+	/* sorted ids are written in an order unrelated to where their
+	 * text is: ask for the text this many ids ahead */
+	PREFETCH_AHEAD = 8,
 };
 
 static const char TMP_NAME[] = "a temporary file of event ids";
@@ -34,20 +37,53 @@ enum ll_status ll_idsort_init(struct ll_idsort *s, const char *dir,
 	return LL_OK;
 }
 
+/* The ids in memory forgotten, their text blocks freed. */
 static void free_ids(struct ll_idsort *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
-		free(s->v[i].id);
+	for (i = 0; i < s->n_text; i++)
+		free(s->text[i]);
+	s->n_text = 0;
+	s->text_used = 0;
 	s->n = 0;
 	s->held = 0;
+}
+
+/* A copy of id[0, len) and its NUL in the text blocks; NULL: no memory.
+ * Ids are copied one after another into blocks of a megabyte: one
+ * allocation per block, not per id, and nothing to free one by one. */
+static char *copy_id(struct ll_idsort *s, const char *id, size_t len)
+{
+	char *d;
+
+	LL_ENSURE(len < LL_IDSORT_TEXT_BYTES);
+	if (!s->n_text || s->text_used + len + 1 > LL_IDSORT_TEXT_BYTES) {
+		if (s->n_text == s->cap_text) {
+			size_t ncap = s->cap_text ? s->cap_text * 2 : 16;
+			char **nv = realloc(s->text, ncap * sizeof(*nv));
+
+			if (!nv)
+				return NULL;
+			s->text = nv;
+			s->cap_text = ncap;
+		}
+		if (!(s->text[s->n_text] = malloc(LL_IDSORT_TEXT_BYTES)))
+			return NULL;
+		s->n_text++;
+		s->text_used = 0;
+	}
+	d = s->text[s->n_text - 1] + s->text_used;
+	memcpy(d, id, len + 1);
+	s->text_used += len + 1;
+	return d;
 }
 
 void ll_idsort_release(struct ll_idsort *s)
 {
 	free_ids(s);
 	free(s->v);
+	free(s->text);
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s->runs);
@@ -59,6 +95,70 @@ void ll_idsort_release(struct ll_idsort *s)
 static int qcmp(const void *a, const void *b)
 {
 	return ll_partial_id_cmp(a, b);
+}
+
+/*
+ * v[0, n) by (hash, id): a least-significant-digit radix sort on the hash,
+ * 11 bits a pass (buckets few enough for the cache), every pass's counts
+ * taken in one read and a pass whose digit is the same for all skipped;
+ * then each run of equal hashes by id.  A tally sorts one id per event,
+ * and a comparison sort's calls through qsort were its longest step.
+ * Without memory for the second array, qsort.
+ */
+static void sort_ids(struct ll_partial_id *v, size_t n)
+{
+	enum {
+		DIGIT_BITS = 11,
+		BUCKETS = 1 << DIGIT_BITS,
+		PASSES = (64 + DIGIT_BITS - 1) / DIGIT_BITS,
+	};
+	struct ll_partial_id *tmp, *src = v, *dst;
+	size_t (*count)[BUCKETS], i, j;
+	unsigned p;
+
+	if (n < 2)
+		return;
+	tmp = malloc(n * sizeof(*tmp));
+	count = calloc(PASSES, sizeof(*count));
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
+		qsort(v, n, sizeof(*v), qcmp);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		for (p = 0; p < PASSES; p++)
+			count[p][(v[i].hash >> (p * DIGIT_BITS)) &
+				 (BUCKETS - 1)]++;
+	}
+	dst = tmp;
+	for (p = 0; p < PASSES; p++) {
+		unsigned shift = p * DIGIT_BITS;
+		size_t sum = 0, *c = count[p];
+
+		if (c[(v[0].hash >> shift) & (BUCKETS - 1)] == n)
+			continue;
+		for (i = 0; i < BUCKETS; i++) {
+			size_t k = c[i];
+
+			c[i] = sum;
+			sum += k;
+		}
+		for (i = 0; i < n; i++)
+			dst[c[(src[i].hash >> shift) & (BUCKETS - 1)]++] = src[i];
+		dst = src;
+		src = src == v ? tmp : v;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	free(tmp);
+	free(count);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && v[j].hash == v[i].hash; j++)
+			;
+		if (j - i > 1)
+			qsort(v + i, j - i, sizeof(*v), qcmp);
+	}
 }
 
 static enum ll_status open_file(struct ll_idsort *s, struct ll_error *err)
@@ -118,8 +218,10 @@ static enum ll_status spill(struct ll_idsort *s, struct ll_error *err)
 		s->cap_runs = ncap;
 	}
 	if (s->n > 0)
-		qsort(s->v, s->n, sizeof(*s->v), qcmp);
+		sort_ids(s->v, s->n);
 	for (i = 0; i < s->n && rc == LL_OK; i++) {
+		if (i + PREFETCH_AHEAD < s->n)
+			__builtin_prefetch(s->v[i + PREFETCH_AHEAD].id);
 		ll_partial_encode_id(&s->v[i], &b);
 		if (b.fail)
 			rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
@@ -155,7 +257,7 @@ enum ll_status ll_idsort_add(struct ll_idsort *s, const char *id,
 		s->cap = ncap;
 	}
 	d = &s->v[s->n];
-	d->id = strdup(id);
+	d->id = copy_id(s, id, len);
 	if (!d->id)
 		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 				    "out of memory");
@@ -249,11 +351,28 @@ static enum ll_status advance(struct ll_idsort *s, struct reader *r,
 
 /* The runs merged through a heap of their indices (cur[i]: run i's
  * current id, decoded in place as it advances). */
+/* Hand id d to emit as its partial line, its log mapped (b: scratch). */
+static enum ll_status emit_mapped(const struct ll_partial_id *d,
+				  const uint32_t *log_map, struct ll_buf *b,
+				  ll_idsort_emit_fn emit, void *ctx,
+				  struct ll_error *err)
+{
+	struct ll_partial_id m = *d;
+
+	m.log = log_map ? log_map[d->log] : d->log;
+	b->n = 0;
+	ll_partial_encode_id(&m, b);
+	return b->fail ? ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				      "out of memory")
+		       : emit(ctx, b->s, b->n, err);
+}
+
 static enum ll_status merge(struct ll_idsort *s, struct reader *v,
 			    const struct ll_partial_id **cur, size_t *heap,
-			    ll_idsort_emit_fn emit, void *ctx,
-			    struct ll_error *err)
+			    const uint32_t *log_map, ll_idsort_emit_fn emit,
+			    void *ctx, struct ll_error *err)
 {
+	struct ll_buf b = LL_BUF_INIT;
 	enum ll_status rc = LL_OK;
 	size_t i, k = 0;
 
@@ -274,18 +393,23 @@ static enum ll_status merge(struct ll_idsort *s, struct reader *v,
 	while (rc == LL_OK && k > 0) {
 		struct reader *r = &v[heap[0]];
 
-		rc = emit(ctx, r->line, r->len, err);
+		/* a run's line is the id's as added: sent as it is when
+		 * there is no map */
+		rc = log_map ? emit_mapped(&r->cur, log_map, &b, emit, ctx, err)
+			     : emit(ctx, r->line, r->len, err);
 		if (rc == LL_OK)
 			rc = advance(s, r, err);
 		if (rc == LL_OK && !r->line)
 			heap[0] = heap[--k];
 		ll_partial_id_sift(cur, heap, k, 0);
 	}
+	free(b.s);
 	return rc;
 }
 
 /* No run spilled: the ids in memory, sorted, straight to emit. */
 static enum ll_status drain_memory(struct ll_idsort *s,
+				   const uint32_t *log_map,
 				   ll_idsort_emit_fn emit, void *ctx,
 				   struct ll_error *err)
 {
@@ -294,20 +418,19 @@ static enum ll_status drain_memory(struct ll_idsort *s,
 	size_t i;
 
 	if (s->n > 0)
-		qsort(s->v, s->n, sizeof(*s->v), qcmp);
+		sort_ids(s->v, s->n);
 	for (i = 0; i < s->n && rc == LL_OK; i++) {
-		b.n = 0;
-		ll_partial_encode_id(&s->v[i], &b);
-		rc = b.fail ? ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
-					   "out of memory")
-			    : emit(ctx, b.s, b.n, err);
+		if (i + PREFETCH_AHEAD < s->n)
+			__builtin_prefetch(s->v[i + PREFETCH_AHEAD].id);
+		rc = emit_mapped(&s->v[i], log_map, &b, emit, ctx, err);
 	}
 	free(b.s);
 	return rc;
 }
 
-enum ll_status ll_idsort_drain(struct ll_idsort *s, ll_idsort_emit_fn emit,
-			       void *ctx, struct ll_error *err)
+enum ll_status ll_idsort_drain(struct ll_idsort *s, const uint32_t *log_map,
+			       ll_idsort_emit_fn emit, void *ctx,
+			       struct ll_error *err)
 {
 	struct reader *v;
 	const struct ll_partial_id **cur;
@@ -315,7 +438,7 @@ enum ll_status ll_idsort_drain(struct ll_idsort *s, ll_idsort_emit_fn emit,
 	enum ll_status rc = LL_OK;
 
 	if (s->n_runs == 0)
-		return drain_memory(s, emit, ctx, err);
+		return drain_memory(s, log_map, emit, ctx, err);
 	if (s->n > 0 && (rc = spill(s, err)) != LL_OK)
 		return rc;
 	v = calloc(s->n_runs, sizeof(*v));
@@ -325,7 +448,7 @@ enum ll_status ll_idsort_drain(struct ll_idsort *s, ll_idsort_emit_fn emit,
 		rc = ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 				  "out of memory");
 	if (rc == LL_OK)
-		rc = merge(s, v, cur, heap, emit, ctx, err);
+		rc = merge(s, v, cur, heap, log_map, emit, ctx, err);
 	for (i = 0; v && i < s->n_runs; i++) {
 		free(v[i].buf);
 		free(v[i].cur.id);
