@@ -27,6 +27,23 @@
 /* --memory-max by default: 1 GiB */
 #define LL_PIPELINE_MEMORY_DEFAULT (UINT64_C(1) << 30)
 
+enum {
+	LL_PIPELINE_THREADS_MAX = 16,	/* parsing threads at most */
+};
+
+/*
+ * Called from the parsing threads with each event they tally (every
+ * event that parsed: the tally's events), its log (index into the logs
+ * given) and line; worker says which thread (0 to
+ * LL_PIPELINE_THREADS_MAX - 1): calls of one worker never overlap, those
+ * of two may.  The event is valid only during the call.  Anything but
+ * LL_OK, with err, stops the reading.
+ */
+typedef enum ll_status ll_pipeline_event_fn(void *user, int worker,
+					    const struct ll_event *ev,
+					    uint32_t log, long line,
+					    struct ll_error *err);
+
 struct ll_pipeline_opts {
 	int threads;		/* parsing threads; 0 = online CPUs */
 	size_t block_bytes;	/* 0 = default (4 MiB); at most 256 MiB */
@@ -43,6 +60,8 @@ struct ll_pipeline_opts {
 	/* read(2) regular files into buffers, as other inputs are, instead
 	 * of mapping them (the tests read both ways) */
 	bool copy_reads;
+	ll_pipeline_event_fn *on_event;	/* NULL: none */
+	void *event_user;		/* passed to on_event untouched */
 };
 
 /*

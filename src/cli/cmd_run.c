@@ -1123,9 +1123,11 @@ static enum ll_status merge_tallies(struct job *j)
 static enum ll_status compute(struct job *j)
 {
 	const struct args *a = j->a;
-	struct ll_pipeline_opts popts = { a->threads, 0, ll_cli_progress_cb,
-					  &j->prog, a->memory_max,
-					  getenv("TMPDIR"), false };
+	struct ll_pipeline_opts popts = { .threads = a->threads,
+					  .progress = ll_cli_progress_cb,
+					  .progress_user = &j->prog,
+					  .memory_max = a->memory_max,
+					  .spill_dir = getenv("TMPDIR") };
 	enum ll_status rc;
 
 	rc = ll_inputs_judge(&j->r, &j->reg, a->licensee, a->period, j->good,

@@ -7,15 +7,18 @@
  * transaction), the manifests judged, the logs read and tallied by the
  * pipeline with its exact duplicate check.  Any error a run would report
  * for these logs stops the tally the same way, so a partial only ever
- * holds clean figures.  The event ids are then collected by a second read
- * of the logs, sorted by hash within the memory budget (idsort.h: sorted
- * runs spilled to $TMPDIR and merged as the partial is written) so that
- * "run --tallies" finds duplicates across partials exactly.  The partial
- * is written atomically, as a stream: it appears whole or not at all.
+ * holds clean figures.  The event ids are collected as the parsing
+ * threads tally them (each thread's in a batch of its own, handed over
+ * under one lock a batch at a time), sorted by
+ * hash within the memory budget (idsort.h: sorted runs spilled to $TMPDIR
+ * and merged as the partial is written) so that "run --tallies" finds
+ * duplicates across partials exactly.  The partial is written
+ * atomically, as a stream: it appears whole or not at all.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +40,8 @@
 
 enum {
 	TALLY_INPUTS_MAX = 4096,
-	SCAN_CHUNK = 1 << 20,	/* bytes read at a time for the ids */
+	WRITE_CHUNK = 1 << 20,	/* bytes of the partial written at a time */
+	ID_BATCH = 4096,	/* ids a parsing thread hands over at once */
 };
 
 static const char usage[] =
@@ -171,6 +175,14 @@ static enum ll_status parse_args(int argc, char **argv, struct targs *a,
 
 /* ---- the job ---------------------------------------------------------- */
 
+/* The ids one parsing thread has tallied and not yet handed over. */
+struct id_batch {
+	char id[ID_BATCH][LL_ID_LEN_MAX + 1];
+	uint32_t log[ID_BATCH];
+	long line[ID_BATCH];
+	size_t n;
+};
+
 struct tjob {
 	const struct targs *a;
 	struct ll_cli_ctx *ctx;
@@ -185,6 +197,8 @@ struct tjob {
 	struct ll_registry reg;
 	struct ll_run r;
 	struct ll_idsort ids;		/* the event ids, sorting */
+	pthread_mutex_t ids_mu;		/* guards ids while tallying */
+	struct id_batch *batch[LL_PIPELINE_THREADS_MAX];	/* by worker */
 	uint32_t *log_map;		/* log file i: its index in part */
 	struct ll_partial part;		/* without its ids */
 };
@@ -193,6 +207,9 @@ static void job_release(struct tjob *j)
 {
 	ll_partial_release(&j->part);
 	ll_idsort_release(&j->ids);
+	pthread_mutex_destroy(&j->ids_mu);
+	for (size_t i = 0; i < LL_PIPELINE_THREADS_MAX; i++)
+		free(j->batch[i]);
 	free(j->log_map);
 	ll_run_release(&j->r);
 	ll_registry_release(&j->reg);
@@ -253,13 +270,70 @@ static enum ll_status given_twice(struct tjob *j)
 				    &j->errs, &found);
 }
 
-/* Judge the manifests, read and tally the logs: a run's first half. */
+/* Hand batch b's ids over to j->ids. */
+static enum ll_status hand_over(struct tjob *j, struct id_batch *b,
+				struct ll_error *err)
+{
+	enum ll_status rc = LL_OK;
+	size_t i;
+
+	pthread_mutex_lock(&j->ids_mu);
+	for (i = 0; i < b->n && rc == LL_OK; i++)
+		rc = ll_idsort_add(&j->ids, b->id[i], b->log[i], b->line[i],
+				   err);
+	pthread_mutex_unlock(&j->ids_mu);
+	b->n = 0;
+	return rc;
+}
+
+/* Keep one tallied event's id (called from the parsing threads, each
+ * with a batch of its own). */
+static enum ll_status note_id(void *user, int worker,
+			      const struct ll_event *ev, uint32_t log,
+			      long line, struct ll_error *err)
+{
+	struct tjob *j = user;
+	struct id_batch *b = j->batch[worker];
+	size_t len = strlen(ev->id);
+
+	LL_ENSURE(worker >= 0 && worker < LL_PIPELINE_THREADS_MAX);
+	LL_ENSURE(len <= LL_ID_LEN_MAX);	/* the parser's bound */
+	if (!b) {
+		b = j->batch[worker] = malloc(sizeof(*b));
+		if (!b)
+			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+					    "out of memory");
+		b->n = 0;
+	}
+	memcpy(b->id[b->n], ev->id, len + 1);
+	b->log[b->n] = log;
+	b->line[b->n] = line;
+	return ++b->n == ID_BATCH ? hand_over(j, b, err) : LL_OK;
+}
+
+/* After the reading: what the batches still hold. */
+static enum ll_status hand_over_rest(struct tjob *j)
+{
+	enum ll_status rc = LL_OK;
+	size_t i;
+
+	for (i = 0; i < LL_PIPELINE_THREADS_MAX && rc == LL_OK; i++) {
+		if (j->batch[i])
+			rc = hand_over(j, j->batch[i], &j->err);
+	}
+	return rc;
+}
+
+/* Judge the manifests, read and tally the logs, keeping every event's
+ * id: a run's first half. */
 static enum ll_status compute(struct tjob *j)
 {
 	const struct targs *a = j->a;
-	struct ll_pipeline_opts popts = { a->n_threads, 0, NULL, NULL,
-					  a->memory_max, getenv("TMPDIR"),
-					  false };
+	struct ll_pipeline_opts popts = { .threads = a->n_threads,
+					  .memory_max = a->memory_max,
+					  .spill_dir = getenv("TMPDIR"),
+					  .on_event = note_id,
+					  .event_user = j };
 	enum ll_status rc;
 
 	rc = ll_inputs_judge(&j->r, &j->reg, a->licensee, a->period, j->good,
@@ -268,6 +342,8 @@ static enum ll_status compute(struct tjob *j)
 	if (rc == LL_OK)
 		rc = ll_pipeline_run(j->logs, a->n_logs, &popts, &j->r.tally,
 				     &j->err);
+	if (rc == LL_OK)
+		rc = hand_over_rest(j);
 	if (rc != LL_OK) {
 		ll_inputs_print_failure(&j->err, rc);
 		return rc;
@@ -286,63 +362,6 @@ static enum ll_status compute(struct tjob *j)
 }
 
 /* ---- the event ids ---------------------------------------------------- */
-
-/* The ids of buf[0, len)'s whole lines (all of it when last); *used gets
- * the bytes taken, *line the next line's number. */
-static enum ll_status scan_lines(struct tjob *j, struct ll_event_parser *ps,
-				 const char *buf, size_t len, bool last,
-				 uint32_t log, long *line, size_t *used)
-{
-	const char *p = buf, *end = buf + len;
-	enum ll_status rc = LL_OK;
-
-	while (p < end && rc == LL_OK) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = (size_t)((nl ? nl : end) - p);
-		struct ll_event ev;
-
-		if (!nl && !last)
-			break;
-		if (n > 0 && ll_event_parse(ps, p, n, &ev, NULL) == LL_OK)
-			rc = ll_idsort_add(&j->ids, ev.id, j->log_map[log],
-					   *line, &j->err);
-		(*line)++;
-		p = nl ? nl + 1 : end;
-	}
-	*used = (size_t)(p - buf);
-	return rc;
-}
-
-/* Read log f again from its start, collecting its events' ids. */
-static enum ll_status scan_log(struct tjob *j, struct ll_event_parser *ps,
-			       char *buf, size_t cap, uint32_t f)
-{
-	const struct ll_log_input *in = &j->logs[f];
-	enum ll_status rc = LL_OK;
-	size_t have = 0, used;
-	long line = 1;
-
-	if (lseek(in->fd, 0, SEEK_SET) != 0)
-		return ll_error_set(&j->err, LL_IO, in->name, 0, NULL,
-				    "cannot read again for the event ids: %s",
-				    strerror(errno));
-	while (rc == LL_OK) {
-		ssize_t got = read(in->fd, buf + have, cap - have);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return ll_error_set(&j->err, LL_IO, in->name, 0, NULL,
-					    "cannot read: %s", strerror(errno));
-		have += (size_t)got;
-		rc = scan_lines(j, ps, buf, have, got == 0, f, &line, &used);
-		memmove(buf, buf + used, have - used);
-		have -= used;
-		if (got == 0)
-			break;
-	}
-	return rc;
-}
 
 /* log_map: where each log file is in the partial's sorted list. */
 static enum ll_status map_logs(struct tjob *j)
@@ -364,28 +383,17 @@ static enum ll_status map_logs(struct tjob *j)
 	return LL_OK;
 }
 
+/* The ids kept while tallying: one per event, their logs mapped. */
 static enum ll_status collect_ids(struct tjob *j)
 {
-	size_t cap = (size_t)LL_EVENT_LINE_BYTES_MAX + SCAN_CHUNK;
-	struct ll_event_parser *ps = ll_event_parser_new();
-	char *buf = malloc(cap);
-	enum ll_status rc = ps && buf ? LL_OK : LL_NOMEM;
-	size_t f;
+	enum ll_status rc = map_logs(j);
 
-	if (rc != LL_OK)
-		ll_error_set(&j->err, rc, NULL, 0, NULL, "out of memory");
-	if (rc == LL_OK)
-		rc = map_logs(j);
-	for (f = 0; f < j->a->n_logs && rc == LL_OK; f++)
-		rc = scan_log(j, ps, buf, cap, (uint32_t)f);
 	if (rc == LL_OK && j->ids.total != j->r.tally.events)
 		rc = ll_error_set(&j->err, LL_INTERNAL, NULL, 0, NULL,
 				  "read %llu event ids where the tally counted "
 				  "%llu events",
 				  (unsigned long long)j->ids.total,
 				  (unsigned long long)j->r.tally.events);
-	free(buf);
-	ll_event_parser_free(ps);
 	if (rc != LL_OK)
 		ll_cli_print_error(&j->err);
 	return rc;
@@ -463,7 +471,7 @@ static enum ll_status pout_line(void *ctx, const char *line, size_t len,
 
 	ll_hash_update(&o->h, line, len);
 	ll_buf_add(&o->b, line, len);
-	return o->b.n >= SCAN_CHUNK || o->b.fail ? pout_flush(o, err) : LL_OK;
+	return o->b.n >= WRITE_CHUNK || o->b.fail ? pout_flush(o, err) : LL_OK;
 }
 
 /* Head, ids and checksum into o; hex gets the checksum. */
@@ -478,7 +486,7 @@ static enum ll_status pout_all(struct tjob *j, struct pout *o,
 		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
 				    "out of memory");
 	ll_hash_update(&o->h, o->b.s, o->b.n);
-	rc = ll_idsort_drain(&j->ids, NULL, pout_line, o, &j->err);
+	rc = ll_idsort_drain(&j->ids, j->log_map, pout_line, o, &j->err);
 	if (rc != LL_OK)
 		return rc;
 	ll_hash_final(&o->h, d);
@@ -551,6 +559,7 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 	ll_errlist_init(&j.errs, 0);
 	ll_registry_init(&j.reg);
 	ll_partial_init(&j.part);
+	pthread_mutex_init(&j.ids_mu, NULL);
 	rc = ll_idsort_init(&j.ids, getenv("TMPDIR"),
 			    (a.memory_max ? a.memory_max
 					  : LL_PIPELINE_MEMORY_DEFAULT) / 2,

@@ -31,7 +31,7 @@ enum {
 	 * time: the bench's reading took 0.4 s longer) */
 	QUEUE_BLOCKS_MAX = 16,
 	QUEUE_WAKE_AT = QUEUE_BLOCKS_MAX / 2,
-	THREADS_MAX = 16,
+	THREADS_MAX = LL_PIPELINE_THREADS_MAX,
 	/* block buffers kept for reuse: one per block queued, one per
 	 * worker, one for the reader */
 	POOL_BUFFERS_MAX = QUEUE_BLOCKS_MAX + THREADS_MAX + 1,
@@ -105,6 +105,9 @@ struct worker {
 	const struct ll_log_input *logs;
 	struct ll_idspill *spill;
 	size_t ids_max;			/* hashes held before spilling */
+	ll_pipeline_event_fn *on_event;	/* from the options, or NULL */
+	void *event_user;
+	int index;			/* of this worker, from 0 */
 };
 
 /* Sort the tally's id hashes and spill them as a run; empties them. */
@@ -197,6 +200,19 @@ static enum ll_status overlong(struct ll_tally *t, uint32_t file,
  * hashed them, arrives.  The order of tallying changes nothing: sums are
  * exact, and errors are sorted by place.
  */
+/* Tally one event, then hand it to the caller's on_event. */
+static inline enum ll_status tally_one(struct worker *w,
+				       const struct ll_event *ev, uint32_t file,
+				       long line)
+{
+	enum ll_status rc = ll_tally_event(&w->tally, ev, file, line);
+
+	if (rc == LL_OK && w->on_event)
+		rc = w->on_event(w->event_user, w->index, ev, file, line,
+				 &w->err);
+	return rc;
+}
+
 static enum ll_status process_block(struct worker *w, const struct block *b)
 {
 	const char *p = b->data, *end = b->data + b->len;
@@ -239,8 +255,8 @@ static enum ll_status process_block(struct worker *w, const struct block *b)
 		}
 		if (rc == LL_OK && len > 0 && len <= LL_EVENT_LINE_BYTES_MAX) {
 			if (pending)
-				rc = ll_tally_event(&w->tally, &ev[!cur],
-						    b->file, ev_line[!cur]);
+				rc = tally_one(w, &ev[!cur], b->file,
+					       ev_line[!cur]);
 			ev_line[cur] = line;
 			pending = true;
 			cur = !cur;
@@ -249,8 +265,7 @@ static enum ll_status process_block(struct worker *w, const struct block *b)
 		p = nl ? nl + 1 : end;
 	}
 	if (rc == LL_OK && pending)
-		rc = ll_tally_event(&w->tally, &ev[!cur], b->file,
-				    ev_line[!cur]);
+		rc = tally_one(w, &ev[!cur], b->file, ev_line[!cur]);
 	return rc;
 }
 
@@ -1085,6 +1100,7 @@ static void queue_destroy(struct queue *q)
  * *started says how many threads run (to be joined) even on failure.
  */
 static enum ll_status workers_start(struct worker *w, int nthreads,
+				    const struct ll_pipeline_opts *opts,
 				    struct queue *q,
 				    const struct ll_log_input *logs,
 				    struct ll_idspill *sp, size_t ids_max,
@@ -1098,6 +1114,9 @@ static enum ll_status workers_start(struct worker *w, int nthreads,
 		w[i].logs = logs;
 		w[i].spill = sp;
 		w[i].ids_max = ids_max;
+		w[i].on_event = opts ? opts->on_event : NULL;
+		w[i].event_user = opts ? opts->event_user : NULL;
+		w[i].index = i;
 		w[i].parser[0] = ll_event_parser_new();
 		w[i].parser[1] = ll_event_parser_new();
 		if (!w[i].parser[0] || !w[i].parser[1] ||
@@ -1202,7 +1221,7 @@ enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 	}
 	rc = ll_idspill_init(&sp, opts ? opts->spill_dir : NULL, err);
 	if (rc == LL_OK)
-		rc = workers_start(w, nthreads, &q, logs, &sp,
+		rc = workers_start(w, nthreads, opts, &q, logs, &sp,
 				   ids_max(opts, nthreads), out, &started);
 	for (f = 0; f < n_logs && rc == LL_OK; f++)
 		rc = read_log(&logs[f], (uint32_t)f, block,

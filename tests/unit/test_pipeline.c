@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -228,6 +229,34 @@ static int memfd_of(const struct text *t)
  * event counted, bytes, lines and digests, and each file left at its end.
  * The tally is left in *t for more checks (caller releases).
  */
+/* What on_event saw: each (log, line) once, from the two workers. */
+struct seen {
+	pthread_mutex_t mu;
+	unsigned char *line[LOGS_MAX];	/* by line number, 0 or 1 */
+	long lines[LOGS_MAX];
+	size_t n_logs;
+	long events;
+	bool wrong;	/* a worker, log or line out of range, or twice */
+};
+
+static enum ll_status seen_event(void *user, int worker,
+				 const struct ll_event *ev, uint32_t log,
+				 long line, struct ll_error *err)
+{
+	struct seen *sn = user;
+
+	(void)err;
+	pthread_mutex_lock(&sn->mu);
+	if (worker < 0 || worker >= 2 || log >= sn->n_logs || line < 1 ||
+	    line > sn->lines[log] || sn->line[log][line] || !ev->id)
+		sn->wrong = true;
+	else
+		sn->line[log][line] = 1;
+	sn->events++;
+	pthread_mutex_unlock(&sn->mu);
+	return LL_OK;
+}
+
 static void run_logs_read(struct fx *f, struct text *logs, size_t n,
 			  size_t block_bytes, bool copy_reads,
 			  size_t extra_errors, struct ll_tally *t)
@@ -236,8 +265,12 @@ static void run_logs_read(struct fx *f, struct text *logs, size_t n,
 		"log0.ndjson", "log1.ndjson", "log2.ndjson", "log3.ndjson"
 	};
 	struct ll_log_input in[LOGS_MAX];
-	struct ll_pipeline_opts opts = { 2,    block_bytes, NULL,	NULL,
-					 0,    NULL,	    copy_reads };
+	struct seen sn = { .mu = PTHREAD_MUTEX_INITIALIZER, .n_logs = n };
+	struct ll_pipeline_opts opts = { .threads = 2,
+					 .block_bytes = block_bytes,
+					 .copy_reads = copy_reads,
+					 .on_event = seen_event,
+					 .event_user = &sn };
 	struct ll_error err;
 	size_t i, j, k = 0, n_over = 0;
 	long valid = 0;
@@ -250,6 +283,9 @@ static void run_logs_read(struct fx *f, struct text *logs, size_t n,
 		in[i].fd = memfd_of(&logs[i]);
 		n_over += logs[i].n_over;
 		valid += logs[i].valid;
+		sn.lines[i] = logs[i].lines;
+		sn.line[i] = calloc((size_t)logs[i].lines + 1, 1);
+		assert_non_null(sn.line[i]);
 	}
 	ll_error_clear(&err);
 	assert_int_equal(ll_tally_init(t, &f->ctx), LL_OK);
@@ -277,6 +313,11 @@ static void run_logs_read(struct fx *f, struct text *logs, size_t n,
 	}
 	assert_int_equal(t->errors_total, n_over + extra_errors);
 	assert_int_equal(t->events, (uint64_t)valid);
+	/* on_event saw every event tallied, once each */
+	assert_false(sn.wrong);
+	assert_int_equal(sn.events, valid);
+	for (i = 0; i < n; i++)
+		free(sn.line[i]);
 	/* the over-long errors, in (file, line) order among the rest */
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < logs[i].n_over; j++) {
