@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "ledgerline/digest.h"
 #include "ledgerline/hash.h"
 #include "ledgerline/partial.h"
 #include "ledgerline/status.h"
@@ -27,7 +28,9 @@
 struct ll_partial_stream {
 	const char *source;		/* as given (not owned) */
 	FILE *f;
-	struct ll_hash h;		/* of the lines read so far */
+	struct ll_sha256_ctx h;		/* of the lines read so far */
+	uint8_t digest[LL_SHA256_LEN];	/* h's, once summed */
+	bool summed;
 	long line;			/* of the last line read */
 	uint64_t left;			/* ids still to read */
 	size_t n_logs;

@@ -26,6 +26,7 @@
 
 #include "ledgerline/cli.h"
 #include "ledgerline/db.h"
+#include "ledgerline/digest.h"
 #include "ledgerline/event.h"
 #include "ledgerline/hash.h"
 #include "ledgerline/ident.h"
@@ -446,17 +447,21 @@ static enum ll_status make_partial(struct tjob *j)
 struct pout {
 	int fd;
 	struct ll_buf b;		/* not yet written */
-	struct ll_hash h;		/* of every line but the checksum */
+	struct ll_sha256_ctx h;		/* of every line but the checksum */
 	const char *path;
 };
 
-static enum ll_status pout_flush(struct pout *o, struct ll_error *err)
+/* Write what o->b holds, hashing it first when hash. */
+static enum ll_status pout_flush(struct pout *o, bool hash,
+				 struct ll_error *err)
 {
 	enum ll_status rc = LL_OK;
 
 	if (o->b.fail)
 		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
 				    "out of memory");
+	if (hash)
+		ll_sha256_update(&o->h, o->b.s, o->b.n);
 	if (o->b.n && ll_write_all(o->fd, o->b.s, o->b.n) != LL_OK)
 		rc = ll_error_set(err, LL_IO, o->path, 0, NULL,
 				  "cannot write: %s", strerror(errno));
@@ -469,9 +474,9 @@ static enum ll_status pout_line(void *ctx, const char *line, size_t len,
 {
 	struct pout *o = ctx;
 
-	ll_hash_update(&o->h, line, len);
 	ll_buf_add(&o->b, line, len);
-	return o->b.n >= WRITE_CHUNK || o->b.fail ? pout_flush(o, err) : LL_OK;
+	return o->b.n >= WRITE_CHUNK || o->b.fail ? pout_flush(o, true, err)
+						  : LL_OK;
 }
 
 /* Head, ids and checksum into o; hex gets the checksum. */
@@ -485,16 +490,17 @@ static enum ll_status pout_all(struct tjob *j, struct pout *o,
 	if (o->b.fail)
 		return ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
 				    "out of memory");
-	ll_hash_update(&o->h, o->b.s, o->b.n);
 	rc = ll_idsort_drain(&j->ids, j->log_map, pout_line, o, &j->err);
+	if (rc == LL_OK)
+		rc = pout_flush(o, true, &j->err);
 	if (rc != LL_OK)
 		return rc;
-	ll_hash_final(&o->h, d);
+	ll_sha256_final(&o->h, d);
 	ll_hex(d, sizeof(d), hex);
 	ll_buf_str(&o->b, "sha256 ");
 	ll_buf_str(&o->b, hex);
 	ll_buf_str(&o->b, "\n");
-	rc = pout_flush(o, &j->err);
+	rc = pout_flush(o, false, &j->err);
 	if (rc == LL_OK && fsync(o->fd) != 0)
 		rc = ll_error_set(&j->err, LL_IO, o->path, 0, NULL,
 				  "cannot write: %s", strerror(errno));
@@ -512,8 +518,10 @@ static enum ll_status write_partial(struct tjob *j)
 	memset(&o, 0, sizeof(o));
 	o.fd = -1;
 	o.path = j->a->out;
-	ll_hash_init(&o.h);
-	if (k < 0 || (size_t)k >= sizeof(tmp))
+	if (ll_sha256_init(&o.h) != LL_OK)
+		rc = ll_error_set(&j->err, LL_NOMEM, NULL, 0, NULL,
+				  "out of memory");
+	if (rc == LL_OK && (k < 0 || (size_t)k >= sizeof(tmp)))
 		rc = ll_error_set(&j->err, LL_IO, j->a->out, 0, NULL,
 				  "path too long");
 	if (rc == LL_OK && (o.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC |
@@ -531,6 +539,7 @@ static enum ll_status write_partial(struct tjob *j)
 	if (rc != LL_OK && o.fd >= 0)
 		unlink(tmp);
 	free(o.b.s);
+	ll_sha256_release(&o.h);
 	if (rc != LL_OK) {
 		ll_inputs_print_failure(&j->err, rc);
 		return rc;

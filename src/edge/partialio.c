@@ -18,6 +18,24 @@ enum {
 
 static const char MAGIC[] = "ledgerline-partial ";
 
+/* Hash n more bytes of the partial (nothing once summed: the file was
+ * read to its end). */
+static void sum_update(struct ll_partial_stream *s, const char *p, size_t n)
+{
+	if (!s->summed)
+		ll_sha256_update(&s->h, p, n);
+}
+
+/* The SHA-256 of the lines hashed, into d (the same every call). */
+static void sum_final(struct ll_partial_stream *s, uint8_t d[LL_SHA256_LEN])
+{
+	if (!s->summed) {
+		ll_sha256_final(&s->h, s->digest);
+		s->summed = true;
+	}
+	memcpy(d, s->digest, LL_SHA256_LEN);
+}
+
 /* The next line into s->lb (s->len, -1 at the end of the file), and
  * whether it is the last. */
 static enum ll_status read_line(struct ll_partial_stream *s,
@@ -77,7 +95,7 @@ static enum ll_status check_sum(struct ll_partial_stream *s,
 				    "sha256",
 				    "no checksum line at the end: the partial "
 				    "is truncated or damaged");
-	ll_hash_final(&s->h, d);
+	sum_final(s, d);
 	ll_hex(d, sizeof(d), hex);
 	if (memcmp(hex, s->lb + 7, LL_SHA256_HEX_LEN) != 0)
 		return ll_error_set(err, LL_INVALID, s->source, s->line,
@@ -107,7 +125,7 @@ static enum ll_status settle(struct ll_partial_stream *s, enum ll_status rc,
 		if (read_line(s, &sum) != LL_OK)
 			return rc;
 		if (s->len >= 0 && !s->last)
-			ll_hash_update(&s->h, s->lb, (size_t)s->len);
+			sum_update(s, s->lb, (size_t)s->len);
 	}
 	if (s->len < 0 && no_line(s, &sum) != LL_OK)
 		return rc;
@@ -130,7 +148,7 @@ static enum ll_status read_prefix(struct ll_partial_stream *s,
 			return rc;
 		if (s->last)
 			return LL_OK;
-		ll_hash_update(&s->h, s->lb, (size_t)s->len);
+		sum_update(s, s->lb, (size_t)s->len);
 		ll_buf_add(b, s->lb, (size_t)s->len);
 		if (b->fail)
 			return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
@@ -179,7 +197,9 @@ enum ll_status ll_partial_stream_open(struct ll_partial_stream *s,
 	memset(s, 0, sizeof(*s));
 	s->source = spec;
 	s->len = -1;
-	ll_hash_init(&s->h);
+	if (ll_sha256_init(&s->h) != LL_OK)
+		return ll_error_set(err, LL_NOMEM, NULL, 0, NULL,
+				    "out of memory");
 	rc = ll_input_open(spec, (uint64_t)LL_PARTIAL_BYTES_MAX, 0, &fd, err);
 	if (rc != LL_OK)
 		return rc;
@@ -215,7 +235,7 @@ static enum ll_status stream_end(struct ll_partial_stream *s,
 		return rc;
 	if (s->len == 0 || s->last)
 		return check_sum(s, err);
-	ll_hash_update(&s->h, s->lb, (size_t)s->len);
+	sum_update(s, s->lb, (size_t)s->len);
 	rc = ll_error_set(err, LL_INVALID, s->source, s->line, "sha256",
 			  "text after the ids");
 	return settle(s, rc, err);
@@ -248,7 +268,7 @@ enum ll_status ll_partial_stream_next(struct ll_partial_stream *s,
 						  "missing: the partial is "
 						  "truncated");
 	}
-	ll_hash_update(&s->h, s->lb, (size_t)s->len);
+	sum_update(s, s->lb, (size_t)s->len);
 	rc = ll_partial_decode_id(&s->cur, s->lb, (size_t)s->len, s->n_logs,
 				  s->source, s->line, err);
 	if (rc == LL_OK && s->prev.id &&
@@ -269,6 +289,7 @@ void ll_partial_stream_close(struct ll_partial_stream *s)
 	free(s->lb);
 	free(s->cur.id);
 	free(s->prev.id);
+	ll_sha256_release(&s->h);
 	memset(s, 0, sizeof(*s));
 }
 
