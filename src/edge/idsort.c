@@ -16,7 +16,9 @@
 #include "ledgerline/ident.h"
 
 enum {
-	ID_OVERHEAD = 48,	/* bytes per id beyond its text, roughly */
+	/* bytes counted per id beyond its entry and text: the array's
+	 * room to grow and the sort's second array (32 bytes an id) */
+	ID_OVERHEAD = 48,
 	/* sorted ids are written in an order unrelated to where their
 	 * text is: ask for the text this many ids ahead */
 	PREFETCH_AHEAD = 8,
