@@ -22,6 +22,11 @@
 
 enum {
 	LL_IDSPILL_READ_HASHES = 8192,	/* per run while merging (64 KiB) */
+	/* ... unless the runs are so many that their buffers would pass
+	 * LL_IDSPILL_MERGE_HASHES in all (8 MiB): then fewer each, down
+	 * to LL_IDSPILL_READ_HASHES_MIN (2 KiB) */
+	LL_IDSPILL_MERGE_HASHES = 1 << 20,
+	LL_IDSPILL_READ_HASHES_MIN = 256,
 };
 
 struct ll_idspill_run {

@@ -131,7 +131,8 @@ enum ll_status ll_idspill_add(struct ll_idspill *sp, const uint64_t *v,
 /* ---- the merge -------------------------------------------------------- */
 
 struct cursor {
-	uint64_t *buf;		/* LL_IDSPILL_READ_HASHES */
+	uint64_t *buf;		/* cap hashes */
+	size_t cap;
 	size_t at, len;		/* buf[at, len) not yet merged */
 	uint64_t next_off;	/* file offset of the rest of the run */
 	uint64_t left;		/* hashes of the run not yet read */
@@ -140,9 +141,7 @@ struct cursor {
 static enum ll_status refill(const struct ll_idspill *sp, struct cursor *c,
 			     struct ll_error *err)
 {
-	size_t want = c->left < LL_IDSPILL_READ_HASHES
-			      ? (size_t)c->left
-			      : LL_IDSPILL_READ_HASHES;
+	size_t want = c->left < c->cap ? (size_t)c->left : c->cap;
 	size_t bytes = want * sizeof(*c->buf), got = 0;
 
 	while (got < bytes) {
@@ -314,17 +313,33 @@ struct half {
 	struct ll_error err;
 };
 
+/* The read buffer of each of n runs, in hashes, in each of the merge's
+ * two halves: the buffers of both together stay within
+ * LL_IDSPILL_MERGE_HASHES until the runs are so many that each has only
+ * LL_IDSPILL_READ_HASHES_MIN (more than 2,048 runs: about 10^9 events
+ * at the default --memory-max on two threads). */
+static size_t read_hashes(size_t n)
+{
+	size_t each = n ? LL_IDSPILL_MERGE_HASHES / 2 / n : 0;
+
+	if (each > LL_IDSPILL_READ_HASHES)
+		return LL_IDSPILL_READ_HASHES;
+	return each < LL_IDSPILL_READ_HASHES_MIN ? LL_IDSPILL_READ_HASHES_MIN
+						 : each;
+}
+
 static void half_main(void *arg)
 {
 	struct half *hf = arg;
 	struct ll_idspill *sp = hf->sp;
 	struct cursor *c = calloc(sp->n_runs, sizeof(*c));
 	struct hent *h = calloc(sp->n_runs, sizeof(*h));
-	size_t i;
+	size_t i, cap = read_hashes(sp->n_runs);
 
 	hf->rc = c && h ? LL_OK : LL_NOMEM;
 	for (i = 0; i < sp->n_runs && hf->rc == LL_OK; i++) {
-		c[i].buf = malloc(LL_IDSPILL_READ_HASHES * sizeof(*c[i].buf));
+		c[i].cap = cap;
+		c[i].buf = malloc(cap * sizeof(*c[i].buf));
 		if (!c[i].buf)
 			hf->rc = LL_NOMEM;
 	}

@@ -102,6 +102,35 @@ static void test_repeats_random(void **state)
 	free(v);
 }
 
+/* So many runs that each is read through a smaller buffer (130 runs:
+ * 4,033 hashes at a time; 2,100 runs: the least, 256), every run longer
+ * than its buffer. */
+static void test_repeats_many_runs(void **state)
+{
+	static const size_t runs[] = { 130, 2100 }, each[] = { 5000, 300 };
+	struct rng r = { UINT64_C(0x5eed) };
+	size_t k, i;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		size_t n = runs[k] * each[k];
+		uint64_t *v = malloc(n * sizeof(*v));
+		size_t *sizes = malloc(runs[k] * sizeof(*sizes));
+
+		assert_non_null(v);
+		assert_non_null(sizes);
+		for (i = 0; i < n; i++)
+			v[i] = i > 0 && rng_below(&r, 50) == 0
+				       ? v[rng_below(&r, (unsigned)i)]
+				       : rng_next(&r);
+		for (i = 0; i < runs[k]; i++)
+			sizes[i] = each[k];
+		check_runs(v, n, sizes, runs[k]);
+		free(sizes);
+		free(v);
+	}
+}
+
 static void test_repeats_one_side(void **state)
 {
 	uint64_t low[] = { 5, 3, 5, 9, 1, 3, 3 };
@@ -118,6 +147,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_repeats_random),
 		cmocka_unit_test(test_repeats_one_side),
+		cmocka_unit_test(test_repeats_many_runs),
 	};
 
 	return cmocka_run_group_tests_name("idspill", tests, NULL, NULL);
