@@ -9,11 +9,11 @@
  * for these logs stops the tally the same way, so a partial only ever
  * holds clean figures.  The event ids are collected as the parsing
  * threads tally them (each thread's in a batch of its own, handed over
- * under one lock a batch at a time), sorted by
- * hash within the memory budget (idsort.h: sorted runs spilled to $TMPDIR
- * and merged as the partial is written) so that "run --tallies" finds
- * duplicates across partials exactly.  The partial is written
- * atomically, as a stream: it appears whole or not at all.
+ * under one lock a batch at a time) and sorted by hash within the memory
+ * budget (idsort.h: sorted runs spilled to $TMPDIR and merged as the
+ * partial is written) so that "run --tallies" finds duplicates across
+ * partials exactly.  The partial is written atomically, as a stream: it
+ * appears whole or not at all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -206,10 +206,12 @@ struct tjob {
 
 static void job_release(struct tjob *j)
 {
+	size_t i;
+
 	ll_partial_release(&j->part);
 	ll_idsort_release(&j->ids);
 	pthread_mutex_destroy(&j->ids_mu);
-	for (size_t i = 0; i < LL_PIPELINE_THREADS_MAX; i++)
+	for (i = 0; i < LL_PIPELINE_THREADS_MAX; i++)
 		free(j->batch[i]);
 	free(j->log_map);
 	ll_run_release(&j->r);
@@ -294,11 +296,12 @@ static enum ll_status note_id(void *user, int worker,
 			      long line, struct ll_error *err)
 {
 	struct tjob *j = user;
-	struct id_batch *b = j->batch[worker];
+	struct id_batch *b;
 	size_t len = strlen(ev->id);
 
 	LL_ENSURE(worker >= 0 && worker < LL_PIPELINE_THREADS_MAX);
 	LL_ENSURE(len <= LL_ID_LEN_MAX);	/* the parser's bound */
+	b = j->batch[worker];
 	if (!b) {
 		b = j->batch[worker] = malloc(sizeof(*b));
 		if (!b)

@@ -351,8 +351,6 @@ static enum ll_status advance(struct ll_idsort *s, struct reader *r,
 	return rc == LL_INVALID ? LL_INTERNAL : rc;
 }
 
-/* The runs merged through a heap of their indices (cur[i]: run i's
- * current id, decoded in place as it advances). */
 /* Hand id d to emit as its partial line, its log mapped (b: scratch). */
 static enum ll_status emit_mapped(const struct ll_partial_id *d,
 				  const uint32_t *log_map, struct ll_buf *b,
@@ -369,6 +367,8 @@ static enum ll_status emit_mapped(const struct ll_partial_id *d,
 		       : emit(ctx, b->s, b->n, err);
 }
 
+/* The runs merged through a heap of their indices (cur[i]: run i's
+ * current id, decoded in place as it advances). */
 static enum ll_status merge(struct ll_idsort *s, struct reader *v,
 			    const struct ll_partial_id **cur, size_t *heap,
 			    const uint32_t *log_map, ll_idsort_emit_fn emit,
