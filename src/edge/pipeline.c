@@ -192,14 +192,6 @@ static enum ll_status overlong(struct ll_tally *t, uint32_t file,
 	return ll_tally_error(t, file, &e);
 }
 
-/*
- * Parse and tally the lines of one block.  Each event is tallied only
- * after the next line is parsed, the two living in the two parsers'
- * arenas: while that next line is parsed, the memory the tally will need
- * for the first one's references, which the parser prefetched as it
- * hashed them, arrives.  The order of tallying changes nothing: sums are
- * exact, and errors are sorted by place.
- */
 /* Tally one event, then hand it to the caller's on_event. */
 static inline enum ll_status tally_one(struct worker *w,
 				       const struct ll_event *ev, uint32_t file,
@@ -213,6 +205,14 @@ static inline enum ll_status tally_one(struct worker *w,
 	return rc;
 }
 
+/*
+ * Parse and tally the lines of one block.  Each event is tallied only
+ * after the next line is parsed, the two living in the two parsers'
+ * arenas: while that next line is parsed, the memory the tally will need
+ * for the first one's references, which the parser prefetched as it
+ * hashed them, arrives.  The order of tallying changes nothing: sums are
+ * exact, and errors are sorted by place.
+ */
 static enum ll_status process_block(struct worker *w, const struct block *b)
 {
 	const char *p = b->data, *end = b->data + b->len;

@@ -18,10 +18,10 @@
  */
 #include "unit.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -221,14 +221,6 @@ static int memfd_of(const struct text *t)
 	return fd;
 }
 
-/*
- * Run the pipeline over logs (names "log0.ndjson"...) with block_bytes
- * (0: the default), read with read(2) when copy_reads, else mapped, and
- * check it against what was written: exactly one over-long error per
- * over-long line, nothing else wrong unless extra_errors, every valid
- * event counted, bytes, lines and digests, and each file left at its end.
- * The tally is left in *t for more checks (caller releases).
- */
 /* What on_event saw: each (log, line) once, from the two workers. */
 struct seen {
 	pthread_mutex_t mu;
@@ -257,6 +249,14 @@ static enum ll_status seen_event(void *user, int worker,
 	return LL_OK;
 }
 
+/*
+ * Run the pipeline over logs (names "log0.ndjson"...) with block_bytes
+ * (0: the default), read with read(2) when copy_reads, else mapped, and
+ * check it against what was written: exactly one over-long error per
+ * over-long line, nothing else wrong unless extra_errors, every valid
+ * event counted, bytes, lines and digests, and each file left at its end.
+ * The tally is left in *t for more checks (caller releases).
+ */
 static void run_logs_read(struct fx *f, struct text *logs, size_t n,
 			  size_t block_bytes, bool copy_reads,
 			  size_t extra_errors, struct ll_tally *t)
