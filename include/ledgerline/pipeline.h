@@ -46,7 +46,7 @@ typedef enum ll_status ll_pipeline_event_fn(void *user, int worker,
 
 struct ll_pipeline_opts {
 	int threads;		/* parsing threads; 0 = online CPUs */
-	size_t block_bytes;	/* 0 = default (4 MiB); at most 256 MiB */
+	size_t block_bytes;	/* 0 = default (1 MiB); at most 256 MiB */
 	/* called in phase LL_PHASE_READING after each block read and once
 	 * at the end, with the bytes read of the logs' total size and the
 	 * lines read so far as events; NULL: no reports */
@@ -57,9 +57,6 @@ struct ll_pipeline_opts {
 	 * in sorted runs (8 bytes per event) in spill_dir (NULL: /tmp) */
 	uint64_t memory_max;
 	const char *spill_dir;
-	/* read(2) regular files into buffers, as other inputs are, instead
-	 * of mapping them (the tests read both ways) */
-	bool copy_reads;
 	ll_pipeline_event_fn *on_event;	/* NULL: none */
 	void *event_user;		/* passed to on_event untouched */
 };

@@ -251,15 +251,14 @@ static enum ll_status seen_event(void *user, int worker,
 
 /*
  * Run the pipeline over logs (names "log0.ndjson"...) with block_bytes
- * (0: the default), read with read(2) when copy_reads, else mapped, and
- * check it against what was written: exactly one over-long error per
+ * (0: the default), and check it against what was written: exactly one over-long error per
  * over-long line, nothing else wrong unless extra_errors, every valid
  * event counted, bytes, lines and digests, and each file left at its end.
  * The tally is left in *t for more checks (caller releases).
  */
-static void run_logs_read(struct fx *f, struct text *logs, size_t n,
-			  size_t block_bytes, bool copy_reads,
-			  size_t extra_errors, struct ll_tally *t)
+static void run_logs(struct fx *f, struct text *logs, size_t n,
+		     size_t block_bytes, size_t extra_errors,
+		     struct ll_tally *t)
 {
 	static const char *const names[LOGS_MAX] = {
 		"log0.ndjson", "log1.ndjson", "log2.ndjson", "log3.ndjson"
@@ -268,7 +267,6 @@ static void run_logs_read(struct fx *f, struct text *logs, size_t n,
 	struct seen sn = { .mu = PTHREAD_MUTEX_INITIALIZER, .n_logs = n };
 	struct ll_pipeline_opts opts = { .threads = 2,
 					 .block_bytes = block_bytes,
-					 .copy_reads = copy_reads,
 					 .on_event = seen_event,
 					 .event_user = &sn };
 	struct ll_error err;
@@ -333,16 +331,6 @@ static void run_logs_read(struct fx *f, struct text *logs, size_t n,
 			k++;
 		}
 	}
-}
-
-/* run_logs_read both ways: read, then mapped (left in *t). */
-static void run_logs(struct fx *f, struct text *logs, size_t n,
-		     size_t block_bytes, size_t extra_errors,
-		     struct ll_tally *t)
-{
-	run_logs_read(f, logs, n, block_bytes, true, extra_errors, t);
-	ll_tally_release(t);
-	run_logs_read(f, logs, n, block_bytes, false, extra_errors, t);
 }
 
 static void run_one(struct fx *f, struct text *log, size_t block_bytes)
