@@ -251,9 +251,10 @@ static enum ll_status seen_event(void *user, int worker,
 
 /*
  * Run the pipeline over logs (names "log0.ndjson"...) with block_bytes
- * (0: the default), and check it against what was written: exactly one over-long error per
- * over-long line, nothing else wrong unless extra_errors, every valid
- * event counted, bytes, lines and digests, and each file left at its end.
+ * (0: the default), and check it against what was written: exactly one
+ * over-long error per over-long line, nothing else wrong unless
+ * extra_errors, every valid event counted, bytes, lines and digests, and
+ * each file left at its end.
  * The tally is left in *t for more checks (caller releases).
  */
 static void run_logs(struct fx *f, struct text *logs, size_t n,
