@@ -26,7 +26,8 @@ enum {
 	 * bench's 2-CPU VM this takes less CPU than mapping the page
 	 * cache: SHA-256 of a 1.2 GB log ran at 0.80-0.93 GB/s over a
 	 * mapping and at 1.42 GB/s through a 1 MiB buffer, the copy
-	 * included; the bench's run took 9-11 s of user CPU, not 13-14 */
+	 * included; the bench's run at 10^7 events took 8.9-12.3 s of
+	 * user CPU, not 12.7-14.9 (docs/scale.md) */
 	BLOCK_BYTES_DEFAULT = 1024 * 1024,
 	BLOCK_BYTES_MAX = 256 * 1024 * 1024,
 	/* blocks queued between the reader and the workers: deep enough
