@@ -279,6 +279,63 @@ PY
         --manifest $MANIFESTS --tallies small.part --out out
 }
 
+# tally_on_fifo NAME [TUNABLES]: tally this scenario's logs, fed through a
+# FIFO, into NAME.part, with GLIBC_TUNABLES=TUNABLES when given; while the
+# tally waits for its log, the environment it was started with is kept in
+# NAME.env, a variable a line.
+tally_on_fifo() {
+    local pid k
+    rm -f fifo
+    mkfifo fifo || fail "cannot make a FIFO"
+    # shellcheck disable=SC2086
+    env ${2:+GLIBC_TUNABLES=$2} "$LL" tally --licensee "$LICENSEE" \
+        --period "$PERIOD" --manifest $MANIFESTS --logs fifo \
+        --out "$1.part" >"$1.log" 2>&1 &
+    pid=$!
+    # opening the FIFO waits for a writer, long after main is done
+    for k in $(seq 200); do
+        [ "$(cat "/proc/$pid/wchan" 2>/dev/null)" = wait_for_partner ] && break
+        sleep 0.05
+    done
+    [ "$k" -lt 200 ] || fail "the tally did not come to open its log"
+    tr '\0' '\n' <"/proc/$pid/environ" >"$1.env" ||
+        fail "cannot read the environment of the tally"
+    # shellcheck disable=SC2086
+    cat $LOGS >fifo
+    wait "$pid" || { cat "$1.log" >&2; fail "the tally fed by a FIFO failed"; }
+}
+
+# tally and run put their heap on transparent huge pages (main.c): they
+# start themselves again, once, with glibc.malloc.hugetlb=1 added to the
+# caller's GLIBC_TUNABLES, and say where the caller's value is kept for
+# the program started again to put back; a caller's own setting of
+# glibc.malloc.hugetlb is left as it is, and the partial is the same.
+test_tally_heap_on_huge_pages() {
+    local thp
+    thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null) ||
+        skip "this kernel has no transparent huge pages"
+    case $thp in *"[never]"*) skip "transparent huge pages are off" ;; esac
+    tally_fixture
+    tally_on_fifo plain
+    grep -qx 'LEDGERLINE_CALLER_TUNABLES=-' plain.env ||
+        fail "not started again with no GLIBC_TUNABLES: $(grep TUNABLES plain.env)"
+    grep -qx 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1' plain.env ||
+        fail "no glibc.malloc.hugetlb=1: $(grep TUNABLES plain.env)"
+    # glibc cuts the variable into its tunables in place: each on a line
+    tally_on_fifo other glibc.malloc.tcache_count=7
+    grep -qx 'LEDGERLINE_CALLER_TUNABLES=+glibc.malloc.tcache_count=7' other.env ||
+        fail "the caller's GLIBC_TUNABLES is not kept: $(grep -a tunable other.env)"
+    grep -qx 'glibc.malloc.hugetlb=1' other.env ||
+        fail "glibc.malloc.hugetlb=1 not added: $(grep -a tunable other.env)"
+    tally_on_fifo own glibc.malloc.hugetlb=0
+    ! grep -q LEDGERLINE_CALLER_TUNABLES own.env ||
+        fail "started again although the caller set glibc.malloc.hugetlb"
+    grep -qx 'GLIBC_TUNABLES=glibc.malloc.hugetlb=0' own.env ||
+        fail "the caller's glibc.malloc.hugetlb changed: $(grep TUNABLES own.env)"
+    cmp plain.part other.part && cmp plain.part own.part ||
+        fail "the partials differ with the heap on huge pages or not"
+}
+
 # reorder PART: PART with its last two id lines swapped and its checksum
 # made again, so that only the order of its ids is wrong; prints the line
 # number of the second.
