@@ -33,9 +33,6 @@ enum {
 	LL_CMD_DB_ADMIN = 1 << 2,	/* connect as the schema owner, whatever
 					 * the schema (init) */
 	LL_CMD_TX = 1 << 3,	/* begin a transaction */
-	/* apart from the others: the command reads inputs that grow with a
-	 * period (logs, partials), and main puts its heap on huge pages */
-	LL_CMD_BIG_HEAP = 1 << 4,
 };
 
 /*

@@ -1613,6 +1613,6 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-const struct ll_cmd ll_cmd_run = { "run", run, LL_CMD_TX | LL_CMD_BIG_HEAP,
+const struct ll_cmd ll_cmd_run = { "run", run, LL_CMD_TX,
 				   "compute a period's royalties and payouts",
 				   usage };

@@ -595,8 +595,7 @@ static enum ll_status run(struct ll_cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-const struct ll_cmd ll_cmd_tally = { "tally", run,
-				     LL_CMD_TX | LL_CMD_BIG_HEAP,
+const struct ll_cmd ll_cmd_tally = { "tally", run, LL_CMD_TX,
 				     "reduce some of a period's logs to a "
 				     "partial for run --tallies",
 				     usage };

@@ -8,16 +8,10 @@
  * when the command returns, rolling back what it did not commit.  The
  * exit code comes only from the status a command returns, and a failed
  * flush of stdout (a full disk, a closed pipe) is itself an error.
- * For a command flagged LL_CMD_BIG_HEAP, main first starts the program
- * again, once, so that glibc backs the heap with transparent huge pages
- * (heap_on_huge_pages).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ledgerline/cli.h"
 
@@ -105,90 +99,6 @@ static enum ll_status run_command(const struct ll_cmd *cmd, int argc,
 	return rc;
 }
 
-/* Set by heap_on_huge_pages for the program it starts again: "-" when
- * the caller had no GLIBC_TUNABLES, "+" and its value when it had. */
-static const char CALLER_TUNABLES[] = "LEDGERLINE_CALLER_TUNABLES";
-static const char HUGE_TUNABLE[] = "glibc.malloc.hugetlb=1";
-
-/* Whether the kernel gives transparent huge pages to a region that asks
- * for them ("always" or "madvise" chosen, not "never"). */
-static bool huge_pages_offered(void)
-{
-	char mode[256];
-	ssize_t n;
-	int fd = open("/sys/kernel/mm/transparent_hugepage/enabled",
-		      O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	n = read(fd, mode, sizeof(mode) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	mode[n] = '\0';
-	return strstr(mode, "[never]") == NULL;
-}
-
-/*
- * The heap on transparent huge pages.  A run's memory is first touched a
- * 4 KiB page at a time, each a page fault: about 64,000 in the bench's
- * run of 10^6 events, from the registry's records, the tallies' slots,
- * the statements and the read buffers.  On a virtual machine a fault
- * costs the kernel several microseconds; with the heap on 2 MiB pages
- * the faults halved (64,000 to 31,000) and the bench's run at 10^6
- * events took 3-11 % less time in five runs side by side
- * (docs/scale.md).  glibc does this when the tunable
- * glibc.malloc.hugetlb=1 is set, and reads tunables only when a program
- * starts: so the program starts itself again, once, with the tunable
- * added to the caller's GLIBC_TUNABLES, and the restarted program puts
- * the caller's value back before anything reads it.  Nothing happens
- * when the caller's GLIBC_TUNABLES already sets glibc.malloc.hugetlb,
- * when the kernel offers no huge pages, or when the restart fails (the
- * program goes on as it was started).  Only for the commands that read a
- * period's inputs: starting again costs about 10 ms (the shared
- * libraries loaded twice), more than a small command gains.
- */
-static void heap_on_huge_pages(char **argv)
-{
-	const char *was = getenv(CALLER_TUNABLES);
-	const char *t = getenv("GLIBC_TUNABLES");
-	char *tunables, *mark;
-	size_t n;
-
-	if (was) {		/* the program started again */
-		if (was[0] == '+')
-			setenv("GLIBC_TUNABLES", was + 1, 1);
-		else
-			unsetenv("GLIBC_TUNABLES");
-		unsetenv(CALLER_TUNABLES);
-		return;
-	}
-	if ((t && strstr(t, "glibc.malloc.hugetlb")) || !huge_pages_offered())
-		return;
-	n = (t ? strlen(t) : 0) + sizeof(HUGE_TUNABLE) + 1;
-	tunables = malloc(n);
-	mark = malloc(n);
-	if (!tunables || !mark) {
-		free(tunables);
-		free(mark);
-		return;
-	}
-	snprintf(tunables, n, "%s%s%s", t && t[0] ? t : "",
-		 t && t[0] ? ":" : "", HUGE_TUNABLE);
-	snprintf(mark, n, "%s%s", t ? "+" : "-", t ? t : "");
-	if (setenv(CALLER_TUNABLES, mark, 1) == 0 &&
-	    setenv("GLIBC_TUNABLES", tunables, 1) == 0)
-		execv("/proc/self/exe", argv);
-	/* not started again: the environment as the caller gave it */
-	if (t)
-		setenv("GLIBC_TUNABLES", mark + 1, 1);
-	else
-		unsetenv("GLIBC_TUNABLES");
-	unsetenv(CALLER_TUNABLES);
-	free(tunables);
-	free(mark);
-}
-
 int main(int argc, char **argv)
 {
 	const struct ll_cmd *cmd;
@@ -222,7 +132,5 @@ int main(int argc, char **argv)
 		return finish(ll_cli_fail(
 			LL_USAGE, "unknown command '%s' (see 'ledgerline --help')",
 			argv[1]));
-	if (cmd->flags & LL_CMD_BIG_HEAP)
-		heap_on_huge_pages(argv);
 	return finish(run_command(cmd, argc - 1, argv + 1));
 }
