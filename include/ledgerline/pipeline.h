@@ -62,6 +62,21 @@ struct ll_pipeline_opts {
 };
 
 /*
+ * How much lower than the reading thread's the parsing threads' priority
+ * is (nice values) when the reader and nthreads parsing threads are more
+ * than the CPUs the process may use; 0 when each has a CPU.
+ *
+ * The reader hashes every log in order, which no other thread can share;
+ * on two CPUs shared fairly by three threads it ran two thirds of the
+ * time, the queue of blocks ran dry and the parsing threads slept: at
+ * 10^7 bench events, 2.3 s each, 1.71-1.74 CPUs busy while the logs were
+ * read.  Below the reader, the parsing threads take the CPU it leaves:
+ * 1.91-1.94 busy (docs/scale.md).
+ */
+enum { LL_PIPELINE_WORKER_NICE = 5 };
+int ll_pipeline_worker_nice(int nthreads);
+
+/*
  * Read every log (struct ll_log_input is in run.h), parse and tally its events into *out (initialised by
  * the caller with ctx), check duplicate ids across all logs, and fill the
  * digests.  Invalid lines and events are recorded as errors in out (not a

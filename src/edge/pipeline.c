@@ -10,9 +10,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,6 +113,7 @@ struct worker {
 	ll_pipeline_event_fn *on_event;	/* from the options, or NULL */
 	void *event_user;
 	int index;			/* of this worker, from 0 */
+	int nice;			/* added to the thread's nice value */
 };
 
 /* Sort the tally's id hashes and spill them as a run; empties them. */
@@ -279,11 +282,27 @@ static void block_free(struct queue *q, struct block *b)
 	free(b);
 }
 
+/* Lower the calling thread's priority by n (its nice value is its own
+ * on Linux); nothing when that fails. */
+static void lower_priority(int n)
+{
+	id_t tid = (id_t)gettid();
+	int now;
+
+	errno = 0;
+	now = getpriority(PRIO_PROCESS, tid);
+	if (now == -1 && errno)
+		return;
+	(void)setpriority(PRIO_PROCESS, tid, now + n);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct block *b;
 
+	if (w->nice)
+		lower_priority(w->nice);
 	while ((b = queue_pop(w->q))) {
 		if (w->rc == LL_OK)
 			w->rc = process_block(w, b);
@@ -924,6 +943,23 @@ static void queue_destroy(struct queue *q)
 	pthread_mutex_destroy(&q->mu);
 }
 
+/* The CPUs this process may run on (its affinity: a scheduler such as
+ * Slurm narrows it), or the online ones. */
+static long cpus_usable(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set))
+		return CPU_COUNT(&set);
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+int ll_pipeline_worker_nice(int nthreads)
+{
+	return (long)nthreads + 1 > cpus_usable() ? LL_PIPELINE_WORKER_NICE
+						   : 0;
+}
+
 /*
  * Start nthreads workers on q, each with its own parser and tally;
  * *started says how many threads run (to be joined) even on failure.
@@ -935,10 +971,11 @@ static enum ll_status workers_start(struct worker *w, int nthreads,
 				    struct ll_idspill *sp, size_t ids_max,
 				    const struct ll_tally *out, int *started)
 {
-	int i;
+	int i, nice = ll_pipeline_worker_nice(nthreads);
 
 	*started = 0;
 	for (i = 0; i < nthreads; i++) {
+		w[i].nice = nice;
 		w[i].q = q;
 		w[i].logs = logs;
 		w[i].spill = sp;

@@ -18,13 +18,16 @@
  */
 #include "unit.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "ledgerline/digest.h"
@@ -229,7 +232,19 @@ struct seen {
 	size_t n_logs;
 	long events;
 	bool wrong;	/* a worker, log or line out of range, or twice */
+	int nice_min, nice_max;	/* of the threads that called */
 };
+
+/* The calling thread's nice value (its own on Linux). */
+static int thread_nice(void)
+{
+	int n;
+
+	errno = 0;
+	n = getpriority(PRIO_PROCESS, (id_t)gettid());
+	assert_false(n == -1 && errno);
+	return n;
+}
 
 static enum ll_status seen_event(void *user, int worker,
 				 const struct ll_event *ev, uint32_t log,
@@ -244,6 +259,10 @@ static enum ll_status seen_event(void *user, int worker,
 		sn->wrong = true;
 	else
 		sn->line[log][line] = 1;
+	if (!sn->events || thread_nice() < sn->nice_min)
+		sn->nice_min = thread_nice();
+	if (!sn->events || thread_nice() > sn->nice_max)
+		sn->nice_max = thread_nice();
 	sn->events++;
 	pthread_mutex_unlock(&sn->mu);
 	return LL_OK;
@@ -273,6 +292,7 @@ static void run_logs(struct fx *f, struct text *logs, size_t n,
 	struct ll_error err;
 	size_t i, j, k = 0, n_over = 0;
 	long valid = 0;
+	int nice = thread_nice(), workers;
 
 	assert_true(n <= LOGS_MAX);
 	memset(in, 0, sizeof(in));
@@ -315,6 +335,16 @@ static void run_logs(struct fx *f, struct text *logs, size_t n,
 	/* on_event saw every event tallied, once each */
 	assert_false(sn.wrong);
 	assert_int_equal(sn.events, valid);
+	/* the parsing threads below the reader when they share its CPUs
+	 * (ll_pipeline_worker_nice), the reader (this thread) as it was */
+	workers = nice + ll_pipeline_worker_nice(opts.threads);
+	if (workers > 19)
+		workers = 19;
+	if (valid) {
+		assert_int_equal(sn.nice_min, workers);
+		assert_int_equal(sn.nice_max, workers);
+	}
+	assert_int_equal(thread_nice(), nice);
 	for (i = 0; i < n; i++)
 		free(sn.line[i]);
 	/* the over-long errors, in (file, line) order among the rest */
@@ -556,6 +586,23 @@ static void test_random_logs_against_an_oracle(void **state)
 	}
 }
 
+/* The parsing threads yield to the reader exactly when the reader and
+ * they outnumber the CPUs this process may use. */
+static void test_workers_below_the_reader(void **state)
+{
+	cpu_set_t set;
+	int cpus, t;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
+	cpus = CPU_COUNT(&set);
+	assert_true(cpus > 0);
+	for (t = 1; t <= cpus + 2; t++)
+		assert_int_equal(ll_pipeline_worker_nice(t),
+				 t + 1 > cpus ? LL_PIPELINE_WORKER_NICE : 0);
+	assert_true(LL_PIPELINE_WORKER_NICE > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -566,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_overlong_in_second_of_three_logs),
 		cmocka_unit_test(test_duplicate_ids_around_an_overlong_line),
 		cmocka_unit_test(test_random_logs_against_an_oracle),
+		cmocka_unit_test(test_workers_below_the_reader),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
