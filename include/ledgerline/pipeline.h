@@ -71,7 +71,7 @@ struct ll_pipeline_opts {
  * time, the queue of blocks ran dry and the parsing threads slept: at
  * 10^7 bench events, 2.3 s each, 1.71-1.74 CPUs busy while the logs were
  * read.  Below the reader, the parsing threads take the CPU it leaves:
- * 1.91-1.94 busy (docs/scale.md).
+ * 1.89-1.94 busy (docs/scale.md).
  */
 enum { LL_PIPELINE_WORKER_NICE = 5 };
 int ll_pipeline_worker_nice(int nthreads);
