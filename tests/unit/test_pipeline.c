@@ -251,6 +251,7 @@ static enum ll_status seen_event(void *user, int worker,
 				 long line, struct ll_error *err)
 {
 	struct seen *sn = user;
+	int nice = thread_nice();
 
 	(void)err;
 	pthread_mutex_lock(&sn->mu);
@@ -259,10 +260,10 @@ static enum ll_status seen_event(void *user, int worker,
 		sn->wrong = true;
 	else
 		sn->line[log][line] = 1;
-	if (!sn->events || thread_nice() < sn->nice_min)
-		sn->nice_min = thread_nice();
-	if (!sn->events || thread_nice() > sn->nice_max)
-		sn->nice_max = thread_nice();
+	if (!sn->events || nice < sn->nice_min)
+		sn->nice_min = nice;
+	if (!sn->events || nice > sn->nice_max)
+		sn->nice_max = nice;
 	sn->events++;
 	pthread_mutex_unlock(&sn->mu);
 	return LL_OK;
