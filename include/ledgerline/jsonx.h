@@ -18,6 +18,8 @@
 
 #include "ledgerline/status.h"
 
+struct ll_buf;
+
 enum {
 	LL_JSON_PATH_MAX = 256,		/* bytes of a field path */
 	LL_JSON_DEPTH_MAX = 64,		/* nesting accepted in any input */
@@ -158,6 +160,19 @@ char *ll_json_jcs(const json_t *v);
 char *ll_json_jcs_gap(const json_t *obj, const char *key, size_t *gap_at);
 char *ll_json_jcs_insert(const char *jcs, size_t gap_at, const char *key,
 			 const char *value_jcs);
+
+/*
+ * ll_json_jcs_gap of obj with one more member, raw_key, whose value is
+ * already JCS bytes (raw_len of them at raw, not checked), written in its
+ * place among obj's: for a large member made without a tree.  obj must
+ * hold neither raw_key nor key, and they must differ (else NULL).
+ */
+char *ll_json_jcs_splice(const json_t *obj, const char *raw_key,
+			 const char *raw, size_t raw_len, const char *key,
+			 size_t *gap_at);
+
+/* Append s (len bytes of UTF-8) as a JCS string, quotes included. */
+void ll_json_jcs_string(struct ll_buf *b, const char *s, size_t len);
 
 /* Are the len bytes at bytes exactly the JCS form of v?  False also when v
  * has none (a real number, an integer beyond 2^53, nesting too deep) or

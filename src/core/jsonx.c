@@ -770,17 +770,37 @@ static int cmp_utf16(const void *a, const void *b)
 
 static void jcs_value(struct ll_buf *b, const json_t *v, int depth);
 
+/* A member spliced into an object as it is written: its key, and its
+ * value as JCS bytes (raw_len of them at raw). */
+struct jcs_raw {
+	const char *key;
+	const char *raw;
+	size_t raw_len;
+};
+
+/* The member key: value of an object (not the first: after a ','). */
+static void jcs_member(struct ll_buf *b, size_t i, const char *key)
+{
+	if (i)
+		ll_buf_add(b, ",", 1);
+	jcs_string(b, key, strlen(key));
+	ll_buf_add(b, ":", 1);
+}
+
 /*
  * An object: members in UTF-16 order of their keys (RFC 8785 §3.2.3).
  * With gap_key (a key v does not hold), *gap_at is set to the offset in b
  * where a member of that name would go: after '{' when every key sorts
  * after it, else at the ',' or '}' that follows the last member before it.
+ * With raw (its key one v does not hold either, nor gap_key), that member
+ * is written in its place among v's.
  */
 static void jcs_object_gap(struct ll_buf *b, const json_t *v, int depth,
-			   const char *gap_key, size_t *gap_at)
+			   const char *gap_key, size_t *gap_at,
+			   const struct jcs_raw *raw)
 {
 	size_t i, n = json_object_size(v);
-	const char **keys = malloc((n ? n : 1) * sizeof(*keys));
+	const char **keys = malloc((n + 1) * sizeof(*keys));
 	const char *key;
 	json_t *val;
 
@@ -790,6 +810,8 @@ static void jcs_object_gap(struct ll_buf *b, const json_t *v, int depth,
 	}
 	i = 0;
 	json_object_foreach((json_t *)v, key, val) keys[i++] = key;
+	if (raw)
+		keys[n++] = raw->key;
 	qsort(keys, n, sizeof(*keys), cmp_utf16);
 	ll_buf_add(b, "{", 1);
 	for (i = 0; i < n; i++) {
@@ -797,11 +819,11 @@ static void jcs_object_gap(struct ll_buf *b, const json_t *v, int depth,
 			*gap_at = b->n;
 			gap_key = NULL;
 		}
-		if (i)
-			ll_buf_add(b, ",", 1);
-		jcs_string(b, keys[i], strlen(keys[i]));
-		ll_buf_add(b, ":", 1);
-		jcs_value(b, json_object_get(v, keys[i]), depth + 1);
+		jcs_member(b, i, keys[i]);
+		if (raw && keys[i] == raw->key)
+			ll_buf_add(b, raw->raw, raw->raw_len);
+		else
+			jcs_value(b, json_object_get(v, keys[i]), depth + 1);
 	}
 	if (gap_key)
 		*gap_at = b->n;
@@ -811,7 +833,7 @@ static void jcs_object_gap(struct ll_buf *b, const json_t *v, int depth,
 
 static void jcs_object(struct ll_buf *b, const json_t *v, int depth)
 {
-	jcs_object_gap(b, v, depth, NULL, NULL);
+	jcs_object_gap(b, v, depth, NULL, NULL, NULL);
 }
 
 static void jcs_array(struct ll_buf *b, const json_t *v, int depth)
@@ -889,17 +911,32 @@ char *ll_json_jcs(const json_t *v)
 
 char *ll_json_jcs_gap(const json_t *obj, const char *key, size_t *gap_at)
 {
+	return ll_json_jcs_splice(obj, NULL, NULL, 0, key, gap_at);
+}
+
+char *ll_json_jcs_splice(const json_t *obj, const char *raw_key,
+			 const char *raw, size_t raw_len, const char *key,
+			 size_t *gap_at)
+{
 	struct ll_buf b = LL_BUF_INIT;
+	struct jcs_raw r = { raw_key, raw, raw_len };
 
 	*gap_at = 0;
-	if (!json_is_object(obj) || json_object_get(obj, key))
+	if (!json_is_object(obj) || json_object_get(obj, key) ||
+	    (raw_key && (json_object_get(obj, raw_key) ||
+			 strcmp(raw_key, key) == 0)))
 		return NULL;
-	jcs_object_gap(&b, obj, 0, key, gap_at);
+	jcs_object_gap(&b, obj, 0, key, gap_at, raw_key ? &r : NULL);
 	if (b.fail || !b.s) {
 		free(b.s);
 		return NULL;
 	}
 	return b.s;
+}
+
+void ll_json_jcs_string(struct ll_buf *b, const char *s, size_t len)
+{
+	jcs_string(b, s, len);
 }
 
 char *ll_json_jcs_insert(const char *jcs, size_t gap_at, const char *key,

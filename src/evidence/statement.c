@@ -122,17 +122,6 @@ static json_t *inputs(const struct ll_run *r, int *fail)
 	return o;
 }
 
-/* A line's figures: exact and amount, and the share and work_exact
- * whose product exact is. */
-static void line_figures(json_t *lo, const struct ll_line *l, int exponent,
-			 int *fail)
-{
-	put(lo, "exact", ll_json_fraction(l->exact), fail);
-	put(lo, "amount", ll_json_minor(l->minor, exponent), fail);
-	put(lo, "share", ll_json_fraction(l->share), fail);
-	put(lo, "work_exact", ll_json_fraction(l->work_exact), fail);
-}
-
 /*
  * A party's totals per currency, grown as currencies appear: a party may
  * be paid under licences in any number of currencies.  lines_exact and
@@ -256,29 +245,117 @@ static void put_head(json_t *o, const struct ll_run *r,
 	put(o, "party", po, fail);
 }
 
-/* One line of the predicate, paid under licence lic: a new object. */
-static json_t *line_obj(const struct ll_registry *reg,
-			const struct ll_licence *lic, const struct ll_line *l,
-			int *fail)
+/*
+ * The lines of a predicate are most of its bytes (a party paid for
+ * thousands of works has thousands of lines), so they are written as JCS
+ * bytes directly, not built as a tree and serialised: members in the
+ * order of their keys (ASCII, so byte order is RFC 8785's order).
+ * ll_json_jcs_splice puts the array in its place in the predicate.
+ */
+
+/* ,"key": before a member; key is a plain ASCII name. */
+static void w_key(struct ll_buf *b, const char *key)
+{
+	ll_buf_add(b, ",\"", 2);
+	ll_buf_str(b, key);
+	ll_buf_add(b, "\":", 2);
+}
+
+static void w_str(struct ll_buf *b, const char *s)
+{
+	ll_json_jcs_string(b, s, strlen(s));
+}
+
+/* s as a string, or null when it is NULL or empty (as jstr_or_null). */
+static void w_str_or_null(struct ll_buf *b, const char *s)
+{
+	if (s && s[0])
+		w_str(b, s);
+	else
+		ll_buf_add(b, "null", 4);
+}
+
+/* A malloc'd string s (NULL: out of memory) as a string, then freed. */
+static void w_own(struct ll_buf *b, char *s)
+{
+	if (!s)
+		b->fail = true;
+	else
+		w_str(b, s);
+	free(s);
+}
+
+static void w_fraction(struct ll_buf *b, const mpq_t q)
+{
+	w_own(b, ll_exact_fraction_str(q));
+}
+
+static void w_minor(struct ll_buf *b, int64_t minor, int e)
+{
+	w_own(b, ll_exact_minor_str_i64(minor, e));
+}
+
+/*
+ * One line of the predicate, paid under licence lic, as JCS bytes into
+ * b: licence, currency, work, isrc, iswc, title, component, side, exact,
+ * amount, share and work_exact; with prev (a restatement), previous (its
+ * amount in the superseded posting) and adjustment too.
+ */
+static void w_line(struct ll_buf *b, const struct ll_registry *reg,
+		   const struct ll_licence *lic, const struct ll_line *l,
+		   const int64_t *prev)
 {
 	const struct ll_work *w = l->work >= 0 ? &reg->works.v[l->work] : NULL;
-	json_t *lo = json_object();
+	int e = lic->exponent;
 
-	put(lo, "licence", json_string(lic->id), fail);
-	put(lo, "currency", json_string(lic->currency), fail);
-	put(lo, "work", w ? json_string(w->id) : json_null(), fail);
-	put(lo, "isrc", jstr_or_null(w ? w->isrc : NULL), fail);
-	put(lo, "iswc", jstr_or_null(w ? w->iswc : NULL), fail);
-	put(lo, "title", jstr_or_null(w ? w->title : NULL), fail);
-	put(lo, "component",
-	    json_string(ll_component_name((enum ll_component)l->component)),
-	    fail);
-	put(lo, "side",
-	    l->side >= 0 ? json_string(ll_side_name((enum ll_side)l->side))
-			 : json_null(),
-	    fail);
-	line_figures(lo, l, lic->exponent, fail);
-	return lo;
+	if (prev) {
+		ll_buf_add(b, "{\"adjustment\":", 14);
+		w_minor(b, l->minor - *prev, e);
+		w_key(b, "amount");
+	} else {
+		ll_buf_add(b, "{\"amount\":", 10);
+	}
+	w_minor(b, l->minor, e);
+	w_key(b, "component");
+	w_str(b, ll_component_name((enum ll_component)l->component));
+	w_key(b, "currency");
+	w_str(b, lic->currency);
+	w_key(b, "exact");
+	w_fraction(b, l->exact);
+	w_key(b, "isrc");
+	w_str_or_null(b, w ? w->isrc : NULL);
+	w_key(b, "iswc");
+	w_str_or_null(b, w ? w->iswc : NULL);
+	w_key(b, "licence");
+	w_str(b, lic->id);
+	if (prev) {
+		w_key(b, "previous");
+		w_minor(b, *prev, e);
+	}
+	w_key(b, "share");
+	w_fraction(b, l->share);
+	w_key(b, "side");
+	if (l->side >= 0)
+		w_str(b, ll_side_name((enum ll_side)l->side));
+	else
+		ll_buf_add(b, "null", 4);
+	w_key(b, "title");
+	w_str_or_null(b, w ? w->title : NULL);
+	w_key(b, "work");
+	if (w)
+		w_str(b, w->id);
+	else
+		ll_buf_add(b, "null", 4);
+	w_key(b, "work_exact");
+	w_fraction(b, l->work_exact);
+	ll_buf_add(b, "}", 1);
+}
+
+/* A ',' before every element of an array but its first ('[' before). */
+static void w_next(struct ll_buf *b)
+{
+	if (b->n && b->s[b->n - 1] != '[')
+		ll_buf_add(b, ",", 1);
 }
 
 /* ---- what the predicates of a posting are built from ------------------ */
@@ -395,20 +472,17 @@ static void put_adjustment(json_t *lo, int64_t now, int64_t prev, int e,
 	put(lo, "adjustment", ll_json_minor(now - prev, e), fail);
 }
 
-/* Line l of this run (lo, under lic) beside its superseded line, taken
- * up; "0" when it is new. */
-static void put_previous(struct party_build *pb, json_t *lo,
-			 const struct ll_licence *lic, const struct ll_line *l,
-			 int *fail)
+/* What line l of this run (under lic) had in the superseded posting,
+ * marking that line taken up; 0 when it is new. */
+static int64_t prev_minor(struct party_build *pb, const struct ll_licence *lic,
+			  const struct ll_line *l)
 {
 	size_t k = prev_find(pb, lic, l);
-	int64_t prev = 0;
 
-	if (k != SIZE_MAX) {
-		prev = pb->b->rs->lines[pb->prev_first + k].minor;
-		pb->used[k] = true;
-	}
-	put_adjustment(lo, l->minor, prev, lic->exponent, fail);
+	if (k == SIZE_MAX)
+		return 0;
+	pb->used[k] = true;
+	return pb->b->rs->lines[pb->prev_first + k].minor;
 }
 
 /* The registry's share of party_id in side side_name of w now, "0" when
@@ -464,7 +538,7 @@ static json_t *vanished_obj(const struct ll_registry *reg,
 
 /* The party's superseded lines that no line of this run took up, after
  * the others, with amount zero; their currencies get a total. */
-static void vanished_lines(const struct party_build *pb, json_t *lines,
+static void vanished_lines(const struct party_build *pb, struct ll_buf *lines,
 			   struct ccy_totals *tot, int *fail)
 {
 	size_t k;
@@ -472,12 +546,21 @@ static void vanished_lines(const struct party_build *pb, json_t *lines,
 	for (k = 0; k < pb->prev_n && !*fail; k++) {
 		const struct ll_run_line *pl =
 			&pb->b->rs->lines[pb->prev_first + k];
+		json_t *lo;
+		char *jcs;
 
 		if (pb->used[k])
 			continue;
-		push(lines, vanished_obj(pb->b->r->reg, pl, pb->party->id,
-					 fail),
-		     fail);
+		lo = vanished_obj(pb->b->r->reg, pl, pb->party->id, fail);
+		jcs = *fail ? NULL : ll_json_jcs(lo);
+		json_decref(lo);
+		if (!jcs) {
+			*fail = 1;
+			break;
+		}
+		w_next(lines);
+		ll_buf_str(lines, jcs);
+		free(jcs);
 		if (!ccy_totals_find(tot, pl->currency) &&
 		    !ccy_totals_add(tot, pl->currency,
 				    ll_currency_exponent(pl->currency)))
@@ -486,12 +569,13 @@ static void vanished_lines(const struct party_build *pb, json_t *lines,
 }
 
 /*
- * The lines of party p into lines, in settlement order (by licence, then
- * tie order), and its totals per currency into tot, from the party
- * totals; the lines' own sums go beside them.  In a restatement (pb->rs)
- * each line carries what it was in the superseded posting.
+ * The lines of party p into lines (JCS bytes of the array's elements),
+ * in settlement order (by licence, then tie order), and its totals per
+ * currency into tot, from the party totals; the lines' own sums go
+ * beside them.  In a restatement (pb->rs) each line carries what it was
+ * in the superseded posting.
  */
-static void party_lines(struct party_build *pb, json_t *lines,
+static void party_lines(struct party_build *pb, struct ll_buf *lines,
 			struct ccy_totals *tot, int *fail)
 {
 	const struct ll_run *r = pb->b->r;
@@ -516,11 +600,12 @@ static void party_lines(struct party_build *pb, json_t *lines,
 		t->minor += pt->minor;
 		for (k = 0; k < pt->n_lines; k++) {
 			const struct ll_line *l = &r->st.lines[pt->first_line + k];
-			json_t *lo = line_obj(reg, lic, l, fail);
+			int64_t prev;
 
 			if (pb->b->rs)
-				put_previous(pb, lo, lic, l, fail);
-			push(lines, lo, fail);
+				prev = prev_minor(pb, lic, l);
+			w_next(lines);
+			w_line(lines, reg, lic, l, pb->b->rs ? &prev : NULL);
 			mpq_add(t->lines_exact, t->lines_exact, l->exact);
 			t->lines_minor += l->minor;
 		}
@@ -922,12 +1007,14 @@ static void build_release(struct build *b)
 	free(b->by_party);
 }
 
-/* The predicate of party p, without "merkle". */
-static json_t *predicate(const struct build *b, uint32_t p, int *fail)
+/* The predicate of party p, without "lines" and "merkle"; its lines as
+ * the JCS bytes of an array into lines. */
+static json_t *predicate(const struct build *b, uint32_t p,
+			 struct ll_buf *lines, int *fail)
 {
 	const struct ll_run *r = b->r;
 	struct party_build pb = { b, p, &r->reg->parties.v[p], 0, 0, NULL };
-	json_t *o = json_object(), *lines = json_array();
+	json_t *o = json_object();
 	struct ccy_totals tot = { NULL, 0, 0 };
 
 	put_head(o, r, pb.party, fail);
@@ -938,14 +1025,17 @@ static json_t *predicate(const struct build *b, uint32_t p, int *fail)
 		if (!pb.used)
 			*fail = 1;
 	}
+	ll_buf_add(lines, "[", 1);
 	party_lines(&pb, lines, &tot, fail);
 	if (b->rs && !*fail)
 		vanished_lines(&pb, lines, &tot, fail);
+	ll_buf_add(lines, "]", 1);
+	if (lines->fail)
+		*fail = 1;
 	free(pb.used);
 	ensure_totals(&tot);
 	ccy_totals_sort(&tot);
 	put(o, "totals", totals_arr(&tot, fail), fail);
-	put(o, "lines", lines, fail);
 	put(o, "inputs", inputs(r, fail), fail);
 	put(o, "rounding", json_string(ROUNDING), fail);
 	if (b->rs)
@@ -1051,16 +1141,21 @@ struct preds_job {
 
 /* Predicate i as JCS bytes with the place of its "merkle" member, its
  * Merkle leaf and its digest; preds[i] stays NULL when out of memory.
- * Only the bytes are kept: the tree is freed at once. */
+ * Only the bytes are kept: the tree is freed at once (the lines never
+ * were one). */
 static void predicate_at(void *arg, size_t i)
 {
 	struct preds_job *j = arg;
 	int fail = 0;
-	json_t *pred = predicate(j->bd, j->s->v[i].party, &fail);
-	char *b = fail || !pred ? NULL
-				: ll_json_jcs_gap(pred, "merkle", &j->gaps[i]);
+	struct ll_buf lines = LL_BUF_INIT;
+	json_t *pred = predicate(j->bd, j->s->v[i].party, &lines, &fail);
+	char *b = fail || !pred
+			  ? NULL
+			  : ll_json_jcs_splice(pred, "lines", lines.s, lines.n,
+					       "merkle", &j->gaps[i]);
 
 	json_decref(pred);
+	free(lines.s);
 	if (!b)
 		return;
 	ll_merkle_leaf_hash((const uint8_t *)b, strlen(b), j->leaves[i]);

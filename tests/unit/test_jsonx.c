@@ -993,6 +993,69 @@ static void test_jcs_insert(void **state)
 	json_decref(value);
 }
 
+/* A member written from its JCS bytes among an object's own, with the
+ * gap of another key, gives what the tree with that member gives, and
+ * the same gap: for every subset of a pool of keys, each pair of keys of
+ * the pool not in it (the spliced one and the gap's). */
+static void test_jcs_splice(void **state)
+{
+	static const char *const pool[] = {
+		"", "a", "lines", "merkle", "merkle_", "z",
+		"\xc3\xa9", "\xf0\x9f\x98\x80", "\xef\xbd\xa1"
+	};
+	enum { NK = sizeof(pool) / sizeof(pool[0]) };
+	json_t *value = json_pack("[{s:s},i]", "t", "a\"b\n", 7);
+	char *vj = ll_json_jcs(value);
+	unsigned mask;
+	size_t k, raw, key, gap, want_gap;
+
+	(void)state;
+	assert_non_null(vj);
+	for (mask = 0; mask < (1u << NK); mask++) {
+		for (raw = 0; raw < NK; raw++) {
+			for (key = 0; key < NK; key++) {
+				json_t *obj;
+				char *got, *want;
+
+				if ((mask & (1u << raw)) || (mask & (1u << key)))
+					continue;
+				obj = json_object();
+				for (k = 0; k < NK; k++) {
+					if (mask & (1u << k))
+						json_object_set_new(
+							obj, pool[k],
+							json_integer((int)k));
+				}
+				got = ll_json_jcs_splice(obj, pool[raw], vj,
+							 strlen(vj), pool[key],
+							 &gap);
+				if (raw == key) {	/* refused */
+					assert_null(got);
+					json_decref(obj);
+					continue;
+				}
+				json_object_set(obj, pool[raw], value);
+				want = ll_json_jcs_gap(obj, pool[key],
+						       &want_gap);
+				assert_non_null(got);
+				assert_non_null(want);
+				assert_string_equal(got, want);
+				assert_int_equal(gap, want_gap);
+				/* the object holds the spliced key: refused */
+				free(got);
+				got = ll_json_jcs_splice(obj, pool[raw], vj,
+							 strlen(vj), pool[key],
+							 &gap);
+				assert_null(got);
+				free(want);
+				json_decref(obj);
+			}
+		}
+	}
+	free(vj);
+	json_decref(value);
+}
+
 /* ---- duplicate keys ------------------------------------------------------- */
 
 /* The repeated key jansson stops at, named by its field path and line. */
@@ -1099,6 +1162,7 @@ int main(void)
 		cmocka_unit_test(test_canonical_scalars_and_order_free),
 		cmocka_unit_test(test_jcs),
 		cmocka_unit_test(test_jcs_insert),
+		cmocka_unit_test(test_jcs_splice),
 		cmocka_unit_test(test_duplicate_key_located),
 		cmocka_unit_test(test_parse_error_messages),
 	};
