@@ -45,7 +45,7 @@ typedef enum ll_status ll_pipeline_event_fn(void *user, int worker,
 					    struct ll_error *err);
 
 struct ll_pipeline_opts {
-	int threads;		/* parsing threads; 0 = online CPUs */
+	int threads;		/* parsing threads; 0 = ll_cpus_usable() */
 	size_t block_bytes;	/* 0 = default (1 MiB); at most 256 MiB */
 	/* called in phase LL_PHASE_READING after each block read and once
 	 * at the end, with the bytes read of the logs' total size and the

@@ -53,8 +53,15 @@ void ll_task_start(struct ll_task *t, void (*fn)(void *), void *arg);
 void ll_task_join(struct ll_task *t);
 
 /*
+ * The CPUs this process may run on: its affinity, which a scheduler such
+ * as Slurm narrows, or the online CPUs when that cannot be read; at
+ * least 1.  What "as many threads as CPUs" means everywhere.
+ */
+int ll_cpus_usable(void);
+
+/*
  * fn(arg, i) for every i in [0, n), on up to threads threads (the
- * caller's among them; 0: as many as the machine has CPUs): thread k
+ * caller's among them; 0: ll_cpus_usable()): thread k
  * takes k, k + threads, ...  Returns when every call has returned.
  */
 void ll_task_each(size_t n, int threads, void (*fn)(void *, size_t),

@@ -87,7 +87,7 @@ static const char usage[] =
 	"                    ledgerline did not write there are never replaced\n"
 	"                    or removed: one where an output must go is an\n"
 	"                    error (exit 2) and nothing is stored\n"
-	"  --threads N       parsing threads (default: the number of CPUs)\n"
+	"  --threads N       parsing threads (default: the CPUs it may use)\n"
 	"  --memory-max SIZE memory for what grows with the logs (default 1G;\n"
 	"                    K, M, G suffixes, at least 64K): the duplicate-id\n"
 	"                    check holds 1/128 of it (at most 8 MiB) of event-id\n"

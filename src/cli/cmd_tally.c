@@ -69,7 +69,7 @@ static const char usage[] =
 	"                    run's outputs\n"
 	"  --out PART        the partial to write (atomically; replaced if\n"
 	"                    it exists)\n"
-	"  --threads N       parsing threads (default: the number of CPUs)\n"
+	"  --threads N       parsing threads (default: the CPUs it may use)\n"
 	"  --memory-max SIZE as for run (default 1G); also bounds the event\n"
 	"                    ids held while sorting them (the rest in sorted\n"
 	"                    runs in $TMPDIR, removed when it ends)\n"

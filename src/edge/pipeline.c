@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "ledgerline/buf.h"
 #include "ledgerline/event.h"
 #include "ledgerline/idspill.h"
+#include "ledgerline/task.h"
 
 enum {
 	/* a log is read(2) into pooled buffers a block at a time, then
@@ -943,21 +943,9 @@ static void queue_destroy(struct queue *q)
 	pthread_mutex_destroy(&q->mu);
 }
 
-/* The CPUs this process may run on (its affinity: a scheduler such as
- * Slurm narrows it), or the online ones. */
-static long cpus_usable(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set))
-		return CPU_COUNT(&set);
-	return sysconf(_SC_NPROCESSORS_ONLN);
-}
-
 int ll_pipeline_worker_nice(int nthreads)
 {
-	return (long)nthreads + 1 > cpus_usable() ? LL_PIPELINE_WORKER_NICE
-						   : 0;
+	return nthreads + 1 > ll_cpus_usable() ? LL_PIPELINE_WORKER_NICE : 0;
 }
 
 /*
@@ -1060,9 +1048,8 @@ enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 	struct worker *w;
 	struct progress pr;
 	struct ll_idspill sp;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int nthreads = opts && opts->threads > 0 ? opts->threads
-						 : (ncpu > 0 ? (int)ncpu : 1);
+						 : ll_cpus_usable();
 	size_t block = opts && opts->block_bytes ? opts->block_bytes
 						 : BLOCK_BYTES_DEFAULT;
 	enum ll_status rc;

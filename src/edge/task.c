@@ -3,7 +3,19 @@
  */
 #include "ledgerline/task.h"
 
+#include <sched.h>
 #include <unistd.h>
+
+int ll_cpus_usable(void)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set))
+		return CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
 
 static void *task_main(void *arg)
 {
@@ -79,11 +91,10 @@ void ll_task_each(size_t n, int threads, void (*fn)(void *, size_t),
 		  void *arg)
 {
 	struct each e[LL_TASK_THREADS_MAX];
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t k, nt;
 
 	if (threads <= 0)
-		threads = ncpu > 0 ? (int)ncpu : 1;
+		threads = ll_cpus_usable();
 	if (threads > LL_TASK_THREADS_MAX)
 		threads = LL_TASK_THREADS_MAX;
 	nt = (size_t)threads < n ? (size_t)threads : n;

@@ -2,11 +2,13 @@
  * test_task.c — unit tests for task.c: a task runs once and its result
  * is there after the join; ll_task_each calls every index exactly once,
  * for every count of threads (more threads than indices, none asked for,
- * more than the limit), and really runs beside the caller.
+ * more than the limit), and really runs beside the caller; the CPUs
+ * counted are those the process may run on.
  */
 #include "unit.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,12 +110,35 @@ static void test_each_uses_threads(void **state)
 	assert_int_equal(each_once(2, 8), 2);
 }
 
+/* ll_cpus_usable counts the process's affinity, not the machine: a
+ * scheduler that gives it one CPU gets one thread by default. */
+static void test_cpus_usable_follows_affinity(void **state)
+{
+	cpu_set_t all, one;
+	int first = -1, k;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(ll_cpus_usable(), CPU_COUNT(&all));
+	for (k = 0; k < CPU_SETSIZE && first < 0; k++)
+		if (CPU_ISSET(k, &all))
+			first = k;
+	assert_true(first >= 0);
+	CPU_ZERO(&one);
+	CPU_SET(first, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	k = ll_cpus_usable();
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(k, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_start_join),
 		cmocka_unit_test(test_each_every_index_once),
 		cmocka_unit_test(test_each_uses_threads),
+		cmocka_unit_test(test_cpus_usable_follows_affinity),
 	};
 
 	return cmocka_run_group_tests_name("task", tests, NULL, NULL);
