@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "ledgerline/cli.h"
+#include "ledgerline/hotmem.h"
+#include "ledgerline/hugemem.h"
 
 #ifndef LL_VERSION
 #define LL_VERSION "0.0.0"
@@ -103,6 +105,7 @@ int main(int argc, char **argv)
 {
 	const struct ll_cmd *cmd;
 
+	ll_hot_install(ll_huge_calloc);
 	if (argc < 2) {
 		usage(stderr);
 		return finish(LL_USAGE);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledgerline/hotmem.h"
+
 static const char *const reason_names[] = {
 	"eligible",   "unknown_work", "hash_mismatch",	   "no_licence",
 	"no_consent", "opted_out",    "currency_mismatch",
@@ -406,6 +408,22 @@ static enum ll_status push_span(struct ll_elig *e, size_t *cap,
 	return LL_OK;
 }
 
+/* The spans, read at random for every attribution, moved once built to
+ * the hot tables' memory (hotmem.h). */
+static enum ll_status spans_to_hot_memory(struct ll_elig *e)
+{
+	struct ll_span *hot = ll_hot_calloc(e->n_spans ? e->n_spans : 1,
+					    sizeof(*hot));
+
+	if (!hot)
+		return LL_NOMEM;
+	if (e->n_spans)
+		memcpy(hot, e->spans, e->n_spans * sizeof(*hot));
+	free(e->spans);
+	e->spans = hot;
+	return LL_OK;
+}
+
 static enum ll_status build_spans(struct ll_elig *e)
 {
 	const struct ll_registry *reg = e->reg;
@@ -453,6 +471,9 @@ static enum ll_status build_spans(struct ll_elig *e)
 		}
 		e->off[u][reg->works.n] = (uint32_t)e->n_spans;
 	}
+	rc = spans_to_hot_memory(e);
+	if (rc != LL_OK)
+		return rc;
 	for (i = 0; i < e->n_spans; i++)
 		e->spans[i].slot = (uint32_t)i;
 	e->currency_slot0 = e->n_spans;

@@ -8,6 +8,8 @@
 
 #include <stdlib.h>
 
+#include "ledgerline/hotmem.h"
+
 void ll_refix_init(struct ll_refix *x)
 {
 	x->slots = NULL;
@@ -85,7 +87,7 @@ enum ll_status ll_refix_reserve(struct ll_refix *x, size_t n)
 	}
 	if (ncap == x->cap)
 		return LL_OK;
-	ns = calloc(ncap, sizeof(*ns));
+	ns = ll_hot_calloc(ncap, sizeof(*ns));
 	nk = calloc(ncap, sizeof(*nk));
 	if (!ns || !nk) {
 		free(ns);

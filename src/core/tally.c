@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ledgerline/buf.h"
+#include "ledgerline/hotmem.h"
 #include "ledgerline/ident.h"
 
 static const ll_i128 ONE18 = (ll_i128)1000000000000000000LL;
@@ -74,7 +75,7 @@ enum ll_status ll_tally_init(struct ll_tally *t, const struct ll_run_ctx *ctx)
 	mpq_init(t->q2);
 	ll_strmap_init(&t->unknown_ix);
 	ll_mass_init(&t->unattributed);
-	t->slots = malloc((n ? n : 1) * sizeof(*t->slots));
+	t->slots = ll_hot_calloc(n ? n : 1, sizeof(*t->slots));
 	t->voice_counts = calloc(ctx->reg->parties.n ? ctx->reg->parties.n : 1,
 				 sizeof(*t->voice_counts));
 	t->errors = calloc(LL_TALLY_ERRORS_MAX, sizeof(*t->errors));

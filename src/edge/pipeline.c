@@ -19,6 +19,7 @@
 
 #include "ledgerline/buf.h"
 #include "ledgerline/event.h"
+#include "ledgerline/hugemem.h"
 #include "ledgerline/idspill.h"
 #include "ledgerline/task.h"
 
@@ -460,7 +461,7 @@ static enum ll_status reader_fill(struct reader *r, char **buf_out,
 	LL_ENSURE(!r->skipping || r->carry_len == 0);
 	buf = r->pool ? pool_take(r->pool) : NULL;
 	if (!buf)
-		buf = malloc(cap);
+		buf = ll_huge_malloc(cap);
 	if (!buf)
 		return ll_error_set(err, LL_NOMEM, r->name, 0, NULL,
 				    "out of memory reading");
