@@ -55,6 +55,8 @@ struct ll_elig {
 	const struct ll_registry *reg;
 	const char *licensee;
 	struct ll_span *spans;
+	bool spans_hot;		/* spans from ll_hot_calloc (hotmem.h) once
+				 * built, else from malloc */
 	/* spans of work w for use u: spans[off[u][w] .. off[u][w + 1]) */
 	uint32_t *off[LL_USE_GENERATION + 1];	/* [LL_USE_TRAINING],
 						 * [LL_USE_GENERATION] */

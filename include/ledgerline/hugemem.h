@@ -5,14 +5,15 @@
  * and the hot tables (hotmem.h) are read at random: on 4 KiB pages each
  * of those passes walks the page tables again and again, and every page
  * first touched is a page fault.  An allocation of at least
- * LL_HUGE_MIN_BYTES is instead placed on 2 MiB boundaries, rounded up to
- * whole 2 MiB, and the kernel asked to back it with huge pages
- * (madvise MADV_HUGEPAGE; where it cannot, the memory is used as it is).
- * Smaller ones come from malloc.  Either way free() releases them.
+ * LL_HUGE_MIN_BYTES is instead mapped on its own (mmap), on a 2 MiB
+ * boundary, rounded up to whole 2 MiB, and the kernel asked to back it
+ * with huge pages (madvise MADV_HUGEPAGE; where it cannot, the memory is
+ * used as it is).  Smaller ones come from malloc.
  *
- * Design decision: only allocations that live through the reading are
- * placed so; the rounding costs at most 2 MiB each, and the peak RSS of a
- * run does not grow with its events (see docs/scale.md).
+ * Design decision: mapped apart from the heap, so the advice never
+ * reaches memory malloc hands out later (the whole heap on huge pages
+ * made the peak RSS vary by tens of megabytes: docs/scale.md).  The
+ * release therefore needs the size the memory was asked with.
  */
 #ifndef LEDGERLINE_HUGEMEM_H
 #define LEDGERLINE_HUGEMEM_H
@@ -22,11 +23,15 @@
 enum { LL_HUGE_PAGE_BYTES = 2 * 1024 * 1024,
        LL_HUGE_MIN_BYTES = 1024 * 1024 };
 
-/* bytes of uninitialised memory; NULL when there is none. */
-void *ll_huge_malloc(size_t bytes);
+/* bytes of memory (zeroed when mapped, else as malloc leaves it); NULL
+ * when there is none.  Released with ll_huge_release(p, bytes). */
+void *ll_huge_alloc(size_t bytes);
+void ll_huge_release(void *p, size_t bytes);
 
-/* n zeroed objects of size bytes (an ll_hot_alloc_fn); NULL when there is
- * no memory or n × size overflows. */
+/* n zeroed objects of size bytes, and their release: the ll_hot_alloc_fn
+ * and ll_hot_free_fn that main installs.  NULL when there is no memory or
+ * n × size overflows. */
 void *ll_huge_calloc(size_t n, size_t size);
+void ll_huge_free(void *p, size_t n, size_t size);
 
 #endif

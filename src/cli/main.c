@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 {
 	const struct ll_cmd *cmd;
 
-	ll_hot_install(ll_huge_calloc);
+	ll_hot_install(ll_huge_calloc, ll_huge_free);
 	if (argc < 2) {
 		usage(stderr);
 		return finish(LL_USAGE);

@@ -421,6 +421,7 @@ static enum ll_status spans_to_hot_memory(struct ll_elig *e)
 		memcpy(hot, e->spans, e->n_spans * sizeof(*hot));
 	free(e->spans);
 	e->spans = hot;
+	e->spans_hot = true;
 	return LL_OK;
 }
 
@@ -548,7 +549,11 @@ void ll_elig_release(struct ll_elig *e)
 	free(e->cover);
 	free(e->n_cover);
 	free(e->is_ours);
-	free(e->spans);
+	if (e->spans_hot)
+		ll_hot_free(e->spans, e->n_spans ? e->n_spans : 1,
+			    sizeof(*e->spans));
+	else
+		free(e->spans);
 	free(e->off[0]);
 	free(e->off[1]);
 	ll_refix_release(&e->work_rx);

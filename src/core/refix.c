@@ -20,7 +20,7 @@ void ll_refix_init(struct ll_refix *x)
 
 void ll_refix_release(struct ll_refix *x)
 {
-	free(x->slots);
+	ll_hot_free(x->slots, x->cap, sizeof(*x->slots));
 	free(x->keys);
 	ll_refix_init(x);
 }
@@ -90,7 +90,7 @@ enum ll_status ll_refix_reserve(struct ll_refix *x, size_t n)
 	ns = ll_hot_calloc(ncap, sizeof(*ns));
 	nk = calloc(ncap, sizeof(*nk));
 	if (!ns || !nk) {
-		free(ns);
+		ll_hot_free(ns, ncap, sizeof(*ns));
 		free(nk);
 		return LL_NOMEM;
 	}
@@ -98,7 +98,7 @@ enum ll_status ll_refix_reserve(struct ll_refix *x, size_t n)
 		if (x->slots[i].len)
 			place(ns, nk, ncap, x->keys[i], x->slots[i].value);
 	}
-	free(x->slots);
+	ll_hot_free(x->slots, x->cap, sizeof(*x->slots));
 	free(x->keys);
 	x->slots = ns;
 	x->keys = nk;

@@ -80,7 +80,7 @@ enum ll_status ll_tally_init(struct ll_tally *t, const struct ll_run_ctx *ctx)
 				 sizeof(*t->voice_counts));
 	t->errors = calloc(LL_TALLY_ERRORS_MAX, sizeof(*t->errors));
 	if (!t->slots || !t->voice_counts || !t->errors) {
-		free(t->slots);
+		ll_hot_free(t->slots, n ? n : 1, sizeof(*t->slots));
 		t->slots = NULL;
 		return LL_NOMEM;
 	}
@@ -100,8 +100,11 @@ void ll_tally_release(struct ll_tally *t)
 	size_t i;
 
 	if (t->slots) {
-		for (i = 0; i < t->ctx->elig->n_slots; i++)
+		size_t n = t->ctx->elig->n_slots;
+
+		for (i = 0; i < n; i++)
 			ll_mass_release(&t->slots[i]);
+		ll_hot_free(t->slots, n ? n : 1, sizeof(*t->slots));
 	}
 	for (i = 0; i < t->n_unknown; i++) {
 		free(t->unknown[i].key);
@@ -109,7 +112,6 @@ void ll_tally_release(struct ll_tally *t)
 	}
 	for (i = 0; i < t->n_voice; i++)
 		free_voice(&t->voice[i]);
-	free(t->slots);
 	free(t->unknown);
 	ll_strmap_release(&t->unknown_ix);
 	ll_mass_release(&t->unattributed);

@@ -73,7 +73,20 @@ struct queue {
 	 * fault and a zeroed page per 4 KiB */
 	char *pool[POOL_BUFFERS_MAX];
 	size_t n_pool;
+	size_t block_bytes;	/* of every buffer: see block_buf_new */
 };
+
+/* A block buffer: room for the carried start of a line and block_bytes
+ * more, on huge pages (hugemem.h); released with block_buf_free. */
+static char *block_buf_new(size_t block_bytes)
+{
+	return ll_huge_alloc((size_t)LL_EVENT_LINE_BYTES_MAX + block_bytes);
+}
+
+static void block_buf_free(char *b, size_t block_bytes)
+{
+	ll_huge_release(b, (size_t)LL_EVENT_LINE_BYTES_MAX + block_bytes);
+}
 
 /* A block buffer from the pool, or NULL (then the caller allocates). */
 static char *pool_take(struct queue *q)
@@ -96,7 +109,7 @@ static void pool_give(struct queue *q, char *b)
 		b = NULL;
 	}
 	pthread_mutex_unlock(&q->mu);
-	free(b);
+	block_buf_free(b, q->block_bytes);
 }
 
 struct worker {
@@ -450,7 +463,6 @@ static int skip_overlong(struct reader *r, char *buf, size_t *len)
 static enum ll_status reader_fill(struct reader *r, char **buf_out,
 				  size_t *n_out, struct ll_error *err)
 {
-	size_t cap = (size_t)LL_EVENT_LINE_BYTES_MAX + r->block_bytes;
 	size_t got, n;
 	enum ll_status rc;
 	char *buf;
@@ -461,7 +473,7 @@ static enum ll_status reader_fill(struct reader *r, char **buf_out,
 	LL_ENSURE(!r->skipping || r->carry_len == 0);
 	buf = r->pool ? pool_take(r->pool) : NULL;
 	if (!buf)
-		buf = ll_huge_malloc(cap);
+		buf = block_buf_new(r->block_bytes);
 	if (!buf)
 		return ll_error_set(err, LL_NOMEM, r->name, 0, NULL,
 				    "out of memory reading");
@@ -471,7 +483,7 @@ static enum ll_status reader_fill(struct reader *r, char **buf_out,
 	reader_release(r);
 	rc = read_some(r->fd, buf + n, r->block_bytes, &got, r->name, err);
 	if (rc != LL_OK) {
-		free(buf);
+		block_buf_free(buf, r->block_bytes);
 		return rc;
 	}
 	if (r->sha)
@@ -562,16 +574,16 @@ static enum ll_status reader_next(struct reader *r, char **out, size_t *len,
 			 * line all the same */
 			if (r->eof)
 				r->line++;
-			free(buf);
+			block_buf_free(buf, r->block_bytes);
 			continue;
 		}
 		rc = reader_cut(r, buf, n, &cut, &lines, overlong_line, err);
 		if (rc != LL_OK) {
-			free(buf);
+			block_buf_free(buf, r->block_bytes);
 			return rc;
 		}
 		if (cut == 0) {
-			free(buf);
+			block_buf_free(buf, r->block_bytes);
 			if (*overlong_line)
 				return LL_OK;
 			continue;
@@ -605,7 +617,7 @@ static enum ll_status reader_block(struct reader *r, uint32_t file,
 		return rc;
 	b = malloc(sizeof(*b));
 	if (!b) {
-		free(buf);
+		block_buf_free(buf, r->block_bytes);
 		return ll_error_set(err, LL_NOMEM, r->name, 0, NULL,
 				    "out of memory reading");
 	}
@@ -800,7 +812,7 @@ static enum ll_status dup_scan_log(struct dup_scan *ds,
 		if (rc != LL_OK || (!data && !over))
 			break;
 		rc = dup_scan_block(ds, data, len, first, file);
-		free(data);
+		block_buf_free(data, block_bytes);
 	}
 	reader_release(&r);
 	return rc;
@@ -938,7 +950,7 @@ static void queue_init(struct queue *q)
 static void queue_destroy(struct queue *q)
 {
 	while (q->n_pool)
-		free(q->pool[--q->n_pool]);
+		block_buf_free(q->pool[--q->n_pool], q->block_bytes);
 	pthread_cond_destroy(&q->not_empty);
 	pthread_cond_destroy(&q->not_full);
 	pthread_mutex_destroy(&q->mu);
@@ -1062,6 +1074,7 @@ enum ll_status ll_pipeline_run(struct ll_log_input *logs, size_t n_logs,
 	if (block > BLOCK_BYTES_MAX)
 		block = BLOCK_BYTES_MAX;
 	queue_init(&q);
+	q.block_bytes = block;
 	memset(&pr, 0, sizeof(pr));
 	pr.fn = opts ? opts->progress : NULL;
 	pr.user = opts ? opts->progress_user : NULL;
