@@ -6,9 +6,12 @@
  * of those passes walks the page tables again and again, and every page
  * first touched is a page fault.  An allocation of at least
  * LL_HUGE_MIN_BYTES is instead mapped on its own (mmap), on a 2 MiB
- * boundary, rounded up to whole 2 MiB, and the kernel asked to back it
- * with huge pages (madvise MADV_HUGEPAGE; where it cannot, the memory is
- * used as it is).  Smaller ones come from malloc.
+ * boundary, rounded up to whole 2 MiB, the kernel asked to back it with
+ * huge pages (madvise MADV_HUGEPAGE; where it cannot, the memory is used
+ * as it is), and every page of it touched at once: it is resident whole
+ * from the start, huge pages or not, so what it adds to the RSS is its
+ * rounded size, not what the kernel happened to grant.  Smaller ones come
+ * from malloc.
  *
  * Design decision: mapped apart from the heap, so the advice never
  * reaches memory malloc hands out later (the whole heap on huge pages

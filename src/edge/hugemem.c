@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 /* bytes rounded up to whole huge pages; 0 when that overflows. */
@@ -39,6 +40,10 @@ void *ll_huge_alloc(size_t bytes)
 	p += head;
 	/* advice only: without huge pages the memory serves as it is */
 	(void)madvise(p, len, MADV_HUGEPAGE);
+	/* every page touched now, so the mapping is resident whole whether
+	 * the kernel gives it huge pages now, later (khugepaged) or never:
+	 * the peak RSS does not depend on which */
+	memset(p, 0, len);
 	return p;
 }
 
@@ -58,7 +63,7 @@ void *ll_huge_calloc(size_t n, size_t size)
 		return NULL;
 	if (n * size < LL_HUGE_MIN_BYTES)
 		return calloc(n ? n : 1, size ? size : 1);
-	return ll_huge_alloc(n * size);	/* a fresh mapping is zeroed */
+	return ll_huge_alloc(n * size);	/* zeroed, as it is mapped */
 }
 
 void ll_huge_free(void *p, size_t n, size_t size)
