@@ -69,8 +69,7 @@ struct queue {
 	size_t n;
 	int done;
 	/* spent block buffers, all of one size, handed back to the reader:
-	 * a fresh multi-megabyte malloc per block costs the kernel a page
-	 * fault and a zeroed page per 4 KiB */
+	 * a fresh one is a new mapping, zeroed whole (block_buf_new) */
 	char *pool[POOL_BUFFERS_MAX];
 	size_t n_pool;
 	size_t block_bytes;	/* of every buffer: see block_buf_new */
@@ -788,10 +787,14 @@ static enum ll_status dup_scan_block(struct dup_scan *ds, const char *data,
 	return rc;
 }
 
-/* Re-read one log from its start, block by block, noting candidates. */
+static void queue_init(struct queue *q);
+static void queue_destroy(struct queue *q);
+
+/* Re-read one log from its start, block by block, noting candidates;
+ * each block's buffer is handed back to pool for the next. */
 static enum ll_status dup_scan_log(struct dup_scan *ds,
 				   const struct ll_log_input *log,
-				   uint32_t file, size_t block_bytes,
+				   uint32_t file, struct queue *pool,
 				   struct ll_error *err)
 {
 	enum ll_status rc = LL_OK;
@@ -802,7 +805,8 @@ static enum ll_status dup_scan_log(struct dup_scan *ds,
 				    "cannot re-read for the duplicate "
 				    "check: %s",
 				    strerror(errno));
-	reader_init(&r, log->fd, log->name, block_bytes, NULL);
+	reader_init(&r, log->fd, log->name, pool->block_bytes, NULL);
+	r.pool = pool;
 	while (rc == LL_OK) {
 		char *data;
 		size_t len;
@@ -812,7 +816,7 @@ static enum ll_status dup_scan_log(struct dup_scan *ds,
 		if (rc != LL_OK || (!data && !over))
 			break;
 		rc = dup_scan_block(ds, data, len, first, file);
-		block_buf_free(data, block_bytes);
+		pool_give(pool, data);
 	}
 	reader_release(&r);
 	return rc;
@@ -865,14 +869,17 @@ static enum ll_status verify_duplicates(struct ll_log_input *logs,
 {
 	struct dup_scan ds = { ll_event_parser_new(), cand, n_cand,
 			       NULL, 0, 0 };
+	struct queue pool;
 	enum ll_status rc = LL_OK;
 	size_t f, i;
 
+	queue_init(&pool);
+	pool.block_bytes = block_bytes;
 	if (!ds.parser)
 		rc = LL_NOMEM;
 	for (f = 0; f < n_logs && rc == LL_OK; f++)
-		rc = dup_scan_log(&ds, &logs[f], (uint32_t)f, block_bytes,
-				  err);
+		rc = dup_scan_log(&ds, &logs[f], (uint32_t)f, &pool, err);
+	queue_destroy(&pool);
 	if (rc == LL_OK)
 		dup_report(&ds, logs, out);
 	if (rc == LL_NOMEM)
